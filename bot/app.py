@@ -1,0 +1,114 @@
+"""Assemble the bot: database, dispatcher, channels, web server, background components.
+
+platform update → adapter → Incoming → Dispatcher → handler → [Reply] → adapter
+scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.channels import telegram
+from bot.channels.base import Channel
+from bot.channels.web import WebChannel
+from bot.config import Settings
+from bot.db import Database
+from bot.roles import has_role
+from bot.routing import Dispatcher, Services
+from bot.state import SqlStateStorage
+from handlers import ROUTERS
+from handlers.common import failed, locale_of, not_allowed, not_understood
+
+log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """A background part (outbox workers, scheduler) started and stopped with the app."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_channels(settings: Settings, database: Database) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {"web": WebChannel(database.sessions)}
+    if telegram.enabled(settings):
+        channels["telegram"] = telegram.TelegramChannel(settings)
+    return channels
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    return Dispatcher(
+        services,
+        ROUTERS,
+        has_role=has_role,
+        locale_of=locale_of,
+        not_understood=not_understood,
+        not_allowed=not_allowed,
+        failed=failed,
+    )
+
+
+class LoaPhuong:
+    """The whole running bot; `start()` then `stop()`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.database = Database(settings.database_url)
+        self.services = Services(
+            settings, self.database.sessions, SqlStateStorage(self.database.sessions)
+        )
+        self.dispatcher = build_dispatcher(self.services)
+        self.channels = build_channels(settings, self.database)
+        self.services.extras["channels"] = self.channels
+        self.components: list[Component] = []
+        self.web_app = web.Application(client_max_size=1024**2)
+        for channel in self.channels.values():
+            self.web_app.add_routes(channel.web_routes())
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        await self.database.migrate()
+        for channel in self.channels.values():
+            await channel.start(self.dispatcher.dispatch)
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        for component in self.components:
+            await component.start()
+        log.info(
+            "Loa phường đang chạy: web chat http://%s:%s/ — kênh: %s",
+            self.settings.web_host,
+            self.settings.web_port,
+            ", ".join(self.channels),
+        )
+
+    async def stop(self) -> None:
+        for component in reversed(self.components):
+            await component.stop()
+        if self._runner:
+            await self._runner.cleanup()
+        for channel in self.channels.values():
+            await channel.stop()
+        await self.database.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM."""
+    app = LoaPhuong(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await app.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("Loa phường đang dừng…")
+        await app.stop()

@@ -1,0 +1,268 @@
+"""Telegram adapter (python-telegram-bot).
+
+Polling by default; webhook when WEBHOOK_URL is set, answering only requests
+that carry the right X-Telegram-Bot-Api-Secret-Token. TELEGRAM_API_BASE_URL
+points it at any Bot-API-compatible server (a local fake, a self-hosted one).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.base import Dispatch, FailureKind, SendError, Sent
+from bot.channels.markdown import to_telegram_html
+from bot.config import Settings
+from bot.core import ChatKind, Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+def enabled(settings: Settings) -> bool:
+    return bool(settings.telegram_bot_token)
+
+
+class TelegramChannel:
+    name = "telegram"
+    max_text_length = MAX_TEXT
+
+    def __init__(self, settings: Settings, *, connection_pool_size: int = 64) -> None:
+        self._webhook_url = settings.webhook_url
+        self._webhook_secret = settings.webhook_secret
+        builder: ApplicationBuilder = (
+            Application.builder()
+            .token(settings.telegram_bot_token)
+            .base_url(settings.telegram_api_base_url)
+            .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
+            .connection_pool_size(connection_pool_size)
+            .pool_timeout(30)
+        )
+        if self._webhook_url:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._dispatch: Dispatch | None = None
+
+    @property
+    def bot(self) -> Bot:
+        return self.application.bot
+
+    async def start(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+        await self.application.initialize()
+        await self.application.start()
+        if self._webhook_url:
+            await self.bot.set_webhook(
+                self._webhook_url,
+                secret_token=self._webhook_secret or None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("telegram: webhook mode")
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram: polling mode")
+
+    async def stop(self) -> None:
+        updater = self.application.updater
+        if updater and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    def web_routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self._webhook_secret or not hmac.compare_digest(given, self._webhook_secret):
+            log.warning("telegram webhook: wrong or missing secret token, refused")
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.text())
+            update = Update.de_json(data, self.bot)
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+            log.warning("telegram webhook: malformed update skipped")
+            return web.Response(status=400)
+        await self.application.process_update(update)
+        return web.Response()
+
+    async def send(self, chat_id: str, reply: Reply) -> Sent:
+        try:
+            message = await self._send(chat_id, reply)
+        except ChatMigrated as exc:
+            raise SendError(
+                FailureKind.MIGRATED, "group migrated", new_chat_id=str(exc.new_chat_id)
+            ) from exc
+        except RetryAfter as exc:
+            raise SendError(
+                FailureKind.THROTTLED, "too many requests", retry_after=_seconds(exc.retry_after)
+            ) from exc
+        except Forbidden as exc:
+            raise SendError(FailureKind.BLOCKED, exc.message) from exc
+        except BadRequest as exc:
+            raise SendError(FailureKind.INVALID, exc.message) from exc
+        except (TimedOut, NetworkError) as exc:
+            raise SendError(FailureKind.TRANSIENT, exc.message) from exc
+        return Sent(str(message.message_id))
+
+    async def group_admin_ids(self, chat_id: str) -> set[str]:
+        admins = await self.bot.get_chat_administrators(chat_id)
+        return {str(member.user.id) for member in admins}
+
+    async def pin(self, chat_id: str, message_id: str) -> None:
+        await self.bot.pin_chat_message(chat_id, int(message_id), disable_notification=False)
+
+    async def _send(self, chat_id: str, reply: Reply) -> Message:
+        markup = _keyboard(reply)
+        html = to_telegram_html(reply.text)
+        if reply.photo:
+            return await self.bot.send_photo(
+                chat_id,
+                reply.photo,
+                caption=html[:MAX_CAPTION],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        return await self.bot.send_message(
+            chat_id,
+            html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=None,
+        )
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = await self._to_incoming(update)
+        if incoming is None or self._dispatch is None:
+            return
+        for reply in await self._dispatch(incoming):
+            await self._send(incoming.chat_id, reply)
+
+    async def _to_incoming(self, update: Update) -> Incoming | None:
+        if update.callback_query:
+            return await self._from_button(update)
+        if update.my_chat_member:
+            return _from_membership(update.my_chat_member)
+        if update.edited_message:
+            log.info("telegram: edited message skipped")
+            return None
+        message = update.message
+        if message is None or message.from_user is None:
+            log.info("telegram: update without a message skipped (%s)", _update_kind(update))
+            return None
+        if message.new_chat_members and any(u.id == self.bot.id for u in message.new_chat_members):
+            return None  # my_chat_member carries the same news
+        return self._from_message(message)
+
+    async def _from_button(self, update: Update) -> Incoming | None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        chat = query.message.chat if query.message else None
+        return Incoming(
+            channel=self.name,
+            chat_id=str(chat.id if chat else query.from_user.id),
+            user_id=str(query.from_user.id),
+            chat_kind=ChatKind.GROUP if chat and chat.type in GROUP_TYPES else ChatKind.PRIVATE,
+            button=query.data or "",
+            locale=query.from_user.language_code,
+        )
+
+    def _from_message(self, message: Message) -> Incoming:
+        assert message.from_user is not None
+        is_group = message.chat.type in GROUP_TYPES
+        text = message.text or message.caption
+        return Incoming(
+            channel=self.name,
+            chat_id=str(message.chat.id),
+            user_id=str(message.from_user.id),
+            chat_kind=ChatKind.GROUP if is_group else ChatKind.PRIVATE,
+            text=text,
+            locale=message.from_user.language_code,
+            addressed=not is_group or self._addressed(message),
+            photo=message.photo[-1].file_id if message.photo else None,
+        )
+
+    def _addressed(self, message: Message) -> bool:
+        text = message.text or message.caption or ""
+        username = self.bot.username if self.bot._bot_user else None
+        if username and f"@{username}".lower() in text.lower():
+            return True
+        replied = message.reply_to_message
+        return bool(replied and replied.from_user and replied.from_user.id == self.bot.id)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: error while handling %s: %r", _update_kind(update), context.error)
+
+
+def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
+    chat = change.chat
+    status = change.new_chat_member.status
+    joined = status in ("member", "administrator")
+    event = "bot_added" if joined else "bot_removed"
+    if chat.type not in GROUP_TYPES:
+        # In a private chat "kicked" means the resident blocked the bot.
+        event = "bot_blocked" if status == "kicked" else None
+        if event is None:
+            return None
+    return Incoming(
+        channel="telegram",
+        chat_id=str(chat.id),
+        user_id=str(change.from_user.id),
+        chat_kind=ChatKind.GROUP if chat.type in GROUP_TYPES else ChatKind.PRIVATE,
+        event=event,
+        locale=change.from_user.language_code,
+    )
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(b.text, callback_data=b.data)] for b in reply.buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _update_kind(update: object) -> str:
+    if isinstance(update, Update):
+        return ",".join(k for k in update.to_dict() if k != "update_id") or "empty"
+    return type(update).__name__
+
+
+__all__ = ["TelegramChannel", "TelegramError", "enabled"]

@@ -1,0 +1,134 @@
+"""Settings from environment variables (and an optional `.env` file).
+
+Every variable is documented in README.md. A wrong value stops the bot at start
+with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///loaphuong.db"
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    log_level: str = "INFO"
+
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+
+    # Zalo Bot Platform (Telegram-like API) and Zalo Official Account.
+    zalo_bot_token: str = ""
+    zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_bot_webhook_url: str = ""
+    zalo_bot_webhook_secret: str = ""
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_oa_access_token: str = ""
+    zalo_oa_refresh_token: str = ""
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
+
+    # "telegram:12345,web:staff-1" — who may use staff commands in chat.
+    staff_ids: str = ""
+    # Urgent alerts need a second staff member's approval before they go out.
+    urgent_needs_second_approval: bool = True
+
+    # Scheduled outreach: send hour and quiet hours, local time (TIMEZONE).
+    send_hour: int = Field(default=8, ge=0, le=23)
+    quiet_start: int = Field(default=21, ge=0, le=23)
+    quiet_end: int = Field(default=7, ge=0, le=23)
+
+    # Delivery pacing (Telegram's documented limits by default).
+    telegram_rate_per_second: float = Field(default=30, gt=0, le=1000)
+    telegram_private_per_second: float = Field(default=1, gt=0)
+    telegram_group_per_minute: float = Field(default=20, gt=0)
+    zalo_rate_per_second: float = Field(default=10, gt=0)
+    outbox_workers: int = Field(default=4, ge=1, le=256)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"không đọc được URL ({exc})") from exc
+        if url.drivername not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"driver '{url.drivername}' không hỗ trợ; dùng {' hoặc '.join(SUPPORTED_DATABASES)}"
+            )
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        if value and not TELEGRAM_TOKEN_PATTERN.match(value):
+            raise ValueError("token không đúng dạng '123456:ABC…' mà BotFather cấp")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"múi giờ '{value}' không tồn tại") from exc
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str) -> str:
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("chỉ dùng chữ, số, '_' và '-' (tối đa 256 ký tự)")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def staff_ids_for(self, channel: str) -> set[str]:
+        """The chat user ids configured as staff for one channel."""
+        ids = set()
+        for item in self.staff_ids.split(","):
+            name, _, user_id = item.strip().partition(":")
+            if user_id and name == channel:
+                ids.add(user_id)
+        return ids
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one clear ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"cấu hình sai: {variable}: {message}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

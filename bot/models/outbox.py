@@ -1,0 +1,54 @@
+"""Broadcasts and the durable outbox: one row per (broadcast, recipient)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.models.types import utc_field
+
+
+class Broadcast(SQLModel, table=True):
+    """One message to many recipients. `key` makes creation idempotent
+    (e.g. "observances:2027-04-07"): a second create with the same key is a no-op."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=128, unique=True)
+    kind: str = Field(default="staff", max_length=32, index=True)
+    title: str = Field(default="", max_length=200)
+    text: str
+    text_en: str | None = None
+    audience: str = Field(default="{}")
+    urgent: bool = False
+    created_by: str = Field(default="system", max_length=96)
+    created_at: datetime = utc_field()
+    not_before: datetime = utc_field()
+    spread_seconds: int = 0
+    status: str = Field(default="queued", max_length=16, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "subscriber_id", name="uq_outbox_recipient"),
+        Index("ix_outbox_ready", "status", "priority", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", index=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    # Higher first: urgent alerts overtake routine rows already queued.
+    priority: int = 0
+    status: str = Field(default="pending", max_length=16)
+    not_before: datetime = utc_field()
+    lease_until: datetime | None = utc_field(nullable=True)
+    attempts: int = 0
+    # Per-recipient text (e.g. only the observances this resident chose); None = broadcast text.
+    text: str | None = None
+    platform_message_id: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = utc_field(nullable=True)

@@ -1,0 +1,110 @@
+"""The station's facts (content/station.yaml) and the subscription topics (content/topics.yaml).
+
+Used by handlers (areas list, topic buttons) and by message rendering
+(placeholders {tram} {dia_chi} {gio_mo_cua} {dien_thoai} {duong_day_nong}).
+Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()` stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from content import CONTENT_DIR
+from content.yamlfile import ContentError, Problem, load_yaml
+
+STATION_FILE = CONTENT_DIR / "station.yaml"
+TOPICS_FILE = CONTENT_DIR / "topics.yaml"
+STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
+
+
+@dataclass(frozen=True)
+class Station:
+    name: str
+    address: str
+    hours: str
+    phone: str
+    hotline: str
+    areas: tuple[str, ...]
+
+    def placeholders(self) -> dict[str, str]:
+        return {
+            "tram": self.name,
+            "dia_chi": self.address,
+            "gio_mo_cua": self.hours,
+            "dien_thoai": self.phone,
+            "duong_day_nong": self.hotline,
+        }
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    vi: str
+    en: str
+
+    def label(self, locale: str) -> str:
+        return self.en if locale == "en" else self.vi
+
+
+def check_station(path: Path = STATION_FILE) -> list[Problem]:
+    try:
+        data = load_yaml(path)
+    except ContentError as exc:
+        return exc.problems
+    if not isinstance(data, dict):
+        return [Problem(path, 1, "station.yaml phải là một bảng khóa: giá trị")]
+    problems = [
+        Problem(path, data.line, f"thiếu '{field}' (chuỗi không rỗng)")
+        for field in STATION_FIELDS
+        if not isinstance(data.get(field), str) or not data.get(field, "").strip()
+    ]
+    areas = data.get("areas")
+    if not isinstance(areas, list) or not areas or not all(isinstance(a, str) for a in areas):
+        problems.append(
+            Problem(path, data.line_of("areas"), "'areas' phải là danh sách tổ dân phố")
+        )
+    elif len(set(areas)) != len(areas):
+        problems.append(Problem(path, data.line_of("areas"), "'areas' có tên tổ bị lặp"))
+    return problems
+
+
+def check_topics(path: Path = TOPICS_FILE) -> list[Problem]:
+    try:
+        data = load_yaml(path)
+    except ContentError as exc:
+        return exc.problems
+    if not isinstance(data, list):
+        return [Problem(path, 1, "topics.yaml phải là một danh sách")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for item, line in zip(data, data.item_lines, strict=True):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("code", "vi", "en")
+        ):
+            problems.append(Problem(path, line, "mỗi chủ đề cần code, vi, en"))
+            continue
+        if item["code"] in seen:
+            problems.append(Problem(path, line, f"chủ đề '{item['code']}' bị lặp"))
+        seen.add(item["code"])
+    if "chung" not in seen:
+        problems.append(Problem(path, 1, "thiếu chủ đề 'chung' (nhận mọi tin)"))
+    return problems
+
+
+@lru_cache(maxsize=1)
+def load_station() -> Station:
+    problems = check_station()
+    if problems:
+        raise ContentError(problems)
+    data = load_yaml(STATION_FILE)
+    return Station(*(data[field].strip() for field in STATION_FIELDS), areas=tuple(data["areas"]))
+
+
+@lru_cache(maxsize=1)
+def load_topics() -> tuple[Topic, ...]:
+    problems = check_topics()
+    if problems:
+        raise ContentError(problems)
+    return tuple(Topic(i["code"], i["vi"], i["en"]) for i in load_yaml(TOPICS_FILE))

@@ -19,7 +19,7 @@ from bot.channels.web import WebChannel
 from bot.config import Settings
 from bot.db import Database
 from bot.roles import has_role
-from bot.routing import Dispatcher, Services
+from bot.routing import Dispatcher, Router, Services
 from bot.state import SqlStateStorage
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
@@ -42,10 +42,10 @@ def build_channels(settings: Settings, database: Database) -> dict[str, Channel]
     return channels
 
 
-def build_dispatcher(services: Services) -> Dispatcher:
+def build_dispatcher(services: Services, routers: list[Router] | None = None) -> Dispatcher:
     return Dispatcher(
         services,
-        ROUTERS,
+        ROUTERS if routers is None else routers,
         has_role=has_role,
         locale_of=locale_of,
         not_understood=not_understood,

@@ -32,7 +32,7 @@ def read_catalogs(locale: str) -> Catalog:
         with po_path.open("rb") as po_file:
             for message in read_po(po_file, locale=locale):
                 if message.id and message.string and not message.fuzzy:
-                    merged[message.id] = message.string
+                    merged.add(message.id, message.string)
     return merged
 
 

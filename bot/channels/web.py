@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -1,0 +1,58 @@
+"""Shared fixtures: a real migrated SQLite file per test, the real dispatcher, a chat driver."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_dispatcher
+from bot.config import Settings, load_settings
+from bot.db import Database
+from bot.routing import Dispatcher, Services
+from bot.state import SqlStateStorage
+from tests.helpers import ChatDriver
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'loaphuong.db'}"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return load_settings(
+        database_url=db_url,
+        staff_ids="web:staff-1,telegram:9001",
+        web_port=18080,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def services(settings: Settings, database: Database) -> Services:
+    return Services(settings, database.sessions, SqlStateStorage(database.sessions))
+
+
+@pytest.fixture
+def dispatcher(services: Services) -> Dispatcher:
+    return build_dispatcher(services)
+
+
+@pytest.fixture
+def chat(dispatcher: Dispatcher) -> ChatDriver:
+    return ChatDriver(dispatcher)
+
+
+@pytest.fixture
+def staff_chat(dispatcher: Dispatcher) -> ChatDriver:
+    return ChatDriver(dispatcher, user_id="staff-1")

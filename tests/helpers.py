@@ -1,0 +1,59 @@
+"""Drive dialogues the way a channel adapter would: feed Incoming, read Replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core import ChatKind, Incoming, Reply
+from bot.routing import Dispatcher
+
+
+@dataclass
+class ChatDriver:
+    """One person chatting on one channel; `send` text, `press` buttons."""
+
+    dispatcher: Dispatcher
+    user_id: str = "resident-1"
+    channel: str = "web"
+    chat_id: str | None = None
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    locale: str | None = None
+    last: list[Reply] = field(default_factory=list)
+
+    def _incoming(self, **fields: object) -> Incoming:
+        return Incoming(
+            channel=self.channel,
+            chat_id=self.chat_id or self.user_id,
+            user_id=self.user_id,
+            chat_kind=self.chat_kind,
+            locale=self.locale,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    async def send(self, text: str | None, **fields: object) -> list[Reply]:
+        self.last = await self.dispatcher.dispatch(self._incoming(text=text, **fields))
+        return self.last
+
+    async def press(self, data: str) -> list[Reply]:
+        self.last = await self.dispatcher.dispatch(self._incoming(button=data))
+        return self.last
+
+    async def event(self, name: str) -> list[Reply]:
+        self.last = await self.dispatcher.dispatch(self._incoming(event=name))
+        return self.last
+
+    @property
+    def text(self) -> str:
+        """All texts of the last answer, joined."""
+        return "\n".join(reply.text for reply in self.last)
+
+    @property
+    def buttons(self) -> dict[str, str]:
+        """Button label → data, of the last answer."""
+        return {b.text: b.data for reply in self.last for b in reply.buttons}
+
+    def button_data(self, containing: str) -> str:
+        """The data of the one button whose label contains `containing`."""
+        matches = [data for label, data in self.buttons.items() if containing in label]
+        assert len(matches) == 1, f"{containing!r} matches {matches} among {list(self.buttons)}"
+        return matches[0]

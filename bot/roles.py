@@ -1,8 +1,8 @@
 """Who may use staff commands.
 
-Configured staff come from STAFF_IDS ("telegram:12345,web:staff-1"). The
-staff feature extends this with its own staff table and platform group admins
-by registering more checks in ROLE_CHECKS.
+Staff come from STAFF_IDS ("telegram:12345,web:staff-1") and from staff
+accounts linked to a chat id (`loaphuong staff add … --telegram-id`); group
+admins are added by the groups feature through ROLE_CHECKS.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.core import Incoming
+from bot.staff import staff_for_chat
 
 if TYPE_CHECKING:
     from bot.routing import Context
@@ -27,7 +28,13 @@ async def configured_roles(incoming: Incoming, ctx: Context) -> set[str]:
     return set()
 
 
-ROLE_CHECKS: list[RoleSource] = [configured_roles]
+async def staff_account_roles(incoming: Incoming, ctx: Context) -> set[str]:
+    async with ctx.sessions() as session:
+        member = await staff_for_chat(session, incoming)
+    return {member.role} if member else set()
+
+
+ROLE_CHECKS: list[RoleSource] = [configured_roles, staff_account_roles]
 
 
 async def roles_of(incoming: Incoming, ctx: Context) -> set[str]:

@@ -1,18 +1,17 @@
 """Developer helper: print what a new alembic revision would contain.
 
 Usage: .venv/bin/python tools/autogen_migration.py
-Upgrades a scratch SQLite file to head, then prints the differences between
-the models and that schema as alembic operations, to paste into your revision.
+Upgrades a scratch SQLite file to head, then prints the alembic operations that
+would bring that schema to the models, to paste into your revision's upgrade().
 """
 
 from __future__ import annotations
 
 import asyncio
-import pprint
 import tempfile
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
+from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
@@ -25,11 +24,14 @@ async def main() -> None:
         database = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'scratch.db'}")
         await database.migrate()
         async with database.engine.connect() as connection:
-            diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
-            )
+            code = await connection.run_sync(_render)
         await database.close()
-    pprint.pprint(diff)
+    print(code)
+
+
+def _render(sync_connection) -> str:  # type: ignore[no-untyped-def]
+    context = MigrationContext.configure(sync_connection, opts={"render_as_batch": True})
+    return render_python_code(produce_migrations(context, SQLModel.metadata).upgrade_ops)
 
 
 if __name__ == "__main__":

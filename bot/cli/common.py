@@ -1,0 +1,48 @@
+"""Helpers shared by CLI commands: settings, a database session, the acting user."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli import CliError
+
+T = TypeVar("T")
+
+
+def acting_user(explicit: str | None = None) -> str:
+    """Who is running the command, for the audit log (`--as NAME`, else the OS user)."""
+    return explicit or os.environ.get("USER") or getpass.getuser()
+
+
+@asynccontextmanager
+async def open_session() -> AsyncIterator[AsyncSession]:
+    """A session on DATABASE_URL with the schema migrated to the newest revision."""
+    from bot.config import ConfigError, get_settings
+    from bot.db import Database
+
+    try:
+        settings = get_settings()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    database = Database(settings.database_url)
+    try:
+        await database.migrate()
+        async with database.sessions() as session:
+            yield session
+    finally:
+        await database.close()
+
+
+def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with open_session() as session:
+            return await work(session)
+
+    return asyncio.run(main())

@@ -1,0 +1,94 @@
+"""Staff accounts: who may send alerts, manage screening and log in to the dashboard."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import Incoming
+from bot.models.core import AuditLog
+from bot.models.staff import StaffMember
+
+STAFF_ROLES = ("staff", "admin")
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+# Verifying against this keeps a wrong name as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class StaffError(ValueError):
+    """A staff account request that cannot be done; the message says why (Vietnamese)."""
+
+
+async def add_staff(
+    session: AsyncSession,
+    name: str,
+    role: str,
+    *,
+    password: str | None = None,
+    telegram_id: str | None = None,
+    zalo_id: str | None = None,
+    actor: str = "cli",
+) -> StaffMember:
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise StaffError("tên cán bộ phải có 1–64 ký tự")
+    if role not in STAFF_ROLES:
+        raise StaffError(f"vai trò phải là một trong: {', '.join(STAFF_ROLES)}")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+    if telegram_id is not None and not telegram_id.lstrip("-").isdigit():
+        raise StaffError("telegram id phải là số (xem bằng @userinfobot)")
+    member = StaffMember(
+        name=name,
+        role=role,
+        password_hash=_hasher.hash(password) if password else None,
+        telegram_id=telegram_id,
+        zalo_id=zalo_id,
+    )
+    session.add(member)
+    session.add(AuditLog(actor=actor, action="staff.add", detail=f"{name} ({role})"))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise StaffError(f"đã có cán bộ tên '{name}'") from None
+    return member
+
+
+async def remove_staff(session: AsyncSession, name: str, *, actor: str = "cli") -> bool:
+    result = await session.execute(delete(StaffMember).where(StaffMember.name == name))
+    if result.rowcount:
+        session.add(AuditLog(actor=actor, action="staff.remove", detail=name))
+    await session.commit()
+    return bool(result.rowcount)
+
+
+async def list_staff(session: AsyncSession) -> list[StaffMember]:
+    return list(await session.scalars(select(StaffMember).order_by(StaffMember.name)))
+
+
+async def check_password(session: AsyncSession, name: str, password: str) -> StaffMember | None:
+    """The staff member when name and password match; None otherwise (same cost either way)."""
+    member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
+    stored = member.password_hash if member and member.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return member if member and member.password_hash else None
+
+
+async def staff_for_chat(session: AsyncSession, incoming: Incoming) -> StaffMember | None:
+    """The staff account linked to this chat user, if any."""
+    column = {
+        "telegram": StaffMember.telegram_id,
+        "zalo_bot": StaffMember.zalo_id,
+        "zalo_oa": StaffMember.zalo_id,
+    }.get(incoming.channel)
+    if column is None:
+        return None
+    return await session.scalar(select(StaffMember).where(column == incoming.user_id))

@@ -1,0 +1,93 @@
+"""Staff accounts: the CLI, password checks, and chat roles from linked accounts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.cli import main
+from bot.config import get_settings
+from bot.core import Reply
+from bot.routing import Router
+from bot.staff import StaffError, add_staff, check_password
+from tests.helpers import ChatDriver
+
+
+@pytest.fixture
+def cli(monkeypatch, db_url, capsys):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_add_list_remove(cli):
+    assert (
+        cli("staff", "add", "lan", "--role", "admin", "--password-stdin", stdin="mat-khau-dai\n")[0]
+        == 0
+    )
+    assert cli("staff", "add", "minh", "--telegram-id", "777")[0] == 0
+    code, out, _ = cli("staff", "list")
+    assert code == 0 and "lan" in out and "admin" in out and "777" in out
+    assert cli("staff", "remove", "minh")[0] == 0
+    assert "minh" not in cli("staff", "list")[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "complaint"),
+    [
+        (("staff", "add", "a", "--password-stdin"), "ngan\n", "ít nhất 8"),
+        (("staff", "add", "a", "--password-stdin"), "", "stdin"),
+        (("staff", "add", "a", "--telegram-id", "abc"), "", "phải là số"),
+        (("staff", "remove", "khong-co"), "", "không có cán bộ"),
+    ],
+)
+def test_mistakes_are_one_clear_line(cli, argv, stdin, complaint):
+    code, _, err = cli(*argv, stdin=stdin)
+    assert code == 2 and complaint in err and err.count("\n") == 1
+
+
+def test_duplicate_name_is_refused(cli):
+    cli("staff", "add", "lan")
+    code, _, err = cli("staff", "add", "lan")
+    assert code == 2 and "đã có" in err
+
+
+async def test_password_check(database):
+    async with database.sessions() as session:
+        await add_staff(session, "lan", "staff", password="dung-mat-khau")
+        assert (await check_password(session, "lan", "dung-mat-khau")).name == "lan"
+        assert await check_password(session, "lan", "sai-mat-khau") is None
+        assert await check_password(session, "khong-co", "dung-mat-khau") is None
+        with pytest.raises(StaffError):
+            await add_staff(session, "x", "boss")
+
+
+async def test_linked_telegram_account_gets_staff_commands(services, database):
+    from bot.app import build_dispatcher
+    from handlers import ROUTERS
+
+    router = Router("probe")
+
+    @router.command("probe_admin", role="admin")
+    async def probe(_incoming, _ctx):
+        return Reply("ok")
+
+    async with database.sessions() as session:
+        await add_staff(session, "lan", "admin", telegram_id="4242")
+    dispatcher = build_dispatcher(services, [*ROUTERS, router])
+    linked = ChatDriver(dispatcher, user_id="4242", channel="telegram")
+    stranger = ChatDriver(dispatcher, user_id="4243", channel="telegram")
+    configured_staff = ChatDriver(dispatcher, user_id="9001", channel="telegram")
+    assert (await linked.send("/probe_admin"))[0].text == "ok"
+    assert "chỉ dành cho cán bộ" in (await stranger.send("/probe_admin"))[0].text
+    # STAFF_IDS grants "staff", which is below "admin".
+    assert "chỉ dành cho cán bộ" in (await configured_staff.send("/probe_admin"))[0].text

@@ -21,6 +21,8 @@ from bot.db import Database
 from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
 from bot.state import SqlStateStorage
+from bot.web.dashboard.app import dashboard_app
+from bot.web.public import public_routes
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
 
@@ -74,6 +76,8 @@ class LoaPhuong:
 
     async def start(self) -> None:
         await self.database.migrate()
+        self.web_app.add_routes(public_routes(self.database.sessions))
+        self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         for channel in self.channels.values():
             await channel.start(self.dispatcher.dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)

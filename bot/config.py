@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///loaphuong.db"
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # The address residents reach the web server at (forward-kit links); default: WEB_HOST:WEB_PORT.
     public_url: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
@@ -103,6 +104,10 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("chỉ dùng chữ, số, '_' và '-' (tối đa 256 ký tự)")
         return value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -7,6 +7,7 @@ Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from content.yamlfile import ContentError, Problem, load_yaml
 STATION_FILE = CONTENT_DIR / "station.yaml"
 TOPICS_FILE = CONTENT_DIR / "topics.yaml"
 STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -81,16 +83,49 @@ def check_topics(path: Path = TOPICS_FILE) -> list[Problem]:
     seen: set[str] = set()
     for item, line in zip(data, data.item_lines, strict=True):
         if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) for k in ("code", "vi", "en")
+            isinstance(item.get(k), str) and item[k].strip() for k in ("code", "vi", "en")
         ):
-            problems.append(Problem(path, line, "mỗi chủ đề cần code, vi, en"))
+            problems.append(Problem(path, line, "mỗi chủ đề cần code, vi, en (không rỗng)"))
             continue
+        if not _CODE.match(item["code"]):
+            problems.append(Problem(path, line, f"mã chủ đề {item['code']!r} không hợp lệ"))
         if item["code"] in seen:
             problems.append(Problem(path, line, f"chủ đề '{item['code']}' bị lặp"))
         seen.add(item["code"])
     if "chung" not in seen:
         problems.append(Problem(path, 1, "thiếu chủ đề 'chung' (nhận mọi tin)"))
     return problems
+
+
+def read_station(path: Path = STATION_FILE) -> Station:
+    """The station as written, without validation (missing fields are empty).
+
+    For checkers that fill placeholders to measure texts even while station.yaml has
+    mistakes of its own (those are reported by `check_station`)."""
+    try:
+        data = load_yaml(path)
+    except (ContentError, OSError):
+        data = None
+    if not isinstance(data, dict):
+        data = {}
+    fields = (str(data.get(field) or "").strip() for field in STATION_FIELDS)
+    areas = data.get("areas") if isinstance(data.get("areas"), list) else []
+    return Station(*fields, areas=tuple(str(area) for area in areas))
+
+
+def topic_codes(path: Path = TOPICS_FILE) -> set[str] | None:
+    """Topic codes in topics.yaml, or None when the file cannot be read as a list."""
+    try:
+        data = load_yaml(path)
+    except (ContentError, OSError):
+        return None
+    if not isinstance(data, list):
+        return None
+    return {
+        item["code"]
+        for item in data
+        if isinstance(item, dict) and isinstance(item.get("code"), str)
+    }
 
 
 @lru_cache(maxsize=1)

@@ -4,9 +4,12 @@ The order matters only for free text: the first router with a fallback
 (`@router.text()`, the FAQ) answers text that no dialogue step claims.
 """
 
-from handlers import groups, subscribe
+from handlers import alerts, groups, rumors, staff_tools, subscribe
 
 ROUTERS = [
     subscribe.router,
     groups.router,
+    alerts.router,
+    rumors.router,
+    staff_tools.router,
 ]

@@ -73,13 +73,17 @@ async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
 @router.button("topic:")
 async def toggle_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one topic on or off and show the list again."""
-    code = (incoming.button or "").removeprefix("topic:")
+    return await toggle_and_show(incoming, ctx, prefix="")
+
+
+async def toggle_and_show(incoming: Incoming, ctx: Context, prefix: str) -> Reply:
+    code = (incoming.button or "").removeprefix(f"{prefix}topic:")
     if code not in {topic.code for topic in load_topics()}:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ /chude để chọn lại ạ."))
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         chosen = await toggle_topic(session, subscriber.id, code)
-    return topics_reply(ctx, chosen)
+    return topics_reply(ctx, chosen, prefix)
 
 
 @router.button("sub:done")
@@ -171,15 +175,15 @@ async def save_area(incoming: Incoming, ctx: Context, typed: str) -> Reply:
     return language_question(ctx)
 
 
-def topics_reply(ctx: Context, chosen: set[str]) -> Reply:
+def topics_reply(ctx: Context, chosen: set[str], prefix: str = "") -> Reply:
     buttons = [
         Button(
             ("✅ " if topic.code in chosen else "⬜ ") + topic.label(ctx.locale),
-            f"topic:{topic.code}",
+            f"{prefix}topic:{topic.code}",
         )
         for topic in load_topics()
     ]
-    buttons.append(Button(ctx._("Xong, chọn tổ dân phố ➜"), "sub:done"))
+    buttons.append(Button(ctx._("Xong, chọn tổ dân phố ➜"), f"{prefix}sub:done"))
     labels = topic_labels(ctx, chosen) or ctx._("(chưa chọn)")
     return Reply(
         ctx._("Bấm để bật/tắt chủ đề bà con muốn nhận tin. Đang chọn: {topics}.").format(
@@ -193,14 +197,14 @@ def topic_labels(ctx: Context, chosen: set[str]) -> str:
     return ", ".join(t.label(ctx.locale) for t in load_topics() if t.code in chosen)
 
 
-def area_question(ctx: Context, *, retry: bool = False) -> Reply:
+def area_question(ctx: Context, *, retry: bool = False, prefix: str = "") -> Reply:
     areas = load_station().areas
     text = ctx._("Bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
     if retry:
         text = ctx._(
             "Mình không tìm thấy tổ dân phố đó. Bà con chọn một tổ trong danh sách: {areas}."
         ).format(areas=", ".join(areas))
-    return Reply(text, [Button(area, f"area:{area}") for area in areas])
+    return Reply(text, [Button(area, f"{prefix}area:{area}") for area in areas])
 
 
 def language_question(ctx: Context) -> Reply:

@@ -1,10 +1,15 @@
-"""Broadcasts and the durable outbox: one row per (broadcast, recipient)."""
+"""Broadcasts and the durable outbox: one row per (broadcast, recipient).
+
+Row life: pending → sending (claimed, with a lease) → sent | blocked | failed |
+outside_window; pending → cancelled. A crashed sender's rows go back to pending
+when their lease expires (and `in_doubt` counts the possible duplicate).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, desc
 from sqlmodel import Field, SQLModel
 
 from bot.models.types import utc_field
@@ -33,7 +38,8 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     __table_args__ = (
         UniqueConstraint("broadcast_id", "subscriber_id", name="uq_outbox_recipient"),
-        Index("ix_outbox_ready", "status", "priority", "not_before"),
+        # Matches the claim's ORDER BY exactly, so claiming never sorts the backlog.
+        Index("ix_outbox_ready", "status", "channel", desc("priority"), "not_before", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,12 +47,19 @@ class OutboxMessage(SQLModel, table=True):
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
+    # private | group: groups are paced far slower (20/min on Telegram).
+    kind: str = Field(default="private", max_length=8)
     # Higher first: urgent alerts overtake routine rows already queued.
     priority: int = 0
     status: str = Field(default="pending", max_length=16)
     not_before: datetime = utc_field()
     lease_until: datetime | None = utc_field(nullable=True)
+    # Transient failures so far (429s and migrations do not count).
     attempts: int = 0
+    # Parts of a split text already delivered, so a retry resumes after them.
+    parts_sent: int = 0
+    # Times a lease expired on this row: each may have been a send in flight (a duplicate).
+    in_doubt: int = 0
     # Per-recipient text (e.g. only the observances this resident chose); None = broadcast text.
     text: str | None = None
     platform_message_id: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,158 @@
+"""Staff alerts: draft → preview → approve → send through the outbox; cancel; archive.
+
+The chat dialogue (/canhbao) and the dashboard call these same functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.models.core import AuditLog
+from bot.models.staff import Alert
+from bot.models.types import utcnow
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
+from content.station import load_station
+
+
+class AlertError(ValueError):
+    """An alert action that is not allowed now; the message says why (Vietnamese)."""
+
+
+@dataclass
+class AlertTarget:
+    """Who receives an alert. Nothing chosen = the whole ward."""
+
+    topics: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    groups_only: bool = False
+
+    def audience(self) -> Audience:
+        kinds = ["group"] if self.groups_only else ["private", "group"]
+        return Audience(topics=list(self.topics), areas=list(self.areas), kinds=kinds)
+
+    def describe(self) -> str:
+        parts = []
+        if self.areas:
+            parts.append(", ".join(self.areas))
+        if self.topics:
+            parts.append("chủ đề " + ", ".join(self.topics))
+        if self.groups_only:
+            parts.append("chỉ các nhóm")
+        return "; ".join(parts) or "toàn phường"
+
+    @classmethod
+    def from_json(cls, text: str) -> AlertTarget:
+        data = json.loads(text or "{}")
+        return cls(
+            topics=list(data.get("topics", [])),
+            areas=list(data.get("areas", [])),
+            groups_only=bool(data.get("groups_only", False)),
+        )
+
+
+MAX_ALERT_TEXT = 3000
+
+
+def resident_text(alert: Alert) -> str:
+    """The alert exactly as residents will read it (also the preview)."""
+    station = load_station().name
+    heading = "🚨 **CẢNH BÁO KHẨN**" if alert.urgent else "📢 **Thông báo**"
+    return f"{heading} — {station}\n\n{alert.text.strip()}"
+
+
+async def draft_alert(
+    session: AsyncSession,
+    *,
+    text: str,
+    target: AlertTarget,
+    urgent: bool,
+    drafted_by: str,
+    photo: str | None = None,
+) -> Alert:
+    text = text.strip()
+    if not text:
+        raise AlertError("nội dung cảnh báo đang trống")
+    if len(text) > MAX_ALERT_TEXT:
+        raise AlertError(f"nội dung dài quá {MAX_ALERT_TEXT} ký tự; bà con khó đọc hết")
+    alert = Alert(
+        text=text,
+        photo=photo,
+        target=json.dumps(asdict(target), ensure_ascii=False),
+        urgent=urgent,
+        drafted_by=drafted_by,
+    )
+    session.add(alert)
+    await session.flush()
+    session.add(AuditLog(actor=drafted_by, action="alert.draft", detail=f"alert {alert.id}"))
+    await session.commit()
+    return alert
+
+
+def needs_second_approver(alert: Alert, approver: str, settings: Settings) -> bool:
+    return alert.urgent and settings.urgent_needs_second_approval and approver == alert.drafted_by
+
+
+async def get_alert(session: AsyncSession, alert_id: int) -> Alert:
+    alert = await session.get(Alert, alert_id)
+    if alert is None:
+        raise AlertError(f"không có cảnh báo số {alert_id}")
+    return alert
+
+
+async def approve_alert(
+    session: AsyncSession, alert_id: int, approver: str, settings: Settings
+) -> Alert:
+    """Approve and queue the alert for every recipient; urgent ones may need a second person."""
+    alert = await get_alert(session, alert_id)
+    if alert.status != "draft":
+        raise AlertError(f"cảnh báo số {alert_id} đã ở trạng thái '{alert.status}'")
+    if needs_second_approver(alert, approver, settings):
+        raise AlertError("cảnh báo khẩn cần một cán bộ khác duyệt")
+    broadcast = await create_broadcast(
+        session,
+        text=resident_text(alert),
+        audience=AlertTarget.from_json(alert.target).audience(),
+        kind="alert",
+        key=f"alert:{alert.id}",
+        title=alert.text[:80],
+        urgent=alert.urgent,
+        created_by=approver,
+    )
+    alert.status = "sent"
+    alert.approved_by = approver
+    alert.sent_at = utcnow()
+    alert.broadcast_id = broadcast.id if broadcast else alert.broadcast_id
+    session.add(alert)
+    session.add(AuditLog(actor=approver, action="alert.approve", detail=f"alert {alert.id}"))
+    await session.commit()
+    return alert
+
+
+async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> int:
+    """Cancel a draft, or what is not yet sent of a sent alert. Returns messages withdrawn."""
+    alert = await get_alert(session, alert_id)
+    withdrawn = 0
+    if alert.status == "draft":
+        alert.status = "cancelled"
+    elif alert.status == "sent" and alert.broadcast_id is not None:
+        withdrawn = await cancel_broadcast(session, alert.broadcast_id)
+    else:
+        raise AlertError(f"cảnh báo số {alert_id} đã ở trạng thái '{alert.status}'")
+    session.add(alert)
+    session.add(
+        AuditLog(
+            actor=actor, action="alert.cancel", detail=f"alert {alert.id}, {withdrawn} withdrawn"
+        )
+    )
+    await session.commit()
+    return withdrawn
+
+
+async def list_alerts(session: AsyncSession, limit: int = 50) -> list[Alert]:
+    return list(await session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))

@@ -1,0 +1,320 @@
+"""Zalo Bot Platform adapter (the Telegram-like HTTP API), over aiohttp.
+
+Polling by default (getUpdates); webhook mode when ZALO_BOT_WEBHOOK_URL is set,
+answering only requests whose X-Bot-Api-Secret-Token equals ZALO_BOT_WEBHOOK_SECRET.
+ZALO_BOT_API_BASE_URL points it at any compatible server (tests/fakes/zalo_bot_server.py).
+
+The platform has no inline keyboards: buttons are shown as a numbered list, and a
+reply of that number (or the button's label) is handed to the handlers as the press.
+
+API as checked against the platform's docs (bot.zaloplatforms.com/docs, mirrored in
+public SDKs and READMEs), and what is assumed:
+- verified: `POST {base}{token}/{method}` with a JSON body; answers
+  `{"ok": true, "result": …}` or `{"ok": false, "error_code": int, "description": str}`;
+  getMe, getUpdates (`timeout` in seconds, as a string), setWebhook (`url`,
+  `secret_token` of 8–256 characters, sent back in `X-Bot-Api-Secret-Token`),
+  deleteWebhook (getUpdates does not work while a webhook is set), sendMessage
+  (`chat_id`, `text` of 1–2,000 characters), sendPhoto (`chat_id`, `photo` URL,
+  `caption`); results carry `message_id`. getUpdates returns ONE update per call
+  (`result` is an object, not a list), and error_code 408 when nothing arrived.
+  An update is `{"event_name": "message.text.received" | "message.image.received" |
+  "message.sticker.received" | "message.unsupported.received", "message": {
+  "message_id", "date", "text"|"photo"+"caption", "from": {"id", …},
+  "chat": {"id", "chat_type": "PRIVATE"|"GROUP"}}}`; webhooks post it unwrapped.
+- assumed (not documented): error codes follow Telegram's (403 blocked, 429 too many
+  requests, 400/404 bad request or unknown chat); no retry_after is given, so 429
+  waits one second; a list in `result` is accepted too; in groups the bot is
+  "addressed" by a /command or its name, as the API reports no mentions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import Dispatch, FailureKind, SendError, Sent
+from bot.channels.zalo_common import (
+    HTTP_TIMEOUT,
+    MAX_TEXT,
+    NETWORK_ERRORS,
+    BackgroundTasks,
+    ButtonMemory,
+    chat_translator,
+    http_failure,
+    network_failure,
+    numbered_buttons,
+    plain_text,
+    read_json,
+    split_text,
+)
+from bot.config import ConfigError, Settings
+from bot.core import Button, ChatKind, Incoming, Reply
+from bot.i18n import Gettext
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/zalo/bot/webhook"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+POLL_TIMEOUT = 30
+NOTHING_NEW = 408
+MAX_BACKOFF = 30.0
+IMAGE_EVENT = "message.image.received"
+HANDLED_EVENTS = {
+    "message.text.received",
+    IMAGE_EVENT,
+    "message.sticker.received",
+    "message.unsupported.received",
+}
+
+
+def enabled(settings: Settings) -> bool:
+    return bool(settings.zalo_bot_token)
+
+
+class ZaloBotChannel:
+    name = "zalo_bot"
+    max_text_length = MAX_TEXT
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_base_url: str,
+        webhook_url: str = "",
+        webhook_secret: str = "",
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        poll_timeout: int = POLL_TIMEOUT,
+    ) -> None:
+        self._token = token
+        self._base_url = api_base_url
+        self._webhook_url = webhook_url
+        self._webhook_secret = webhook_secret
+        self._sessions = sessions
+        self._poll_timeout = poll_timeout
+        self._http: aiohttp.ClientSession | None = None
+        self._dispatch: Dispatch | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._work = BackgroundTasks("zalo_bot")
+        self.buttons = ButtonMemory()
+        self.bot_name = ""
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None
+    ) -> ZaloBotChannel:
+        secret = settings.zalo_bot_webhook_secret
+        if settings.zalo_bot_webhook_url and not 8 <= len(secret) <= 256:
+            raise ConfigError(
+                "cấu hình sai: ZALO_BOT_WEBHOOK_SECRET: cần 8–256 ký tự khi dùng webhook"
+            )
+        return cls(
+            settings.zalo_bot_token,
+            api_base_url=settings.zalo_bot_api_base_url,
+            webhook_url=settings.zalo_bot_webhook_url,
+            webhook_secret=secret,
+            sessions=sessions,
+        )
+
+    async def start(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+        self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+        me = await self._call("getMe")
+        self.bot_name = str(me.get("account_name") or me.get("name") or "")
+        if self._webhook_url:
+            await self._call(
+                "setWebhook", {"url": self._webhook_url, "secret_token": self._webhook_secret}
+            )
+            log.info("zalo_bot: webhook mode")
+        else:
+            await self._call("deleteWebhook")
+            self._poller = asyncio.create_task(self._poll_forever(), name="zalo_bot.poll")
+            log.info("zalo_bot: polling mode")
+
+    async def stop(self) -> None:
+        if self._poller:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
+        await self._work.cancel()
+        if self._http:
+            await self._http.close()
+            self._http = None
+        self._dispatch = None
+
+    async def drain(self) -> None:
+        """Finish the webhook work already started (tests, orderly shutdown)."""
+        await self._work.drain()
+
+    def web_routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        secret = self._webhook_secret.encode()
+        if not secret or not hmac.compare_digest(given.encode(), secret):
+            log.warning("zalo_bot webhook: wrong or missing secret token, refused")
+            return web.Response(status=403)
+        try:
+            body = json.loads(await request.text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            log.warning("zalo_bot webhook: malformed update skipped")
+            return web.Response(status=400)
+        for update in _updates_in(body.get("result") if body.get("ok") else body):
+            self._work.spawn(self.handle_update(update))
+        return web.json_response({"ok": True})
+
+    async def send(self, chat_id: str, reply: Reply) -> Sent:
+        _ = await chat_translator(self._sessions, self.name, chat_id)
+        message_id = await self._deliver(chat_id, reply, first_number=1, _=_)
+        if reply.buttons:
+            self.buttons.remember(chat_id, reply.buttons, numbered=True)
+        return Sent(message_id)
+
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        """Turn one update into an Incoming, dispatch it, show the replies."""
+        incoming = self.to_incoming(update)
+        if incoming is None or self._dispatch is None:
+            return
+        replies = await self._dispatch(incoming)
+        try:
+            await self._deliver_all(incoming.chat_id, replies)
+        except SendError as exc:
+            log.warning("zalo_bot: reply not delivered (%s)", exc.kind)
+
+    def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
+        event = update.get("event_name", "")
+        message = update.get("message") or {}
+        chat, sender = message.get("chat") or {}, message.get("from") or {}
+        if not chat.get("id") or not sender.get("id"):
+            log.info("zalo_bot: update without chat or sender skipped (%s)", event)
+            return None
+        if event not in HANDLED_EVENTS:
+            log.info("zalo_bot: %s skipped", event or "unknown update")
+            return None
+        # Stickers and unsupported messages come through without text, like on Telegram,
+        # so the handlers can say they only read text.
+        text = message.get("caption" if event == IMAGE_EVENT else "text") or ""
+        photo = message.get("photo") if event == IMAGE_EVENT else None
+        chat_id = str(chat["id"])
+        is_group = chat.get("chat_type") == "GROUP"
+        button = self.buttons.press(chat_id, text) if text and not photo else None
+        return Incoming(
+            channel=self.name,
+            chat_id=chat_id,
+            user_id=str(sender["id"]),
+            chat_kind=ChatKind.GROUP if is_group else ChatKind.PRIVATE,
+            text=None if button is not None else (text or None),
+            button=button,
+            addressed=not is_group or button is not None or self._addressed(text),
+            photo=str(photo) if photo else None,
+        )
+
+    def _addressed(self, text: str) -> bool:
+        if text.startswith("/"):
+            return True
+        return bool(self.bot_name) and self.bot_name.casefold() in text.casefold()
+
+    async def _deliver_all(self, chat_id: str, replies: list[Reply]) -> None:
+        # Numbers run on across the replies of one answer, so each button keeps its own.
+        _ = await chat_translator(self._sessions, self.name, chat_id)
+        shown: list[Button] = []
+        for reply in replies:
+            await self._deliver(chat_id, reply, first_number=len(shown) + 1, _=_)
+            shown.extend(reply.buttons)
+        self.buttons.remember(chat_id, shown, numbered=True)
+
+    async def _deliver(self, chat_id: str, reply: Reply, *, first_number: int, _: Gettext) -> str:
+        text = plain_text(reply)
+        if reply.buttons:
+            listing = numbered_buttons(reply.buttons, first_number, _)
+            text = f"{text}\n\n{listing}" if text else listing
+        pieces = [piece for piece in split_text(text) if piece]
+        result: dict[str, Any] = {}
+        if reply.photo:
+            photo: dict[str, Any] = {"chat_id": chat_id, "photo": reply.photo}
+            if pieces:
+                photo["caption"] = pieces.pop(0)
+            result = await self._call("sendPhoto", photo)
+        for piece in pieces:
+            result = await self._call("sendMessage", {"chat_id": chat_id, "text": piece})
+        return str(result.get("message_id", ""))
+
+    async def _poll_forever(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                for update in await self._next_updates():
+                    await self.handle_update(update)
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except SendError as exc:
+                log.warning("zalo_bot: getUpdates failed (%s), retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception:
+                log.exception("zalo_bot: update handling failed")
+
+    async def _next_updates(self) -> list[dict[str, Any]]:
+        data = await self._post(
+            "getUpdates", {"timeout": str(self._poll_timeout)}, timeout=self._poll_timeout + 10
+        )
+        if not data.get("ok") and data.get("error_code") == NOTHING_NEW:
+            return []
+        return _updates_in(_result(data))
+
+    async def _call(self, method: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = _result(await self._post(method, payload or {}))
+        return result if isinstance(result, dict) else {}
+
+    async def _post(
+        self, method: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        if self._http is None:
+            raise SendError(FailureKind.TRANSIENT, "channel not started")
+        url = f"{self._base_url}{self._token}/{method}"
+        options = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
+        try:
+            async with self._http.post(url, json=payload, **options) as response:
+                failure = http_failure(response.status)
+                if failure is not None:
+                    raise failure
+                return await read_json(response)
+        except NETWORK_ERRORS as exc:
+            raise network_failure(exc) from exc
+
+
+def _result(data: dict[str, Any]) -> Any:
+    if data.get("ok"):
+        return data.get("result")
+    raise bot_failure(int(data.get("error_code") or 0), str(data.get("description") or ""))
+
+
+def bot_failure(code: int, description: str) -> SendError:
+    """A Bot Platform error as the outbox understands it (Telegram's codes, see docstring)."""
+    reason = f"{code} {description}".strip()
+    if code == 429:
+        return SendError(FailureKind.THROTTLED, reason, retry_after=1.0)
+    if code == 403:
+        return SendError(FailureKind.BLOCKED, reason)
+    if code == 408 or code >= 500:
+        return SendError(FailureKind.TRANSIENT, reason)
+    return SendError(FailureKind.INVALID, reason)
+
+
+def _updates_in(result: Any) -> list[dict[str, Any]]:
+    if isinstance(result, list):
+        return [update for update in result if isinstance(update, dict)]
+    return [result] if isinstance(result, dict) and result.get("event_name") else []
+
+
+__all__ = ["WEBHOOK_PATH", "ZaloBotChannel", "bot_failure", "enabled"]

@@ -1,0 +1,187 @@
+"""What the two Zalo adapters share: plain-text rendering, typed button presses,
+network failures, and the background tasks that answer webhooks.
+
+Zalo shows no Markdown, so replies go out as plain text (bot.channels.markdown),
+cut at Zalo's 2,000-character text limit on paragraph boundaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import FailureKind, SendError
+from bot.channels.markdown import to_plain_text
+from bot.core import Button, Reply
+from bot.i18n import Gettext, translator
+from bot.models.core import Subscriber
+
+log = logging.getLogger(__name__)
+
+# Both the Bot Platform (sendMessage) and the OA API (message.text) cap a text at 2,000.
+MAX_TEXT = 2000
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=20)
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, ValueError)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long text into pieces of at most `limit` characters, paragraphs kept whole
+    where they fit, then lines, then hard cuts."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        for chunk in _split_long(paragraph, limit):
+            if current:
+                pieces.append(current)
+            current = chunk
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _split_long(paragraph: str, limit: int) -> list[str]:
+    if len(paragraph) <= limit:
+        return [paragraph]
+    chunks: list[str] = []
+    current = ""
+    for line in paragraph.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def plain_text(reply: Reply) -> str:
+    return to_plain_text(reply.text)
+
+
+def numbered_buttons(buttons: list[Button], first: int, _: Gettext) -> str:
+    """Buttons as a list the resident answers by number: "1. Đăng ký" …"""
+    lines = [f"{number}. {button.text}" for number, button in enumerate(buttons, first)]
+    return "\n".join([*lines, _("(Trả lời bằng số để chọn)")])
+
+
+class ButtonMemory:
+    """The buttons last shown in each chat, so that typing a number or a label presses one.
+
+    Kept in memory: after a restart, an old list simply stops answering to numbers,
+    like an expired Telegram button.
+    """
+
+    def __init__(self, max_chats: int = 10_000) -> None:
+        self._chats: OrderedDict[str, tuple[list[Button], bool]] = OrderedDict()
+        self._max_chats = max_chats
+
+    def remember(self, chat_id: str, buttons: list[Button], *, numbered: bool) -> None:
+        if not buttons:
+            self._chats.pop(chat_id, None)
+            return
+        self._chats[chat_id] = (list(buttons), numbered)
+        self._chats.move_to_end(chat_id)
+        while len(self._chats) > self._max_chats:
+            self._chats.popitem(last=False)
+
+    def shown(self, chat_id: str) -> list[Button]:
+        return self._chats.get(chat_id, ([], False))[0]
+
+    def press(self, chat_id: str, text: str) -> str | None:
+        """The data of the button this text chooses, if any."""
+        buttons, numbered = self._chats.get(chat_id, ([], False))
+        answer = text.strip().rstrip(".").casefold()
+        if numbered and answer.isdigit() and 1 <= int(answer) <= len(buttons):
+            return buttons[int(answer) - 1].data
+        # Labels repeat across replies ("Hủy"); the latest one is the one meant.
+        for button in reversed(buttons):
+            if button.text.strip().casefold() == answer:
+                return button.data
+        return None
+
+
+class BackgroundTasks:
+    """Webhook work done after answering 200: references kept, errors logged, cancelled at stop."""
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: background work failed: %r", self._owner, task.exception())
+
+    async def drain(self) -> None:
+        """Wait until the work started so far is done (tests, orderly shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self._tasks.clear()
+
+
+async def chat_translator(
+    sessions: async_sessionmaker[AsyncSession] | None, channel: str, chat_id: str
+) -> Gettext:
+    """The gettext of the language this chat chose (/chude), Vietnamese by default."""
+    if sessions is None:
+        return translator(None)
+    async with sessions() as session:
+        language = await session.scalar(
+            select(Subscriber.language).where(
+                Subscriber.channel == channel, Subscriber.chat_id == chat_id
+            )
+        )
+    return translator(language)
+
+
+def network_failure(exc: BaseException) -> SendError:
+    # Only the exception's type: aiohttp messages carry the URL, and the bot token is in it.
+    return SendError(FailureKind.TRANSIENT, f"network: {type(exc).__name__}")
+
+
+def http_failure(status: int) -> SendError | None:
+    """The failure an HTTP status means by itself, before the JSON body is read."""
+    if status == 429:
+        return SendError(FailureKind.THROTTLED, "HTTP 429", retry_after=1.0)
+    if status >= 500:
+        return SendError(FailureKind.TRANSIENT, f"HTTP {status}")
+    return None
+
+
+async def read_json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    data = await response.json(content_type=None)
+    if not isinstance(data, dict):
+        raise ValueError("JSON object expected")
+    return data

@@ -1,0 +1,235 @@
+"""Find the FAQ topic a question is about, or decide not to answer.
+
+Each topic's canonical question and examples are documents. A word the library has
+never seen is first corrected to a known word one edit away ("suat" → "xuat" next
+to "sot"). Two BM25 indexes (bm25s) then pick the candidate topics: one over words
+and word pairs ("sang_loc"), one over character trigrams inside words, which
+tolerates the typos left. A topic scores as its best document.
+
+Candidates are ordered by confidence: the topic's word BM25 score times the share
+of the question's word weight (IDF) that the topic's vocabulary covers, so a
+question full of words the library has never seen ("giá vàng hôm nay") stays low
+even when one common word matches. It is squashed into 0..1; THRESHOLD was
+calibrated on tests/data/faq_eval.tsv (see tests/test_faq_eval.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import bm25s
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.faq.normalize import Normalizer, PhraseSet, fold_word, has_diacritics
+from bot.text import fold
+from content.faq import EMERGENCY_LEAD, FaqEntry, Signals
+
+# x / (x + SCALE) maps the evidence x (BM25 × coverage) into 0..1.
+SCALE = 2.0
+# Below THRESHOLD: no answer, offer the closest topics and a hand-off to staff.
+THRESHOLD = 0.5
+# A question naming an off-topic subject (lottery, weather…) needs more evidence.
+OFF_TOPIC_THRESHOLD = 0.65
+EMERGENCY_TOPIC = "station.emergency"
+ALTERNATIVES = 3
+# Topics scored for confidence per question (the BM25 front-runners).
+CANDIDATES = 8
+# Shorter words are not typo-corrected: one edit turns them into other real words.
+MIN_TYPO_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of one question.
+
+    `id`/`answer` are None when the bot should not answer (low confidence or off
+    topic); `alternatives` are the closest other topics, best first. An emergency
+    answer starts with the call-115 line."""
+
+    id: str | None
+    score: float
+    answer: str | None
+    alternatives: tuple[str, ...] = ()
+    emergency: bool = False
+    off_topic: bool = False
+
+
+def word_features(tokens: Sequence[str]) -> list[str]:
+    return [*tokens, *(f"{a}_{b}" for a, b in pairwise(tokens))]
+
+
+def char_features(tokens: Sequence[str]) -> list[str]:
+    return [gram for token in tokens for gram in _trigrams(token)]
+
+
+@lru_cache(maxsize=65536)
+def _trigrams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    return index
+
+
+class FaqIndex:
+    """Built once per language; `ask` is read-only and safe to share."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        normalizer: Normalizer,
+        signals: Signals,
+    ) -> None:
+        self.entries = {entry.id: entry for entry in entries}
+        self._topics = list(self.entries)
+        self._normalizer = normalizer
+        self._emergency = PhraseSet.build(signals.emergency)
+        self._off_topic = PhraseSet.build(signals.off_topic)
+        self._emergency_reply = signals.emergency_reply
+        texts = [(i, text) for i, e in enumerate(entries) for text in (e.question, *e.examples)]
+        self._doc_topic = np.array([i for i, _ in texts])
+        docs = [normalizer.folded(text) for _, text in texts]
+        self._words = _bm25([word_features(doc) for doc in docs])
+        self._chars = _bm25([char_features(doc) for doc in docs])
+        frequency = Counter(word for doc in docs for word in set(doc))
+        self._idf = {w: _idf(len(docs), n) for w, n in frequency.items()}
+        self._unknown_idf = _idf(len(docs), 0)
+        self._vocabulary = sorted(self._idf)
+        self._near = lru_cache(maxsize=4096)(self._known_words_one_edit_away)
+        self._topic_words = [set() for _ in entries]
+        self._topic_text = [" " for _ in entries]
+        for (i, _), doc in zip(texts, docs, strict=True):
+            self._topic_words[i].update(doc)
+            self._topic_text[i] += " ".join(doc) + " "
+
+    @classmethod
+    def build(
+        cls,
+        entries: Sequence[FaqEntry],
+        abbreviations: Mapping[str, str],
+        signals: Signals | None = None,
+    ) -> FaqIndex:
+        return cls(entries, Normalizer.build(abbreviations), signals or Signals())
+
+    def rank(self, text: str, limit: int = ALTERNATIVES + 1) -> list[tuple[str, float]]:
+        """Closest topics with their confidence (0..1), best first."""
+        ranked = self._rank(self._normalizer.folded(text), limit)
+        return [(self._topics[i], score) for i, score in ranked]
+
+    def ask(self, text: str) -> Match:
+        tokens = self._normalizer.tokens(text)
+        accented = has_diacritics(text)
+        emergency = self._emergency.find(tokens, accented)
+        ranked = self._rank([fold_word(t) for t in tokens], ALTERNATIVES + 1)
+        best, score = ranked[0] if ranked else (None, 0.0)
+        needed = OFF_TOPIC_THRESHOLD if self._off_topic.find(tokens, accented) else THRESHOLD
+        confident = best is not None and score >= needed
+        if emergency:
+            # An emergency topic near the top wins even when unsure; another topic
+            # only when sure and its own examples name this emergency.
+            keep = best is not None and (
+                self.entries[self._topics[best]].emergency
+                or (confident and any(f" {fold(p)} " in self._topic_text[best] for p in emergency))
+            )
+            topic = self._topics[best] if keep else EMERGENCY_TOPIC
+            others = tuple(self._topics[i] for i, _ in ranked if self._topics[i] != topic)
+            return Match(
+                id=topic if topic in self.entries else None,
+                # Sent to 115 by rule, not by similarity: that decision is certain.
+                score=round(score, 4) if keep else 1.0,
+                answer=self._emergency_answer(topic),
+                alternatives=others[:ALTERNATIVES],
+                emergency=True,
+            )
+        if confident:
+            topic = self._topics[best]
+            others = tuple(self._topics[i] for i, _ in ranked[1:])
+            return Match(topic, round(score, 4), self.entries[topic].answer, others)
+        return Match(
+            id=None,
+            score=round(score, 4),
+            answer=None,
+            alternatives=tuple(self._topics[i] for i, _ in ranked[:ALTERNATIVES]),
+            off_topic=needed == OFF_TOPIC_THRESHOLD,
+        )
+
+    def _emergency_answer(self, topic: str) -> str:
+        entry = self.entries.get(topic)
+        if entry is None:
+            return self._emergency_reply
+        if "115" in entry.answer[:EMERGENCY_LEAD] or not self._emergency_reply:
+            return entry.answer
+        return f"{self._emergency_reply}\n\n{entry.answer}"
+
+    def _rank(self, folded: list[str], limit: int) -> list[tuple[int, float]]:
+        """Candidates by BM25 (words + trigrams), then ordered by confidence."""
+        tokens = self._correct(folded)
+        words = self._scores(self._words, word_features(tokens))
+        chars = self._scores(self._chars, char_features(tokens))
+        if not words.any() and not chars.any():
+            return []
+        combined = words / (words.max() or 1.0) + chars / (chars.max() or 1.0)
+        by_topic = np.zeros(len(self._topics))
+        np.maximum.at(by_topic, self._doc_topic, combined)
+        word_by_topic = np.zeros(len(self._topics))
+        np.maximum.at(word_by_topic, self._doc_topic, words)
+        candidates = [i for i in np.argsort(-by_topic, kind="stable")[:CANDIDATES] if by_topic[i]]
+        total = sum(self._idf.get(t, self._unknown_idf) for t in tokens) or 1.0
+        ranked = []
+        for i in candidates:
+            known = sum(self._idf[t] for t in tokens if t in self._topic_words[i])
+            evidence = float(word_by_topic[i]) * known / total
+            ranked.append((int(i), evidence / (evidence + SCALE)))
+        ranked.sort(key=lambda item: -item[1])
+        return ranked[:limit]
+
+    def _correct(self, tokens: list[str]) -> list[str]:
+        """Replace a word the library has never seen by a known word one edit away,
+        preferring one that forms a known word pair with its neighbours."""
+        out = list(tokens)
+        for i, token in enumerate(tokens):
+            if token in self._idf or len(token) < MIN_TYPO_LENGTH or token.isdigit():
+                continue
+            options = self._near(token)
+            if not options:
+                continue
+            before = tokens[i - 1] if i else None
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            out[i] = max(options, key=lambda word, b=before, a=after: self._fit(word, b, a))
+        return out
+
+    def _fit(self, word: str, before: str | None, after: str | None) -> tuple[int, float]:
+        """Known word pairs it makes with its neighbours, then commonness."""
+        pairs = self._words.vocab_dict
+        found = (before is not None and f"{before}_{word}" in pairs) + (
+            after is not None and f"{word}_{after}" in pairs
+        )
+        return found, -self._idf[word]
+
+    def _known_words_one_edit_away(self, token: str) -> tuple[str, ...]:
+        found = process.extract(
+            token, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+        )
+        return tuple(word for word, _distance, _index in found)
+
+    @staticmethod
+    def _scores(index: bm25s.BM25, features: Iterable[str]) -> np.ndarray:
+        vocab = index.vocab_dict
+        ids = [vocab[f] for f in features if f in vocab]
+        if not ids:
+            return np.zeros(index.scores["num_docs"], dtype=np.float32)
+        return index.get_scores(ids).astype(np.float64)
+
+
+def _idf(documents: int, frequency: int) -> float:
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))

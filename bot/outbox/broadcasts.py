@@ -1,0 +1,211 @@
+"""Create, count and cancel broadcasts. These functions flush but never commit:
+the caller commits, so a broadcast and the record that caused it land together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models.core import Subscriber, SubscriberTopic
+from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.types import utcnow
+from bot.outbox.audience import Audience
+
+URGENT_PRIORITY = 10
+ROUTINE_PRIORITY = 0
+# Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
+INSERT_CHUNK = 2000
+# Progress reports the delivery rate over this many recent seconds.
+RATE_WINDOW_S = 10
+
+TextsFor = Callable[[Subscriber, list[str]], str | None]
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    pending: int
+    failed: int
+    blocked: int
+    outside_window: int
+    cancelled: int
+    rate_per_s: float
+    # Rows whose lease expired mid-send (crash): each may have reached its chat twice.
+    in_doubt: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    text: str,
+    text_en: str | None = None,
+    audience: Audience,
+    kind: str = "staff",
+    key: str | None = None,
+    title: str = "",
+    urgent: bool = False,
+    not_before: datetime | None = None,
+    spread: timedelta | None = None,
+    created_by: str = "system",
+    texts_for: TextsFor | None = None,
+) -> Broadcast | None:
+    """Queue `text` for every subscriber in `audience`; None if `key` was used before.
+
+    Routine broadcasts may be spread evenly over `spread` (so the station's phone is
+    not flooded); urgent ones ignore it and overtake routine rows already queued.
+    `texts_for(subscriber, topics)` gives a per-recipient text; None skips them.
+    """
+    now = utcnow()
+    start = max(not_before or now, now)
+    window = timedelta(0) if urgent or spread is None else spread
+    broadcast_id = await _insert_broadcast(
+        session,
+        key=key,
+        kind=kind,
+        title=title[:200],
+        text=text,
+        text_en=text_en,
+        audience=audience.to_json(),
+        urgent=urgent,
+        created_by=created_by,
+        created_at=now,
+        not_before=start,
+        spread_seconds=int(window.total_seconds()),
+        status="queued",
+    )
+    if broadcast_id is None:
+        return None
+    recipients = await _recipients(session, audience, text_en, texts_for)
+    count = len(recipients)
+    rows = [
+        {
+            "broadcast_id": broadcast_id,
+            "subscriber_id": subscriber_id,
+            "channel": channel,
+            "chat_id": chat_id,
+            "kind": chat_kind,
+            "priority": URGENT_PRIORITY if urgent else ROUTINE_PRIORITY,
+            "status": "pending",
+            "not_before": start + window * index / count if window else start,
+            "attempts": 0,
+            "parts_sent": 0,
+            "in_doubt": 0,
+            "text": row_text,
+        }
+        for index, (subscriber_id, channel, chat_id, chat_kind, row_text) in enumerate(recipients)
+    ]
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    for first in range(0, count, INSERT_CHUNK):
+        await session.execute(insert(table), rows[first : first + INSERT_CHUNK])
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def _insert_broadcast(session: AsyncSession, **values: Any) -> int | None:
+    """INSERT … ON CONFLICT (key) DO NOTHING: race-safe idempotency on both databases."""
+    table = Broadcast.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(table).values(**values)
+    if values["key"] is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["key"])
+    return await session.scalar(statement.returning(table.c.id))
+
+
+Recipient = tuple[int, str, str, str, str | None]
+
+
+async def _recipients(
+    session: AsyncSession, audience: Audience, text_en: str | None, texts_for: TextsFor | None
+) -> list[Recipient]:
+    if texts_for is None:
+        columns = select(
+            Subscriber.id, Subscriber.channel, Subscriber.chat_id, Subscriber.kind,
+            Subscriber.language,
+        )  # fmt: skip
+        result = await session.execute(audience.where(columns).order_by(Subscriber.id))
+        return [
+            (sid, channel, chat_id, kind, text_en if text_en and language == "en" else None)
+            for sid, channel, chat_id, kind, language in result
+        ]
+    subscribers = list(await session.scalars(audience.subscribers()))
+    topics = await _topics_of([s.id for s in subscribers if s.id is not None], session)
+    recipients: list[Recipient] = []
+    for subscriber in subscribers:
+        assert subscriber.id is not None
+        own = texts_for(subscriber, topics.get(subscriber.id, []))
+        if own is not None:
+            recipients.append(
+                (subscriber.id, subscriber.channel, subscriber.chat_id, subscriber.kind, own)
+            )
+    return recipients
+
+
+async def _topics_of(ids: Sequence[int], session: AsyncSession) -> dict[int, list[str]]:
+    topics: dict[int, list[str]] = {}
+    for first in range(0, len(ids), INSERT_CHUNK):
+        rows = await session.execute(
+            select(SubscriberTopic.subscriber_id, SubscriberTopic.topic).where(
+                SubscriberTopic.subscriber_id.in_(ids[first : first + INSERT_CHUNK])
+            )
+        )
+        for subscriber_id, topic in rows:
+            topics.setdefault(subscriber_id, []).append(topic)
+    return topics
+
+
+async def broadcast_progress(session: AsyncSession, broadcast_id: int) -> Progress:
+    """Counts by status, and the delivery rate over the last ten seconds."""
+    counts: dict[str, int] = {}
+    by_status = (
+        select(OutboxMessage.status, func.count(), func.sum(OutboxMessage.in_doubt))
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    in_doubt = 0
+    for status, count, doubted in await session.execute(by_status):
+        counts[status] = count
+        in_doubt += doubted or 0
+    recent = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status == "sent",
+            OutboxMessage.sent_at >= utcnow() - timedelta(seconds=RATE_WINDOW_S),
+        )
+    )
+    return Progress(
+        total=sum(counts.values()),
+        sent=counts.get("sent", 0),
+        pending=counts.get("pending", 0) + counts.get("sending", 0),
+        failed=counts.get("failed", 0),
+        blocked=counts.get("blocked", 0),
+        outside_window=counts.get("outside_window", 0),
+        cancelled=counts.get("cancelled", 0),
+        rate_per_s=round((recent or 0) / RATE_WINDOW_S, 1),
+        in_doubt=in_doubt,
+    )
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
+    """Withdraw what is not yet sent; returns how many rows were cancelled.
+
+    Rows already claimed by a worker (at most about a second's worth) still go out."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == "pending")
+        .values(status="cancelled")
+    )
+    await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id).values(status="cancelled")
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -1,0 +1,106 @@
+"""Pacing: never send faster than the platform allows, so it never has to say 429.
+
+One `Pacer` per channel: a token bucket for the whole bot, a minimum spacing per
+chat (private chats and groups differ), and pauses when the platform asks for one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.config import Settings
+
+# Spacing per chat is measured where we send, the limit where the platform receives:
+# a margin absorbs network jitter between the two.
+CHAT_MARGIN = 1.1
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float
+    private_interval: float  # seconds between two messages to one private chat
+    group_interval: float  # seconds between two messages to one group
+
+    @property
+    def burst(self) -> float:
+        # A twentieth of a second's worth: enough to ride out event-loop hiccups,
+        # far below the burst any limit-enforcing server tolerates.
+        return max(1.0, self.per_second / 20)
+
+
+def limits_for(channel: str, settings: Settings) -> Limits:
+    private = 1 / settings.telegram_private_per_second
+    group = 60 / settings.telegram_group_per_minute
+    if channel == "telegram":
+        return Limits(settings.telegram_rate_per_second, private, group)
+    if channel.startswith("zalo"):
+        return Limits(settings.zalo_rate_per_second, private, group)
+    # The web chat writes to our own database: no platform to protect.
+    return Limits(500.0, 0.0, 0.0)
+
+
+class TokenBucket:
+    def __init__(
+        self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._tokens = capacity
+        self._updated = clock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def ready_in(self) -> float:
+        """Seconds until a token is available (0 when one is)."""
+        self._refill(self._clock())
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        self._tokens -= 1
+
+    def drain(self) -> None:
+        """Forget saved-up tokens (after a pause the platform wants a slow restart)."""
+        self._refill(self._clock())
+        self._tokens = min(self._tokens, 0.0)
+
+
+class Pacer:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self.bucket = TokenBucket(limits.per_second, limits.burst, clock)
+        self.paused_until = 0.0
+        self._chat_next: dict[str, float] = {}
+
+    def ready_in(self) -> float:
+        """Seconds until the bot may send its next message, whatever the chat."""
+        pause = self.paused_until - self._clock()
+        return pause if pause > 0 else self.bucket.ready_in()
+
+    def chat_ready_in(self, chat_id: str) -> float:
+        return max(0.0, self._chat_next.get(chat_id, 0.0) - self._clock())
+
+    def take(self, chat_id: str, kind: str) -> None:
+        """Spend a token on one send to this chat."""
+        self.bucket.take()
+        interval = self.limits.group_interval if kind == "group" else self.limits.private_interval
+        if interval:
+            self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
+
+    def pause(self, seconds: float) -> None:
+        """429 for the whole bot: stop everything for `seconds`."""
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+        self.bucket.drain()
+
+    def pause_chat(self, chat_id: str, seconds: float) -> None:
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), self._clock() + seconds)
+
+    def forget_idle_chats(self) -> None:
+        """Drop spacing records already in the past (a million private chats add up)."""
+        now = self._clock()
+        self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}

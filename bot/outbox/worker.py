@@ -1,0 +1,368 @@
+"""OutboxRunner: claim due rows, pace them, send through the adapters, record results.
+
+Per channel one lane: a claim task keeps about a second of rows in memory (most
+urgent first), a send loop spends the pacer's tokens, and each send runs as its own
+task so a slow platform answer never stalls the rate. Results reach the table in
+batches every `flush_interval`; a crash before a flush leaves those rows leased, and
+when the lease expires they are sent again and counted as in doubt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import random
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.channels.base import Channel, FailureKind, SendError, Sent
+from bot.config import Settings
+from bot.core import Reply
+from bot.db import Database
+from bot.models.types import utcnow
+from bot.outbox.pacing import Limits, Pacer, limits_for
+from bot.outbox.split import split_text
+from bot.outbox.store import Job, OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    lease_seconds: float = 60.0
+    max_attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+    flush_interval: float = 0.1
+    idle_poll: float = 1.0
+    lease_check_interval: float = 10.0
+    # A chat that may not be sent to for longer than this goes back to the table.
+    hold_limit: float = 2.0
+    max_in_flight: int = 256
+    # Seconds of sending each claim fetches.
+    claim_seconds: float = 1.0
+
+
+@dataclass
+class RunnerStats:
+    sent: int = 0
+    throttled: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+    migrated: int = 0
+    leases_expired: int = 0
+
+
+class Recorder:
+    """Batches result writes: one transaction per `interval`, not one per message."""
+
+    def __init__(self, store: OutboxStore) -> None:
+        self.store = store
+        self._results: dict[int, dict[str, Any]] = {}
+        self._deactivate: set[int] = set()
+
+    def save(self, job: Job) -> None:
+        self._results[job.id] = job.values()
+
+    def deactivate(self, subscriber_id: int) -> None:
+        self._deactivate.add(subscriber_id)
+
+    @property
+    def backlog(self) -> int:
+        return len(self._results)
+
+    async def flush(self) -> None:
+        if not self._results and not self._deactivate:
+            return
+        results, self._results = self._results, {}
+        deactivate, self._deactivate = self._deactivate, set()
+        try:
+            await self.store.write(list(results.values()), deactivate)
+        except Exception:
+            log.exception("outbox: could not record %d results, will retry", len(results))
+            results.update(self._results)
+            self._results = results
+            self._deactivate |= deactivate
+
+
+class Lane:
+    """Everything one channel is sending."""
+
+    def __init__(
+        self,
+        channel: Channel,
+        limits: Limits,
+        store: OutboxStore,
+        recorder: Recorder,
+        tuning: Tuning,
+        stats: RunnerStats,
+    ) -> None:
+        self.channel = channel
+        self.pacer = Pacer(limits)
+        self.store = store
+        self.recorder = recorder
+        self.tuning = tuning
+        self.stats = stats
+        self.batch = max(10, min(2000, int(limits.per_second * tuning.claim_seconds)))
+        self._ready: list[tuple[int, datetime, int, Job]] = []
+        self._waiting: list[tuple[float, int, Job]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(tuning.max_in_flight)
+        self._wake = asyncio.Event()
+        self._texts: dict[int, str] = {}
+
+    @property
+    def held(self) -> int:
+        return len(self._ready) + len(self._waiting) + len(self._sending)
+
+    async def claim_loop(self) -> None:
+        while True:
+            if self.held >= self.batch:
+                await asyncio.sleep(0.05)
+                continue
+            jobs = await self.store.claim(self.channel.name, self.batch, self.tuning.lease_seconds)
+            await self._load_texts(jobs)
+            for job in jobs:
+                self._push(job)
+            if jobs:
+                self._wake.set()
+            else:
+                await asyncio.sleep(self.tuning.idle_poll)
+
+    async def send_loop(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._waiting and self._waiting[0][0] <= now:
+                self._push(heapq.heappop(self._waiting)[2])
+            if not self._ready:
+                timeout = self._waiting[0][0] - now if self._waiting else 0.5
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                continue
+            delay = self.pacer.ready_in()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                continue
+            job = heapq.heappop(self._ready)[3]
+            wait = self.pacer.chat_ready_in(job.chat_id)
+            if wait > self.tuning.hold_limit:
+                self._release(job, wait)
+            elif wait > 0:
+                heapq.heappush(self._waiting, (now + wait, job.id, job))
+            else:
+                await self._slots.acquire()
+                self.pacer.take(job.chat_id, job.kind)
+                task = asyncio.create_task(self._send(job))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+
+    def housekeeping(self) -> None:
+        self.pacer.forget_idle_chats()
+        if len(self._texts) > 1000:
+            self._texts.clear()
+
+    async def drain(self, timeout: float) -> None:
+        """Let sends in flight finish, then hand every unsent row back to the table."""
+        if self._sending:
+            await asyncio.wait(set(self._sending), timeout=timeout)
+        for _, _, _, job in self._ready:
+            self._release(job, 0)
+        for _, _, job in self._waiting:
+            self._release(job, 0)
+        self._ready.clear()
+        self._waiting.clear()
+
+    def _push(self, job: Job) -> None:
+        heapq.heappush(self._ready, (-job.priority, job.not_before, job.id, job))
+
+    def _release(self, job: Job, after: float) -> None:
+        job.status = "pending"
+        job.lease_until = None
+        job.not_before = utcnow() + timedelta(seconds=after)
+        self.recorder.save(job)
+
+    async def _load_texts(self, jobs: list[Job]) -> None:
+        missing = {job.broadcast_id for job in jobs if job.text is None} - self._texts.keys()
+        if missing:
+            self._texts.update(await self.store.broadcast_texts(missing))
+
+    def _parts(self, job: Job) -> list[str]:
+        text = job.text if job.text is not None else self._texts.get(job.broadcast_id, "")
+        return split_text(text, self.channel.max_text_length)
+
+    async def _send(self, job: Job) -> None:
+        try:
+            parts = self._parts(job)
+            if job.parts_sent >= len(parts):
+                self._finish(job, "failed", "empty text")
+                return
+            sent = await self.channel.send(job.chat_id, Reply(text=parts[job.parts_sent]))
+        except SendError as error:
+            await self._on_error(job, error)
+        except Exception as error:  # an adapter bug must not lose the row
+            log.exception("outbox: unexpected error sending row %d", job.id)
+            await self._on_error(job, SendError(FailureKind.TRANSIENT, repr(error)))
+        else:
+            self._on_sent(job, sent, len(parts))
+        finally:
+            self._slots.release()
+
+    def _on_sent(self, job: Job, sent: Sent, parts: int) -> None:
+        job.parts_sent += 1
+        if job.platform_message_id is None:
+            job.platform_message_id = sent.message_id
+        if job.parts_sent < parts:
+            # The next part waits for this chat's spacing, in order.
+            self.recorder.save(job)
+            ready_at = time.monotonic() + self.pacer.chat_ready_in(job.chat_id)
+            heapq.heappush(self._waiting, (ready_at, job.id, job))
+            return
+        job.sent_at = utcnow()
+        self.stats.sent += 1
+        self._finish(job, "sent", None)
+
+    def _finish(self, job: Job, status: str, reason: str | None) -> None:
+        job.status = status
+        job.last_error = reason
+        job.lease_until = None
+        self.recorder.save(job)
+
+    async def _on_error(self, job: Job, error: SendError) -> None:
+        kind = error.kind
+        if kind is FailureKind.THROTTLED:
+            self.stats.throttled += 1
+            seconds = error.retry_after if error.retry_after is not None else 1.0
+            if error.whole_bot:
+                log.warning("outbox: %s asks to pause %.1fs", self.channel.name, seconds)
+                self.pacer.pause(seconds)
+            else:
+                self.pacer.pause_chat(job.chat_id, seconds)
+            self._push(job)
+            if error.whole_bot and seconds > self.tuning.lease_seconds / 3:
+                self._release_all(seconds)
+        elif kind is FailureKind.BLOCKED:
+            self.stats.blocked += 1
+            self.recorder.deactivate(job.subscriber_id)
+            self._finish(job, "blocked", error.reason)
+        elif kind is FailureKind.MIGRATED and error.new_chat_id and job.migrations < 3:
+            self.stats.migrated += 1
+            job.migrations += 1
+            if await self.store.migrate(job, error.new_chat_id, self.channel.name):
+                job.chat_id = error.new_chat_id
+                self._push(job)
+            else:
+                self._finish(job, "failed", "migrated to a chat that is subscribed already")
+        elif kind is FailureKind.OUTSIDE_WINDOW:
+            self._finish(job, "outside_window", error.reason)
+        elif kind is FailureKind.TRANSIENT and job.attempts + 1 < self.tuning.max_attempts:
+            job.attempts += 1
+            self.stats.retried += 1
+            job.last_error = error.reason
+            self._release(job, self._backoff(job.attempts))
+        else:
+            if kind is FailureKind.TRANSIENT:
+                job.attempts += 1
+            self.stats.failed += 1
+            self._finish(job, "failed", f"{kind}: {error.reason}")
+        self._wake.set()
+
+    def _release_all(self, after: float) -> None:
+        """A long pause would outlive the leases: give the rows back until it ends."""
+        for _, _, _, job in self._ready:
+            self._release(job, after)
+        self._ready.clear()
+
+    def _backoff(self, attempts: int) -> float:
+        base = min(self.tuning.backoff_cap, self.tuning.backoff_base * 2 ** (attempts - 1))
+        # Full jitter keeps many failed rows from retrying in lockstep.
+        return base * random.uniform(0.5, 1.5)
+
+
+class OutboxRunner:
+    """Sends every due outbox row through its channel; `start()` and `stop()` with the app."""
+
+    def __init__(
+        self,
+        database: Database,
+        channels: dict[str, Channel],
+        settings: Settings,
+        *,
+        tuning: Tuning | None = None,
+        limits: dict[str, Limits] | None = None,
+    ) -> None:
+        self.tuning = tuning or Tuning()
+        self.store = OutboxStore(database)
+        self.recorder = Recorder(self.store)
+        self.stats = RunnerStats()
+        limits = limits or {}
+        self.lanes = [
+            Lane(
+                channel,
+                limits.get(name) or limits_for(name, settings),
+                self.store,
+                self.recorder,
+                self.tuning,
+                self.stats,
+            )
+            for name, channel in channels.items()
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.stats.leases_expired += await self.store.expire_leases()
+        for lane in self.lanes:
+            self._spawn(lane.claim_loop(), f"outbox-claim-{lane.channel.name}")
+            self._spawn(lane.send_loop(), f"outbox-send-{lane.channel.name}")
+        self._spawn(self._flush_loop(), "outbox-flush")
+        self._spawn(self._lease_loop(), "outbox-leases")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming and sending, wait for sends in flight, record everything."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for lane in self.lanes:
+            await lane.drain(timeout)
+        await self.recorder.flush()
+
+    async def flush(self) -> None:
+        await self.recorder.flush()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(self._guard(work, name), name=name)
+        self._tasks.append(task)
+
+    async def _guard(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox: %s stopped by an error", name)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tuning.flush_interval)
+            await self.recorder.flush()
+
+    async def _lease_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tuning.lease_check_interval)
+            try:
+                self.stats.leases_expired += await self.store.expire_leases()
+            except Exception:
+                log.exception("outbox: lease check failed")
+            for lane in self.lanes:
+                lane.housekeeping()
+
+
+# The name the issue uses; one runner holds every channel's workers.
+OutboxWorker = OutboxRunner

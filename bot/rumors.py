@@ -1,0 +1,168 @@
+"""Rumor reports: residents forward suspicious messages; staff answer; reporters are told.
+
+A correction states the true fact first (content guide), and can become an alert in one step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts import AlertTarget, draft_alert
+from bot.models.core import AuditLog
+from bot.models.staff import Alert, RumorReport
+from bot.models.types import utcnow
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import create_broadcast
+from bot.subscribers import find_subscriber
+from bot.text import fold
+
+VERDICTS = ("true", "false", "checking")
+OPEN_STATUSES = ("new", "checking")
+# Reports whose folded texts are this similar (0–100) are shown as one group.
+SIMILAR = 80
+MAX_REPORT_TEXT = 4000
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class RumorError(ValueError):
+    """A rumor action that cannot be done; the message says why (Vietnamese)."""
+
+
+@dataclass
+class RumorGroup:
+    """Similar open reports, answered together."""
+
+    reports: list[RumorReport]
+
+    @property
+    def sample(self) -> RumorReport:
+        return self.reports[0]
+
+
+def new_reference() -> str:
+    return "TD-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(5))
+
+
+async def file_report(
+    session: AsyncSession, *, text: str, photo: str | None, channel: str, chat_id: str
+) -> RumorReport:
+    text = text.strip()[:MAX_REPORT_TEXT]
+    if not text and not photo:
+        raise RumorError("tin báo đang trống")
+    for _attempt in range(5):
+        report = RumorReport(
+            reference=new_reference(), text=text, photo=photo, channel=channel, chat_id=chat_id
+        )
+        session.add(report)
+        try:
+            await session.commit()
+            return report
+        except IntegrityError:
+            await session.rollback()
+    raise RumorError("không tạo được mã tin báo, thử lại sau")
+
+
+async def open_groups(session: AsyncSession) -> list[RumorGroup]:
+    """Open reports, similar ones grouped, oldest group first."""
+    reports = list(
+        await session.scalars(
+            select(RumorReport)
+            .where(RumorReport.status.in_(OPEN_STATUSES))
+            .order_by(RumorReport.id)
+        )
+    )
+    groups: list[tuple[str, RumorGroup]] = []
+    for report in reports:
+        key = fold(report.text)
+        for group_key, group in groups:
+            if key and fuzz.token_set_ratio(key, group_key) >= SIMILAR:
+                group.reports.append(report)
+                break
+        else:
+            groups.append((key, RumorGroup([report])))
+    return [group for _key, group in groups]
+
+
+def verdict_text(report: RumorReport) -> str:
+    """What the reporter is told. The true fact comes first; the rumor is not repeated."""
+    if report.verdict == "false":
+        return (
+            f"**Sự thật:** {report.correction}\n\n"
+            f"Tin bà con báo (mã {report.reference}) là **tin sai**. Cảm ơn bà con đã báo để "
+            "trạm kịp đính chính; xin đừng chia sẻ tiếp tin đó ạ."
+        )
+    if report.verdict == "true":
+        note = f"\n\n{report.correction}" if report.correction else ""
+        return (
+            f"Tin bà con báo (mã {report.reference}) là **đúng** theo kiểm tra của trạm y tế.{note}"
+        )
+    return f"Trạm y tế đang kiểm tra tin bà con báo (mã {report.reference}); có kết quả mình sẽ nhắn lại ạ."
+
+
+async def answer_reports(
+    session: AsyncSession,
+    report_ids: list[int],
+    verdict: str,
+    actor: str,
+    correction: str | None = None,
+) -> int:
+    """Record the verdict on these reports and message each reporter. Returns reporters told."""
+    if verdict not in VERDICTS:
+        raise RumorError(f"kết luận phải là một trong: {', '.join(VERDICTS)}")
+    if verdict == "false" and not (correction or "").strip():
+        raise RumorError("tin sai cần nội dung đính chính (sự thật là gì, theo nguồn nào)")
+    told = 0
+    for report_id in report_ids:
+        report = await session.get(RumorReport, report_id)
+        if report is None:
+            raise RumorError(f"không có tin báo số {report_id}")
+        report.verdict = verdict
+        report.status = "checking" if verdict == "checking" else "answered"
+        report.correction = (correction or "").strip() or None
+        report.answered_by = actor
+        report.answered_at = utcnow()
+        session.add(report)
+        told += await _notify_reporter(session, report)
+    session.add(AuditLog(actor=actor, action="rumor.answer", detail=f"{verdict}: {report_ids}"))
+    await session.commit()
+    return told
+
+
+async def _notify_reporter(session: AsyncSession, report: RumorReport) -> int:
+    if not report.channel or not report.chat_id:
+        return 0  # the reporter deleted their data
+    subscriber = await find_subscriber(session, report.channel, report.chat_id)
+    if subscriber is None or subscriber.id is None:
+        return 0
+    created = await create_broadcast(
+        session,
+        text=verdict_text(report),
+        audience=Audience(subscriber_ids=[subscriber.id]),
+        kind="rumor_reply",
+        key=f"rumor:{report.reference}:{report.verdict}",
+        title=f"Trả lời tin báo {report.reference}",
+        created_by=report.answered_by or "staff",
+    )
+    return 1 if created else 0
+
+
+async def correction_to_alert(session: AsyncSession, report_id: int, actor: str) -> Alert:
+    """Turn a 'false' verdict's correction into a ward-wide alert draft."""
+    report = await session.get(RumorReport, report_id)
+    if report is None or report.verdict != "false" or not report.correction:
+        raise RumorError(
+            "chỉ tin đã kết luận là sai, có nội dung đính chính, mới thành cảnh báo được"
+        )
+    return await draft_alert(
+        session,
+        text=f"**Đính chính:** {report.correction}",
+        target=AlertTarget(),
+        urgent=False,
+        drafted_by=actor,
+    )

@@ -1,0 +1,47 @@
+"""Build the /admin sub-application: sessions, login, the pages, their templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_sessions
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from bot.routing import Services
+from bot.web.dashboard.auth import SESSION_SECONDS, LoginLimiter, cookie_secret, require_login
+from bot.web.dashboard.pages import PAGES, login
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def dashboard_app(services: Services) -> web.Application:
+    app = web.Application()
+    app["services"] = services
+    app["limiter"] = LoginLimiter()
+    setup_sessions(
+        app,
+        EncryptedCookieStorage(
+            await cookie_secret(services.sessions),
+            cookie_name="loaphuong_admin",
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="Strict",
+            path="/admin",
+        ),
+    )
+    app.middlewares.append(require_login)
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    env.globals["nav"] = [(page.TITLE, page.PATH) for page in PAGES]
+    app.router.add_static("/static", STATIC, name="static")
+    app.add_routes(login.routes)
+    for page in PAGES:
+        app.add_routes(page.routes)
+    return app

@@ -1,0 +1,105 @@
+"""Dashboard login: argon2-checked passwords, encrypted-cookie sessions with expiry,
+a CSRF token per session, and a limit on failed logins."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+from cryptography.fernet import Fernet
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.models.core import KeyValue
+from bot.models.staff import StaffMember
+
+log = logging.getLogger(__name__)
+
+SESSION_SECONDS = 8 * 3600
+FAILED_LOGIN_LIMIT = 5
+FAILED_LOGIN_WINDOW = 15 * 60
+SECRET_KEY = "dashboard.cookie_secret"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def cookie_secret(sessions: async_sessionmaker[AsyncSession]) -> bytes:
+    """The cookie encryption key, made once and kept in the database so logins survive restarts."""
+    async with sessions() as session, session.begin():
+        stored = await session.get(KeyValue, SECRET_KEY)
+        if stored is None:
+            stored = KeyValue(key=SECRET_KEY, value=Fernet.generate_key().decode())
+            session.add(stored)
+        return base64.urlsafe_b64decode(stored.value)
+
+
+class LoginLimiter:
+    """At most FAILED_LOGIN_LIMIT failures per (address, name) in FAILED_LOGIN_WINDOW."""
+
+    def __init__(
+        self, limit: int = FAILED_LOGIN_LIMIT, window: float = FAILED_LOGIN_WINDOW
+    ) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        failures = self._failures[key]
+        while failures and failures[0] < time.monotonic() - self.window:
+            failures.popleft()
+        return len(failures) >= self.limit
+
+    def failed(self, key: tuple[str, str]) -> None:
+        self._failures[key].append(time.monotonic())
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        self._failures.pop(key, None)
+
+
+async def start_session(request: web.Request, member: StaffMember) -> None:
+    session = await new_session(request)
+    session["staff_id"] = member.id
+    session["name"] = member.name
+    session["role"] = member.role
+    session["csrf"] = secrets.token_urlsafe(32)
+    session["expires"] = time.time() + SESSION_SECONDS
+
+
+async def current_staff(request: web.Request) -> dict | None:
+    session = await get_session(request)
+    if not session.get("staff_id") or session.get("expires", 0) < time.time():
+        return None
+    return {
+        "id": session["staff_id"],
+        "name": session["name"],
+        "role": session["role"],
+        "csrf": session["csrf"],
+    }
+
+
+def csrf_ok(staff: dict, form_token: str | None) -> bool:
+    return bool(form_token) and hmac.compare_digest(str(form_token), staff["csrf"])
+
+
+@web.middleware
+async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every page but login needs a live session; every POST needs the session's CSRF token."""
+    if request.match_info.route.name in ("login", "login_form", "static"):
+        return await handler(request)
+    staff = await current_staff(request)
+    if staff is None:
+        raise web.HTTPFound(
+            request.app.router["login_form"].url_for().with_query(next=request.path)
+        )
+    if request.method == "POST":
+        form = await request.post()
+        if not csrf_ok(staff, form.get("csrf")):  # type: ignore[arg-type]
+            log.warning("dashboard: POST without a valid CSRF token refused")
+            raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ, hãy tải lại trang.")
+    request["staff"] = staff
+    return await handler(request)

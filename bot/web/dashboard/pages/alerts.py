@@ -1,0 +1,131 @@
+"""Alerts: draft (text, target, urgency) → preview → approve (a second person for urgent ones)
+→ sent through the outbox with live progress; cancel what is not yet sent."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from bot.alerts import (
+    AlertError,
+    AlertTarget,
+    approve_alert,
+    cancel_alert,
+    draft_alert,
+    get_alert,
+    list_alerts,
+    needs_second_approver,
+    resident_text,
+)
+from bot.outbox.broadcasts import broadcast_progress
+from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+from content.station import load_station, load_topics
+
+TITLE = "Cảnh báo"
+PATH = "/admin/alerts"
+routes = web.RouteTableDef()
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+@routes.get("/alerts", name="alerts")
+async def alerts_page(request: web.Request) -> web.Response:
+    settings = services(request).settings
+    me = staff_name(request)
+    async with services(request).sessions() as session:
+        alerts = await list_alerts(session)
+        rows = []
+        for alert in alerts:
+            progress = (
+                await broadcast_progress(session, alert.broadcast_id)
+                if alert.broadcast_id
+                else None
+            )
+            rows.append(
+                {
+                    "alert": alert,
+                    "preview": Markup(_markdown.render(resident_text(alert))),
+                    "target": AlertTarget.from_json(alert.target).describe(),
+                    "progress": progress,
+                    "needs_other": needs_second_approver(alert, me, settings),
+                }
+            )
+    return render(
+        "alerts.html",
+        request,
+        {
+            "rows": rows,
+            "areas": load_station().areas,
+            "topics": load_topics(),
+            "message": request.query.get("msg", ""),
+        },
+    )
+
+
+@routes.post("/alerts", name="alert_draft")
+async def create_draft(request: web.Request) -> web.Response:
+    form = await request.post()
+    target = AlertTarget(
+        topics=[str(t) for t in form.getall("topics", [])],
+        areas=[str(a) for a in form.getall("areas", [])],
+        groups_only=form.get("groups_only") == "1",
+    )
+    try:
+        async with services(request).sessions() as session:
+            alert = await draft_alert(
+                session,
+                text=str(form.get("text", "")),
+                target=target,
+                urgent=form.get("urgent") == "1",
+                drafted_by=staff_name(request),
+            )
+    except AlertError as exc:
+        raise redirect(PATH, f"Lỗi: {exc}") from None
+    raise redirect(PATH, f"Đã lưu bản nháp số {alert.id}; xem lại rồi duyệt.", f"alert-{alert.id}")
+
+
+@routes.post("/alerts/{alert_id:\\d+}/approve", name="alert_approve")
+async def approve(request: web.Request) -> web.Response:
+    alert_id = int(request.match_info["alert_id"])
+    try:
+        async with services(request).sessions() as session:
+            await approve_alert(session, alert_id, staff_name(request), services(request).settings)
+    except AlertError as exc:
+        raise redirect(PATH, f"Lỗi: {exc}") from None
+    raise redirect(PATH, f"Đã duyệt cảnh báo số {alert_id}; đang gửi.", f"alert-{alert_id}")
+
+
+@routes.post("/alerts/{alert_id:\\d+}/cancel", name="alert_cancel")
+async def cancel(request: web.Request) -> web.Response:
+    alert_id = int(request.match_info["alert_id"])
+    try:
+        async with services(request).sessions() as session:
+            withdrawn = await cancel_alert(session, alert_id, staff_name(request))
+    except AlertError as exc:
+        raise redirect(PATH, f"Lỗi: {exc}") from None
+    raise redirect(PATH, f"Đã hủy cảnh báo số {alert_id} ({withdrawn} tin chưa gửi được rút lại).")
+
+
+@routes.get("/alerts/{alert_id:\\d+}/progress", name="alert_progress")
+async def progress(request: web.Request) -> web.Response:
+    """JSON for the live progress bar."""
+    alert_id = int(request.match_info["alert_id"])
+    async with services(request).sessions() as session:
+        try:
+            alert = await get_alert(session, alert_id)
+        except AlertError:
+            raise web.HTTPNotFound() from None
+        figures = (
+            await broadcast_progress(session, alert.broadcast_id) if alert.broadcast_id else None
+        )
+    if figures is None:
+        return web.json_response({"total": 0, "sent": 0, "pending": 0, "failed": 0, "blocked": 0})
+    return web.json_response(
+        {
+            "total": figures.total,
+            "sent": figures.sent,
+            "pending": figures.pending,
+            "failed": figures.failed,
+            "blocked": figures.blocked,
+        }
+    )

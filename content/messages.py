@@ -1,0 +1,274 @@
+"""Observance messages: content/messages/<lang>/<observance_id>.md, filled for a year.
+
+A file is YAML front matter (`source:` required, `reminder:` optional) then a Markdown
+body. Placeholders: the station's {tram} {dia_chi} {gio_mo_cua} {dien_thoai}
+{duong_day_nong}, and {nam} {so_nam} {ngay} {den_ngay} from the observance and year.
+A literal brace is written {{ or }}.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from content import CONTENT_DIR
+from content.dates import format_full_date
+from content.observances import (
+    Observance,
+    get_observance,
+    parse_observances,
+)
+from content.station import Station, load_station, read_station
+from content.yamlfile import ContentError, LocatedDict, Problem, loads_yaml
+
+LANGUAGES = ("vi", "en")
+MAX_BODY_CHARS = 1000
+STATION_PLACEHOLDERS = ("tram", "dia_chi", "gio_mo_cua", "dien_thoai", "duong_day_nong")
+OBSERVANCE_PLACEHOLDERS = ("nam", "so_nam", "ngay", "den_ngay")
+PLACEHOLDERS = STATION_PLACEHOLDERS + OBSERVANCE_PLACEHOLDERS
+_FRONT_MATTER_KEYS = ("source", "reminder")
+# Body lengths are measured over enough years for every weekday name to appear in {ngay}.
+_LENGTH_YEARS = range(2026, 2033)
+# Same tokens str.format sees: escaped braces, a field, or a lone brace.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class Message:
+    observance_id: str
+    lang: str
+    source: str
+    reminder: str | None
+    body: str
+    path: Path
+    body_line: int  # file line where the body starts
+    reminder_line: int
+
+
+def message_path(observance_id: str, lang: str, content_dir: Path = CONTENT_DIR) -> Path:
+    return content_dir / "messages" / lang / f"{observance_id}.md"
+
+
+def load_message(observance_id: str, lang: str, content_dir: Path = CONTENT_DIR) -> Message:
+    """The message file as written (placeholders not filled); ContentError if unreadable."""
+    return _read(message_path(observance_id, lang, content_dir))
+
+
+def placeholder_values(
+    observance: Observance, lang: str, year: int, station: Station
+) -> dict[str, str]:
+    """Every value a message of `observance` in `year` may use."""
+    start, end = observance.occurrence(year)
+    values = station.placeholders() | {
+        "nam": str(year),
+        "ngay": format_full_date(start, lang),
+        "den_ngay": format_full_date(end, lang),
+    }
+    if observance.anniversary is not None:
+        values["so_nam"] = str(observance.anniversary.count(year))
+    return values
+
+
+def render_message(
+    observance_id: str,
+    lang: str,
+    year: int,
+    station: Station | None = None,
+    content_dir: Path = CONTENT_DIR,
+) -> str:
+    """The message body for `year`, placeholders filled (station defaults to station.yaml)."""
+    message = load_message(observance_id, lang, content_dir)
+    return _fill(message.path, message.body, message.body_line, lang, year, station, content_dir)
+
+
+def render_reminder(
+    observance_id: str,
+    lang: str,
+    year: int,
+    station: Station | None = None,
+    content_dir: Path = CONTENT_DIR,
+) -> str | None:
+    """The mid-period reminder for weeks and months, filled; None if the file has none."""
+    message = load_message(observance_id, lang, content_dir)
+    if message.reminder is None:
+        return None
+    return _fill(
+        message.path, message.reminder, message.reminder_line, lang, year, station, content_dir
+    )
+
+
+def check_messages(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+    """Every observance has a vi and an en message; each names its source, uses only
+    known placeholders (well formed) and stays within 1,000 characters once filled."""
+    # Mistakes in observances.yaml are the observances checker's to report; messages are
+    # checked against the entries that are valid, and not called unknown for the others.
+    parsed = parse_observances(content_dir)
+    observances = {o.id: o for o in parsed.observances}
+    station = read_station(content_dir / "station.yaml")
+    problems: list[Problem] = []
+    for lang in LANGUAGES:
+        folder = content_dir / "messages" / lang
+        for observance in observances.values():
+            if not message_path(observance.id, lang, content_dir).exists():
+                problems.append(
+                    Problem(
+                        content_dir / "observances.yaml",
+                        observance.line,
+                        f"{observance.id}: thiếu tin nhắn tiếng {lang} "
+                        f"(messages/{lang}/{observance.id}.md)",
+                    )
+                )
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            observance = observances.get(path.stem)
+            if observance is None:
+                if path.stem not in parsed.declared_ids:
+                    problems.append(Problem(path, 1, f"không có ngày lễ nào có ID {path.stem!r}"))
+                continue
+            problems.extend(_file_problems(path, observance, lang, station))
+    return problems
+
+
+def _file_problems(
+    path: Path, observance: Observance, lang: str, station: Station
+) -> list[Problem]:
+    try:
+        message = _read(path)
+    except ContentError as exc:
+        return exc.problems
+    problems: list[Problem] = []
+    texts = [(message.body, message.body_line)]
+    if message.reminder is not None:
+        texts.append((message.reminder, message.reminder_line))
+    for text, first_line in texts:
+        problems.extend(
+            Problem(path, first_line + line, problem)
+            for line, problem in _placeholder_problems(text, observance)
+        )
+    if not message.body.strip():
+        problems.append(Problem(path, message.body_line, "nội dung tin nhắn trống"))
+    if problems:
+        return problems
+    longest = max(
+        len(message.body.format_map(placeholder_values(observance, lang, year, station)))
+        for year in _LENGTH_YEARS
+    )
+    if longest > MAX_BODY_CHARS:
+        problems.append(
+            Problem(
+                path,
+                message.body_line,
+                f"tin nhắn dài {longest} ký tự sau khi điền (tối đa {MAX_BODY_CHARS})",
+            )
+        )
+    return problems
+
+
+def _placeholder_problems(text: str, observance: Observance) -> list[tuple[int, str]]:
+    """(line offset within `text`, message) for each placeholder that cannot be filled."""
+    found: list[tuple[int, str]] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        line = text.count("\n", 0, match.start())
+        name = match.group(1)
+        if name is None:
+            found.append((line, f"dấu {token!r} lẻ; viết {token * 2} nếu muốn in dấu ngoặc"))
+        elif name not in PLACEHOLDERS:
+            found.append((line, f"chỗ điền {token} không có (dùng: {', '.join(PLACEHOLDERS)})"))
+        elif name == "so_nam" and observance.anniversary is None:
+            found.append(
+                (line, f"{{so_nam}} chỉ dùng cho ngày lễ có 'since' ({observance.id} không có)")
+            )
+        elif name == "den_ngay" and not observance.multi_day:
+            found.append(
+                (line, f"{{den_ngay}} chỉ dùng cho tuần/tháng ({observance.id} chỉ một ngày)")
+            )
+    return found
+
+
+def _fill(
+    path: Path,
+    text: str,
+    first_line: int,
+    lang: str,
+    year: int,
+    station: Station | None,
+    content_dir: Path,
+) -> str:
+    observance = get_observance(path.stem, content_dir)
+    problems = _placeholder_problems(text, observance)
+    if problems:
+        raise ContentError([Problem(path, first_line + n, p) for n, p in problems])
+    values = placeholder_values(observance, lang, year, station or load_station())
+    return text.format_map(values).strip()
+
+
+@lru_cache(maxsize=512)
+def _read(path: Path) -> Message:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError([Problem(path, 1, f"không đọc được tệp: {exc.strerror}")]) from None
+    lines = raw.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ContentError([Problem(path, 1, "thiếu phần đầu YAML (--- source: … ---)")])
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise ContentError([Problem(path, 1, "phần đầu YAML không có dòng '---' đóng")]) from None
+    front = _front_matter(path, "\n".join(lines[1:close]))
+    problems = [
+        Problem(
+            path, 1 + front.line_of(str(key)), f"khóa {key!r} không dùng (chỉ source, reminder)"
+        )
+        for key in front
+        if key not in _FRONT_MATTER_KEYS
+    ]
+    source = front.get("source")
+    if not isinstance(source, str) or not source.strip():
+        problems.append(
+            Problem(path, 1 + front.line_of("source"), "thiếu source (nguồn và ngày kiểm tra)")
+        )
+    reminder = front.get("reminder")
+    if reminder is not None and (not isinstance(reminder, str) or not reminder.strip()):
+        problems.append(
+            Problem(path, 1 + front.line_of("reminder"), "reminder phải là một đoạn chữ")
+        )
+    if problems:
+        raise ContentError(problems)
+    body_line = _first_text_line(lines, close + 1)
+    return Message(
+        observance_id=path.stem,
+        lang=path.parent.name,
+        source=source.strip(),
+        reminder=reminder.strip() if reminder is not None else None,
+        body="\n".join(lines[body_line - 1 :]).rstrip(),
+        path=path,
+        body_line=body_line,
+        reminder_line=1 + front.line_of("reminder"),
+    )
+
+
+def _front_matter(path: Path, text: str) -> LocatedDict:
+    try:
+        data = loads_yaml(text, path)
+    except ContentError as exc:
+        # Lines in the front matter are counted from the line after the opening '---'.
+        raise ContentError([Problem(p.file, p.line + 1, p.message) for p in exc.problems]) from None
+    if data is None:
+        data = LocatedDict()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, LocatedDict):
+        raise ContentError([Problem(path, 2, "phần đầu YAML phải là các dòng khóa: giá trị")])
+    return data
+
+
+def _first_text_line(lines: list[str], start: int) -> int:
+    """1-based file line of the body's first non-blank line (where the body is reported)."""
+    for index in range(start, len(lines)):
+        if lines[index].strip():
+            return index + 1
+    return start + 1

@@ -1,0 +1,473 @@
+"""Zalo Official Account adapter, through the local fake (tests/fakes/zalo_oa_server.py):
+webhook signatures, token refresh, the consultation window, and tables of cases for
+Reply → OA messages and OA errors → SendError kinds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.base import FailureKind, SendError
+from bot.channels.zalo_oa import (
+    FREE_REPLIES,
+    TOKENS_KEY,
+    WEBHOOK_PATH,
+    ZaloOAChannel,
+    enabled,
+    signature,
+    signature_valid,
+)
+from bot.config import load_settings
+from bot.core import Button, Incoming, Reply
+from bot.db import Database
+from bot.models.core import KeyValue
+from tests.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+class Clock:
+    """The adapter's notion of now, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Recorder:
+    def __init__(self, *replies: Reply) -> None:
+        self.incoming: list[Incoming] = []
+        self.replies = list(replies) or [Reply("Đã nhận")]
+
+    async def __call__(self, incoming: Incoming) -> list[Reply]:
+        self.incoming.append(incoming)
+        return list(self.replies)
+
+
+@pytest.fixture
+async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'oa.db'}")
+    await database.migrate()
+    yield database.sessions
+    await database.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeZaloOAServer]:
+    server = FakeZaloOAServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_channel(
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    tokens: tuple[str, str],
+    app_secret: str = APP_SECRET,
+) -> ZaloOAChannel:
+    return ZaloOAChannel(
+        app_id=APP_ID,
+        oa_secret_key=OA_SECRET_KEY,
+        app_secret=app_secret,
+        access_token=tokens[0],
+        refresh_token=tokens[1],
+        api_base_url=fake.base_url,
+        oauth_base_url=fake.base_url,
+        sessions=sessions,
+        clock=clock,
+    )
+
+
+@pytest.fixture
+async def channel(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+) -> AsyncIterator[ZaloOAChannel]:
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await channel.start(Recorder())
+    yield channel
+    await channel.stop()
+
+
+async def resident_writes(channel: ZaloOAChannel, fake: FakeZaloOAServer, user_id: str) -> None:
+    """The resident messages the OA, which opens the free window on both sides."""
+    await channel.handle_event(fake.event(user_id, "xin chào"))
+
+
+# --- signatures ---------------------------------------------------------------------------
+
+BODY = b'{"app_id":"4291763606161179100","event_name":"user_send_text","timestamp":"1699003881354"}'
+GOOD = signature(APP_ID, BODY, "1699003881354", OA_SECRET_KEY)
+
+SIGNATURE_CASES = [
+    ("valid", GOOD, BODY, "1699003881354", True),
+    ("valid with mac= prefix", f"mac={GOOD}", BODY, "1699003881354", True),
+    ("valid in capitals", GOOD.upper(), BODY, "1699003881354", True),
+    ("body changed", GOOD, BODY.replace(b"text", b"image"), "1699003881354", False),
+    ("timestamp changed", GOOD, BODY, "1699003881355", False),
+    (
+        "signed with the app secret",
+        signature(APP_ID, BODY, "1699003881354", APP_SECRET),
+        BODY,
+        "1699003881354",
+        False,
+    ),
+    ("missing", "", BODY, "1699003881354", False),
+    ("not even hex", "chữ ký giả", BODY, "1699003881354", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "body", "timestamp", "valid"),
+    SIGNATURE_CASES,
+    ids=[c[0] for c in SIGNATURE_CASES],
+)
+def test_signature(name: str, given: str, body: bytes, timestamp: str, valid: bool):
+    assert (
+        signature_valid(
+            given, app_id=APP_ID, raw_body=body, timestamp=timestamp, oa_secret_key=OA_SECRET_KEY
+        )
+        is valid
+    )
+
+
+async def serve(channel: ZaloOAChannel, aiohttp_server: Callable[..., Awaitable[Any]]) -> str:
+    app = web.Application()
+    app.add_routes(channel.web_routes())
+    server = await aiohttp_server(app)
+    return str(server.make_url(WEBHOOK_PATH))
+
+
+async def test_webhook_accepts_signed_events_and_refuses_the_rest(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, aiohttp_server: Any
+):
+    recorder = Recorder()
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    url = await serve(channel, aiohttp_server)
+    await channel.start(recorder)
+    try:
+        forged = fake.sign(b"{}", "0", secret="guessed")
+        assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403
+        assert await fake.deliver(url, fake.event("u-1", "giả"), signature="") == 403
+        event = fake.event("u-1", "thật")
+        assert await fake.deliver(url, event) == 200
+        assert await fake.deliver(url, event) == 200  # Zalo's resend: answered once
+        await channel.drain()
+    finally:
+        await channel.stop()
+    assert [i.text for i in recorder.incoming] == ["thật"]
+    assert fake.texts_to("u-1") == ["Đã nhận"]
+
+
+# --- token refresh --------------------------------------------------------------------------
+
+
+async def stored_tokens(sessions: Sessions) -> dict[str, Any]:
+    async with sessions() as session:
+        row = await session.get(KeyValue, TOKENS_KEY)
+    assert row is not None
+    return json.loads(row.value)
+
+
+async def test_configured_tokens_are_refreshed_once_and_the_new_chain_survives_restart(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+):
+    configured = fake.issue_tokens()
+    first = make_channel(fake, sessions, clock, configured)
+    await first.start(Recorder())
+    await resident_writes(first, fake, "u-1")
+    await first.stop()
+    assert fake.refreshes == 1  # expiry unknown: refreshed before first use
+    stored = await stored_tokens(sessions)
+    assert stored["refresh_token"] != configured[1]
+    assert configured[0] not in json.dumps(stored)
+
+    # Restart with the same (now used-up) configured tokens: the stored chain continues.
+    second = make_channel(fake, sessions, clock, configured)
+    await second.start(Recorder())
+    await second.send("u-1", Reply("Sau khi khởi động lại"))
+    await second.stop()
+    assert fake.refreshes == 1
+    assert fake.texts_to("u-1")[-1] == "Sau khi khởi động lại"
+
+
+async def test_token_is_refreshed_before_it_expires(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer, clock: Clock
+):
+    await channel.tokens.access_token()
+    refreshes = fake.refreshes
+    expires_at = channel.tokens.tokens.expires_at
+    assert expires_at is not None
+    clock.now = expires_at - timedelta(minutes=30)
+    await channel.tokens.access_token()
+    assert fake.refreshes == refreshes + 1
+    assert channel.tokens.tokens.expires_at and channel.tokens.tokens.expires_at > expires_at
+
+
+async def test_rejected_token_is_refreshed_and_the_message_resent(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer
+):
+    await resident_writes(channel, fake, "u-1")
+    fake.expire(channel.tokens.tokens.access_token)  # revoked early, expiry still ahead
+    refreshes = fake.refreshes
+    await channel.send("u-1", Reply("Vẫn tới nơi"))
+    assert fake.refreshes == refreshes + 1
+    assert fake.texts_to("u-1")[-1] == "Vẫn tới nơi"
+
+
+async def test_a_newly_configured_refresh_token_replaces_the_stored_chain(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+):
+    old = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await old.start(Recorder())
+    await old.tokens.access_token()
+    await old.stop()
+    reauthorized = fake.issue_tokens()
+    new = make_channel(fake, sessions, clock, reauthorized)
+    await new.tokens.load()
+    assert new.tokens.tokens.refresh_token == reauthorized[1]
+
+
+async def test_failed_refresh_keeps_the_old_token_and_reports_transient(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+):
+    channel = make_channel(fake, sessions, clock, ("revoked-token", "unknown-refresh"))
+    await channel.start(Recorder())
+    try:
+        await resident_writes(channel, fake, "u-1")
+        with pytest.raises(SendError) as failure:
+            await channel.send("u-1", Reply("Tin"))
+    finally:
+        await channel.stop()
+    assert failure.value.kind is FailureKind.TRANSIENT
+    assert "revoked-token" not in failure.value.reason
+
+
+# --- the consultation window -----------------------------------------------------------------
+
+
+async def test_no_message_from_the_resident_is_outside_the_window(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer
+):
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-new", Reply("Tin"))
+    assert failure.value.kind is FailureKind.OUTSIDE_WINDOW
+    assert "never" in failure.value.reason
+    assert fake.sent == []
+
+
+async def test_window_closes_48_hours_after_the_residents_last_message(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer, clock: Clock
+):
+    await resident_writes(channel, fake, "u-1")
+    clock.advance(hours=47)
+    await channel.send("u-1", Reply("Còn kịp"))
+    clock.advance(hours=2)
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-1", Reply("Quá hạn"))
+    assert failure.value.kind is FailureKind.OUTSIDE_WINDOW
+    assert "48 h" in failure.value.reason
+    await resident_writes(channel, fake, "u-1")  # writes again: a new window
+    await channel.send("u-1", Reply("Lại được"))
+    assert fake.texts_to("u-1")[-1] == "Lại được"
+
+
+async def test_free_replies_per_window_are_limited(channel: ZaloOAChannel, fake: FakeZaloOAServer):
+    await resident_writes(channel, fake, "u-1")  # its answer uses one reply
+    for number in range(FREE_REPLIES - 1):
+        await channel.send("u-1", Reply(f"Tin {number}"))
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-1", Reply("Một tin quá nhiều"))
+    assert failure.value.kind is FailureKind.OUTSIDE_WINDOW
+    assert f"all {FREE_REPLIES}" in failure.value.reason
+    assert len(fake.texts_to("u-1")) == FREE_REPLIES
+
+
+async def test_failed_sends_do_not_use_up_the_quota(channel: ZaloOAChannel, fake: FakeZaloOAServer):
+    await resident_writes(channel, fake, "u-1")
+    fake.fail("u-1", -32, "Your application reached limit call api", times=FREE_REPLIES + 2)
+    for _ in range(FREE_REPLIES + 2):
+        with pytest.raises(SendError):
+            await channel.send("u-1", Reply("Tin"))
+    await channel.send("u-1", Reply("Cuối cùng"))
+    assert fake.texts_to("u-1")[-1] == "Cuối cùng"
+
+
+# --- Reply → OA messages ---------------------------------------------------------------------
+
+FIVE = [Button(f"Nút {n}", f"b:{n}") for n in range(1, 6)]
+SIX = [*FIVE, Button("Nút 6", "b:6")]
+
+
+@dataclass
+class SendCase:
+    name: str
+    reply: Reply
+    expected: list[dict[str, Any]]  # per OA message: text and/or attachment payload fields
+
+
+def buttons_of(message: dict[str, Any]) -> list[str]:
+    payload = (message.get("attachment") or {}).get("payload") or {}
+    return [b["title"] for b in payload.get("buttons", []) if b["type"] == "oa.query.show"]
+
+
+SEND_CASES = [
+    SendCase("markdown becomes plain text", Reply("**Chào** bà con"), [{"text": "Chào bà con"}]),
+    SendCase(
+        "up to five buttons are real buttons",
+        Reply("Chọn:", FIVE),
+        [{"text": "Chọn:", "buttons": [b.text for b in FIVE]}],
+    ),
+    SendCase(
+        "more buttons become a numbered list",
+        Reply("Chọn:", SIX),
+        [{"text_contains": "6. Nút 6", "buttons": []}],
+    ),
+    SendCase(
+        "photo goes first as a media template",
+        Reply("Tờ rơi", photo="https://x/flyer.png"),
+        [{"media": "https://x/flyer.png"}, {"text": "Tờ rơi"}],
+    ),
+    SendCase(
+        "long text is cut at paragraphs",
+        Reply("\n\n".join(["a" * 1500] * 2)),
+        [{"text": "a" * 1500}, {"text": "a" * 1500}],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SEND_CASES, ids=lambda c: c.name)
+async def test_reply_becomes_oa_messages(
+    case: SendCase, channel: ZaloOAChannel, fake: FakeZaloOAServer
+):
+    await resident_writes(channel, fake, "u-9")
+    fake.sent.clear()
+    sent = await channel.send("u-9", case.reply)
+    assert sent.message_id.startswith("oa-msg-")
+    messages = [m["message"] for m in fake.sent]
+    assert len(messages) == len(case.expected)
+    for message, want in zip(messages, case.expected, strict=True):
+        if "text" in want:
+            assert message["text"] == want["text"]
+        if "text_contains" in want:
+            assert want["text_contains"] in message["text"]
+        if "buttons" in want:
+            assert buttons_of(message) == want["buttons"]
+        if "media" in want:
+            elements = message["attachment"]["payload"]["elements"]
+            assert elements == [{"media_type": "image", "url": want["media"]}]
+
+
+async def test_pressing_a_button_reaches_the_handler_as_its_data(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+):
+    recorder = Recorder(
+        Reply("Chọn chủ đề:", [Button("Trẻ em", "topic:tre_em"), Button("Xong", "sub:done")])
+    )
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await channel.start(recorder)
+    try:
+        await channel.handle_event(fake.event("u-1", "/chude"))
+        # oa.query.show sends the button's payload (its label) back as the resident's text
+        await channel.handle_event(fake.event("u-1", "Xong"))
+        await channel.handle_event(fake.event("u-1", "2"))
+    finally:
+        await channel.stop()
+    assert [(i.text, i.button) for i in recorder.incoming] == [
+        ("/chude", None),
+        (None, "sub:done"),
+        ("2", None),  # real buttons are not numbered
+    ]
+
+
+async def test_unfollow_reads_as_blocking_the_bot(channel: ZaloOAChannel, fake: FakeZaloOAServer):
+    event = {
+        "app_id": APP_ID,
+        "event_name": "unfollow",
+        "follower": {"id": "u-3"},
+        "timestamp": "1",
+    }
+    incoming = channel.to_incoming(event)
+    assert incoming is not None and incoming.event == "bot_blocked" and incoming.chat_id == "u-3"
+    assert channel.to_incoming({"event_name": "user_seen_message", "sender": {"id": "x"}}) is None
+
+
+# --- OA errors → SendError ---------------------------------------------------------------------
+
+ERROR_CASES = [
+    ("rate limit", -32, "Your application reached limit call api", FailureKind.THROTTLED),
+    ("not following", -213, "User has not followed OA", FailureKind.BLOCKED),
+    ("inactive user", -227, "User is banned or inactive", FailureKind.BLOCKED),
+    ("bad parameter", -201, "user_id is invalid", FailureKind.INVALID),
+    (
+        "zalo's own window",
+        -230,
+        "User has not interacted with the OA in the past 7 days",
+        FailureKind.OUTSIDE_WINDOW,
+    ),
+    ("oa out of quota", -211, "Out of quota", FailureKind.OUTSIDE_WINDOW),
+    ("send failed", -200, "Send message failed", FailureKind.TRANSIENT),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message", "kind"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES]
+)
+async def test_oa_error_becomes_send_error(
+    name: str,
+    code: int,
+    message: str,
+    kind: FailureKind,
+    channel: ZaloOAChannel,
+    fake: FakeZaloOAServer,
+):
+    await resident_writes(channel, fake, "u-1")
+    fake.fail("u-1", code, message)
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-1", Reply("Tin"))
+    assert failure.value.kind is kind
+    assert str(code) in failure.value.reason
+
+
+async def test_unreachable_api_is_transient(channel: ZaloOAChannel, fake: FakeZaloOAServer):
+    await resident_writes(channel, fake, "u-1")
+    await fake.stop()
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-1", Reply("Tin"))
+    assert failure.value.kind is FailureKind.TRANSIENT
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def test_enabled_needs_app_id_oa_secret_and_a_token():
+    assert not enabled(load_settings(_env_file=None))
+    assert not enabled(load_settings(zalo_oa_app_id=APP_ID, _env_file=None))
+    assert enabled(
+        load_settings(
+            zalo_oa_app_id=APP_ID,
+            zalo_oa_secret_key=OA_SECRET_KEY,
+            zalo_oa_refresh_token="r",
+            _env_file=None,
+        )
+    )

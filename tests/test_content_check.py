@@ -1,0 +1,121 @@
+"""`loaphuong content check` on broken and valid fixtures, and message rendering."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from content import CONTENT_DIR
+from content.check import CHECKERS, check_all
+from content.dates import format_full_date
+from content.messages import render_message, render_reminder
+from content.station import check_station, check_topics, read_station
+from content.yamlfile import ContentError
+
+DATA = Path(__file__).parent / "data"
+BROKEN = DATA / "content_broken"
+OK = DATA / "content_ok"
+
+# (file under content_broken/, line, words the message must contain): one row per mistake.
+EXPECTED = [
+    ("station.yaml", 2, "thiếu 'phone'"),
+    ("observances.yaml", 25, "chủ đề 'thu_cung' không có"),
+    ("observances.yaml", 29, "thiếu tên tiếng en"),
+    ("observances.yaml", 36, "31/4 không có trong lịch"),
+    ("observances.yaml", 42, "29/2 không có mỗi năm"),
+    ("observances.yaml", 48, "n phải là 1, 2, 3, 4 hoặc -1"),
+    ("observances.yaml", 54, "'end' phải sau 'start'"),
+    ("observances.yaml", 60, "kind 'weekly' không hợp lệ"),
+    ("observances.yaml", 64, "ID 'world_tb_day' bị lặp"),
+    ("observances.yaml", 71, "tên vi quá dài"),
+    ("observances.yaml", 76, "thiếu source"),
+    ("observances.yaml", 80, "priority phải là normal hoặc high"),
+    ("observances.yaml", 86, "không có ngày lễ 'no_such_day'"),
+    ("observances.yaml", 16, "hiv_action_month: thiếu tin nhắn tiếng en"),
+    ("messages/en/vietnam_doctors_day.md", 6, "{den_ngay} chỉ dùng cho tuần/tháng"),
+    ("messages/en/world_tb_day.md", 2, "thiếu source"),
+    ("messages/en/world_tb_day.md", 3, "khóa 'sourse' không dùng"),
+    ("messages/vi/unknown_day.md", 1, "không có ngày lễ nào có ID 'unknown_day'"),
+    ("messages/vi/vietnam_doctors_day.md", 4, "sau khi điền (tối đa 1000)"),
+    ("messages/vi/world_tb_day.md", 6, "{so_nam} chỉ dùng cho ngày lễ có 'since'"),
+    ("messages/vi/world_tb_day.md", 8, "chỗ điền {ten_tram} không có"),
+    ("messages/vi/world_tb_day.md", 9, "dấu '{' lẻ"),
+]
+
+
+def test_every_mistake_is_named_with_file_and_line():
+    problems = check_all(BROKEN)
+    found = {(p.file.relative_to(BROKEN).as_posix(), p.line, p.message) for p in problems}
+    for file, line, words in EXPECTED:
+        assert any(f == file and n == line and words in m for f, n, m in found), (file, line, words)
+    assert len(problems) == len(EXPECTED)
+
+
+def test_cli_prints_file_line_problems_and_exits_1(capsys):
+    assert main(["content", "check", "--content-dir", str(BROKEN)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"Có {len(EXPECTED)} lỗi trong nội dung."
+    assert any(
+        line.endswith("content_broken/observances.yaml:64: ID 'world_tb_day' bị lặp")
+        for line in lines
+    )
+
+
+def test_cli_prints_one_summary_line_when_valid(capsys):
+    assert main(["content", "check", "--content-dir", str(OK)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Nội dung hợp lệ: 3 ngày lễ, 6 tin nhắn, 3 chủ đề, 3 tổ dân phố."
+    ]
+
+
+def test_checkers_are_a_list_others_can_extend():
+    assert all(callable(checker) for checker in CHECKERS)
+    assert check_all(OK) == []
+
+
+def test_real_station_and_topics_are_valid():
+    assert check_station(CONTENT_DIR / "station.yaml") == []
+    assert check_topics(CONTENT_DIR / "topics.yaml") == []
+
+
+@pytest.mark.parametrize(
+    ("day", "locale", "text"),
+    [
+        (date(2026, 3, 24), "vi", "Thứ Ba, ngày 24 tháng 3 năm 2026"),
+        (date(2026, 3, 29), "vi", "Chủ Nhật, ngày 29 tháng 3 năm 2026"),
+        (date(2028, 2, 29), "vi", "Thứ Ba, ngày 29 tháng 2 năm 2028"),
+        (date(2026, 3, 24), "en", "Tuesday, March 24, 2026"),
+    ],
+)
+def test_full_dates(day, locale, text):
+    assert format_full_date(day, locale) == text
+
+
+def test_render_fills_station_dates_and_anniversary():
+    station = read_station(OK / "station.yaml")
+    text = render_message("vietnam_doctors_day", "vi", 2026, station, OK)
+    assert text.startswith("**Ngày Thầy thuốc Việt Nam – Thứ Sáu, ngày 27 tháng 2 năm 2026**")
+    assert "kỷ niệm 71 năm" in text and "Trạm Y tế phường Thử, số 1 đường Thử" in text
+    assert "72 years" in render_message("vietnam_doctors_day", "en", 2027, station, OK)
+    assert "70 năm Hệ Y tế dự phòng" in render_message("world_sight_day", "vi", 2026, station, OK)
+
+
+def test_render_range_with_reminder_and_literal_braces():
+    station = read_station(OK / "station.yaml")
+    text = render_message("hiv_action_month", "vi", 2026, station, OK)
+    assert "Thứ Ba, ngày 10 tháng 11 năm 2026 đến Thứ Năm, ngày 10 tháng 12 năm 2026" in text
+    assert "Viết {tram} để in ngoặc." in text
+    reminder = render_reminder("hiv_action_month", "vi", 2026, station, OK)
+    assert reminder == (
+        "Tháng hành động còn đến Thứ Năm, ngày 10 tháng 12 năm 2026: "
+        "xét nghiệm HIV miễn phí tại Trạm Y tế phường Thử."
+    )
+    assert render_reminder("vietnam_doctors_day", "vi", 2026, station, OK) is None
+
+
+def test_render_refuses_broken_content():
+    with pytest.raises(ContentError):
+        render_message("world_tb_day", "vi", 2026, read_station(BROKEN / "station.yaml"), BROKEN)

@@ -1,0 +1,121 @@
+"""The FAQ in chat: plain text and /hoi, groups, low confidence, hand-off to staff, the log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_dispatcher
+from bot.core import ChatKind
+from bot.db import Database
+from bot.models.faq import FaqHandoff, FaqQuestion
+from bot.routing import Dispatcher, Services
+from handlers import ROUTERS, faq
+from tests.helpers import ChatDriver
+
+
+@pytest.fixture
+def dispatcher(services: Services) -> Dispatcher:
+    routers = ROUTERS if faq.router in ROUTERS else [*ROUTERS, faq.router]
+    return build_dispatcher(services, routers)
+
+
+@pytest.fixture
+def chat(dispatcher: Dispatcher) -> ChatDriver:
+    return ChatDriver(dispatcher)
+
+
+async def logged(database: Database) -> list[FaqQuestion]:
+    async with database.sessions() as session:
+        return list(await session.scalars(select(FaqQuestion).order_by(FaqQuestion.id)))
+
+
+async def handoffs(database: Database) -> list[FaqHandoff]:
+    async with database.sessions() as session:
+        return list(await session.scalars(select(FaqHandoff)))
+
+
+async def test_plain_text_gets_the_answer_and_is_logged_without_identity(chat, database):
+    await chat.send("giờ mở cửa trạm y tế ạ")
+    assert "mở cửa" in chat.text and "7:00" in chat.text
+    [row] = await logged(database)
+    assert (row.topic, row.outcome, row.text) == (
+        "station.hours",
+        "answered",
+        "giờ mở cửa trạm y tế ạ",
+    )
+    assert not {"user_id", "chat_id", "channel"} & set(FaqQuestion.model_fields)
+
+
+async def test_hoi_command_and_empty_hoi(chat):
+    await chat.send("/hoi bi cho can phai lam gi")
+    assert "115" in chat.text and "phòng dại" in chat.text
+    await chat.send("/hoi")
+    assert "/hoi" in chat.text
+
+
+async def test_emergency_words_answer_115_first(chat, database):
+    await chat.send("ông tôi đau ngực khó thở quá")
+    assert chat.text.startswith("**Gọi 115 ngay**")
+    [row] = await logged(database)
+    assert row.outcome == "emergency"
+
+
+async def test_off_topic_gets_a_friendly_health_only_reply(chat):
+    await chat.send("kết quả xổ số hôm nay")
+    assert "sức khỏe" in chat.text and not chat.buttons
+
+
+async def test_unsure_offers_topics_then_answers_the_one_picked(chat, database):
+    await chat.send("con nhà tôi hay khóc đêm")
+    assert chat.text.startswith("Mình chưa chắc câu trả lời")
+    topics = [data for data in chat.buttons.values() if data.startswith("faq:t:")]
+    assert 2 <= len(topics) <= 3 and "Hỏi cán bộ y tế" in chat.buttons
+    picked = topics[0].rsplit(":", 1)[1]
+    await chat.press(topics[0])
+    assert chat.text == faq.get_index("vi").entries[picked].answer
+    [row] = await logged(database)
+    assert (row.outcome, row.chosen_topic) == ("unsure", picked)
+
+
+async def test_ask_staff_stores_the_handoff_once_with_whom_to_answer(chat, database):
+    await chat.send("con nhà tôi hay khóc đêm")
+    staff_button = chat.buttons["Hỏi cán bộ y tế"]
+    await chat.press(staff_button)
+    assert "cán bộ" in chat.text and "115" in chat.text
+    await chat.press(staff_button)
+    [handoff] = await handoffs(database)
+    assert (handoff.channel, handoff.chat_id, handoff.user_id, handoff.status) == (
+        "web",
+        "resident-1",
+        "resident-1",
+        "open",
+    )
+    assert handoff.text == (await logged(database))[-1].text
+
+
+async def test_in_groups_only_when_addressed(dispatcher, database):
+    group = ChatDriver(dispatcher, chat_id="group-1", chat_kind=ChatKind.GROUP)
+    assert await group.send("giờ mở cửa trạm y tế", addressed=False) == []
+    await group.send("@LoaPhuongBot giờ mở cửa trạm y tế", addressed=True)
+    assert "mở cửa" in group.text
+    await group.send("/hoi số điện thoại trạm", addressed=False)
+    assert "0225 3 123 456" in group.text
+    assert [row.text for row in await logged(database)] == [
+        "giờ mở cửa trạm y tế",
+        "số điện thoại trạm",
+    ]
+
+
+async def test_english_speaker_gets_english(dispatcher):
+    english = ChatDriver(dispatcher, locale="en")
+    await english.send("when is the health station open")
+    assert "open" in english.text
+    await english.send("my kid cries at night a lot")
+    assert "Ask a health worker" in english.buttons
+
+
+async def test_phone_numbers_are_not_logged(chat, database):
+    await chat.send("gọi lại cho tôi số 0912 345 678 về lịch khám")
+    [row] = await logged(database)
+    assert "0912" not in row.text and "[số điện thoại]" in row.text

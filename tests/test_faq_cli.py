@@ -1,0 +1,101 @@
+"""`loaphuong faq ask|unanswered` and `loaphuong bench faq` — the contracts evaluations use."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+from bot.db import Database
+from bot.faq import get_index
+from bot.faq.log import log_question
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_ask_json_prints_one_line_with_id_score_answer(capsys):
+    [line] = run_cli(capsys, "faq", "ask", "--json", "kham sang loc co mat tien ko")
+    record = json.loads(line)
+    assert list(record) == ["id", "score", "answer"]
+    assert record["id"] == "screening.cost"
+    assert isinstance(record["score"], float) and "miễn phí" in record["answer"]
+
+
+def test_ask_json_null_for_out_of_scope(capsys):
+    [line] = run_cli(capsys, "faq", "ask", "--json", "giá vàng hôm nay bao nhiêu")
+    record = json.loads(line)
+    assert record["id"] is None and record["answer"] is None
+
+
+def test_ask_stdin_answers_every_line_in_order(capsys, monkeypatch):
+    questions = ["giờ mở cửa trạm y tế", "xổ số hôm nay", "", "bi cho can"] * 25
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(questions) + "\n"))
+    lines = run_cli(capsys, "faq", "ask", "--json", "-")
+    ids = [json.loads(line)["id"] for line in lines]
+    assert ids == ["station.hours", None, None, "rabies.bite"] * 25
+
+
+def test_ask_without_json_is_readable(capsys):
+    out = "\n".join(run_cli(capsys, "faq", "ask", "ai được khám miễn phí"))
+    assert "[screening.eligibility]" in out and "người yếu thế" in out
+
+
+LOAPHUONG = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
+
+
+def test_console_script_reads_stdin():
+    done = subprocess.run(
+        [*LOAPHUONG, "faq", "ask", "--json", "-"],
+        input="giờ mở cửa trạm y tế\nthời tiết hôm nay\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["station.hours", None]
+
+
+async def test_unanswered_lists_only_unanswered_questions_without_identity(
+    capsys, database: Database, db_url: str, monkeypatch
+):
+    index = get_index("vi")
+    async with database.sessions() as session:
+        for text in ("giờ mở cửa trạm y tế", "con nhà tôi hay khóc đêm", "giá vàng hôm nay"):
+            await log_question(session, text, "vi", index.ask(text))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    from bot.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        lines = await _in_thread(capsys, "faq", "unanswered", "--json")
+    finally:
+        get_settings.cache_clear()
+    records = [json.loads(line) for line in lines]
+    assert {r["text"]: r["outcome"] for r in records} == {
+        "con nhà tôi hay khóc đêm": "unsure",
+        "giá vàng hôm nay": "off_topic",
+    }
+    assert not {"user_id", "chat_id", "channel"} & set(records[0])
+
+
+async def _in_thread(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
+    import asyncio
+
+    assert await asyncio.to_thread(main, list(argv)) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_bench_faq_prints_latency_figures(capsys):
+    [line] = run_cli(capsys, "bench", "faq", "--json", "--entries", "120", "--queries", "200")
+    figures = json.loads(line)
+    assert figures["entries"] == 120 and figures["queries"] == 200
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"]
+    assert figures["build_s"] < 5

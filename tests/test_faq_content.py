@@ -1,0 +1,111 @@
+"""`check_faq`: the shipped FAQ is valid, and each kind of mistake is reported with its line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from content import CONTENT_DIR
+from content.faq import LANGUAGES, check_faq, load_faq
+from content.yamlfile import ContentError
+
+REQUIRED = [
+    "screening.eligibility",
+    "screening.register",
+    "screening.schedule",
+    "screening.documents",
+    "screening.cost",
+    "screening.content",
+    "screening.results",
+    "screening.cancel",
+    "ehealth.vneid",
+    "ehealth.record",
+    "bhyt.card",
+    "bhyt.benefits",
+    "station.hours",
+    "station.contact",
+    "station.emergency",
+    "dengue.prevention",
+    "dengue.symptoms",
+    "vaccination.children",
+    "vaccination.adults",
+    "tb.symptoms",
+    "hiv.testing",
+    "rabies.bite",
+    "food_safety",
+    "tobacco.quit",
+    "hypertension",
+    "diabetes",
+    "mental_health",
+    "breastfeeding",
+    "elderly.care",
+    "blood_donation",
+    "handwashing",
+    "bot.unsubscribe",
+    "bot.topics",
+    "bot.privacy",
+    "bot.report_rumor",
+]
+
+
+def test_shipped_faq_has_no_problems():
+    assert [str(p) for p in check_faq()] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_required_topic_is_answered_with_station_facts(lang):
+    entries = {entry.id: entry for entry in load_faq(lang)}
+    assert set(REQUIRED) <= set(entries)
+    assert "Trạm Y tế phường Hòa Bình" in entries["station.hours"].answer
+    assert all("{" not in entry.answer for entry in entries.values())
+    for entry in entries.values():
+        assert entry.source and 5 <= len(entry.examples) <= 10
+        if entry.emergency:
+            assert "115" in entry.answer[:30]
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    shutil.copytree(CONTENT_DIR / "faq", tmp_path / "faq")
+    for name in ("station.yaml", "abbreviations.yaml"):
+        shutil.copy(CONTENT_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("- id: screening.register", "- id: screening.eligibility", "id bị lặp"),
+        ('question: "Trạm y tế mở cửa giờ nào?"', 'question: ""', "thiếu 'question'"),
+        ("{tram} mở cửa", "{tram_y_te} mở cửa", "biến lạ {tram_y_te}"),
+        ("**Gọi 115 ngay** khi có", "Khi có", "phải mở đầu bằng 115"),
+        ('    - "giờ mở cửa trạm y tế"', '    - "bị chó cắn phải làm gì"', "tìm ra chủ đề"),
+    ],
+)
+def test_mistakes_are_reported_with_file_and_line(content, old, new, message):
+    path = content / "faq" / "vi.yaml"
+    edit(path, old, new)
+    problems = check_faq(content)
+    assert any(message in p.message and p.file == path and p.line > 1 for p in problems), problems
+
+
+def test_a_topic_missing_in_english_is_reported(content):
+    path = content / "faq" / "en.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("- id: handwashing")
+    path.write_text(text[:start] + text[text.index("- id: bot.unsubscribe") :], encoding="utf-8")
+    assert any("handwashing" in p.message for p in check_faq(content))
+
+
+def test_load_faq_refuses_invalid_content(content):
+    edit(content / "faq" / "vi.yaml", "- id: screening.register", "- id: Bad Id")
+    with pytest.raises(ContentError):
+        load_faq("vi", content)

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.channels import telegram
+from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import Settings
@@ -41,6 +41,10 @@ def build_channels(settings: Settings, database: Database) -> dict[str, Channel]
     channels: dict[str, Channel] = {"web": WebChannel(database.sessions)}
     if telegram.enabled(settings):
         channels["telegram"] = telegram.TelegramChannel(settings)
+    if zalo_bot.enabled(settings):
+        channels["zalo_bot"] = zalo_bot.ZaloBotChannel.from_settings(settings, database.sessions)
+    if zalo_oa.enabled(settings):
+        channels["zalo_oa"] = zalo_oa.ZaloOAChannel.from_settings(settings, database.sessions)
     return channels
 
 

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     zalo_bot_webhook_secret: str = ""
     zalo_oa_app_id: str = ""
     zalo_oa_secret_key: str = ""
+    zalo_oa_app_secret: str = ""
     zalo_oa_access_token: str = ""
     zalo_oa_refresh_token: str = ""
     zalo_oa_api_base_url: str = "https://openapi.zalo.me"

@@ -16,6 +16,7 @@ SECRET_FIELDS = (
     "zalo_bot_token",
     "zalo_bot_webhook_secret",
     "zalo_oa_secret_key",
+    "zalo_oa_app_secret",
     "zalo_oa_access_token",
     "zalo_oa_refresh_token",
 )

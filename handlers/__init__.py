@@ -4,7 +4,7 @@ The order matters only for free text: the first router with a fallback
 (`@router.text()`, the FAQ) answers text that no dialogue step claims.
 """
 
-from handlers import alerts, groups, rumors, staff_tools, subscribe
+from handlers import alerts, faq, groups, rumors, staff_tools, subscribe
 
 ROUTERS = [
     subscribe.router,
@@ -12,4 +12,5 @@ ROUTERS = [
     alerts.router,
     rumors.router,
     staff_tools.router,
+    faq.router,
 ]

@@ -16,7 +16,7 @@ from bot.models.core import Subscriber
         ({"button": "topic:khong_co"}, "Chủ đề này không còn"),
         ({"text": None, "photo": "file-1"}, "tin nhắn chữ"),
         ({"text": "/lenhla"}, "chưa hiểu"),
-        ({"text": "x" * 4096}, "chưa hiểu"),
+        ({"text": "x" * 4096}, "chưa chắc"),
     ],
 )
 async def test_odd_input_gets_a_clear_reply(chat, kwargs, expected):

@@ -382,8 +382,7 @@ class ZaloOAChannel:
     def from_settings(
         cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]
     ) -> ZaloOAChannel:
-        # ZALO_OA_APP_SECRET (the app's key for OAuth) is not in Settings yet; see README.
-        app_secret = str(getattr(settings, "zalo_oa_app_secret", "") or "")
+        app_secret = settings.zalo_oa_app_secret
         if not app_secret:
             log.warning("zalo_oa: ZALO_OA_APP_SECRET not set, the access token cannot be refreshed")
         return cls(

@@ -1,7 +1,7 @@
 """`loaphuong content check`: run every content checker and collect their problems.
 
 A checker is any `f(content_dir: Path) -> list[Problem]`. To validate a new kind of
-content, append its checker to CHECKERS (the FAQ library adds `check_faq` here).
+content, append its checker to CHECKERS.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from content import CONTENT_DIR
+from content.faq import check_faq
 from content.messages import check_messages
 from content.observances import check_observances
-from content.station import check_station, check_topics
+from content.station import check_screening_groups, check_station, check_topics
 from content.yamlfile import Problem
 
 Checker = Callable[[Path], list[Problem]]
@@ -26,12 +27,17 @@ def check_topics_file(content_dir: Path) -> list[Problem]:
     return check_topics(content_dir / "topics.yaml")
 
 
+def check_screening_groups_file(content_dir: Path) -> list[Problem]:
+    return check_screening_groups(content_dir / "screening_groups.yaml")
+
+
 CHECKERS: list[Checker] = [
     check_station_file,
     check_topics_file,
     check_observances,
     check_messages,
-    # FAQ library: content.faq.check_faq (same signature) goes here.
+    check_faq,
+    check_screening_groups_file,
 ]
 
 

@@ -8,6 +8,7 @@ Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from content.yamlfile import ContentError, Problem, load_yaml
 
 STATION_FILE = CONTENT_DIR / "station.yaml"
 TOPICS_FILE = CONTENT_DIR / "topics.yaml"
+SCREENING_GROUPS_FILE = CONTENT_DIR / "screening_groups.yaml"
 STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -73,27 +75,36 @@ def check_station(path: Path = STATION_FILE) -> list[Problem]:
 
 
 def check_topics(path: Path = TOPICS_FILE) -> list[Problem]:
+    return _check_labelled_codes(path, "chủ đề", required="chung")
+
+
+def check_screening_groups(path: Path = SCREENING_GROUPS_FILE) -> list[Problem]:
+    return _check_labelled_codes(path, "nhóm đối tượng", required="khac")
+
+
+def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Problem]:
+    """A YAML list of {code, vi, en}: codes valid and unique, `required` present."""
     try:
         data = load_yaml(path)
     except ContentError as exc:
         return exc.problems
     if not isinstance(data, list):
-        return [Problem(path, 1, "topics.yaml phải là một danh sách")]
+        return [Problem(path, 1, f"{path.name} phải là một danh sách")]
     problems: list[Problem] = []
     seen: set[str] = set()
     for item, line in zip(data, data.item_lines, strict=True):
         if not isinstance(item, dict) or not all(
             isinstance(item.get(k), str) and item[k].strip() for k in ("code", "vi", "en")
         ):
-            problems.append(Problem(path, line, "mỗi chủ đề cần code, vi, en (không rỗng)"))
+            problems.append(Problem(path, line, f"mỗi {what} cần code, vi, en (không rỗng)"))
             continue
         if not _CODE.match(item["code"]):
-            problems.append(Problem(path, line, f"mã chủ đề {item['code']!r} không hợp lệ"))
+            problems.append(Problem(path, line, f"mã {what} {item['code']!r} không hợp lệ"))
         if item["code"] in seen:
-            problems.append(Problem(path, line, f"chủ đề '{item['code']}' bị lặp"))
+            problems.append(Problem(path, line, f"{what} '{item['code']}' bị lặp"))
         seen.add(item["code"])
-    if "chung" not in seen:
-        problems.append(Problem(path, 1, "thiếu chủ đề 'chung' (nhận mọi tin)"))
+    if required not in seen:
+        problems.append(Problem(path, 1, f"thiếu {what} '{required}'"))
     return problems
 
 
@@ -139,7 +150,17 @@ def load_station() -> Station:
 
 @lru_cache(maxsize=1)
 def load_topics() -> tuple[Topic, ...]:
-    problems = check_topics()
+    return _load_labelled_codes(TOPICS_FILE, check_topics)
+
+
+@lru_cache(maxsize=1)
+def load_screening_groups() -> tuple[Topic, ...]:
+    """The groups eligible for free screening (seed 004), as code + vi/en labels."""
+    return _load_labelled_codes(SCREENING_GROUPS_FILE, check_screening_groups)
+
+
+def _load_labelled_codes(path: Path, check: Callable[[Path], list[Problem]]) -> tuple[Topic, ...]:
+    problems = check(path)
     if problems:
         raise ContentError(problems)
-    return tuple(Topic(i["code"], i["vi"], i["en"]) for i in load_yaml(TOPICS_FILE))
+    return tuple(Topic(i["code"], i["vi"], i["en"]) for i in load_yaml(path))

@@ -1,0 +1,41 @@
+"""Recognising a person across registrations and imported lists, without storing more.
+
+Phones are parsed with `phonenumbers` (the same metadata Android uses): only Vietnamese
+mobile numbers are accepted and kept in one normal form, 0XXXXXXXXX.
+An identity is a hash of the folded name and birth year plus a third fact (the phone
+for a registration, the tổ dân phố for a list row), so "Nguyễn Văn A" and
+"nguyen van a" are the same person and the hash alone reveals nothing readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from bot.text import fold
+
+_MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalize_phone(text: str) -> str | None:
+    """'0912 345 678', '+84912345678', '84912345678' → '0912345678'; None if not a VN mobile."""
+    digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    if digits.startswith("84") and len(digits) == 11:
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in _MOBILE:
+        return None
+    return "0" + str(number.national_number)
+
+
+def identity(full_name: str, birth_year: int, third: str) -> str:
+    """A stable, non-reversible key for "the same person"."""
+    key = f"{fold(full_name)}|{birth_year}|{fold(third)}"
+    return hashlib.sha256(key.encode()).hexdigest()

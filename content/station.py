@@ -88,6 +88,8 @@ def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Probl
         data = load_yaml(path)
     except ContentError as exc:
         return exc.problems
+    except OSError as exc:
+        return [Problem(path, 1, f"không đọc được tệp: {exc.strerror}")]
     if not isinstance(data, list):
         return [Problem(path, 1, f"{path.name} phải là một danh sách")]
     problems: list[Problem] = []

@@ -14,12 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import AlertTarget, draft_alert
+from bot.direct import message_chat
 from bot.models.core import AuditLog
 from bot.models.staff import Alert, RumorReport
 from bot.models.types import utcnow
-from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
-from bot.subscribers import find_subscriber
 from bot.text import fold
 
 VERDICTS = ("true", "false", "checking")
@@ -134,22 +132,38 @@ async def answer_reports(
     return told
 
 
+async def answer_similar(
+    session: AsyncSession,
+    report_id: int,
+    verdict: str,
+    actor: str,
+    correction: str | None = None,
+) -> int | None:
+    """Answer this report and every open report similar to it; None if it is not open."""
+    group = next(
+        (g for g in await open_groups(session) if any(r.id == report_id for r in g.reports)),
+        None,
+    )
+    if group is None:
+        return None
+    ids = [r.id for r in group.reports if r.id is not None]
+    return await answer_reports(session, ids, verdict, actor, correction)
+
+
 async def _notify_reporter(session: AsyncSession, report: RumorReport) -> int:
     if not report.channel or not report.chat_id:
         return 0  # the reporter deleted their data
-    subscriber = await find_subscriber(session, report.channel, report.chat_id)
-    if subscriber is None or subscriber.id is None:
-        return 0
-    created = await create_broadcast(
+    told = await message_chat(
         session,
+        channel=report.channel,
+        chat_id=report.chat_id,
         text=verdict_text(report),
-        audience=Audience(subscriber_ids=[subscriber.id]),
         kind="rumor_reply",
         key=f"rumor:{report.reference}:{report.verdict}",
         title=f"Trả lời tin báo {report.reference}",
         created_by=report.answered_by or "staff",
     )
-    return 1 if created else 0
+    return int(told)
 
 
 async def correction_to_alert(session: AsyncSession, report_id: int, actor: str) -> Alert:

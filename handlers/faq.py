@@ -13,6 +13,7 @@ from bot.core import Button, Incoming, Reply
 from bot.faq import Match, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
 from bot.routing import Context, Router
+from bot.subscribers import require_subscriber
 from content.station import load_station
 
 router = Router("faq")
@@ -90,6 +91,7 @@ async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     handoff = None
     if question_id.isdigit():
         async with ctx.sessions() as session:
+            await require_subscriber(session, incoming)  # the answer is sent to this chat
             handoff = await hand_off(session, incoming, int(question_id), ctx.locale)
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))

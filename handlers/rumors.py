@@ -12,7 +12,7 @@ from enum import Enum, auto
 from bot.alerts import resident_text
 from bot.core import Button, Incoming, Reply
 from bot.routing import Context, Router
-from bot.rumors import RumorError, answer_reports, correction_to_alert, file_report, open_groups
+from bot.rumors import RumorError, answer_similar, correction_to_alert, file_report, open_groups
 from bot.subscribers import require_subscriber
 from handlers.staffing import actor_of, number_after
 
@@ -156,23 +156,11 @@ async def answer_group(
 ) -> Reply:
     try:
         async with ctx.sessions() as session:
-            group = next(
-                (
-                    g
-                    for g in await open_groups(session)
-                    if any(r.id == report_id for r in g.reports)
-                ),
-                None,
+            told = await answer_similar(
+                session, report_id, verdict, await actor_of(incoming, ctx), correction
             )
-            if group is None:
+            if told is None:
                 return Reply(ctx._("Tin báo này đã được trả lời."))
-            told = await answer_reports(
-                session,
-                [r.id for r in group.reports],
-                verdict,
-                await actor_of(incoming, ctx),
-                correction,
-            )
     except RumorError as exc:
         return Reply(str(exc))
     return Reply(ctx._("Đã ghi kết luận và nhắn cho {count} người báo.").format(count=told))

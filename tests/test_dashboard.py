@@ -6,7 +6,11 @@ import re
 
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
+from bot.models.outbox import Broadcast, OutboxMessage
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import create_broadcast
 from bot.staff import add_staff
 from bot.web.dashboard.app import dashboard_app
 from tests.helpers import ChatDriver
@@ -90,11 +94,22 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         await admin.post("/admin/alerts/1/approve", data={"csrf": await csrf_of(admin)})
     ).text()
     assert "Đã duyệt cảnh báo số 1" in page
-    progress = await (await admin.get("/admin/alerts/1/progress")).json()
-    assert progress["total"] == 1
+    progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
+    assert progress["total"] == 1 and progress["pending"] == 1
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/alerts", "/admin/audit"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/calendar",
+        "/admin/broadcasts",
+        "/admin/alerts",
+        "/admin/rumors",
+        "/admin/faq",
+        "/admin/audit",
+    ],
+)
 async def test_every_page_renders_for_a_phone(admin, dispatcher, path):
     await ChatDriver(dispatcher, user_id="a").send("/start")
     await login(admin)
@@ -104,3 +119,102 @@ async def test_every_page_renders_for_a_phone(admin, dispatcher, path):
     assert 'name="viewport"' in page and 'lang="vi"' in page
     fetched = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert all(url.startswith(("/", "#", "?")) for url in fetched), fetched
+
+
+async def outbox_texts(database, chat_id: str) -> list[str]:
+    async with database.sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.text, Broadcast.text)
+            .join(Broadcast, Broadcast.id == OutboxMessage.broadcast_id)
+            .where(OutboxMessage.chat_id == chat_id)
+        )
+        return [row_text or text for row_text, text in rows]
+
+
+async def test_staff_answer_to_a_handed_off_question_reaches_the_resident(
+    admin, dispatcher, database
+):
+    resident = ChatDriver(dispatcher, user_id="hoa")
+    await resident.send("tôi muốn hỏi về chế độ thai sản cho chồng")
+    await resident.press(resident.button_data("Hỏi cán bộ y tế"))
+    await login(admin)
+    page = await (await admin.get("/admin/faq")).text()
+    assert "chế độ thai sản cho chồng" in page
+    handoff_id = re.search(r"/admin/faq/handoffs/(\d+)/answer", page).group(1)
+
+    page = await (
+        await admin.post(
+            f"/admin/faq/handoffs/{handoff_id}/answer",
+            data={"csrf": await csrf_of(admin, "/admin/faq"), "answer": "Bà con hỏi bảo hiểm xã hội quận."},
+        )
+    ).text()
+    assert "Đã gửi câu trả lời" in page and "chế độ thai sản" not in page.split("<h1>")[1]
+    [sent] = await outbox_texts(database, "hoa")
+    assert "Bà con hỏi bảo hiểm xã hội quận." in sent and "chế độ thai sản cho chồng" in sent
+    again = await (
+        await admin.post(
+            f"/admin/faq/handoffs/{handoff_id}/answer",
+            data={"csrf": await csrf_of(admin, "/admin/faq"), "answer": "Lần hai"},
+        )
+    ).text()
+    assert "đã được trả lời" in again and len(await outbox_texts(database, "hoa")) == 1
+
+
+async def test_rumor_answered_false_tells_every_reporter_and_drafts_a_correction(
+    admin, dispatcher, database
+):
+    for user in ("an", "binh"):
+        reporter = ChatDriver(dispatcher, user_id=user)
+        await reporter.send("/baotin")
+        await reporter.send("Uống nước chanh nóng chữa khỏi sốt xuất huyết, chia sẻ ngay!")
+    await login(admin)
+    page = await (await admin.get("/admin/rumors")).text()
+    assert "2 người báo" in page
+    report_id = re.search(r"/admin/rumors/(\d+)/answer", page).group(1)
+    page = await (
+        await admin.post(
+            f"/admin/rumors/{report_id}/answer",
+            data={
+                "csrf": await csrf_of(admin, "/admin/rumors"),
+                "verdict": "false",
+                "correction": "Sốt xuất huyết chưa có thuốc đặc trị; đến trạm y tế khi sốt cao.",
+                "alert": "1",
+            },
+        )
+    ).text()
+    assert "Đã nhắn 2 người báo" in page and "Đính chính" in page  # now on the alerts page
+    for user in ("an", "binh"):
+        [told] = await outbox_texts(database, user)
+        assert told.startswith("**Sự thật:** Sốt xuất huyết chưa có thuốc đặc trị")
+    assert "Không có tin báo nào đang chờ" in await (await admin.get("/admin/rumors")).text()
+
+
+async def test_calendar_shows_upcoming_days_with_their_reach(admin, dispatcher):
+    await ChatDriver(dispatcher, user_id="a").send("/start")
+    await login(admin)
+    page = await (await admin.get("/admin/calendar")).text()
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(\d\d:\d\d)</td>.*?<td>(\d+)</td>", page, re.S)
+    assert rows, "no planned sends in the next 60 days"
+    assert all(time >= "07:00" and time < "21:00" for _day, time, _reach in rows)
+    assert all(reach == "1" for _day, _time, reach in rows)  # `chung` receives every day
+
+
+async def test_broadcast_cancel_withdraws_what_is_not_sent(admin, dispatcher, database):
+    for user in ("a", "b", "c"):
+        await ChatDriver(dispatcher, user_id=user).send("/start")
+    async with database.sessions() as session:
+        broadcast = await create_broadcast(session, text="Tin thử", audience=Audience())
+        await session.commit()
+    await login(admin)
+    page = await (await admin.get("/admin/broadcasts")).text()
+    assert f"broadcast-{broadcast.id}" in page and "Đã gửi 0/3" in page
+    page = await (
+        await admin.post(
+            f"/admin/broadcasts/{broadcast.id}/cancel",
+            data={"csrf": await csrf_of(admin, "/admin/broadcasts")},
+        )
+    ).text()
+    assert "3 tin chưa gửi được rút lại" in page
+    progress = await (await admin.get(f"/admin/broadcasts/{broadcast.id}/progress")).json()
+    assert progress["cancelled"] == 3 and progress["pending"] == 0
+    assert "broadcast.cancel" in await (await admin.get("/admin/audit")).text()

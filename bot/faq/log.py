@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Incoming
 from bot.db import Database
+from bot.direct import message_chat
 from bot.faq.index import Match
+from bot.i18n import translator
+from bot.models.core import AuditLog
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.types import utcnow
 
@@ -22,6 +25,10 @@ MAX_TEXT = 500
 # 9–12 digits, possibly split by spaces, dots or dashes, optionally +84: a phone number.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84[\s.-]?)?\d(?:[\s.-]?\d){8,11}(?!\d)")
 UNANSWERED = ("unsure", "off_topic")
+
+
+class HandoffError(ValueError):
+    """A staff answer that cannot be recorded; the message says why, in Vietnamese."""
 
 
 def mask_phones(text: str) -> str:
@@ -98,6 +105,42 @@ async def open_handoffs(session: AsyncSession, limit: int = 100) -> list[FaqHand
         .limit(limit)
     )
     return list(rows)
+
+
+async def answer_handoff(
+    session: AsyncSession, handoff_id: int, answer: str, actor: str
+) -> FaqHandoff:
+    """Record a staff answer and send it to the resident who asked (through the outbox)."""
+    answer = answer.strip()
+    handoff = await session.get(FaqHandoff, handoff_id)
+    if handoff is None:
+        raise HandoffError(f"không có câu hỏi số {handoff_id}")
+    if not answer:
+        raise HandoffError("câu trả lời đang trống")
+    if handoff.status != "open":
+        raise HandoffError(f"câu hỏi số {handoff_id} đã được trả lời")
+    _ = translator(handoff.language)
+    text = _("**Cán bộ y tế trả lời câu hỏi của bà con**\n\n“{question}”\n\n{answer}").format(
+        question=handoff.text, answer=answer
+    )
+    delivered = await message_chat(
+        session,
+        channel=handoff.channel,
+        chat_id=handoff.chat_id,
+        text=text,
+        kind="faq_reply",
+        key=f"faq-handoff:{handoff.id}",
+        title=f"Trả lời câu hỏi số {handoff.id}",
+        created_by=actor,
+    )
+    handoff.answer = answer
+    handoff.answered_by = actor
+    handoff.answered_at = utcnow()
+    handoff.status = "answered" if delivered else "unreachable"
+    session.add(handoff)
+    session.add(AuditLog(actor=actor, action="faq.answer", detail=f"câu hỏi số {handoff.id}"))
+    await session.commit()
+    return handoff
 
 
 async def unanswered(session: AsyncSession, days: int, limit: int) -> list[FaqQuestion]:

@@ -1,5 +1,5 @@
 """Dashboard pages, one module per feature; each has TITLE, PATH (for the menu) and routes."""
 
-from bot.web.dashboard.pages import alerts, audit, overview
+from bot.web.dashboard.pages import alerts, audit, broadcasts, calendar, faq, overview, rumors
 
-PAGES = [overview, alerts, audit]
+PAGES = [overview, calendar, broadcasts, alerts, rumors, faq, audit]

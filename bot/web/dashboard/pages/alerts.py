@@ -13,7 +13,6 @@ from bot.alerts import (
     approve_alert,
     cancel_alert,
     draft_alert,
-    get_alert,
     list_alerts,
     needs_second_approver,
     resident_text,
@@ -104,28 +103,3 @@ async def cancel(request: web.Request) -> web.Response:
     except AlertError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
     raise redirect(PATH, f"Đã hủy cảnh báo số {alert_id} ({withdrawn} tin chưa gửi được rút lại).")
-
-
-@routes.get("/alerts/{alert_id:\\d+}/progress", name="alert_progress")
-async def progress(request: web.Request) -> web.Response:
-    """JSON for the live progress bar."""
-    alert_id = int(request.match_info["alert_id"])
-    async with services(request).sessions() as session:
-        try:
-            alert = await get_alert(session, alert_id)
-        except AlertError:
-            raise web.HTTPNotFound() from None
-        figures = (
-            await broadcast_progress(session, alert.broadcast_id) if alert.broadcast_id else None
-        )
-    if figures is None:
-        return web.json_response({"total": 0, "sent": 0, "pending": 0, "failed": 0, "blocked": 0})
-    return web.json_response(
-        {
-            "total": figures.total,
-            "sent": figures.sent,
-            "pending": figures.pending,
-            "failed": figures.failed,
-            "blocked": figures.blocked,
-        }
-    )

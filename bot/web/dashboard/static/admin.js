@@ -13,7 +13,8 @@
         bar.max = p.total || 1;
         bar.value = p.sent;
         box.querySelector(".progress-text").textContent =
-          "Đã gửi " + p.sent + "/" + p.total + ", chờ " + p.pending + ", lỗi " + p.failed + ", bị chặn " + p.blocked;
+          "Đã gửi " + p.sent + "/" + p.total + ", chờ " + p.pending + ", lỗi " + p.failed +
+          ", bị chặn " + p.blocked + ", ngoài khung 48 giờ " + p.outside_window + ", " + p.rate_per_s + " tin/giây";
       } catch (err) { /* try again next tick */ }
     }
   }

@@ -1,0 +1,77 @@
+"""Broadcasts: everything sent through the outbox lately, with live progress and cancel."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.models.core import AuditLog
+from bot.models.outbox import Broadcast
+from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast
+from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+
+TITLE = "Tin đã gửi"
+PATH = "/admin/broadcasts"
+RECENT = 50
+KINDS = {
+    "observance": "Ngày sức khỏe",
+    "staff": "Cán bộ gửi",
+    "alert": "Cảnh báo",
+    "screening": "Khám sàng lọc",
+    "rumor_reply": "Trả lời tin báo",
+    "faq_reply": "Trả lời câu hỏi",
+}
+routes = web.RouteTableDef()
+
+
+@routes.get("/broadcasts", name="broadcasts")
+async def broadcasts_page(request: web.Request) -> web.Response:
+    async with services(request).sessions() as session:
+        broadcasts = list(
+            await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(RECENT))
+        )
+        rows = [
+            {"broadcast": b, "progress": await broadcast_progress(session, b.id or 0)}
+            for b in broadcasts
+        ]
+    return render(
+        "broadcasts.html",
+        request,
+        {
+            "rows": rows,
+            "kinds": KINDS,
+            "tz": services(request).settings.tz,
+            "message": request.query.get("msg", ""),
+        },
+    )
+
+
+@routes.get("/broadcasts/{broadcast_id:\\d+}/progress", name="broadcast_progress")
+async def progress(request: web.Request) -> web.Response:
+    """JSON for the live progress bars (this page and the alerts page)."""
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with services(request).sessions() as session:
+        if await session.get(Broadcast, broadcast_id) is None:
+            raise web.HTTPNotFound()
+        figures = await broadcast_progress(session, broadcast_id)
+    return web.json_response(asdict(figures))
+
+
+@routes.post("/broadcasts/{broadcast_id:\\d+}/cancel", name="broadcast_cancel")
+async def cancel(request: web.Request) -> web.Response:
+    broadcast_id = int(request.match_info["broadcast_id"])
+    async with services(request).sessions() as session:
+        if await session.get(Broadcast, broadcast_id) is None:
+            raise web.HTTPNotFound()
+        withdrawn = await cancel_broadcast(session, broadcast_id)
+        session.add(
+            AuditLog(
+                actor=staff_name(request),
+                action="broadcast.cancel",
+                detail=f"tin số {broadcast_id}: rút {withdrawn} tin chưa gửi",
+            )
+        )
+        await session.commit()
+    raise redirect(PATH, f"Đã dừng tin số {broadcast_id}: {withdrawn} tin chưa gửi được rút lại.")

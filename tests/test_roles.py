@@ -1,0 +1,95 @@
+"""Every staff action checks the role: resident, group admin, staff and admin, one table.
+
+The table is read from the routers themselves, so a staff command added later is
+checked here without anyone remembering to list it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.app import build_dispatcher
+from bot.core import ChatKind
+from bot.roles import ROLES
+from bot.staff import add_staff
+from handlers import ROUTERS
+from tests.helpers import ChatDriver
+
+GROUP_CHAT = "-1001"
+REFUSED = "chỉ dành cho cán bộ"
+# persona → (telegram user id, the strongest role they hold in GROUP_CHAT)
+PERSONAS = {
+    "resident": ("5000", None),
+    "group_admin": ("6000", "group_admin"),
+    "staff": ("9001", "staff"),  # STAFF_IDS in tests/conftest.py
+    "admin": ("4242", "admin"),  # a staff account linked to this Telegram id
+}
+
+
+class GroupWithOneAdmin:
+    """Stands in for the Telegram channel: only user 6000 administers the group."""
+
+    async def group_admin_ids(self, chat_id: str) -> set[str]:
+        return {"6000"} if chat_id == GROUP_CHAT else set()
+
+
+def guarded_actions() -> list[tuple[str, str, dict[str, str], bool]]:
+    """(action, required role, what to send, sent in the group?) for every guarded route."""
+    actions = []
+    for router in ROUTERS:
+        for name, routes in router.commands.items():
+            for route in routes:
+                if route.role:
+                    in_group = ChatKind.GROUP in route.chat_kinds
+                    actions.append((f"/{name}", route.role, {"text": f"/{name}"}, in_group))
+        for prefix, route in router.buttons.items():
+            if route.role:
+                data = prefix + "1" if prefix.endswith(":") else prefix
+                actions.append((prefix, route.role, {"button": data}, True))
+    return actions
+
+
+ACTIONS = guarded_actions()
+
+
+def test_the_table_covers_every_kind_of_staff_action():
+    roles = {role for _action, role, _send, _group in ACTIONS}
+    assert {"staff", "group_admin"} <= roles
+    assert {"/canhbao", "/duyet", "/tindon", "/thongke"} <= {a for a, *_ in ACTIONS}
+
+
+@pytest.fixture
+async def personas(services, database):
+    async with database.sessions() as session:
+        await add_staff(session, "lan", "admin", telegram_id="4242")
+    services.extras["channels"] = {"telegram": GroupWithOneAdmin()}
+    return build_dispatcher(services)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(
+    ("action", "role", "send", "in_group"), ACTIONS, ids=[a[0] for a in ACTIONS]
+)
+async def test_role_is_checked(personas, caplog, persona, action, role, send, in_group):
+    user_id, held = PERSONAS[persona]
+    chat = ChatDriver(
+        personas,
+        user_id=user_id,
+        channel="telegram",
+        chat_id=GROUP_CHAT if in_group else user_id,
+        chat_kind=ChatKind.GROUP if in_group else ChatKind.PRIVATE,
+    )
+    if not in_group and held == "group_admin":
+        held = None  # group admins hold their role only inside their group
+    allowed = held is not None and ROLES.index(held) >= ROLES.index(role)
+    with caplog.at_level(logging.INFO):
+        if "text" in send:
+            await chat.send(send["text"])
+        else:
+            await chat.press(send["button"])
+    refused = REFUSED in chat.text
+    assert refused is not allowed, f"{persona} {'was refused' if refused else 'got'} {action}"
+    if refused:
+        assert any("refused" in r.getMessage() for r in caplog.records), "attempt not logged"

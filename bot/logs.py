@@ -45,3 +45,6 @@ def setup_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG these would print SQL parameters: residents' names and phone numbers.
+    for database_logger in ("sqlalchemy", "aiosqlite", "asyncpg", "alembic"):
+        logging.getLogger(database_logger).setLevel(logging.WARNING)

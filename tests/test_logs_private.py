@@ -1,0 +1,48 @@
+"""Names and phone numbers never reach the logs, even at LOG_LEVEL=DEBUG; secrets neither."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from bot.config import load_settings
+from bot.logs import setup_logging
+from tests.helpers import ChatDriver
+
+NAME = "Nguyễn Thị Hạnh"
+PHONE = "0912345678"
+TOKEN = "123456789:AAHsecretTokenValue_abcdefghijklmnopq"
+
+
+@pytest.fixture
+def captured(settings):
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    setup_logging(load_settings(log_level="DEBUG", telegram_bot_token=TOKEN, _env_file=None))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(root.handlers[0].filters[0])  # the same secret redaction
+    root.addHandler(handler)
+    yield stream
+    root.handlers[:], root.level = saved
+
+
+async def test_a_busy_conversation_leaves_no_name_or_phone_in_the_logs(captured, dispatcher):
+    resident = ChatDriver(dispatcher, user_id="hanh")
+    await resident.send("/start")
+    await resident.send(f"Tôi là {NAME}, số {PHONE}, cho hỏi giờ mở cửa trạm y tế")
+    await resident.send(f"cho hỏi về chế độ thai sản cho chồng, em tên {NAME} sdt {PHONE}")
+    await resident.press(resident.button_data("Hỏi cán bộ y tế"))
+    await resident.send("/baotin")
+    await resident.send(f"Tin nhắn từ {NAME} ({PHONE}): uống nước lá chữa khỏi lao")
+    await resident.send("/lenh_khong_co")
+    await resident.press("nut-la")
+    logging.getLogger("bot.test").info("token %s", TOKEN)
+
+    output = captured.getvalue()
+    assert output, "nothing was logged at DEBUG: the test would prove nothing"
+    for private in (NAME, PHONE, "Hạnh", TOKEN):
+        assert private not in output
+    assert "***" in output  # the token line was redacted, not dropped

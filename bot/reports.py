@@ -19,12 +19,14 @@ from bot.xlsx import write_sheet
 from content.station import load_station, load_topics
 
 PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|\d{2}))?$")
+# What staff call each kind of broadcast (reports and the dashboard).
 KIND_NAMES = {
     "observance": "Ngày sức khỏe",
     "alert": "Cảnh báo",
     "staff": "Thông báo của trạm",
-    "screening_reminder": "Nhắc lịch khám",
+    "screening": "Khám sàng lọc",
     "rumor_reply": "Trả lời tin báo",
+    "faq_reply": "Trả lời câu hỏi",
 }
 
 
@@ -81,25 +83,25 @@ async def reach_report(session: AsyncSession, period: Period, tz: ZoneInfo, acto
         ],
     )
     write_sheet(
-        book.createwrite_sheet("Theo kênh"),
+        book.create_sheet("Theo kênh"),
         "Người nhận theo kênh",
         ["Kênh", "Số lượng"],
         list(numbers.by_channel.items()),
     )
     write_sheet(
-        book.createwrite_sheet("Theo chủ đề"),
+        book.create_sheet("Theo chủ đề"),
         "Người nhận theo chủ đề",
         ["Chủ đề", "Số lượng"],
         [[topics.get(code, code), n] for code, n in numbers.by_topic.items()],
     )
     write_sheet(
-        book.createwrite_sheet("Theo tổ dân phố"),
+        book.create_sheet("Theo tổ dân phố"),
         "Người nhận theo tổ dân phố",
         ["Tổ dân phố", "Số lượng"],
         list(numbers.by_area.items()),
     )
     write_sheet(
-        book.createwrite_sheet("Các đợt tin"),
+        book.create_sheet("Các đợt tin"),
         "Các đợt tin trong kỳ",
         ["Ngày", "Loại", "Tiêu đề", "Người nhận", "Đã gửi", "Không gửi được"],
         await _broadcast_rows(session, since, until, tz),
@@ -108,7 +110,7 @@ async def reach_report(session: AsyncSession, period: Period, tz: ZoneInfo, acto
         select(func.count()).select_from(Alert).where(Alert.sent_at >= since, Alert.sent_at < until)
     )
     write_sheet(
-        book.createwrite_sheet("Cảnh báo"),
+        book.create_sheet("Cảnh báo"),
         "Cảnh báo đã phát trong kỳ",
         ["Số cảnh báo"],
         [[int(alerts or 0)]],

@@ -10,19 +10,12 @@ from sqlalchemy import select
 from bot.models.core import AuditLog
 from bot.models.outbox import Broadcast
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast
+from bot.reports import KIND_NAMES
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
 
 TITLE = "Tin đã gửi"
 PATH = "/admin/broadcasts"
 RECENT = 50
-KINDS = {
-    "observance": "Ngày sức khỏe",
-    "staff": "Cán bộ gửi",
-    "alert": "Cảnh báo",
-    "screening": "Khám sàng lọc",
-    "rumor_reply": "Trả lời tin báo",
-    "faq_reply": "Trả lời câu hỏi",
-}
 routes = web.RouteTableDef()
 
 
@@ -41,7 +34,7 @@ async def broadcasts_page(request: web.Request) -> web.Response:
         request,
         {
             "rows": rows,
-            "kinds": KINDS,
+            "kinds": KIND_NAMES,
             "tz": services(request).settings.tz,
             "message": request.query.get("msg", ""),
         },

@@ -1,0 +1,80 @@
+"""`loaphuong report --period …`: the six-month reach report, read back with openpyxl."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import update
+
+from bot.models.core import Subscriber
+from bot.models.outbox import Broadcast, OutboxMessage
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import create_broadcast
+from bot.reports import parse_period, reach_report
+from bot.xlsx import save_workbook
+from tests.helpers import ChatDriver
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("2026-H1", "6 tháng đầu năm 2026", "2026-01-01", "2026-07-01"),
+        ("2026-H2", "6 tháng cuối năm 2026", "2026-07-01", "2027-01-01"),
+        ("2026-12", "Tháng 12/2026", "2026-12-01", "2027-01-01"),
+        ("2027", "Năm 2027", "2027-01-01", "2028-01-01"),
+    ],
+)
+def test_periods(text, label, start, end):
+    period = parse_period(text)
+    assert (period.label, str(period.start), str(period.end)) == (label, start, end)
+
+
+@pytest.mark.parametrize("text", ["2026-H3", "2026-13", "26-H1", "H1", ""])
+def test_a_wrong_period_is_named(text):
+    with pytest.raises(ValueError, match=r"không hợp lệ|không tồn tại"):
+        parse_period(text)
+
+
+async def test_report_counts_recipients_and_deliveries_of_the_period(
+    dispatcher, database, tmp_path
+):
+    for user, area in (("a", "Tổ 1"), ("b", "Tổ 1"), ("c", "Tổ 2")):
+        resident = ChatDriver(dispatcher, user_id=user)
+        await resident.send("/start")
+        await resident.press("sub:done")
+        await resident.press(f"area:{area}")
+    await ChatDriver(dispatcher, user_id="c").send("/dungnhan")
+    async with database.sessions() as session:
+        broadcast = await create_broadcast(
+            session, text="Tin thử", audience=Audience(), kind="staff", title="Tin thử tháng 3"
+        )
+        march = datetime(2026, 3, 10, 3, tzinfo=UTC)
+        await session.execute(
+            update(Subscriber).values(created_at=datetime(2026, 2, 1, tzinfo=UTC))
+        )
+        await session.execute(
+            update(Broadcast).where(Broadcast.id == broadcast.id).values(created_at=march)
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.broadcast_id == broadcast.id)
+            .values(status="sent", sent_at=march)
+        )
+        await session.commit()
+        book = await reach_report(session, parse_period("2026-H1"), TZ, "lan")
+    save_workbook(book, tmp_path / "r.xlsx")
+
+    sheets = load_workbook(tmp_path / "r.xlsx")
+    summary = {row[0]: row[1] for row in sheets["Tổng quan"].iter_rows(values_only=True) if row[0]}
+    assert summary["Người/nhóm đang nhận tin (cuối kỳ)"] == 2
+    assert summary["Đã dừng nhận tin"] == 1
+    assert summary["Số tin đã gửi tới người nhận"] == 2
+    by_area = {r[0]: r[1] for r in sheets["Theo tổ dân phố"].iter_rows(values_only=True)}
+    assert by_area["Tổ 1"] == 2 and "Tổ 2" not in by_area
+    rows = [r for r in sheets["Các đợt tin"].iter_rows(values_only=True) if r[0] == "10/03/2026"]
+    assert rows == [("10/03/2026", "Thông báo của trạm", "Tin thử tháng 3", 2, 2, 0)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from aiohttp import web
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.models.outbox import Broadcast, OutboxMessage
@@ -105,6 +107,7 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         "/admin/calendar",
         "/admin/broadcasts",
         "/admin/alerts",
+        "/admin/screening",
         "/admin/rumors",
         "/admin/faq",
         "/admin/audit",
@@ -145,7 +148,10 @@ async def test_staff_answer_to_a_handed_off_question_reaches_the_resident(
     page = await (
         await admin.post(
             f"/admin/faq/handoffs/{handoff_id}/answer",
-            data={"csrf": await csrf_of(admin, "/admin/faq"), "answer": "Bà con hỏi bảo hiểm xã hội quận."},
+            data={
+                "csrf": await csrf_of(admin, "/admin/faq"),
+                "answer": "Bà con hỏi bảo hiểm xã hội quận.",
+            },
         )
     ).text()
     assert "Đã gửi câu trả lời" in page and "chế độ thai sản" not in page.split("<h1>")[1]
@@ -218,3 +224,45 @@ async def test_broadcast_cancel_withdraws_what_is_not_sent(admin, dispatcher, da
     progress = await (await admin.get(f"/admin/broadcasts/{broadcast.id}/progress")).json()
     assert progress["cancelled"] == 3 and progress["pending"] == 0
     assert "broadcast.cancel" in await (await admin.get("/admin/audit")).text()
+
+
+async def test_screening_page_adds_a_session_and_exports_with_an_audit_row(admin):
+    await login(admin)
+    csrf = await csrf_of(admin, "/admin/screening")
+    page = await (
+        await admin.post(
+            "/admin/screening/sessions",
+            data={
+                "csrf": csrf,
+                "day": "2099-03-02",
+                "start": "07:30",
+                "place": "Nhà văn hóa Tổ 3",
+                "areas": ["Tổ 3", "Tổ 4"],
+                "capacity": "40",
+            },
+        )
+    ).text()
+    assert "Đã thêm buổi khám số 1 (02/03/2099)" in page
+    assert "Nhà văn hóa Tổ 3" in page and "40/40" in page
+    wrong = await (
+        await admin.post(
+            "/admin/screening/sessions",
+            data={
+                "csrf": csrf,
+                "day": "2099-03-02",
+                "start": "25:00",
+                "place": "x",
+                "capacity": "1",
+            },
+        )
+    ).text()
+    assert "Lỗi: giờ &#39;25:00&#39; không hợp lệ" in wrong
+
+    response = await admin.get("/admin/screening/export.xlsx", params={"to": "Tổ 3"})
+    assert response.status == 200 and "attachment" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(await response.read()))
+    assert book.sheetnames == ["Tổ 3"]
+    report = await admin.get("/admin/screening/report.xlsx", params={"month": "2099-03"})
+    assert report.status == 200
+    audit = await (await admin.get("/admin/audit")).text()
+    assert "screening.export" in audit and "screening.session_add" in audit

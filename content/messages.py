@@ -61,7 +61,7 @@ def placeholder_values(
 ) -> dict[str, str]:
     """Every value a message of `observance` in `year` may use."""
     start, end = observance.occurrence(year)
-    values = station.placeholders() | {
+    values = station.in_language(lang).placeholders() | {
         "nam": str(year),
         "ngay": format_full_date(start, lang),
         "den_ngay": format_full_date(end, lang),

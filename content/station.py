@@ -8,8 +8,8 @@ Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +20,8 @@ STATION_FILE = CONTENT_DIR / "station.yaml"
 TOPICS_FILE = CONTENT_DIR / "topics.yaml"
 SCREENING_GROUPS_FILE = CONTENT_DIR / "screening_groups.yaml"
 STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
+# Fields a station may also give in another language (under `en:`), for foreign residents.
+TRANSLATED_FIELDS = ("name", "address", "hours")
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -31,6 +33,15 @@ class Station:
     phone: str
     hotline: str
     areas: tuple[str, ...]
+    # language → the TRANSLATED_FIELDS written in it, e.g. {"en": {"hours": "Mon–Fri …"}}
+    translations: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+
+    def in_language(self, lang: str | None) -> Station:
+        """The station as residents reading `lang` should see it (Vietnamese if not given)."""
+        given = self.translations.get(lang or "vi")
+        return replace(self, **given) if given else self
 
     def placeholders(self) -> dict[str, str]:
         return {
@@ -71,6 +82,18 @@ def check_station(path: Path = STATION_FILE) -> list[Problem]:
         )
     elif len(set(areas)) != len(areas):
         problems.append(Problem(path, data.line_of("areas"), "'areas' có tên tổ bị lặp"))
+    english = data.get("en", {})
+    if not isinstance(english, dict) or any(
+        key not in TRANSLATED_FIELDS or not isinstance(value, str) or not value.strip()
+        for key, value in english.items()
+    ):
+        problems.append(
+            Problem(
+                path,
+                data.line_of("en"),
+                f"'en' chỉ được có {', '.join(TRANSLATED_FIELDS)} (chuỗi không rỗng)",
+            )
+        )
     return problems
 
 
@@ -123,7 +146,16 @@ def read_station(path: Path = STATION_FILE) -> Station:
         data = {}
     fields = (str(data.get(field) or "").strip() for field in STATION_FIELDS)
     areas = data.get("areas") if isinstance(data.get("areas"), list) else []
-    return Station(*fields, areas=tuple(str(area) for area in areas))
+    return Station(
+        *fields, areas=tuple(str(area) for area in areas), translations=_translations(data)
+    )
+
+
+def _translations(data: Mapping[str, object]) -> dict[str, dict[str, str]]:
+    english = data.get("en")
+    if not isinstance(english, dict):
+        return {}
+    return {"en": {k: str(v).strip() for k, v in english.items() if k in TRANSLATED_FIELDS}}
 
 
 def topic_codes(path: Path = TOPICS_FILE) -> set[str] | None:
@@ -147,7 +179,11 @@ def load_station() -> Station:
     if problems:
         raise ContentError(problems)
     data = load_yaml(STATION_FILE)
-    return Station(*(data[field].strip() for field in STATION_FIELDS), areas=tuple(data["areas"]))
+    return Station(
+        *(data[field].strip() for field in STATION_FIELDS),
+        areas=tuple(data["areas"]),
+        translations=_translations(data),
+    )
 
 
 @lru_cache(maxsize=1)

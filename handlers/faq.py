@@ -95,7 +95,7 @@ async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
             handoff = await hand_off(session, incoming, int(question_id), ctx.locale)
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
-    station = load_station()
+    station = load_station().in_language(ctx.locale)
     return Reply(
         ctx._(
             "Đã chuyển câu hỏi cho cán bộ {station}. Cán bộ sẽ trả lời bà con tại đây trong giờ "

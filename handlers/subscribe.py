@@ -36,7 +36,7 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     _ = ctx._
     async with ctx.sessions() as session:
         _subscriber, created = await subscribe(session, incoming, ctx.locale)
-    station = load_station()
+    station = load_station().in_language(ctx.locale)
     greeting = _("Chào bà con!") if created else _("Chào mừng bà con quay lại!")
     text = _(
         "{greeting} Đây là **Loa phường** của {station}.\n\n"

@@ -22,6 +22,7 @@ OK = DATA / "content_ok"
 # (file under content_broken/, line, words the message must contain): one row per mistake.
 EXPECTED = [
     ("station.yaml", 2, "thiếu 'phone'"),
+    ("station.yaml", 7, "'en' chỉ được có name, address, hours"),
     ("observances.yaml", 25, "chủ đề 'thu_cung' không có"),
     ("observances.yaml", 29, "thiếu tên tiếng en"),
     ("observances.yaml", 36, "31/4 không có trong lịch"),

@@ -133,3 +133,10 @@ async def test_group_is_registered_when_the_bot_is_added(dispatcher, database):
 async def test_group_chatter_not_addressed_to_the_bot_is_ignored(dispatcher):
     group = ChatDriver(dispatcher, user_id="u9", chat_id="-100555", chat_kind=ChatKind.GROUP)
     assert await group.send("mai đi chợ không", addressed=False) == []
+
+
+async def test_english_speakers_see_the_station_in_english(dispatcher):
+    resident = ChatDriver(dispatcher, user_id="visitor", locale="en")
+    await resident.send("/start")
+    assert "Hoa Binh Ward Health Station" in resident.text
+    assert "Trạm Y tế" not in resident.text

@@ -11,8 +11,15 @@ from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.routing import Services
-from bot.web.dashboard.auth import SESSION_SECONDS, LoginLimiter, cookie_secret, require_login
+from bot.web.dashboard.auth import (
+    LIMITER,
+    SESSION_SECONDS,
+    LoginLimiter,
+    cookie_secret,
+    require_login,
+)
 from bot.web.dashboard.pages import PAGES, login
+from bot.web.dashboard.pages.common import SERVICES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -20,8 +27,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 async def dashboard_app(services: Services) -> web.Application:
     app = web.Application()
-    app["services"] = services
-    app["limiter"] = LoginLimiter()
+    app[SERVICES] = services
+    app[LIMITER] = LoginLimiter()
     setup_sessions(
         app,
         EncryptedCookieStorage(

@@ -27,6 +27,8 @@ FAILED_LOGIN_WINDOW = 15 * 60
 SECRET_KEY = "dashboard.cookie_secret"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The signed-in staff member of a request: {"id", "name", "csrf"}.
+STAFF = web.RequestKey("staff", dict)
 
 
 async def cookie_secret(sessions: async_sessionmaker[AsyncSession]) -> bytes:
@@ -59,6 +61,9 @@ class LoginLimiter:
 
     def succeeded(self, key: tuple[str, str]) -> None:
         self._failures.pop(key, None)
+
+
+LIMITER = web.AppKey("limiter", LoginLimiter)
 
 
 async def start_session(request: web.Request, member: StaffMember) -> None:
@@ -101,5 +106,5 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
         if not csrf_ok(staff, form.get("csrf")):  # type: ignore[arg-type]
             log.warning("dashboard: POST without a valid CSRF token refused")
             raise web.HTTPForbidden(text="Phiên làm việc không hợp lệ, hãy tải lại trang.")
-    request["staff"] = staff
+    request[STAFF] = staff
     return await handler(request)

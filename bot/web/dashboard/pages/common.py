@@ -10,18 +10,21 @@ from yarl import URL
 
 from bot.models.core import AuditLog
 from bot.routing import Services
+from bot.web.dashboard.auth import STAFF
+
+SERVICES = web.AppKey("services", Services)
 
 
 def services(request: web.Request) -> Services:
-    return request.config_dict["services"]
+    return request.config_dict[SERVICES]
 
 
 def staff_name(request: web.Request) -> str:
-    return request["staff"]["name"]
+    return request[STAFF]["name"]
 
 
 def render(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
-    context = {"staff": request.get("staff"), "path": request.path, **context}
+    context = {"staff": request.get(STAFF), "path": request.path, **context}
     return aiohttp_jinja2.render_template(template, request, context)
 
 

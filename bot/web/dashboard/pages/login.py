@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.staff import check_password
-from bot.web.dashboard.auth import start_session
+from bot.web.dashboard.auth import LIMITER, STAFF, start_session
 from bot.web.dashboard.pages.common import audit, render, services
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ async def login(request: web.Request) -> web.Response:
     next_page = str(form.get("next", "/admin/"))
     if not next_page.startswith("/admin"):
         next_page = "/admin/"
-    limiter = request.app["limiter"]
+    limiter = request.app[LIMITER]
     key = (request.remote or "?", name)
     if limiter.blocked(key):
         log.warning("dashboard: too many failed logins, refused for 15 minutes")
@@ -45,7 +45,7 @@ async def login(request: web.Request) -> web.Response:
         )
     limiter.succeeded(key)
     await start_session(request, member)
-    request["staff"] = {"name": member.name}
+    request[STAFF] = {"name": member.name}
     await audit(request, "dashboard.login", "")
     raise web.HTTPFound(next_page)
 

@@ -4,7 +4,7 @@ The order matters only for free text: the first router with a fallback
 (`@router.text()`, the FAQ) answers text that no dialogue step claims.
 """
 
-from handlers import alerts, faq, groups, rumors, staff_tools, subscribe
+from handlers import alerts, faq, groups, privacy, rumors, screening, staff_tools, subscribe
 
 ROUTERS = [
     subscribe.router,
@@ -12,5 +12,7 @@ ROUTERS = [
     alerts.router,
     rumors.router,
     staff_tools.router,
+    screening.router,
+    privacy.router,
     faq.router,
 ]

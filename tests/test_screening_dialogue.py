@@ -1,0 +1,345 @@
+"""/dangky and /huy over the web chat, through the real dispatcher and a real SQLite file."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import build_dispatcher
+from bot.config import load_settings
+from bot.db import Database
+from bot.logs import setup_logging
+from bot.models.core import DialogueStateRow, Subscriber
+from bot.models.screening import Registration, ScreeningSession
+from bot.routing import Services
+from bot.state import SqlStateStorage
+from tests.helpers import ChatDriver
+from tests.screening_rows import add_session_row
+
+NAME = "Nguyễn Thị Mai"
+PHONE_TYPED = "0912 345 678"
+PHONE = "0912345678"
+IN_A_WEEK = date.today() + timedelta(days=7)
+
+# The question each step asks, by a phrase only it contains.
+QUESTIONS = [
+    "Bà con có đồng ý không?",
+    "đăng ký khám cho ai",
+    "Họ và tên đầy đủ",
+    "Năm sinh? Ví dụ",
+    "thuộc đối tượng nào",
+    "tổ dân phố nào",
+    "Số điện thoại di động",
+    "Các buổi khám cho Tổ 3",
+    "kiểm tra lại thông tin",
+]
+
+
+async def answer(chat: ChatDriver, step: int) -> None:
+    """Give the valid answer to question number `step` (0 = consent)."""
+    if step == 0:
+        await chat.press("screening:consent:yes")
+    elif step == 1:
+        await chat.press("screening:who:self")
+    elif step == 2:
+        await chat.send(NAME)
+    elif step == 3:
+        await chat.send("1950")
+    elif step == 4:
+        await chat.press("screening:group:ho_ngheo")
+        await chat.press("screening:groups_done")
+    elif step == 5:
+        await chat.send("to 3")
+    elif step == 6:
+        await chat.send(PHONE_TYPED)
+    elif step == 7:
+        await chat.press(chat.button_data("1."))
+
+
+async def reach(chat: ChatDriver, step: int) -> None:
+    await chat.send("/dangky")
+    for done in range(step):
+        await answer(chat, done)
+    assert QUESTIONS[step] in chat.text
+
+
+@pytest.fixture
+async def sessions(database: Database) -> list[ScreeningSession]:
+    async with database.sessions() as session:
+        return [
+            await add_session_row(
+                session, IN_A_WEEK, ["Tổ 3", "Tổ 4"], capacity=20, place="Nhà văn hóa tổ 3"
+            ),
+            await add_session_row(session, IN_A_WEEK + timedelta(days=1), ["Tổ 3"], capacity=1),
+            await add_session_row(session, IN_A_WEEK, ["Tổ 5"], capacity=20),
+        ]
+
+
+async def registrations(database: Database) -> list[Registration]:
+    async with database.sessions() as session:
+        return list(await session.scalars(select(Registration)))
+
+
+async def seats_taken(database: Database, session_id: int | None) -> int:
+    async with database.sessions() as session:
+        held = await session.get(ScreeningSession, session_id)
+        assert held is not None
+        return held.seats_taken
+
+
+async def dialogue_rows(database: Database) -> int:
+    async with database.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(DialogueStateRow)) or 0
+
+
+async def test_happy_path_gives_a_code_and_stores_one_normal_registration(chat, database, sessions):
+    await chat.send("/start")
+    await chat.press("screening:start")
+    assert "/xoadulieu" in chat.text and set(chat.buttons) == {"Đồng ý", "Không"}
+    await chat.press("screening:consent:yes")
+    await chat.press("screening:who:self")
+    await chat.send(NAME)
+    await chat.send("1950")
+    age = date.today().year - 1950
+    assert f"({age} tuổi)" in chat.text
+    assert "✅ Người cao tuổi" in chat.buttons  # pre-ticked from the age
+    await chat.press("screening:group:ho_ngheo")
+    assert "✅ Hộ nghèo" in chat.buttons
+    await chat.press("screening:groups_done")
+    await chat.send("to 3")
+    await chat.send(PHONE_TYPED)
+    assert "Nhà văn hóa tổ 3" in chat.text and "còn 20 chỗ" in chat.text
+    assert "còn 1 chỗ" in chat.text
+    assert not any("Tổ 5" in label for label in chat.buttons)
+    await chat.press(f"screening:session:{sessions[0].id}")
+    for shown in (NAME, "1950", "Người cao tuổi, Hộ nghèo", "Tổ 3", PHONE, "07:30"):
+        assert shown in chat.text
+    await chat.press("screening:confirm")
+
+    [row] = await registrations(database)
+    assert f"Mã đăng ký: **{row.code}**" in chat.text and "/huy" in chat.text
+    assert (row.full_name, row.birth_year, row.phone, row.area) == (NAME, 1950, PHONE, "Tổ 3")
+    assert row.groups == ["nguoi_cao_tuoi", "ho_ngheo"]
+    assert (row.status, row.for_relative, row.session_id) == ("registered", False, sessions[0].id)
+    assert row.consent_at <= row.created_at
+    assert await seats_taken(database, sessions[0].id) == 1
+    assert await dialogue_rows(database) == 0
+    async with database.sessions() as session:
+        [subscriber] = await session.scalars(select(Subscriber))
+    assert subscriber.phone == PHONE
+
+
+async def test_saying_no_to_consent_stores_nothing(chat, database, sessions):
+    await chat.send("/dangky")
+    await chat.press("screening:consent:no")
+    assert "không lưu" in chat.text
+    assert await registrations(database) == []
+    assert await dialogue_rows(database) == 0
+    async with database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Subscriber)) == 0
+
+
+async def test_a_relative_is_registered_from_the_same_account(chat, database, sessions):
+    await reach(chat, 1)
+    await chat.press("screening:who:relative")
+    assert "người thân" in chat.text
+    for step in range(2, 9):
+        await answer(chat, step)
+    await chat.press("screening:confirm")
+    [row] = await registrations(database)
+    assert row.for_relative and row.code in chat.text
+
+
+@pytest.mark.parametrize("step", range(1, 9))
+async def test_back_shows_the_previous_question(chat, sessions, step):
+    await reach(chat, step)
+    await chat.press("screening:back")
+    assert QUESTIONS[step - 1] in chat.text
+
+
+@pytest.mark.parametrize("step", range(1, 9))
+async def test_cancel_forgets_the_answers_at_every_step(chat, database, sessions, step):
+    await reach(chat, step)
+    await chat.press("screening:cancel")
+    assert "Đã hủy" in chat.text
+    assert await dialogue_rows(database) == 0
+    assert await registrations(database) == []
+
+
+async def test_back_keeps_earlier_answers_and_the_dialogue_finishes(chat, database, sessions):
+    await reach(chat, 8)
+    await chat.press("screening:back")
+    await chat.press("screening:back")
+    assert QUESTIONS[6] in chat.text
+    await chat.send("+84987654321")
+    await chat.press(f"screening:session:{sessions[1].id}")
+    await chat.press("screening:confirm")
+    [row] = await registrations(database)
+    assert (row.full_name, row.phone, row.session_id) == (NAME, "0987654321", sessions[1].id)
+
+
+@pytest.mark.parametrize("typed", ["năm ngoái", "1850", "2999", "19 50", "1950 hoặc 1951"])
+async def test_an_impossible_birth_year_is_asked_again(chat, sessions, typed):
+    await reach(chat, 3)
+    await chat.send(typed)
+    assert "4 chữ số" in chat.text and QUESTIONS[3] in chat.text
+    await chat.send("năm 1948")
+    assert "thuộc đối tượng nào" in chat.text
+
+
+@pytest.mark.parametrize("typed", ["12345", "0243 826 1234", "+1 650 253 0000", "số của tôi"])
+async def test_a_wrong_phone_is_asked_again(chat, sessions, typed):
+    await reach(chat, 6)
+    await chat.send(typed)
+    assert "chưa đúng" in chat.text and QUESTIONS[6] in chat.text
+
+
+@pytest.mark.parametrize("typed", ["0912 345 678", "+84912345678", "84912345678", "0912.345.678"])
+async def test_every_phone_form_is_stored_in_one_normal_form(chat, database, sessions, typed):
+    await reach(chat, 6)
+    await chat.send(typed)
+    await answer(chat, 7)
+    await chat.press("screening:confirm")
+    [row] = await registrations(database)
+    assert row.phone == PHONE
+
+
+async def test_a_name_with_digits_is_asked_again(chat, sessions):
+    await reach(chat, 2)
+    await chat.send("Mai 123")
+    assert "chỉ gồm chữ" in chat.text
+
+
+async def test_typed_text_where_buttons_are_expected_shows_them_again(chat, sessions):
+    await reach(chat, 1)
+    await chat.send("cho tôi")
+    assert "bấm một nút" in chat.text and "Cho bản thân" in chat.buttons
+
+
+async def test_an_old_button_re_asks_the_current_question(chat, sessions):
+    await reach(chat, 3)
+    await chat.press("screening:who:relative")
+    assert QUESTIONS[3] in chat.text
+    await chat.send("/huy")
+    await chat.press("screening:confirm")
+    assert "Năm sinh" in chat.text  # the dialogue is still where it was
+
+
+async def test_a_restart_mid_dialogue_resumes_at_the_same_step(settings, database, sessions):
+    first = ChatDriver(
+        build_dispatcher(Services(settings, database.sessions, SqlStateStorage(database.sessions)))
+    )
+    await reach(first, 5)
+    await database.close()
+
+    restarted = Database(settings.database_url)
+    try:
+        services = Services(settings, restarted.sessions, SqlStateStorage(restarted.sessions))
+        chat = ChatDriver(build_dispatcher(services))
+        await chat.send("Tổ 3")
+        assert QUESTIONS[6] in chat.text
+        for step in (6, 7):
+            await answer(chat, step)
+        await chat.press("screening:confirm")
+        async with restarted.sessions() as session:
+            [row] = await session.scalars(select(Registration))
+        assert (row.full_name, row.area) == (NAME, "Tổ 3") and row.code in chat.text
+    finally:
+        await restarted.close()
+
+
+async def test_registering_the_same_person_again_is_recognised(dispatcher, database, sessions):
+    first = ChatDriver(dispatcher, user_id="mai")
+    await reach(first, 8)
+    await first.press("screening:confirm")
+    [row] = await registrations(database)
+
+    # A grandchild registers her again from another account, typed differently.
+    again = ChatDriver(dispatcher, user_id="chau")
+    await reach(again, 2)
+    await again.send("nguyen thi  MAI")
+    await again.send("1950")
+    await again.press("screening:groups_done")
+    await again.send("Tổ 3")
+    await again.send("+84912345678")
+    assert "đã đăng ký" in again.text and row.code in again.text
+    assert len(await registrations(database)) == 1
+    assert await seats_taken(database, sessions[0].id) == 1
+
+
+async def test_full_sessions_are_not_offered(chat, database, sessions):
+    async with database.sessions() as session:
+        held = await session.get(ScreeningSession, sessions[1].id)
+        assert held is not None
+        held.seats_taken = held.capacity
+        await session.commit()
+    await reach(chat, 7)
+    assert f"screening:session:{sessions[1].id}" not in chat.buttons.values()
+    assert f"screening:session:{sessions[0].id}" in chat.buttons.values()
+
+
+async def test_no_open_session_for_the_area_says_so_and_offers_the_way_back(chat, sessions):
+    await reach(chat, 5)
+    await chat.send("Tổ 9")
+    await chat.send(PHONE_TYPED)
+    assert "chưa có buổi khám nào còn chỗ cho Tổ 9" in chat.text
+    assert set(chat.buttons) == {"Quay lại", "Hủy"}
+
+
+async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, database, sessions):
+    await reach(chat, 8)
+    await chat.press("screening:confirm")
+    [row] = await registrations(database)
+    await chat.send("/huy")
+    assert row.code in chat.text and NAME in chat.text
+    await chat.press(chat.button_data(row.code))
+    assert "Đã hủy lịch khám" in chat.text
+    [row] = await registrations(database)
+    assert row.status == "cancelled"
+    assert await seats_taken(database, sessions[0].id) == 0
+    await chat.send("/huy")
+    assert "chưa có lịch khám" in chat.text
+
+
+async def test_another_account_cannot_cancel_my_registration(dispatcher, database, sessions):
+    mine = ChatDriver(dispatcher, user_id="mai")
+    await reach(mine, 8)
+    await mine.press("screening:confirm")
+    [row] = await registrations(database)
+    other = ChatDriver(dispatcher, user_id="someone")
+    await other.send("/start")
+    await other.press(f"screening:drop:{row.id}")
+    assert "đã được hủy hoặc đã qua" in other.text
+    assert (await registrations(database))[0].status == "registered"
+
+
+async def test_english_speaking_residents_get_the_dialogue_in_english(chat, sessions):
+    chat.locale = "en"
+    await chat.send("/dangky")
+    assert "Agree" in chat.buttons and "/xoadulieu" in chat.text
+
+
+@pytest.fixture
+def production_logging():
+    """The bot's own logging set-up at DEBUG (database loggers pinned as in production)."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    setup_logging(load_settings(log_level="DEBUG", _env_file=None))
+    yield
+    root.handlers[:], root.level = saved
+
+
+async def test_a_full_registration_logs_no_name_or_phone(
+    chat, sessions, production_logging, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    await reach(chat, 8)
+    await chat.press("screening:confirm")
+    await chat.send("/huy")
+    await chat.press(chat.button_data("Hủy mã"))
+    assert "screening: registration" in caplog.text  # something was logged
+    for private in (NAME, "Mai", PHONE, PHONE_TYPED, "912345678"):
+        assert private not in caplog.text

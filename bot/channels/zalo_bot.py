@@ -52,11 +52,11 @@ from bot.channels.zalo_common import (
     numbered_buttons,
     plain_text,
     read_json,
-    split_text,
 )
 from bot.config import ConfigError, Settings
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.i18n import Gettext
+from bot.outbox.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class ZaloBotChannel:
         if reply.buttons:
             listing = numbered_buttons(reply.buttons, first_number, _)
             text = f"{text}\n\n{listing}" if text else listing
-        pieces = [piece for piece in split_text(text) if piece]
+        pieces = split_text(text, MAX_TEXT)
         result: dict[str, Any] = {}
         if reply.photo:
             photo: dict[str, Any] = {"chat_id": chat_id, "photo": reply.photo}

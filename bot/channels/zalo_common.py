@@ -31,51 +31,6 @@ HTTP_TIMEOUT = aiohttp.ClientTimeout(total=20)
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, ValueError)
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a long text into pieces of at most `limit` characters, paragraphs kept whole
-    where they fit, then lines, then hard cuts."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        current = ""
-        for chunk in _split_long(paragraph, limit):
-            if current:
-                pieces.append(current)
-            current = chunk
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
-
-
-def _split_long(paragraph: str, limit: int) -> list[str]:
-    if len(paragraph) <= limit:
-        return [paragraph]
-    chunks: list[str] = []
-    current = ""
-    for line in paragraph.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            chunks.append(current)
-            current = line
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 def plain_text(reply: Reply) -> str:
     return to_plain_text(reply.text)
 

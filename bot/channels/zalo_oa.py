@@ -65,7 +65,6 @@ from bot.channels.zalo_common import (
     numbered_buttons,
     plain_text,
     read_json,
-    split_text,
 )
 from bot.config import Settings
 from bot.core import Button, Incoming, Reply
@@ -73,6 +72,7 @@ from bot.i18n import Gettext
 from bot.models.core import KeyValue
 from bot.models.types import utcnow
 from bot.models.zalo import ZaloOAWindow
+from bot.outbox.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -594,7 +594,7 @@ def oa_messages(reply: Reply, first_number: int, _: Gettext) -> tuple[list[dict[
     if reply.photo:
         media = {"media_type": "image", "url": reply.photo}
         messages.append(_template({"template_type": "media", "elements": [media]}))
-    messages.extend({"text": piece} for piece in split_text(text) if piece)
+    messages.extend({"text": piece} for piece in split_text(text, MAX_TEXT))
     if native:
         buttons = {"buttons": [_query_button(button) for button in reply.buttons]}
         if messages and "text" in messages[-1]:

@@ -9,7 +9,7 @@ for the monthly report, and upcoming ones are cancelled so their seats go to oth
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,3 +62,16 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     )
     await session.commit()
     return anonymised
+
+
+# A dialogue left half-way (say, a registration with a name and phone typed in) is
+# forgotten after this long, so abandoned answers do not stay in the database.
+ABANDONED_AFTER = timedelta(days=7)
+
+
+async def forget_abandoned_dialogues(session: AsyncSession, now: datetime) -> int:
+    """Periodic job: delete dialogue states untouched for ABANDONED_AFTER; returns how many."""
+    result = await session.execute(
+        delete(DialogueStateRow).where(DialogueStateRow.updated_at < now - ABANDONED_AFTER)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

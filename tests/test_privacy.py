@@ -14,8 +14,10 @@ from bot.models.faq import FaqHandoff
 from bot.models.outbox import OutboxMessage
 from bot.models.screening import Registration, ScreeningSession
 from bot.models.staff import RumorReport
+from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
+from bot.privacy import forget_abandoned_dialogues
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
 from tests.test_screening_dialogue import NAME, PHONE, reach
@@ -117,3 +119,13 @@ async def test_erasing_is_only_offered_in_private_chats(dispatcher, database):
     assert "privacy:erase" not in group.buttons.values()
     await group.press("privacy:erase")
     assert await count(database, Subscriber) == 1
+
+
+async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
+    await chat.send("/chude")
+    await chat.press("sub:done")  # now half-way: asked for the tổ dân phố
+    async with database.sessions() as session:
+        assert await forget_abandoned_dialogues(session, utcnow() + timedelta(days=6)) == 0
+        assert await forget_abandoned_dialogues(session, utcnow() + timedelta(days=8)) == 1
+        await session.commit()
+        assert await session.scalar(select(func.count()).select_from(DialogueStateRow)) == 0

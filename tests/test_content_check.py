@@ -12,7 +12,7 @@ from content import CONTENT_DIR
 from content.check import CHECKERS, check_all
 from content.dates import format_full_date
 from content.messages import render_message, render_reminder
-from content.station import check_station, check_topics, read_station
+from content.station import read_station
 from content.yamlfile import ContentError
 
 DATA = Path(__file__).parent / "data"
@@ -77,9 +77,16 @@ def test_checkers_are_a_list_others_can_extend():
     assert check_all(OK) == []
 
 
-def test_real_station_and_topics_are_valid():
-    assert check_station(CONTENT_DIR / "station.yaml") == []
-    assert check_topics(CONTENT_DIR / "topics.yaml") == []
+def test_shipped_content_is_valid_and_complete():
+    """What the station installs: every observance has its message in both languages."""
+    assert check_all(CONTENT_DIR) == []
+    messages = {
+        p.relative_to(CONTENT_DIR / "messages").as_posix()
+        for p in (CONTENT_DIR / "messages").rglob("*.md")
+    }
+    ids = {p.stem for p in (CONTENT_DIR / "messages" / "vi").glob("*.md")}
+    assert len(ids) == 63
+    assert messages == {f"{lang}/{i}.md" for lang in ("vi", "en") for i in ids}
 
 
 @pytest.mark.parametrize(

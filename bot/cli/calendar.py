@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.cli import CliError
+from bot.cli.common import iso_date
 
 if TYPE_CHECKING:
     from content.observances import Occurrence
@@ -29,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from/--to thu hẹp khoảng ngày (giữ các mục có ít nhất một ngày trong khoảng).",
     )
     parser.add_argument("--year", type=int, help="năm (mặc định: năm nay)")
-    parser.add_argument("--from", dest="start", type=_iso_date, help="từ ngày YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=_iso_date, help="đến ngày YYYY-MM-DD")
+    parser.add_argument("--from", dest="start", type=iso_date, help="từ ngày YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=iso_date, help="đến ngày YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="in danh sách JSON")
     parser.set_defaults(func=calendar_command)
 
@@ -66,13 +67,6 @@ def _window(year: int | None, start: date | None, end: date | None) -> tuple[dat
     if first > last:
         raise CliError(f"khoảng ngày nằm ngoài năm {year}")
     return first, last
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD)") from None
 
 
 def _table(found: list[Occurrence], first: date, last: date) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import getpass
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,3 +48,11 @@ def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             return await work(session)
 
     return asyncio.run(main())
+
+
+def iso_date(text: str) -> date:
+    """argparse type for a YYYY-MM-DD date, with a Vietnamese message when it is not one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD)") from None

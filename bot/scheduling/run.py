@@ -23,7 +23,7 @@ from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.scheduling.plan import PlannedSend, Timing, plan
+from bot.scheduling.plan import PlannedSend, SendKind, Timing, plan
 from bot.scheduling.texts import ContentTexts, SectionTexts, SendTexts, wants
 from content.observances import Observance
 
@@ -100,22 +100,26 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
     return Queued(send, broadcast.id, recipients or 0)
 
 
-async def run_hooks(
-    now: datetime, database: Database, hooks: Iterable[tuple[str, PeriodicHook]]
-) -> None:
-    """Run other features' periodic jobs, each in its own transaction; errors are logged."""
-    for name, hook in hooks:
+async def run_hooks(now: datetime, database: Database, hooks: Iterable[PeriodicHook]) -> None:
+    """Run other features' periodic jobs, each in its own transaction; one failing job is
+    logged and does not stop the others."""
+    for hook in hooks:
         try:
             async with database.sessions() as session:
                 await hook(session, now)
                 await session.commit()
         except Exception:
-            log.exception("scheduler: periodic job %s failed", name)
+            log.exception("scheduler: periodic job %s failed", hook_name(hook))
+
+
+def hook_name(hook: PeriodicHook) -> str:
+    function = getattr(hook, "func", hook)  # functools.partial keeps the function here
+    return getattr(function, "__qualname__", None) or repr(hook)
 
 
 def _title(send: PlannedSend) -> str:
     names = "; ".join(o.name_vi for o in send.observances)
-    prefix = "Nhắc lại: " if send.kind == "reminder" else ""
+    prefix = "Nhắc lại: " if send.kind is SendKind.REMINDER else ""
     return f"{prefix}{names}"[:200]
 
 

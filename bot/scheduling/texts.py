@@ -13,40 +13,18 @@ import logging
 from collections.abc import Iterable
 from typing import Protocol
 
+from bot.i18n import Gettext, translator
 from bot.outbox.audience import EVERYTHING
 from bot.scheduling.plan import PlannedSend, SendKind
-from content.dates import format_full_date
+from content.messages import placeholder_values, render_message, render_reminder
 from content.observances import Observance
 from content.station import Station, load_station
 from content.yamlfile import ContentError
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("vi", "en")
 # Between two observances in one message: plain text, so every channel shows it as is.
 SEPARATOR = "\n\n————————\n\n"
-
-_INTRO = {
-    (SendKind.FIRST_DAY, "vi"): "**Hôm nay có {n} sự kiện về sức khỏe.** "
-    "{tram} xin gửi bà con từng tin dưới đây.",
-    (SendKind.FIRST_DAY, "en"): "**Today brings {n} health observances.** "
-    "{tram} shares each one below.",
-    (SendKind.REMINDER, "vi"): "**{tram} xin nhắc bà con {n} hoạt động sức khỏe đang diễn ra.**",
-    (SendKind.REMINDER, "en"): "**{tram} reminds you of {n} health campaigns under way.**",
-}
-_REMINDER_HEAD = {
-    "vi": "**Nhắc lại: {name}** — diễn ra đến hết {den_ngay}.",
-    "en": "**Reminder: {name}** — until {den_ngay}.",
-}
-_REMINDER_FALLBACK = {
-    "vi": "Mời bà con tiếp tục hưởng ứng. Cần tư vấn: {tram}, điện thoại {dien_thoai}.",
-    "en": "Please keep taking part. For advice: {tram}, phone {dien_thoai}.",
-}
-_FIRST_DAY_FALLBACK = {
-    "vi": "**{name} – {ngay}**\n\n"
-    "Cần tư vấn: {tram}, {dia_chi}, {gio_mo_cua}, điện thoại {dien_thoai}.",
-    "en": "**{name} – {ngay}**\n\nFor advice: {tram}, {dia_chi}, {gio_mo_cua}, phone {dien_thoai}.",
-}
 
 
 def language_of(value: str | None) -> str:
@@ -63,7 +41,7 @@ class SectionTexts(Protocol):
 
     def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str: ...
 
-    def station_name(self) -> str: ...
+    def station_name(self, lang: str) -> str: ...
 
 
 class ContentTexts:
@@ -79,8 +57,8 @@ class ContentTexts:
             self._station = load_station()
         return self._station
 
-    def station_name(self) -> str:
-        return self.station.name
+    def station_name(self, lang: str) -> str:
+        return self.station.in_language(lang).name
 
     def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str:
         key = (observance.id, kind, lang, year)
@@ -89,14 +67,9 @@ class ContentTexts:
         return self._cache[key]
 
     def _render(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str:
-        from content.messages import render_message, render_reminder
-
-        start, end = observance.occurrence(year)
-        values = self.station.placeholders() | {
-            "name": observance.name(lang),
-            "ngay": format_full_date(start, lang),
-            "den_ngay": format_full_date(end, lang),
-        }
+        _ = translator(lang)
+        values = placeholder_values(observance, lang, year, self.station)
+        values["name"] = observance.name(lang)
         try:
             if kind is SendKind.FIRST_DAY:
                 return render_message(observance.id, lang, year, self.station)
@@ -104,10 +77,33 @@ class ContentTexts:
         except (ContentError, KeyError) as exc:
             log.warning("scheduler: no usable %s message for %s: %s", lang, observance.id, exc)
             if kind is SendKind.FIRST_DAY:
-                return _FIRST_DAY_FALLBACK[lang].format_map(values)
+                return _first_day_fallback(_).format_map(values)
             reminder = None
-        body = reminder or _REMINDER_FALLBACK[lang].format_map(values)
-        return f"{_REMINDER_HEAD[lang].format_map(values)}\n\n{body}"
+        head = _("**Nhắc lại: {name}**").format_map(values)
+        return f"{head}\n\n{reminder or _reminder_fallback(_).format_map(values)}"
+
+
+def _first_day_fallback(_: Gettext) -> str:
+    return _(
+        "**{name} – {ngay}**\n\n"
+        "Cần tư vấn: {tram}, {dia_chi}, {gio_mo_cua}, điện thoại {dien_thoai}."
+    )
+
+
+def _reminder_fallback(_: Gettext) -> str:
+    return _(
+        "Hoạt động diễn ra đến hết {den_ngay}; mời bà con tiếp tục hưởng ứng. "
+        "Cần tư vấn: {tram}, điện thoại {dien_thoai}."
+    )
+
+
+def _intro(_: Gettext, kind: SendKind) -> str:
+    if kind is SendKind.FIRST_DAY:
+        return _(
+            "**Hôm nay có {n} ngày sức khỏe cần bà con lưu ý.** "
+            "{tram} xin gửi bà con từng tin dưới đây."
+        )
+    return _("**{tram} xin nhắc bà con {n} hoạt động sức khỏe đang diễn ra.**")
 
 
 class SendTexts:
@@ -137,11 +133,9 @@ class SendTexts:
             year = self.send.date.year
             sections = [self._texts.section(o, self.send.kind, lang, year) for o in observances]
             if len(sections) > 1:
-                intro = _INTRO[(self.send.kind, lang)].format(
-                    n=len(sections), tram=self._texts.station_name()
+                intro = _intro(translator(lang), self.send.kind).format(
+                    n=len(sections), tram=self._texts.station_name(lang)
                 )
                 sections = [intro, SEPARATOR.join(sections)]
-                self._by_ids[key] = "\n\n".join(sections)
-            else:
-                self._by_ids[key] = sections[0] if sections else ""
+            self._by_ids[key] = "\n\n".join(sections)
         return self._by_ids[key]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from functools import partial
 from typing import Protocol
 
 from aiohttp import web
@@ -18,13 +19,18 @@ from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import Settings
 from bot.db import Database
+from bot.outbox.worker import OutboxRunner
+from bot.privacy import forget_abandoned_dialogues
 from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
+from bot.scheduling.run import PeriodicHook
+from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
 from bot.state import SqlStateStorage
 from bot.web.dashboard.app import dashboard_app
 from bot.web.public import public_routes
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
+from scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,15 @@ def build_dispatcher(services: Services, routers: list[Router] | None = None) ->
     )
 
 
+def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
+    """Other features' jobs the scheduler runs every few minutes."""
+    return [
+        partial(queue_due_reminders, tz=settings.tz),
+        partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
+        forget_abandoned_dialogues,
+    ]
+
+
 class LoaPhuong:
     """The whole running bot; `start()` then `stop()`."""
 
@@ -72,7 +87,11 @@ class LoaPhuong:
         self.dispatcher = build_dispatcher(self.services)
         self.channels = build_channels(settings, self.database)
         self.services.extras["channels"] = self.channels
-        self.components: list[Component] = []
+        self.outbox = OutboxRunner(self.database, self.channels, settings)
+        self.components: list[Component] = [
+            Scheduler(self.database, settings, periodic_hooks(settings)),
+            self.outbox,
+        ]
         self.web_app = web.Application(client_max_size=1024**2)
         for channel in self.channels.values():
             self.web_app.add_routes(channel.web_routes())

@@ -1,0 +1,105 @@
+"""End to end in real headless Chromium, on a phone-sized screen, against `loaphuong run`.
+
+A resident subscribes in the web chat for Tổ 3; one staff member drafts an urgent alert
+for Tổ 3 on the dashboard, a second approves it; the alert appears in the resident's
+chat. Screenshots go to $SCREENSHOT_DIR (default: the test's tmp dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.processes import free_port, start_bot, stop, wait_for_answer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on this machine: `apt-get install chromium` (make test does it as root)",
+)
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PASSWORD = "mat-khau-rat-dai"
+ALERT = "Mất nước sạch ở Tổ 3 từ 14 giờ hôm nay. Bà con trữ nước uống đun sôi."
+
+
+def add_staff(workdir: Path, name: str, role: str) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "staff", "add", name, "--role", role, "--password-stdin"],
+        input=f"{PASSWORD}\n".encode(),
+        env=env,
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def running_bot(tmp_path):
+    add_staff(tmp_path, "lan", "staff")
+    add_staff(tmp_path, "minh", "admin")
+    port = free_port()
+    bot = start_bot(tmp_path, port)
+    wait_for_answer(port, {"user_id": "warmup", "text": "/trogiup"})
+    yield f"http://127.0.0.1:{port}"
+    stop(bot)
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def log_in(browser, base: str, name: str):
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(f"{base}/admin/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+    return page
+
+
+def test_urgent_alert_from_the_dashboard_reaches_a_resident_web_chat(running_bot, shots):
+    base = running_bot
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        resident = browser.new_context(**PHONE).new_page()
+        resident.goto(base + "/")
+        resident.get_by_role("button", name="Chọn chủ đề nhận tin").click()
+        resident.get_by_role("button", name="Xong, chọn tổ dân phố ➜").click()
+        resident.get_by_role("button", name="Tổ 3", exact=True).click()
+        expect(resident.locator("#log")).to_contain_text("ngôn ngữ")
+        resident.screenshot(path=shots / "1-resident-subscribed.png")
+
+        lan = log_in(browser, base, "lan")
+        lan.screenshot(path=shots / "2-dashboard-overview.png", full_page=True)
+        lan.goto(base + "/admin/alerts")
+        lan.fill("textarea[name=text]", ALERT)
+        lan.check("input[name=areas][value='Tổ 3']")
+        lan.check("input[name=urgent]")
+        lan.click("#draft-form button[type=submit]")
+        expect(lan.locator(".flash")).to_contain_text("Đã lưu bản nháp")
+        expect(lan.locator(".alert-row").first).to_contain_text("cần một cán bộ khác duyệt")
+        lan.screenshot(path=shots / "3-alert-draft-preview.png", full_page=True)
+
+        minh = log_in(browser, base, "minh")
+        minh.goto(base + "/admin/alerts")
+        minh.locator(".alert-row").first.get_by_role("button", name="Duyệt và gửi").click()
+        expect(minh.locator(".flash")).to_contain_text("Đã duyệt")
+        minh.screenshot(path=shots / "4-alert-approved.png", full_page=True)
+
+        expect(resident.locator("#log")).to_contain_text("Mất nước sạch ở Tổ 3", timeout=20_000)
+        resident.screenshot(path=shots / "5-resident-receives-alert.png")
+        browser.close()

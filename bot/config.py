@@ -67,7 +67,6 @@ class Settings(BaseSettings):
     telegram_private_per_second: float = Field(default=1, gt=0)
     telegram_group_per_minute: float = Field(default=20, gt=0)
     zalo_rate_per_second: float = Field(default=10, gt=0)
-    outbox_workers: int = Field(default=4, ge=1, le=256)
 
     @field_validator("database_url")
     @classmethod

@@ -1,20 +1,28 @@
 """End to end in real headless Chromium, on a phone-sized screen, against `loaphuong run`.
 
-A resident subscribes in the web chat for Tổ 3; one staff member drafts an urgent alert
-for Tổ 3 on the dashboard, a second approves it; the alert appears in the resident's
-chat. Screenshots go to $SCREENSHOT_DIR (default: the test's tmp dir).
+A resident subscribes in the web chat for Tổ 3, another on Telegram (a fake Bot API
+server); one staff member drafts an urgent alert for Tổ 3 on the dashboard, a second
+approves it; the alert appears in both residents' chats. Screenshots go to
+$SCREENSHOT_DIR (default: the test's tmp dir).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 from tests.processes import free_port, start_bot, stop, wait_for_answer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -28,6 +36,58 @@ pytestmark = pytest.mark.skipif(
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PASSWORD = "mat-khau-rat-dai"
 ALERT = "Mất nước sạch ở Tổ 3 từ 14 giờ hôm nay. Bà con trữ nước uống đun sôi."
+TELEGRAM_RESIDENT = 7003
+
+
+class TelegramInThread:
+    """The fake Bot API on its own event loop, so the synchronous browser test can drive it."""
+
+    def __init__(self) -> None:
+        self.server = FakeTelegramServer(rate=1000, private_per_second=100)
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.base_url = asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(5)
+
+    def call(self, action: Callable[..., Any], *args: Any) -> None:
+        self.loop.call_soon_threadsafe(action, *args)
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return list(self.server.delivered.get(str(chat_id), []))
+
+    def wait_for(self, chat_id: int, words: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for text in self.texts_to(chat_id):
+                if words in text:
+                    return text
+            time.sleep(0.05)
+        raise AssertionError(
+            f"{words!r} never reached Telegram chat {chat_id}: {self.texts_to(chat_id)}"
+        )
+
+    def press(self, chat_id: int, label: str) -> None:
+        """Press the inline button with this label in the newest message that has it."""
+        for method, params in reversed(list(self.server.sent)):
+            markup = params.get("reply_markup")
+            if method != "sendMessage" or str(params.get("chat_id")) != str(chat_id) or not markup:
+                continue
+            rows = (json.loads(markup) if isinstance(markup, str) else markup)["inline_keyboard"]
+            for button in (b for row in rows for b in row):
+                if button["text"] == label:
+                    self.call(self.server.push_button, chat_id, button["callback_data"])
+                    return
+        raise AssertionError(f"no button {label!r} sent to chat {chat_id}")
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@pytest.fixture
+def telegram():
+    fake = TelegramInThread()
+    yield fake
+    fake.close()
 
 
 def add_staff(workdir: Path, name: str, role: str) -> None:
@@ -43,11 +103,13 @@ def add_staff(workdir: Path, name: str, role: str) -> None:
 
 
 @pytest.fixture
-def running_bot(tmp_path):
+def running_bot(tmp_path, telegram):
     add_staff(tmp_path, "lan", "staff")
     add_staff(tmp_path, "minh", "admin")
     port = free_port()
-    bot = start_bot(tmp_path, port)
+    bot = start_bot(
+        tmp_path, port, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=telegram.base_url
+    )
     wait_for_answer(port, {"user_id": "warmup", "text": "/trogiup"})
     yield f"http://127.0.0.1:{port}"
     stop(bot)
@@ -70,8 +132,22 @@ def log_in(browser, base: str, name: str):
     return page
 
 
-def test_urgent_alert_from_the_dashboard_reaches_a_resident_web_chat(running_bot, shots):
+def subscribe_on_telegram(telegram: TelegramInThread) -> None:
+    telegram.call(telegram.server.push_text, TELEGRAM_RESIDENT, "/start")
+    telegram.wait_for(TELEGRAM_RESIDENT, "Loa phường")
+    telegram.press(TELEGRAM_RESIDENT, "Chọn chủ đề nhận tin")
+    telegram.wait_for(TELEGRAM_RESIDENT, "chủ đề")
+    telegram.press(TELEGRAM_RESIDENT, "Xong, chọn tổ dân phố ➜")
+    telegram.wait_for(TELEGRAM_RESIDENT, "tổ dân phố")
+    telegram.press(TELEGRAM_RESIDENT, "Tổ 3")
+    telegram.wait_for(TELEGRAM_RESIDENT, "ngôn ngữ")
+
+
+def test_urgent_alert_from_the_dashboard_reaches_web_chat_and_telegram(
+    running_bot, telegram, shots
+):
     base = running_bot
+    subscribe_on_telegram(telegram)
     expect = playwright_api.expect
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -102,4 +178,5 @@ def test_urgent_alert_from_the_dashboard_reaches_a_resident_web_chat(running_bot
 
         expect(resident.locator("#log")).to_contain_text("Mất nước sạch ở Tổ 3", timeout=20_000)
         resident.screenshot(path=shots / "5-resident-receives-alert.png")
+        assert telegram.wait_for(TELEGRAM_RESIDENT, "Mất nước sạch ở Tổ 3")
         browser.close()

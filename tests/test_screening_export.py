@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.models.core import AuditLog
+from bot.models.screening import Registration
+from bot.screening.attendance_file import attend_from_file
 from bot.screening.export import HEADER, export_registrations
 from bot.screening.sessions import ScreeningError
 from bot.xlsx import save_workbook
@@ -128,3 +131,71 @@ def test_cli_export(cli, tmp_path):
     assert "Tổ 3" in out and load_workbook(output).sheetnames == ["Tổ 3"]
     code, _, err = cli("screening", "export", "--round", "2019-01", "-o", str(output))
     assert code == 2 and "không có buổi khám" in err
+
+
+async def _statuses(database) -> dict[str, str]:
+    async with database.sessions() as session:
+        return {r.code: r.status for r in await session.scalars(select(Registration))}
+
+
+async def _attend_file(database, name: str, data: bytes):
+    async with database.sessions() as session:
+        return await attend_from_file(session, name, data, today=TODAY, actor="lan")
+
+
+def _sign(book, marks: dict[str, list[str]]) -> bytes:
+    """Type an x in 'Ký nhận' for these codes, sheet by sheet, as the ward office would."""
+    for title, codes in marks.items():
+        sheet = book[title]
+        header = [cell.value for cell in sheet[2]]
+        for row in sheet.iter_rows(min_row=3):
+            if row[header.index("Mã")].value in codes:
+                row[header.index("Ký nhận")].value = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_the_signed_export_marks_attendance(database, registrations, tmp_path):
+    book = await _export(database, tmp_path)
+    report = await _attend_file(
+        database, "ky-nhan.xlsx", _sign(book, {"Tổ 1": ["K2"], "Tổ 2": ["K3"]})
+    )
+    assert report.problems == [] and sorted(report.marked) == ["K2", "K3"]
+    statuses = await _statuses(database)
+    assert statuses["K2"] == statuses["K3"] == "attended"  # K2 was an automatic no-show
+    assert statuses["K5"] == "registered"  # listed, but nobody marked it
+
+
+async def test_one_bad_row_in_the_file_marks_nobody(database, registrations, tmp_path):
+    book = await _export(database, tmp_path)
+    signed = _sign(book, {"Tổ 1": ["K2"], "Tổ 3": ["K5"]})
+    report = await _attend_file(database, "ky-nhan.xlsx", signed)
+    assert report.marked == []
+    assert report.problems == ["trang 'Tổ 3' dòng 3: buổi khám của mã K5 (28/11/2026) chưa diễn ra"]
+    assert (await _statuses(database))["K2"] == "no_show"
+
+
+async def test_a_plain_list_of_codes_marks_every_code(database, registrations):
+    report = await _attend_file(database, "ma.csv", "Mã\nk2\nK3\n".encode())
+    assert sorted(report.marked) == ["K2", "K3"]
+    report = await _attend_file(database, "ma.csv", "Mã\nK2\nZZ9\n".encode())
+    assert report.problems == ["trang 'ma.csv' dòng 3: không có mã đăng ký 'ZZ9'"]
+    with pytest.raises(ScreeningError, match="không thấy cột 'Mã'"):
+        await _attend_file(database, "ma.csv", "Tên\nAn\n".encode())
+
+
+def test_cli_attend_is_all_or_nothing(cli, tmp_path):
+    day = date.today() - timedelta(days=1)
+    cli(
+        "screening", "session", "add", "--date", day.isoformat(), "--time", "8:00",
+        "--place", "Trạm y tế", "--to", "Tổ 3", "--capacity", "20",
+    )  # fmt: skip
+    code, _, err = cli("screening", "attend", "NOPE1", "NOPE2")
+    assert code == 2 and "không có mã đăng ký 'NOPE1'" in err
+    listed = tmp_path / "ma.csv"
+    listed.write_text("Mã\nNOPE1\n", encoding="utf-8")
+    code, out, err = cli("screening", "attend", "--file", str(listed))
+    assert code == 2 and "dòng 2: không có mã đăng ký 'NOPE1'" in out and "không ghi nhận" in err
+    code, _, err = cli("screening", "attend", "X1", "--file", str(listed))
+    assert code == 2 and "không cả hai" in err

@@ -46,8 +46,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--output", type=Path, help="tệp ra (mặc định danh-sach-kham.xlsx)")
     _actor(export).set_defaults(func=export_command)
 
-    attend = actions.add_parser("attend", help="ghi nhận đã đến khám theo mã đăng ký")
-    attend.add_argument("codes", nargs="+", metavar="CODE", help="mã đăng ký")
+    attend = actions.add_parser(
+        "attend",
+        help="ghi nhận đã đến khám theo mã đăng ký, hoặc theo tệp danh sách đã ký nhận",
+        description="Ví dụ: loaphuong screening attend K7Q2M H3X9A — hoặc "
+        "loaphuong screening attend --file danh-sach-kham.xlsx (tệp xuất ra, đánh 'x' ở cột "
+        "'Ký nhận' cho người đã đến). Có mã sai thì không ghi nhận mã nào.",
+    )
+    attend.add_argument("codes", nargs="*", metavar="CODE", help="mã đăng ký")
+    attend.add_argument("--file", type=Path, help="tệp .xlsx/.csv có cột 'Mã' (và 'Ký nhận')")
     _actor(attend).set_defaults(func=attend_command)
 
     referral = actions.add_parser("referral", help="ghi chú chuyển tuyến / theo dõi sau khám")
@@ -109,6 +116,13 @@ def _as_cli_error() -> Iterator[None]:
         yield
     except ScreeningError as exc:
         raise CliError(str(exc)) from None
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"không đọc được tệp '{path}': {exc.strerror}") from None
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -173,10 +187,7 @@ def session_archive_command(args: argparse.Namespace) -> int:
 def import_command(args: argparse.Namespace) -> int:
     from bot.screening.lists import import_list
 
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise CliError(f"không đọc được tệp '{args.file}': {exc.strerror}") from None
+    data = _read_file(args.file)
     report = _run(
         lambda session: import_list(
             session,
@@ -234,16 +245,38 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def attend_command(args: argparse.Namespace) -> int:
-    from bot.screening.attendance import mark_attended
+    from bot.screening.attendance import mark_all_attended
 
-    async def work(session: AsyncSession) -> None:
-        for code in args.codes:
-            registration = await mark_attended(
-                session, code, today=_today(), actor=acting_user(args.actor)
-            )
-            print(f"Mã {registration.code}: đã khám.")
+    if bool(args.codes) == bool(args.file):
+        raise CliError("cho mã đăng ký, hoặc --file TỆP (không cả hai)")
+    if args.file:
+        return _attend_from_file(args)
+    registrations = _run(
+        lambda session: mark_all_attended(
+            session, args.codes, today=_today(), actor=acting_user(args.actor)
+        )
+    )
+    for registration in registrations:
+        print(f"Mã {registration.code}: đã khám.")
+    return 0
 
-    _run(work)
+
+def _attend_from_file(args: argparse.Namespace) -> int:
+    from bot.screening.attendance_file import attend_from_file
+
+    data = _read_file(args.file)
+    report = _run(
+        lambda session: attend_from_file(
+            session, args.file.name, data, today=_today(), actor=acting_user(args.actor)
+        )
+    )
+    for problem in report.problems:
+        print(f"  {problem}")
+    if report.problems:
+        raise CliError(
+            f"không ghi nhận mã nào: {len(report.problems)} dòng có lỗi; sửa tệp rồi chạy lại"
+        )
+    print(f"Đã ghi nhận {len(report.marked)} người đã khám.")
     return 0
 
 

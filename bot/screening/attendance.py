@@ -27,6 +27,23 @@ async def mark_attended(
     session: AsyncSession, code: str, *, today: date, actor: str
 ) -> Registration:
     """Record that the person came; also corrects an earlier automatic no-show."""
+    (registration,) = await mark_all_attended(session, [code], today=today, actor=actor)
+    return registration
+
+
+async def mark_all_attended(
+    session: AsyncSession, codes: list[str], *, today: date, actor: str
+) -> list[Registration]:
+    """Every code or none: the first code that cannot be marked changes nothing."""
+    registrations = [await attendable(session, code, today) for code in codes]
+    for registration in registrations:
+        registration.status = "attended"
+        session.add(AuditLog(actor=actor, action="screening.attend", detail=registration.code))
+    await session.commit()
+    return registrations
+
+
+async def attendable(session: AsyncSession, code: str, today: date) -> Registration:
     registration = await find_registration(session, code)
     if registration.status == "cancelled":
         raise ScreeningError(f"mã {registration.code} đã bị hủy đăng ký")
@@ -37,9 +54,6 @@ async def mark_attended(
         raise ScreeningError(
             f"buổi khám của mã {registration.code} ({held_on:%d/%m/%Y}) chưa diễn ra"
         )
-    registration.status = "attended"
-    session.add(AuditLog(actor=actor, action="screening.attend", detail=registration.code))
-    await session.commit()
     return registration
 
 

@@ -109,14 +109,24 @@ async def import_list(
 
 
 def _read_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    for _title, rows in read_tables(name, data, every_sheet=False):
+        yield from rows
+
+
+def read_tables(
+    name: str, data: bytes, *, every_sheet: bool = True
+) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+    """(title, numbered rows) per table: a CSV file is one, a workbook one per sheet
+    (or only the sheet Excel opens on)."""
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        return _csv_rows(name, data)
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(name, data)
-    raise ListFileError(
-        f"tệp '{Path(name).name}' không phải .xlsx hoặc .csv; trong Excel chọn Lưu thành .xlsx"
-    )
+        yield Path(name).name, _csv_rows(name, data)
+    elif suffix in (".xlsx", ".xlsm"):
+        yield from _xlsx_tables(name, data, every_sheet)
+    else:
+        raise ListFileError(
+            f"tệp '{Path(name).name}' không phải .xlsx hoặc .csv; trong Excel chọn Lưu thành .xlsx"
+        )
 
 
 def _csv_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -134,14 +144,22 @@ def _csv_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
         yield number, [cell.strip() for cell in cells]
 
 
-def _xlsx_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_tables(
+    name: str, data: bytes, every_sheet: bool
+) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise ListFileError(f"không mở được tệp Excel '{Path(name).name}' (tệp hỏng?)") from None
     try:
-        for number, values in enumerate(book.active.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(value) for value in values]
+        for sheet in book.worksheets if every_sheet else [book.active]:
+            yield (
+                sheet.title,
+                (
+                    (number, [_cell_text(value) for value in values])
+                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                ),
+            )
     finally:
         book.close()
 

@@ -14,7 +14,6 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.channels import telegram, zalo_bot, zalo_oa
 from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import Settings
@@ -44,13 +43,21 @@ class Component(Protocol):
 
 
 def build_channels(settings: Settings, database: Database) -> dict[str, Channel]:
+    # Platform adapters are imported only when configured: the default start stays light.
     channels: dict[str, Channel] = {"web": WebChannel(database.sessions)}
-    if telegram.enabled(settings):
-        channels["telegram"] = telegram.TelegramChannel(settings)
-    if zalo_bot.enabled(settings):
-        channels["zalo_bot"] = zalo_bot.ZaloBotChannel.from_settings(settings, database.sessions)
-    if zalo_oa.enabled(settings):
-        channels["zalo_oa"] = zalo_oa.ZaloOAChannel.from_settings(settings, database.sessions)
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels["telegram"] = TelegramChannel(settings)
+    if settings.zalo_bot_token:
+        from bot.channels.zalo_bot import ZaloBotChannel
+
+        channels["zalo_bot"] = ZaloBotChannel.from_settings(settings, database.sessions)
+    if settings.zalo_oa_app_id:
+        from bot.channels import zalo_oa
+
+        if zalo_oa.enabled(settings):
+            channels["zalo_oa"] = zalo_oa.ZaloOAChannel.from_settings(settings, database.sessions)
     return channels
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
@@ -15,8 +17,12 @@ from bot.models.staff import StaffMember
 STAFF_ROLES = ("staff", "admin")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
-# Verifying against this keeps a wrong name as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong name as slow as a wrong password."""
+    return _hasher.hash("not-a-real-password")
 
 
 class StaffError(ValueError):
@@ -74,7 +80,7 @@ async def list_staff(session: AsyncSession) -> list[StaffMember]:
 async def check_password(session: AsyncSession, name: str, password: str) -> StaffMember | None:
     """The staff member when name and password match; None otherwise (same cost either way)."""
     member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
-    stored = member.password_hash if member and member.password_hash else _DUMMY_HASH
+    stored = member.password_hash if member and member.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 import pygal
 from pygal.style import Style
 
@@ -10,7 +12,19 @@ _style = Style(
     plot_background="transparent",
     colors=("#0b6e4f", "#f2a541", "#3c91e6", "#9b5de5", "#e4572e"),
     font_family="system-ui, sans-serif",
+    # The SVG shrinks to a phone's width: large type stays readable there.
+    title_font_size=24,
+    label_font_size=18,
+    major_label_font_size=18,
+    value_font_size=20,
 )
+
+
+def _whole_number_ticks(values: list[int]) -> list[int]:
+    """Counts of people: ticks 0, 1, 2… (or coarser), never 0.2, 0.4."""
+    top = max([*values, 1])
+    step = max(1, ceil(top / 5))
+    return list(range(0, top + step, step))
 
 
 def bar_chart(title: str, values: dict[str, int]) -> str:
@@ -18,7 +32,7 @@ def bar_chart(title: str, values: dict[str, int]) -> str:
     chart = pygal.HorizontalBar(
         style=_style,
         show_legend=False,
-        height=max(160, 40 * len(values) + 60),
+        height=max(200, 48 * len(values) + 90),
         width=600,
         disable_xml_declaration=True,
         js=[],  # pygal's default tooltip script comes from a CDN; stations may be offline
@@ -27,6 +41,7 @@ def bar_chart(title: str, values: dict[str, int]) -> str:
     )
     chart.title = title
     chart.x_labels = list(values)
+    chart.y_labels = _whole_number_ticks(list(values.values()))
     chart.add(title, list(values.values()))
     return chart.render(is_unicode=True)
 
@@ -35,7 +50,7 @@ def line_chart(title: str, labels: list[str], values: list[int]) -> str:
     chart = pygal.Line(
         style=_style,
         show_legend=False,
-        height=260,
+        height=340,
         width=600,
         disable_xml_declaration=True,
         js=[],  # pygal's default tooltip script comes from a CDN; stations may be offline
@@ -44,5 +59,6 @@ def line_chart(title: str, labels: list[str], values: list[int]) -> str:
     )
     chart.title = title
     chart.x_labels = labels
+    chart.y_labels = _whole_number_ticks(values)
     chart.add(title, values)
     return chart.render(is_unicode=True)

@@ -179,4 +179,7 @@ def test_urgent_alert_from_the_dashboard_reaches_web_chat_and_telegram(
         expect(resident.locator("#log")).to_contain_text("Mất nước sạch ở Tổ 3", timeout=20_000)
         resident.screenshot(path=shots / "5-resident-receives-alert.png")
         assert telegram.wait_for(TELEGRAM_RESIDENT, "Mất nước sạch ở Tổ 3")
+        lan.goto(base + "/admin/broadcasts")
+        expect(lan.locator("main")).to_contain_text("Mất nước sạch")
+        lan.screenshot(path=shots / "6-broadcast-progress.png", full_page=True)
         browser.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -130,8 +131,28 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         variable = str(error["loc"][0]).upper() if error["loc"] else "?"
-        message = str(error["msg"]).removeprefix("Value error, ")
+        message = _vietnamese(error)
         raise ConfigError(f"cấu hình sai: {variable}: {message}") from None
+
+
+# Pydantic's wording for the checks Settings uses, in the staff's language.
+_MESSAGES = {
+    "greater_than": "phải lớn hơn {gt}",
+    "greater_than_equal": "phải từ {ge} trở lên",
+    "less_than": "phải nhỏ hơn {lt}",
+    "less_than_equal": "phải không quá {le}",
+    "int_parsing": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "bool_parsing": "phải là true hoặc false",
+}
+
+
+def _vietnamese(error: Any) -> str:
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{template.format(**error.get('ctx', {}))} (đang là {error['input']!r})"
 
 
 @lru_cache(maxsize=1)

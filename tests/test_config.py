@@ -11,20 +11,24 @@ from bot.config import ConfigError, load_settings
 
 
 @pytest.mark.parametrize(
-    ("variable", "value"),
+    ("variable", "value", "says"),
     [
-        ("database_url", "mysql://x/y"),
-        ("database_url", "not a url at all"),
-        ("telegram_bot_token", "abc"),
-        ("timezone", "Mars/Olympus"),
-        ("web_port", "99999"),
-        ("webhook_secret", "có dấu"),
+        ("database_url", "mysql://x/y", "driver 'mysql' không hỗ trợ"),
+        ("database_url", "not a url at all", "DATABASE_URL"),
+        ("telegram_bot_token", "abc", "token không đúng dạng"),
+        ("timezone", "Mars/Olympus", "Mars/Olympus"),
+        ("web_port", "99999", "phải không quá 65535 (đang là '99999')"),
+        ("quiet_start", "abc", "phải là số nguyên (đang là 'abc')"),
+        ("urgent_needs_second_approval", "maybe", "phải là true hoặc false"),
+        ("telegram_rate_per_second", "0", "phải lớn hơn 0"),
+        ("webhook_secret", "có dấu", "WEBHOOK_SECRET"),
     ],
 )
-def test_bad_value_names_the_variable(variable, value):
+def test_bad_value_names_the_variable_in_vietnamese(variable, value, says):
     with pytest.raises(ConfigError) as error:
         load_settings(**{variable: value}, _env_file=None)
-    assert variable.upper() in str(error.value)
+    assert str(error.value).startswith(f"cấu hình sai: {variable.upper()}: ")
+    assert says in str(error.value)
     assert "\n" not in str(error.value)
 
 

@@ -14,7 +14,7 @@ from content.faq import check_faq
 from content.messages import check_messages
 from content.observances import check_observances
 from content.station import check_screening_groups, check_station, check_topics
-from content.yamlfile import Problem
+from content.yamlfile import ContentError, Problem
 
 Checker = Callable[[Path], list[Problem]]
 
@@ -42,8 +42,18 @@ CHECKERS: list[Checker] = [
 
 
 def check_all(content_dir: Path = CONTENT_DIR) -> list[Problem]:
-    """Every problem in the content library, grouped by checker, in file/line order."""
-    problems: list[Problem] = []
+    """Every problem in the content library, grouped by checker, in file/line order;
+    a problem several checkers trip over (a file they all read) is listed once."""
+    problems: dict[Problem, None] = {}
     for checker in CHECKERS:
-        problems.extend(sorted(checker(content_dir), key=lambda p: (str(p.file), p.line)))
-    return problems
+        found = sorted(_problems_of(checker, content_dir), key=lambda p: (str(p.file), p.line))
+        problems.update(dict.fromkeys(found))
+    return list(problems)
+
+
+def _problems_of(checker: Checker, content_dir: Path) -> list[Problem]:
+    # A checker that needs another file (the FAQ reads station.yaml) may fail on it.
+    try:
+        return checker(content_dir)
+    except ContentError as error:
+        return error.problems

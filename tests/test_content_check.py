@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+import bot.app
+import content.check as content_check
 from bot.cli import main
 from content import CONTENT_DIR
 from content.check import CHECKERS, check_all
@@ -127,3 +130,27 @@ def test_render_range_with_reminder_and_literal_braces():
 def test_render_refuses_broken_content():
     with pytest.raises(ContentError):
         render_message("world_tb_day", "vi", 2026, read_station(BROKEN / "station.yaml"), BROKEN)
+
+
+def test_a_yaml_typo_other_checkers_read_is_reported_once_not_raised(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(OK, content)
+    (content / "station.yaml").write_text('name: "Trạm"\nhours: [7h–17h\n', encoding="utf-8")
+    problems = check_all(content)
+    assert [(p.file.name, p.message.startswith("YAML:")) for p in problems] == [
+        ("station.yaml", True)
+    ]
+
+
+def test_run_refuses_to_start_on_broken_content(monkeypatch, capsys):
+    two_problems = check_all(BROKEN)[:2]
+    monkeypatch.setattr(content_check, "CHECKERS", [lambda _dir: two_problems])
+
+    async def started(_settings):
+        raise AssertionError("the bot started on broken content")
+
+    monkeypatch.setattr(bot.app, "serve", started)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "station.yaml:2: thiếu 'phone'" in err
+    assert "nội dung có 2 lỗi" in err

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from content.yamlfile import Problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +33,7 @@ def check_command(args: argparse.Namespace) -> int:
     content_dir = args.content_dir or CONTENT_DIR
     problems = check_all(content_dir)
     for problem in problems:
-        print(f"{_display(problem.file)}:{problem.line}: {problem.message}")
+        print(where(problem))
     if problems:
         print(f"Có {len(problems)} lỗi trong nội dung.")
         return 1
@@ -51,9 +55,11 @@ def _summary(content_dir: Path) -> str:
     )
 
 
-def _display(path: Path) -> str:
-    """The path relative to the working directory when it is inside it (shorter to read)."""
+def where(problem: Problem) -> str:
+    """`file:line: message`, the path relative to the working directory when inside it."""
+    path = problem.file
     try:
-        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+        shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return f"{shown}:{problem.line}: {problem.message}"

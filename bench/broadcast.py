@@ -120,6 +120,9 @@ def bench_settings(url: str, base_url: str, rate: float) -> Settings:
         telegram_bot_token=TOKEN,
         telegram_api_base_url=base_url,
         telegram_rate_per_second=rate,
+        # No quiet hours: a benchmark measures the same whatever the hour.
+        quiet_start=0,
+        quiet_end=0,
         _env_file=None,
     )
 

@@ -199,10 +199,14 @@ async def broadcast_progress(session: AsyncSession, broadcast_id: int) -> Progre
 async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     """Withdraw what is not yet sent; returns how many rows were cancelled.
 
-    Rows already claimed by a worker (at most about a second's worth) still go out."""
+    Rows a worker has already taken in hand (at most about a second's worth) may still
+    go out; they then count as sent."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == "pending")
+        .where(
+            OutboxMessage.broadcast_id == broadcast_id,
+            OutboxMessage.status.in_(("pending", "sending")),
+        )
         .values(status="cancelled")
     )
     await session.execute(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Boolean, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
@@ -24,6 +24,8 @@ from bot.models.types import utcnow
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 SUBSCRIBER = Subscriber.__table__  # type: ignore[attr-defined]
 BROADCAST = Broadcast.__table__  # type: ignore[attr-defined]
+# What a send ended as: written even over a cancel that came while it was in flight.
+FINAL_STATUSES = ("sent", "blocked", "failed", "outside_window")
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ class Job:
         return {
             "_id": self.id,
             "_status": self.status,
+            "_final": self.status in FINAL_STATUSES,
             "_chat_id": self.chat_id,
             "_not_before": self.not_before,
             "_lease_until": self.lease_until,
@@ -71,7 +74,11 @@ _CLAIMED = (
 
 _WRITE = (
     update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("_id"))
+    .where(
+        OUTBOX.c.id == bindparam("_id"),
+        # A row cancelled after it was claimed is never handed back to pending.
+        or_(OUTBOX.c.status != "cancelled", bindparam("_final", type_=Boolean)),
+    )
     .values(
         status=bindparam("_status"),
         chat_id=bindparam("_chat_id"),
@@ -93,7 +100,9 @@ class OutboxStore:
         # SQLite has one writer at a time: queueing here beats spinning on busy_timeout.
         self._write_lock = asyncio.Lock()
 
-    async def claim(self, channel: str, limit: int, lease_seconds: float) -> list[Job]:
+    async def claim(
+        self, channel: str, limit: int, lease_seconds: float, *, min_priority: int = 0
+    ) -> list[Job]:
         """Take up to `limit` due rows of one channel, most urgent first, with a lease."""
         now = utcnow()
         due = (
@@ -101,6 +110,7 @@ class OutboxStore:
             .where(
                 OUTBOX.c.status == "pending",
                 OUTBOX.c.channel == channel,
+                OUTBOX.c.priority >= min_priority,
                 OUTBOX.c.not_before <= now,
             )
             .order_by(OUTBOX.c.priority.desc(), OUTBOX.c.not_before, OUTBOX.c.id)

@@ -4,7 +4,8 @@ Per channel one lane: a claim task keeps about a second of rows in memory (most
 urgent first), a send loop spends the pacer's tokens, and each send runs as its own
 task so a slow platform answer never stalls the rate. Results reach the table in
 batches every `flush_interval`; a crash before a flush leaves those rows leased, and
-when the lease expires they are sent again and counted as in doubt.
+when the lease expires they are sent again and counted as in doubt. In the quiet
+hours (QUIET_START–QUIET_END) only urgent rows go out; routine ones wait for morning.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import heapq
 import logging
 import random
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +26,11 @@ from bot.config import Settings
 from bot.core import Reply
 from bot.db import Database
 from bot.models.types import utcnow
+from bot.outbox.broadcasts import ROUTINE_PRIORITY, URGENT_PRIORITY
 from bot.outbox.pacing import Limits, Pacer, limits_for
 from bot.outbox.split import split_text
 from bot.outbox.store import Job, OutboxStore
+from bot.scheduling.plan import Timing
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +87,15 @@ class Recorder:
         deactivate, self._deactivate = self._deactivate, set()
         try:
             await self.store.write(list(results.values()), deactivate)
-        except Exception:
-            log.exception("outbox: could not record %d results, will retry", len(results))
+        except BaseException as error:
+            # Kept for the next flush (writes are absolute values: repeating one is
+            # harmless), also when stop() cancels this one mid-write.
             results.update(self._results)
             self._results = results
             self._deactivate |= deactivate
+            if not isinstance(error, Exception):
+                raise
+            log.exception("outbox: could not record %d results, will retry", len(results))
 
 
 class Lane:
@@ -102,8 +109,10 @@ class Lane:
         recorder: Recorder,
         tuning: Tuning,
         stats: RunnerStats,
+        quiet_now: Callable[[], bool],
     ) -> None:
         self.channel = channel
+        self.quiet_now = quiet_now
         self.pacer = Pacer(limits)
         self.store = store
         self.recorder = recorder
@@ -116,6 +125,8 @@ class Lane:
         self._slots = asyncio.Semaphore(tuning.max_in_flight)
         self._wake = asyncio.Event()
         self._texts: dict[int, str] = {}
+        # Rows claimed but not yet in the queues above (texts still loading).
+        self._claimed: list[Job] = []
 
     @property
     def held(self) -> int:
@@ -126,10 +137,24 @@ class Lane:
             if self.held >= self.batch:
                 await asyncio.sleep(0.05)
                 continue
-            jobs = await self.store.claim(self.channel.name, self.batch, self.tuning.lease_seconds)
-            await self._load_texts(jobs)
-            for job in jobs:
+            # In the quiet hours only urgent rows are taken; routine ones wait in the table.
+            floor = URGENT_PRIORITY if self.quiet_now() else ROUTINE_PRIORITY
+            claim = asyncio.ensure_future(
+                self.store.claim(
+                    self.channel.name, self.batch, self.tuning.lease_seconds, min_priority=floor
+                )
+            )
+            try:
+                self._claimed = await asyncio.shield(claim)
+            except asyncio.CancelledError:
+                # Stopped mid-claim: keep what it took, so drain() hands it back at once
+                # instead of leaving it leased (and counted in doubt) until the lease ends.
+                self._claimed = await claim
+                raise
+            await self._load_texts(self._claimed)
+            for job in self._claimed:
                 self._push(job)
+            jobs, self._claimed = self._claimed, []
             if jobs:
                 self._wake.set()
             else:
@@ -152,12 +177,19 @@ class Lane:
                 continue
             job = heapq.heappop(self._ready)[3]
             wait = self.pacer.chat_ready_in(job.chat_id)
-            if wait > self.tuning.hold_limit:
+            if job.priority < URGENT_PRIORITY and self.quiet_now():
+                self._release(job, 0)  # taken before the quiet hours began
+            elif wait > self.tuning.hold_limit:
                 self._release(job, wait)
             elif wait > 0:
                 heapq.heappush(self._waiting, (now + wait, job.id, job))
+            elif self._slots.locked():
+                # Back in the queue before waiting: a stop() during the wait must find it.
+                self._push(job)
+                async with self._slots:
+                    pass
             else:
-                await self._slots.acquire()
+                await self._slots.acquire()  # free: returns at once, no suspension
                 self.pacer.take(job.chat_id, job.kind)
                 task = asyncio.create_task(self._send(job))
                 self._sending.add(task)
@@ -176,8 +208,11 @@ class Lane:
             self._release(job, 0)
         for _, _, job in self._waiting:
             self._release(job, 0)
+        for job in self._claimed:
+            self._release(job, 0)
         self._ready.clear()
         self._waiting.clear()
+        self._claimed = []
 
     def _push(self, job: Job) -> None:
         heapq.heappush(self._ready, (-job.priority, job.not_before, job.id, job))
@@ -296,8 +331,10 @@ class OutboxRunner:
         *,
         tuning: Tuning | None = None,
         limits: dict[str, Limits] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.tuning = tuning or Tuning()
+        timing = Timing.of(settings)
         self.store = OutboxStore(database)
         self.recorder = Recorder(self.store)
         self.stats = RunnerStats()
@@ -310,6 +347,7 @@ class OutboxRunner:
                 self.recorder,
                 self.tuning,
                 self.stats,
+                lambda: timing.is_quiet(clock()),
             )
             for name, channel in channels.items()
         ]

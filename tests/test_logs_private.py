@@ -6,9 +6,11 @@ import io
 import logging
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import load_settings
 from bot.logs import setup_logging
+from bot.models.core import Subscriber
 from tests.helpers import ChatDriver
 
 NAME = "Nguyễn Thị Hạnh"
@@ -46,3 +48,15 @@ async def test_a_busy_conversation_leaves_no_name_or_phone_in_the_logs(captured,
     for private in (NAME, PHONE, "Hạnh", TOKEN):
         assert private not in output
     assert "***" in output  # the token line was redacted, not dropped
+
+
+async def test_a_database_error_does_not_quote_the_values(database):
+    async with database.sessions() as session:
+        session.add(Subscriber(channel="web", chat_id=NAME, phone=PHONE))
+        await session.commit()
+    with pytest.raises(IntegrityError) as error:
+        async with database.sessions() as session:
+            session.add(Subscriber(channel="web", chat_id=NAME, phone=PHONE))
+            await session.commit()
+    assert "UNIQUE" in str(error.value)
+    assert PHONE not in str(error.value) and NAME not in str(error.value)

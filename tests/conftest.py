@@ -14,6 +14,9 @@ from bot.routing import Dispatcher, Services
 from bot.state import SqlStateStorage
 from tests.helpers import ChatDriver
 
+# The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
+pytest_plugins = ["tests.postgres"]
+
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:

@@ -1,0 +1,127 @@
+"""Scale-out on real PostgreSQL: migrations, a dialogue, and two bot instances sharing one outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from sqlalchemy import func, insert, select
+
+from bot.app import build_dispatcher
+from bot.config import load_settings
+from bot.core import Reply
+from bot.db import Database
+from bot.models.core import Subscriber
+from bot.models.outbox import OutboxMessage
+from bot.models.types import utcnow
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.pacing import Limits
+from bot.outbox.worker import OutboxRunner, Tuning
+from bot.routing import Services
+from bot.state import SqlStateStorage
+from tests.helpers import ChatDriver
+
+RECIPIENTS = 3000
+MORNING = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+class RecordingChannel:
+    """A channel that delivers by writing down who got what (every instance shares `log`)."""
+
+    name = "telegram"
+    max_text_length = 4096
+
+    def __init__(self, log: Counter[str]) -> None:
+        self.log = log
+
+    async def start(self, dispatch) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def web_routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def send(self, chat_id: str, reply: Reply):
+        from bot.channels.base import Sent
+
+        await asyncio.sleep(0.001)  # a network round trip, so both instances interleave
+        self.log[chat_id] += 1
+        return Sent(f"m{self.log.total()}")
+
+
+@pytest.fixture
+async def database(postgres_url: str) -> AsyncIterator[Database]:
+    database = Database(postgres_url)
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def test_migrations_and_a_dialogue_run_on_postgres(database, postgres_url):
+    settings = load_settings(database_url=postgres_url, _env_file=None)
+    services = Services(settings, database.sessions, SqlStateStorage(database.sessions))
+    chat = ChatDriver(build_dispatcher(services))
+    await chat.send("/start")
+    await chat.send("/chude")
+    await chat.press(chat.button_data("Xong"))
+    await chat.send("tổ 3")
+    await chat.press("lang:vi")
+    assert "Tổ dân phố: Tổ 3" in chat.text
+    async with database.sessions() as session:
+        subscriber = (await session.scalars(select(Subscriber))).one()
+    assert (subscriber.area, subscriber.language) == ("Tổ 3", "vi")
+    await database.migrate()  # a second instance starting: nothing to do, nothing broken
+
+
+async def test_two_instances_drain_one_broadcast_without_sending_twice(database, postgres_url):
+    table = Subscriber.__table__  # type: ignore[attr-defined]
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            insert(table),
+            [{"channel": "telegram", "chat_id": str(10_000 + i), "kind": "private",
+              "language": "vi", "active": True, "created_at": utcnow(), "updated_at": utcnow()}
+             for i in range(RECIPIENTS)],
+        )  # fmt: skip
+    async with database.sessions() as session:
+        await create_broadcast(session, text="Tin thử", audience=Audience())
+        await session.commit()
+
+    settings = load_settings(database_url=postgres_url, _env_file=None)
+    delivered: Counter[str] = Counter()
+    tuning = Tuning(idle_poll=0.05, flush_interval=0.05)
+    limits = {"telegram": Limits(per_second=2000, private_interval=0, group_interval=0)}
+    instances = [Database(postgres_url) for _ in range(2)]
+    runners = [
+        OutboxRunner(db, {"telegram": RecordingChannel(delivered)}, settings, tuning=tuning,
+                     limits=limits, clock=lambda: MORNING)
+        for db in instances
+    ]  # fmt: skip
+    for runner in runners:
+        await runner.start()
+    try:
+        for _ in range(600):
+            async with database.sessions() as session:
+                left = await session.scalar(
+                    select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
+                )
+            if left == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        for runner in runners:
+            await runner.stop()
+        for instance in instances:
+            await instance.close()
+
+    assert len(delivered) == RECIPIENTS  # nobody lost
+    assert max(delivered.values()) == 1  # nobody twice
+    assert all(runner.stats.sent > RECIPIENTS / 10 for runner in runners)  # both did work
+    async with database.sessions() as session:
+        statuses = set(await session.scalars(select(OutboxMessage.status)))
+    assert statuses == {"sent"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,7 @@ from bot.channels.base import Dispatch, FailureKind, SendError, Sent
 from bot.channels.markdown import to_telegram_html
 from bot.config import Settings
 from bot.core import ChatKind, Incoming, Reply
+from bot.outbox.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,8 @@ class TelegramChannel:
         if incoming is None or self._dispatch is None:
             return
         for reply in await self._dispatch(incoming):
-            await self._send(incoming.chat_id, reply)
+            for part in _parts(reply):
+                await self._send(incoming.chat_id, part)
 
     async def _to_incoming(self, update: Update) -> Incoming | None:
         if update.callback_query:
@@ -256,6 +259,13 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
         event=event,
         locale=change.from_user.language_code,
     )
+
+
+def _parts(reply: Reply) -> list[Reply]:
+    """A reply too long for one message, as several; buttons and photo go with the last."""
+    texts = split_text(reply.text, MAX_TEXT) or [reply.text]
+    last = replace(reply, text=texts[-1])
+    return [Reply(text=text) for text in texts[:-1]] + [last]
 
 
 # A broadcast renders the same Markdown for every recipient.

@@ -359,3 +359,14 @@ async def test_quiet_hours_hold_routine_rows_but_not_urgent_ones(database, chann
     morning = datetime(2026, 11, 25, 7, 0, tzinfo=tz)
     await drain(runner_for(database, channel, settings, clock=lambda: morning), database)
     assert fake.delivered["501"] == ["KHẨN: mất nước", "Tin thường"]
+
+
+async def test_english_speakers_get_the_english_text(database, channel, fake, settings):
+    async with database.sessions() as session:
+        session.add(Subscriber(channel="telegram", chat_id="501", language="vi"))
+        session.add(Subscriber(channel="telegram", chat_id="502", language="en"))
+        await session.commit()
+    await queue(database, "Rửa tay bằng xà phòng", text_en="Wash your hands with soap")
+    await drain(runner_for(database, channel, settings), database)
+    assert fake.delivered["501"] == ["Rửa tay bằng xà phòng"]
+    assert fake.delivered["502"] == ["Wash your hands with soap"]

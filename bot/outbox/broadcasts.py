@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, case, func, insert, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,29 +86,63 @@ async def create_broadcast(
     )
     if broadcast_id is None:
         return None
+    priority = URGENT_PRIORITY if urgent else ROUTINE_PRIORITY
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    if texts_for is None and not window:
+        # One text, one time: the database copies the audience itself, whatever its size.
+        rows = _outbox_rows_of(audience, broadcast_id, priority, start, text_en)
+        await session.execute(insert(table).from_select(list(rows.selected_columns.keys()), rows))
+        return await session.get(Broadcast, broadcast_id)
     recipients = await _recipients(session, audience, text_en, texts_for)
     count = len(recipients)
-    rows = [
-        {
-            "broadcast_id": broadcast_id,
-            "subscriber_id": subscriber_id,
-            "channel": channel,
-            "chat_id": chat_id,
-            "kind": chat_kind,
-            "priority": URGENT_PRIORITY if urgent else ROUTINE_PRIORITY,
-            "status": "pending",
-            "not_before": start + window * index / count if window else start,
-            "attempts": 0,
-            "parts_sent": 0,
-            "in_doubt": 0,
-            "text": row_text,
-        }
-        for index, (subscriber_id, channel, chat_id, chat_kind, row_text) in enumerate(recipients)
-    ]
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    # Row dicts a chunk at a time: a city-wide broadcast never holds them all at once.
     for first in range(0, count, INSERT_CHUNK):
-        await session.execute(insert(table), rows[first : first + INSERT_CHUNK])
+        rows = [
+            {
+                "broadcast_id": broadcast_id,
+                "subscriber_id": subscriber_id,
+                "channel": channel,
+                "chat_id": chat_id,
+                "kind": chat_kind,
+                "priority": priority,
+                "status": "pending",
+                "not_before": start + window * index / count if window else start,
+                "attempts": 0,
+                "parts_sent": 0,
+                "in_doubt": 0,
+                "text": row_text,
+            }
+            for index, (subscriber_id, channel, chat_id, chat_kind, row_text) in enumerate(
+                recipients[first : first + INSERT_CHUNK], start=first
+            )
+        ]
+        await session.execute(insert(table), rows)
     return await session.get(Broadcast, broadcast_id)
+
+
+def _outbox_rows_of(
+    audience: Audience, broadcast_id: int, priority: int, start: datetime, text_en: str | None
+) -> Select:  # type: ignore[type-arg]
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    english = (
+        case((Subscriber.language == "en", literal(text_en)), else_=null()) if text_en else null()
+    )
+    return audience.where(
+        select(
+            literal(broadcast_id).label("broadcast_id"),
+            Subscriber.id.label("subscriber_id"),
+            Subscriber.channel.label("channel"),
+            Subscriber.chat_id.label("chat_id"),
+            Subscriber.kind.label("kind"),
+            literal(priority).label("priority"),
+            literal("pending").label("status"),
+            literal(start, table.c.not_before.type).label("not_before"),
+            literal(0).label("attempts"),
+            literal(0).label("parts_sent"),
+            literal(0).label("in_doubt"),
+            english.label("text"),
+        )
+    )
 
 
 async def _insert_broadcast(session: AsyncSession, **values: Any) -> int | None:

@@ -12,10 +12,22 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.routing import Dispatcher, Services
 from bot.state import SqlStateStorage
+from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import ChatDriver
 
 # The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
 pytest_plugins = ["tests.postgres"]
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramServer]:
+    """The fake Bot API in-process, with limits high enough never to slow a test down
+    (the real limits are the benchmark's); a hung request lasts half a second."""
+    server = FakeTelegramServer(rate=1000, private_per_second=1000, group_per_minute=60_000)
+    server.hang_seconds = 0.5
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

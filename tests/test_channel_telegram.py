@@ -1,4 +1,4 @@
-"""The Telegram adapter end to end: a real python-telegram-bot Application against the fake
+"""The Telegram adapter end to end: a real python-telegram-bot Application against the telegram_api
 Bot API (polling and webhook), the outbox's send path and its error mapping, groups."""
 
 from __future__ import annotations
@@ -25,24 +25,18 @@ RESIDENT = 501
 GROUP = -1001234
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramServer]:
-    server = FakeTelegramServer(rate=1000, private_per_second=1000, group_per_minute=60_000)
-    server.hang_seconds = 0.5
-    await server.start()
-    yield server
-    await server.stop()
-
-
-def telegram_settings(fake: FakeTelegramServer, **extra: Any):
+def telegram_settings(telegram_api: FakeTelegramServer, **extra: Any):
     return load_settings(
-        telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url, _env_file=None, **extra
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=telegram_api.base_url,
+        _env_file=None,
+        **extra,
     )
 
 
 @pytest.fixture
-async def polling(fake, dispatcher) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(telegram_settings(fake))
+async def polling(telegram_api, dispatcher) -> AsyncIterator[TelegramChannel]:
+    channel = TelegramChannel(telegram_settings(telegram_api))
     await channel.start(dispatcher.dispatch)
     yield channel
     await channel.stop()
@@ -55,8 +49,10 @@ async def eventually(check: Callable[[], bool], timeout: float = 10) -> None:
         await asyncio.sleep(0.02)
 
 
-def sent_to(fake: FakeTelegramServer, chat_id: int) -> list[dict[str, Any]]:
-    return [params for method, params in fake.sent if str(params.get("chat_id")) == str(chat_id)]
+def sent_to(telegram_api: FakeTelegramServer, chat_id: int) -> list[dict[str, Any]]:
+    return [
+        params for method, params in telegram_api.sent if str(params.get("chat_id")) == str(chat_id)
+    ]
 
 
 def keyboard(params: dict[str, Any]) -> dict[str, str]:
@@ -65,18 +61,18 @@ def keyboard(params: dict[str, Any]) -> dict[str, str]:
     return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
 
 
-async def test_a_resident_subscribes_over_polling(polling, fake, database):
-    fake.push_text(RESIDENT, "/start")
-    await eventually(lambda: len(sent_to(fake, RESIDENT)) >= 1)
-    welcome = sent_to(fake, RESIDENT)[0]
+async def test_a_resident_subscribes_over_polling(polling, telegram_api, database):
+    telegram_api.push_text(RESIDENT, "/start")
+    await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) >= 1)
+    welcome = sent_to(telegram_api, RESIDENT)[0]
     assert "<b>Loa phường</b>" in welcome["text"] and welcome["parse_mode"] == "HTML"
     buttons = keyboard(welcome)
     assert "Chọn chủ đề nhận tin" in buttons
 
-    fake.push_button(RESIDENT, buttons["Chọn chủ đề nhận tin"])
-    await eventually(lambda: len(sent_to(fake, RESIDENT)) >= 2)
-    assert fake.calls["answerCallbackQuery"] == 1  # the button stops spinning
-    assert "chủ đề" in sent_to(fake, RESIDENT)[1]["text"]
+    telegram_api.push_button(RESIDENT, buttons["Chọn chủ đề nhận tin"])
+    await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) >= 2)
+    assert telegram_api.calls["answerCallbackQuery"] == 1  # the button stops spinning
+    assert "chủ đề" in sent_to(telegram_api, RESIDENT)[1]["text"]
     async with database.sessions() as session:
         subscriber = (await session.scalars(select(Subscriber))).one()
     assert (subscriber.channel, subscriber.chat_id, subscriber.kind) == (
@@ -141,16 +137,18 @@ ODD_UPDATES = [
 ]
 
 
-async def test_odd_updates_never_stop_the_poller(polling, fake):
+async def test_odd_updates_never_stop_the_poller(polling, telegram_api):
     for update in ODD_UPDATES:
-        fake.push_update(update)
-    fake.push_text(RESIDENT, "/trogiup")
-    await eventually(lambda: any("/dungnhan" in p.get("text", "") for p in sent_to(fake, RESIDENT)))
-    assert all(len(p["text"]) <= 4096 for p in sent_to(fake, RESIDENT))
+        telegram_api.push_update(update)
+    telegram_api.push_text(RESIDENT, "/trogiup")
+    await eventually(
+        lambda: any("/dungnhan" in p.get("text", "") for p in sent_to(telegram_api, RESIDENT))
+    )
+    assert all(len(p["text"]) <= 4096 for p in sent_to(telegram_api, RESIDENT))
 
 
-async def test_a_long_reply_is_split_for_telegram(fake):
-    channel = TelegramChannel(telegram_settings(fake))
+async def test_a_long_reply_is_split_for_telegram(telegram_api):
+    channel = TelegramChannel(telegram_settings(telegram_api))
     long_text = "\n\n".join(f"Đoạn {n}: " + " ".join(["rửa tay"] * 400) for n in range(3))
     replies = []
 
@@ -159,19 +157,21 @@ async def test_a_long_reply_is_split_for_telegram(fake):
 
     await channel.start(dispatch)
     try:
-        fake.push_text(RESIDENT, "cho xem")
-        await eventually(lambda: len(sent_to(fake, RESIDENT)) >= 2)
-        replies = sent_to(fake, RESIDENT)
+        telegram_api.push_text(RESIDENT, "cho xem")
+        await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) >= 2)
+        replies = sent_to(telegram_api, RESIDENT)
     finally:
         await channel.stop()
     assert all(len(p["text"]) <= 4096 for p in replies)
     assert [bool(keyboard(p)) for p in replies] == [False] * (len(replies) - 1) + [True]
 
 
-async def test_webhook_mode_sets_the_secret_and_refuses_strangers(fake, dispatcher, aiohttp_client):
+async def test_webhook_mode_sets_the_secret_and_refuses_strangers(
+    telegram_api, dispatcher, aiohttp_client
+):
     url = "https://loa.example.vn/telegram/webhook"
     channel = TelegramChannel(
-        telegram_settings(fake, webhook_url=url, webhook_secret="bi-mat-tram-y-te")
+        telegram_settings(telegram_api, webhook_url=url, webhook_secret="bi-mat-tram-y-te")
     )
     await channel.start(dispatcher.dispatch)
     app = web.Application()
@@ -179,11 +179,11 @@ async def test_webhook_mode_sets_the_secret_and_refuses_strangers(fake, dispatch
     client = await aiohttp_client(app)
     update = {"update_id": 1, "message": message(text="/start")}
     try:
-        assert fake.webhook == {"url": url, "secret_token": "bi-mat-tram-y-te"}
+        assert telegram_api.webhook == {"url": url, "secret_token": "bi-mat-tram-y-te"}
         for headers in ({}, {SECRET_HEADER: "doan-mo"}):
             response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
             assert response.status == 403
-        assert sent_to(fake, RESIDENT) == []
+        assert sent_to(telegram_api, RESIDENT) == []
         bad = await client.post(WEBHOOK_PATH, data="{không phải json",
                                 headers={SECRET_HEADER: "bi-mat-tram-y-te"})  # fmt: skip
         assert bad.status == 400
@@ -191,12 +191,12 @@ async def test_webhook_mode_sets_the_secret_and_refuses_strangers(fake, dispatch
             WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "bi-mat-tram-y-te"}
         )
         assert good.status == 200
-        await eventually(lambda: len(sent_to(fake, RESIDENT)) == 1)
+        await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) == 1)
     finally:
         await channel.stop()
 
 
-# fault at the fake server → what the outbox is told
+# fault at the telegram_api server → what the outbox is told
 SEND_ERRORS = [
     ("throttle", FailureKind.THROTTLED, "retry after 7"),
     ("blocked", FailureKind.BLOCKED, "blocked by the user"),
@@ -211,10 +211,10 @@ SEND_ERRORS = [
 
 
 @pytest.mark.parametrize(("fault", "kind", "reason"), SEND_ERRORS)
-async def test_send_errors_are_mapped_for_the_outbox(fake, fault, kind, reason):
-    channel = TelegramChannel(telegram_settings(fake))
+async def test_send_errors_are_mapped_for_the_outbox(telegram_api, fault, kind, reason):
+    channel = TelegramChannel(telegram_settings(telegram_api))
     channel.send_timeout = 0.2
-    fake.fail(GROUP, fault, retry_after=7, new_chat_id=-1009999)
+    telegram_api.fail(GROUP, fault, retry_after=7, new_chat_id=-1009999)
     try:
         with pytest.raises(SendError) as raised:
             await channel.send(str(GROUP), Reply(text="Tin"))
@@ -225,7 +225,7 @@ async def test_send_errors_are_mapped_for_the_outbox(fake, fault, kind, reason):
         if kind is FailureKind.MIGRATED:
             assert raised.value.new_chat_id == "-1009999"
         sent = await channel.send(str(RESIDENT), Reply(text="**Tin** thường"))
-        assert sent.message_id and fake.delivered[str(RESIDENT)] == ["<b>Tin</b> thường"]
+        assert sent.message_id and telegram_api.delivered[str(RESIDENT)] == ["<b>Tin</b> thường"]
     finally:
         await channel.stop()
 
@@ -259,21 +259,25 @@ def membership(status: str, chat: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_a_group_registers_and_is_answered_only_when_addressed(polling, fake, database):
+async def test_a_group_registers_and_is_answered_only_when_addressed(
+    polling, telegram_api, database
+):
     group = {"id": GROUP, "type": "supergroup", "title": "Tổ 3 Hòa Bình"}
-    fake.push_update(membership("member", group))
-    await eventually(lambda: len(sent_to(fake, GROUP)) == 1)
+    telegram_api.push_update(membership("member", group))
+    await eventually(lambda: len(sent_to(telegram_api, GROUP)) == 1)
     async with database.sessions() as session:
         registered = (await session.scalars(select(Subscriber))).one()
     assert (registered.chat_id, registered.kind) == (str(GROUP), "group")
 
-    fake.push_text(GROUP, "mai họp tổ lúc mấy giờ nhỉ", user_id=43, chat_type="supergroup")
-    fake.push_text(GROUP, "@LoaPhuongBot giờ mở cửa trạm y tế", user_id=43, chat_type="supergroup")
-    await eventually(lambda: len(sent_to(fake, GROUP)) == 2)
+    telegram_api.push_text(GROUP, "mai họp tổ lúc mấy giờ nhỉ", user_id=43, chat_type="supergroup")
+    telegram_api.push_text(
+        GROUP, "@LoaPhuongBot giờ mở cửa trạm y tế", user_id=43, chat_type="supergroup"
+    )
+    await eventually(lambda: len(sent_to(telegram_api, GROUP)) == 2)
     await asyncio.sleep(0.3)
-    assert len(sent_to(fake, GROUP)) == 2  # the chat between neighbours got no answer
+    assert len(sent_to(telegram_api, GROUP)) == 2  # the chat between neighbours got no answer
 
-    fake.push_update(membership("kicked", group))
+    telegram_api.push_update(membership("kicked", group))
     for _ in range(250):
         async with database.sessions() as session:
             if not (await session.get(Subscriber, registered.id)).active:
@@ -283,13 +287,13 @@ async def test_a_group_registers_and_is_answered_only_when_addressed(polling, fa
         raise AssertionError("a group that removed the bot still receives broadcasts")
 
 
-async def test_group_admins_and_pinning(fake):
-    channel = TelegramChannel(telegram_settings(fake))
-    fake.admins[str(GROUP)] = [42, 43]
+async def test_group_admins_and_pinning(telegram_api):
+    channel = TelegramChannel(telegram_settings(telegram_api))
+    telegram_api.admins[str(GROUP)] = [42, 43]
     try:
         assert await channel.group_admin_ids(str(GROUP)) == {"42", "43"}
         sent = await channel.send(str(GROUP), Reply(text="KHẨN: mất nước"))
         await channel.pin(str(GROUP), sent.message_id)
     finally:
         await channel.stop()
-    assert fake.calls["pinChatMessage"] == 1
+    assert telegram_api.calls["pinChatMessage"] == 1

@@ -1,6 +1,6 @@
-"""The outbox engine against the fake Bot API: every platform answer, leases, priority, pacing.
+"""The outbox engine against the telegram_api Bot API: every platform answer, leases, priority, pacing.
 
-The real OutboxRunner and TelegramChannel, a real migrated SQLite file, the fake server
+The real OutboxRunner and TelegramChannel, a real migrated SQLite file, the telegram_api server
 in-process with generous limits (the long runs at real limits are `loaphuong bench`).
 """
 
@@ -41,18 +41,9 @@ TEXT = "Tuần lễ phòng chống sốt xuất huyết: đậy kín dụng cụ
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramServer]:
-    server = FakeTelegramServer(rate=1000, private_per_second=1000, group_per_minute=60_000)
-    server.hang_seconds = 0.5
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def channel(fake: FakeTelegramServer) -> AsyncIterator[TelegramChannel]:
+async def channel(telegram_api: FakeTelegramServer) -> AsyncIterator[TelegramChannel]:
     settings = load_settings(
-        telegram_bot_token=TOKEN, telegram_api_base_url=fake.base_url, _env_file=None
+        telegram_bot_token=TOKEN, telegram_api_base_url=telegram_api.base_url, _env_file=None
     )
     telegram = TelegramChannel(settings)
     telegram.send_timeout = 0.3
@@ -116,7 +107,7 @@ async def drain(runner: OutboxRunner, database: Database, timeout: float = 15) -
         await runner.stop()
 
 
-# (fault injected at the fake server, times, final status, sends the server accepted,
+# (fault injected at the telegram_api server, times, final status, sends the server accepted,
 #  attempts recorded, subscriber still active, words in last_error)
 ERROR_CLASSES = [
     ("throttle", 1, "sent", 1, 0, True, None),
@@ -135,52 +126,68 @@ ERROR_CLASSES = [
     ("fault", "times", "status", "accepted", "attempts", "active", "error"), ERROR_CLASSES
 )
 async def test_each_platform_answer_is_handled(
-    database, channel, fake, settings, fault, times, status, accepted, attempts, active, error
+    database,
+    channel,
+    telegram_api,
+    settings,
+    fault,
+    times,
+    status,
+    accepted,
+    attempts,
+    active,
+    error,
 ):
     await subscribe(database, "501", "502")
-    fake.fail("501", fault, times=times)
+    telegram_api.fail("501", fault, times=times)
     await queue(database)
     await drain(runner_for(database, channel, settings), database)
 
     row = (await rows(database))["501"]
     assert row.status == status
-    assert len(fake.delivered.get("501", [])) == accepted
+    assert len(telegram_api.delivered.get("501", [])) == accepted
     assert row.attempts == attempts
     assert (await subscriber(database, row.subscriber_id)).active is active
     assert (error or "") in (row.last_error or "")
     if status == "sent":
         assert row.platform_message_id and row.sent_at is not None
     # the other recipient is never held up by one chat's trouble
-    assert (await rows(database))["502"].status == "sent" and fake.delivered["502"] == [TEXT]
+    assert (await rows(database))["502"].status == "sent" and telegram_api.delivered["502"] == [
+        TEXT
+    ]
 
 
-async def test_retry_after_is_honoured_before_the_resend(database, channel, fake, settings):
+async def test_retry_after_is_honoured_before_the_resend(database, channel, telegram_api, settings):
     await subscribe(database, "501")
-    fake.fail("501", "throttle", retry_after=1)
+    telegram_api.fail("501", "throttle", retry_after=1)
     await queue(database)
     started = time.monotonic()
     await drain(runner_for(database, channel, settings), database)
-    assert fake.delivered["501"] == [TEXT]
-    assert fake.http_429 == 1  # once: the resend waited as long as the server asked
+    assert telegram_api.delivered["501"] == [TEXT]
+    assert telegram_api.http_429 == 1  # once: the resend waited as long as the server asked
     assert time.monotonic() - started >= 1.0
 
 
-async def test_a_migrated_group_is_followed_to_its_new_id(database, channel, fake, settings):
+async def test_a_migrated_group_is_followed_to_its_new_id(
+    database, channel, telegram_api, settings
+):
     await subscribe(database, "-4001")
-    fake.fail("-4001", "migrate", new_chat_id=-1004001)
+    telegram_api.fail("-4001", "migrate", new_chat_id=-1004001)
     await queue(database)
     await drain(runner_for(database, channel, settings), database)
 
-    assert fake.delivered["-1004001"] == [TEXT] and "-4001" not in fake.delivered
+    assert telegram_api.delivered["-1004001"] == [TEXT] and "-4001" not in telegram_api.delivered
     row = (await rows(database))["-1004001"]
     assert row.status == "sent"
     assert (await subscriber(database, row.subscriber_id)).chat_id == "-1004001"
     await queue(database, "Tin sau")  # the next broadcast goes straight to the new id
     await drain(runner_for(database, channel, settings), database)
-    assert fake.delivered["-1004001"] == [TEXT, "Tin sau"]
+    assert telegram_api.delivered["-1004001"] == [TEXT, "Tin sau"]
 
 
-async def test_an_adapter_bug_never_loses_the_row(database, channel, fake, settings, monkeypatch):
+async def test_an_adapter_bug_never_loses_the_row(
+    database, channel, telegram_api, settings, monkeypatch
+):
     await subscribe(database, "501")
     real_send = channel.send
     calls = 0
@@ -196,11 +203,11 @@ async def test_an_adapter_bug_never_loses_the_row(database, channel, fake, setti
     await queue(database)
     await drain(runner_for(database, channel, settings), database)
     assert (await rows(database))["501"].status == "sent"
-    assert fake.delivered["501"] == [TEXT]
+    assert telegram_api.delivered["501"] == [TEXT]
 
 
 async def test_expired_leases_after_a_crash_are_sent_again_and_counted(
-    database, channel, fake, settings
+    database, channel, telegram_api, settings
 ):
     await subscribe(database, "501", "502", "503")
     broadcast_id = await queue(database)
@@ -214,7 +221,7 @@ async def test_expired_leases_after_a_crash_are_sent_again_and_counted(
         await session.commit()
     await drain(runner_for(database, channel, settings), database)
 
-    assert {chat: fake.delivered[chat] for chat in ("501", "502", "503")} == {
+    assert {chat: telegram_api.delivered[chat] for chat in ("501", "502", "503")} == {
         "501": [TEXT],
         "502": [TEXT],
         "503": [TEXT],
@@ -224,7 +231,7 @@ async def test_expired_leases_after_a_crash_are_sent_again_and_counted(
     assert (progress.sent, progress.pending, progress.in_doubt) == (3, 0, 2)
 
 
-async def test_a_live_lease_is_left_to_its_sender(database, channel, fake, settings):
+async def test_a_live_lease_is_left_to_its_sender(database, channel, telegram_api, settings):
     await subscribe(database, "501", "502")
     await queue(database)
     async with database.sessions() as session:
@@ -238,11 +245,13 @@ async def test_a_live_lease_is_left_to_its_sender(database, channel, fake, setti
     await runner.start()
     await asyncio.sleep(0.5)
     await runner.stop()
-    assert "501" not in fake.delivered and fake.delivered["502"] == [TEXT]
+    assert "501" not in telegram_api.delivered and telegram_api.delivered["502"] == [TEXT]
     assert (await rows(database))["501"].status == "sending"
 
 
-async def test_urgent_overtakes_routine_rows_already_queued(database, channel, fake, settings):
+async def test_urgent_overtakes_routine_rows_already_queued(
+    database, channel, telegram_api, settings
+):
     chats = [str(600 + i) for i in range(40)]
     await subscribe(database, *chats)
     await queue(database, "Tin thường")
@@ -250,25 +259,27 @@ async def test_urgent_overtakes_routine_rows_already_queued(database, channel, f
     slow = Limits(per_second=40, private_interval=0.0, group_interval=0.0)
     await drain(runner_for(database, channel, settings, limits=slow), database)
 
-    order = [params["text"] for method, params in fake.sent if method == "sendMessage"]
+    order = [params["text"] for method, params in telegram_api.sent if method == "sendMessage"]
     assert len(order) == 80
     assert order[:40] == ["KHẨN: mất nước"] * 40  # every urgent row before any routine one
 
 
-async def test_group_pacing_keeps_each_group_under_its_limit(database, channel, fake, settings):
+async def test_group_pacing_keeps_each_group_under_its_limit(
+    database, channel, telegram_api, settings
+):
     await subscribe(database, "-71", "-72", "501")
     for number in range(4):
         await queue(database, f"Tin {number}")
     # 20 per minute compressed 60×: one message per 50 ms to each group.
     paced = Limits(per_second=500, private_interval=0.0, group_interval=0.05)
     fake_seen: dict[str, list[float]] = {}
-    original = fake._record
+    original = telegram_api._record
 
     def record(chat_id, text, method, params, now):
         fake_seen.setdefault(chat_id, []).append(now)
         original(chat_id, text, method, params, now)
 
-    fake._record = record  # type: ignore[method-assign]
+    telegram_api._record = record  # type: ignore[method-assign]
     await drain(runner_for(database, channel, settings, limits=paced), database)
 
     for group in ("-71", "-72"):
@@ -276,22 +287,24 @@ async def test_group_pacing_keeps_each_group_under_its_limit(database, channel, 
         assert len(times) == 4
         gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert min(gaps) >= 0.045, (group, gaps)
-    assert len(fake.delivered["501"]) == 4
+    assert len(telegram_api.delivered["501"]) == 4
 
 
-async def test_a_long_text_arrives_in_parts_in_order(database, channel, fake, settings):
+async def test_a_long_text_arrives_in_parts_in_order(database, channel, telegram_api, settings):
     await subscribe(database, "501")
     paragraphs = [f"Đoạn {n}: " + " ".join(["uống đủ nước mỗi ngày"] * 60) for n in range(8)]
     await queue(database, "\n\n".join(paragraphs))
     await drain(runner_for(database, channel, settings), database)
 
-    parts = fake.delivered["501"]
+    parts = telegram_api.delivered["501"]
     assert len(parts) >= 2 and all(len(part) <= 4096 for part in parts)
     assert [p for part in parts for p in part.split("\n\n")] == paragraphs
     assert (await rows(database))["501"].parts_sent == len(parts)
 
 
-async def test_stopping_mid_broadcast_hands_unsent_rows_back(database, channel, fake, settings):
+async def test_stopping_mid_broadcast_hands_unsent_rows_back(
+    database, channel, telegram_api, settings
+):
     chats = [str(700 + i) for i in range(60)]
     await subscribe(database, *chats)
     await queue(database)
@@ -303,14 +316,14 @@ async def test_stopping_mid_broadcast_hands_unsent_rows_back(database, channel, 
     statuses = [row.status for row in (await rows(database)).values()]
     assert 0 < statuses.count("sent") < 60
     assert set(statuses) == {"sent", "pending"}  # nothing left leased to a stopped runner
-    assert statuses.count("sent") == len(fake.delivered)
+    assert statuses.count("sent") == len(telegram_api.delivered)
 
     await drain(runner_for(database, channel, settings), database)
-    assert sorted(fake.delivered) == sorted(chats)
-    assert fake.duplicates == 0
+    assert sorted(telegram_api.delivered) == sorted(chats)
+    assert telegram_api.duplicates == 0
 
 
-async def test_cancel_withdraws_what_is_not_yet_sent(database, channel, fake, settings):
+async def test_cancel_withdraws_what_is_not_yet_sent(database, channel, telegram_api, settings):
     await subscribe(database, *[str(800 + i) for i in range(200)])
     broadcast_id = await queue(database)
     slow = Limits(per_second=20, private_interval=0.0, group_interval=0.0)
@@ -326,11 +339,11 @@ async def test_cancel_withdraws_what_is_not_yet_sent(database, channel, fake, se
         progress = await broadcast_progress(session, broadcast_id)
     # rows in hand at the cancel may still have gone out: they count as sent, the rest stay cancelled
     assert progress.cancelled > 100 and cancelled >= progress.cancelled
-    assert progress.sent == len(fake.delivered) < 100
+    assert progress.sent == len(telegram_api.delivered) < 100
     assert progress.sent + progress.cancelled == 200 and progress.pending == 0
 
 
-async def test_spread_rows_wait_for_their_time(database, channel, fake, settings):
+async def test_spread_rows_wait_for_their_time(database, channel, telegram_api, settings):
     await subscribe(database, *[str(900 + i) for i in range(4)])
     await queue(database, spread=timedelta(hours=3))
     runner = runner_for(database, channel, settings)
@@ -338,13 +351,15 @@ async def test_spread_rows_wait_for_their_time(database, channel, fake, settings
     await asyncio.sleep(0.4)
     await runner.stop()
     # the first of four goes now; the others at 45, 90 and 135 minutes
-    assert list(fake.delivered) == ["900"]
+    assert list(telegram_api.delivered) == ["900"]
     not_before = sorted(row.not_before for row in (await rows(database)).values())
     gaps = {round((b - a).total_seconds() / 60) for a, b in itertools.pairwise(not_before)}
     assert gaps == {45}
 
 
-async def test_quiet_hours_hold_routine_rows_but_not_urgent_ones(database, channel, fake, settings):
+async def test_quiet_hours_hold_routine_rows_but_not_urgent_ones(
+    database, channel, telegram_api, settings
+):
     await subscribe(database, "501")
     await queue(database, "Tin thường")
     await queue(database, "KHẨN: mất nước", urgent=True)
@@ -354,19 +369,19 @@ async def test_quiet_hours_hold_routine_rows_but_not_urgent_ones(database, chann
     await runner.start()
     await asyncio.sleep(0.5)
     await runner.stop()
-    assert fake.delivered["501"] == ["KHẨN: mất nước"]
+    assert telegram_api.delivered["501"] == ["KHẨN: mất nước"]
 
     morning = datetime(2026, 11, 25, 7, 0, tzinfo=tz)
     await drain(runner_for(database, channel, settings, clock=lambda: morning), database)
-    assert fake.delivered["501"] == ["KHẨN: mất nước", "Tin thường"]
+    assert telegram_api.delivered["501"] == ["KHẨN: mất nước", "Tin thường"]
 
 
-async def test_english_speakers_get_the_english_text(database, channel, fake, settings):
+async def test_english_speakers_get_the_english_text(database, channel, telegram_api, settings):
     async with database.sessions() as session:
         session.add(Subscriber(channel="telegram", chat_id="501", language="vi"))
         session.add(Subscriber(channel="telegram", chat_id="502", language="en"))
         await session.commit()
     await queue(database, "Rửa tay bằng xà phòng", text_en="Wash your hands with soap")
     await drain(runner_for(database, channel, settings), database)
-    assert fake.delivered["501"] == ["Rửa tay bằng xà phòng"]
-    assert fake.delivered["502"] == ["Wash your hands with soap"]
+    assert telegram_api.delivered["501"] == ["Rửa tay bằng xà phòng"]
+    assert telegram_api.delivered["502"] == ["Wash your hands with soap"]

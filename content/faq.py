@@ -31,6 +31,10 @@ class FaqEntry:
     examples: tuple[str, ...]
     source: str
     emergency: bool = False
+    # Words (any one) a question must contain for this topic to answer it; and, when
+    # given, also one of `requires_also` ("tiêm" and "trẻ" for children's vaccination).
+    requires: tuple[str, ...] = ()
+    requires_also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def load_faq(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> list[FaqEntry
             examples=tuple(str(example).strip() for example in item["examples"]),
             source=item["source"].strip(),
             emergency=bool(item.get("emergency", False)),
+            requires=tuple(str(word).strip() for word in item.get("requires") or ()),
+            requires_also=tuple(str(word).strip() for word in item.get("requires_also") or ()),
         )
         for item in data
     ]
@@ -149,7 +155,10 @@ def _one_entry_problems(path: Path, item: LocatedDict, counts: Counter) -> list[
     for key in ("id", "question", "answer", "source"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             out.append(problem(key, f"thiếu '{key}' hoặc để trống"))
-    unknown = set(item) - {"id", "question", "answer", "examples", "source", "emergency"}
+    unknown = set(item) - {
+        "id", "question", "answer", "examples", "source", "emergency", "requires",
+        "requires_also",
+    }  # fmt: skip
     out.extend(problem(key, f"khóa lạ {key!r}") for key in sorted(unknown))
     topic = item.get("id")
     if isinstance(topic, str) and not _ID.match(topic):
@@ -167,6 +176,12 @@ def _one_entry_problems(path: Path, item: LocatedDict, counts: Counter) -> list[
         )
     elif len({e.strip().lower() for e in examples}) < len(examples):
         out.append(problem("examples", "câu ví dụ bị lặp"))
+    for key in ("requires", "requires_also"):
+        words = item.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            out.append(problem(key, f"{key} phải là danh sách từ không rỗng"))
+    if item.get("requires_also") and not item.get("requires"):
+        out.append(problem("requires_also", "requires_also chỉ dùng cùng requires"))
     answer = item.get("answer")
     if isinstance(answer, str) and answer.strip():
         out.extend(problem("answer", message) for message in _answer_problems(answer, item))
@@ -209,7 +224,9 @@ def _retrieval_problems(
         for example, line in zip(item["examples"], item["examples"].item_lines, strict=True):
             found = index.rank(example)
             best, score = found[0] if found else (None, 0.0)
-            if best != item["id"]:
+            if not index.uses_required_word(item["id"], example):
+                message = f"câu ví dụ {example!r} thiếu từ bắt buộc (requires/requires_also)"
+            elif best != item["id"]:
                 message = f"câu ví dụ {example!r} lại tìm ra chủ đề {best!r}"
             elif score < THRESHOLD:
                 message = f"câu ví dụ {example!r} chỉ đạt {score:.2f}, dưới ngưỡng trả lời"

@@ -88,6 +88,12 @@ def edit(path: Path, old: str, new: str) -> None:
         ("{tram} mở cửa", "{tram_y_te} mở cửa", "biến lạ {tram_y_te}"),
         ("**Gọi 115 ngay** khi có", "Khi có", "phải mở đầu bằng 115"),
         ('    - "giờ mở cửa trạm y tế"', '    - "bị chó cắn phải làm gì"', "tìm ra chủ đề"),
+        (
+            '    - "bị chó cắn phải làm gì"',
+            '    - "chó nhà bị ốm phải làm gì"',
+            "thiếu từ bắt buộc",
+        ),
+        ('  requires: ["huyết áp"]', '  requires: "huyết áp"', "requires phải là danh sách"),
     ],
 )
 def test_mistakes_are_reported_with_file_and_line(content, old, new, message):

@@ -88,6 +88,32 @@ def test_low_confidence_offers_closest_topics(vi):
     assert all(topic in vi.entries for topic in match.alternatives)
 
 
+# (question, the topic that must not answer it, the topic that must) — a shared word is not
+# enough: the topic's `requires` words must be there ("cần" is not "cắn" when typed so).
+REQUIRED_WORDS = [
+    ("mua bảo hiểm xe máy ở đâu", "bhyt.card", None),
+    ("làm thẻ bảo hiểm y tế ở đâu", None, "bhyt.card"),
+    ("xét nghiệm adn ở đâu", "hiv.testing", None),
+    ("con mèo nhà tôi bị rụng lông thì sao", "rabies.bite", None),
+    ("con meo nha toi bi can", None, "rabies.bite"),
+    ("học bơi cho trẻ ở đâu", "vaccination.children", None),
+    ("trẻ 9 tháng tiêm sởi ở đâu", None, "vaccination.children"),
+]
+
+
+@pytest.mark.parametrize(("question", "never", "answer"), REQUIRED_WORDS)
+def test_a_topic_answers_only_questions_with_its_required_words(vi, question, never, answer):
+    match = vi.ask(question)
+    assert match.id == answer
+    if never:
+        assert match.id != never
+
+
+def test_a_topic_missing_its_required_words_is_still_offered_as_a_button(vi):
+    match = vi.ask("mua bảo hiểm xe máy ở đâu")
+    assert match.id is None and match.alternatives[0] in ("bhyt.card", "bhyt.benefits")
+
+
 def test_empty_and_unknown_questions_are_safe(vi):
     assert vi.ask("").id is None
     assert vi.ask("???").id is None

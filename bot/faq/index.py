@@ -96,6 +96,12 @@ class FaqIndex:
         self._emergency = PhraseSet.build(signals.emergency)
         self._off_topic = PhraseSet.build(signals.off_topic)
         self._emergency_reply = signals.emergency_reply
+        # A topic that names required words answers only questions that use one of them
+        # (and one of `requires_also`, when it has that too).
+        self._anchors = [
+            tuple(PhraseSet.build(group) for group in (e.requires, e.requires_also) if group)
+            for e in entries
+        ]
         texts = [(i, text) for i, e in enumerate(entries) for text in (e.question, *e.examples)]
         self._doc_topic = np.array([i for i, _ in texts])
         docs = [normalizer.folded(text) for _, text in texts]
@@ -122,15 +128,17 @@ class FaqIndex:
         return cls(entries, Normalizer.build(abbreviations), signals or Signals())
 
     def rank(self, text: str, limit: int = ALTERNATIVES + 1) -> list[tuple[str, float]]:
-        """Closest topics with their confidence (0..1), best first."""
-        ranked = self._rank(self._normalizer.folded(text), limit)
+        """Topics that may answer `text` (their required words present), with their
+        confidence (0..1), best first."""
+        tokens = self._normalizer.tokens(text)
+        ranked, _ = self._rank(tokens, has_diacritics(text), limit)
         return [(self._topics[i], score) for i, score in ranked]
 
     def ask(self, text: str) -> Match:
         tokens = self._normalizer.tokens(text)
         accented = has_diacritics(text)
         emergency = self._emergency.find(tokens, accented)
-        ranked = self._rank([fold_word(t) for t in tokens], ALTERNATIVES + 1)
+        ranked, nearest = self._rank(tokens, accented, ALTERNATIVES + 1)
         best, score = ranked[0] if ranked else (None, 0.0)
         needed = OFF_TOPIC_THRESHOLD if self._off_topic.find(tokens, accented) else THRESHOLD
         confident = best is not None and score >= needed
@@ -159,7 +167,9 @@ class FaqIndex:
             id=None,
             score=round(score, 4),
             answer=None,
-            alternatives=tuple(self._topics[i] for i, _ in ranked[:ALTERNATIVES]),
+            # The closest topics, even those whose required words are missing: as buttons
+            # ("did you mean…?") they are a fair offer, as an answer they were not.
+            alternatives=tuple(self._topics[i] for i, _ in nearest[:ALTERNATIVES]),
             off_topic=needed == OFF_TOPIC_THRESHOLD,
         )
 
@@ -171,9 +181,30 @@ class FaqIndex:
             return entry.answer
         return f"{self._emergency_reply}\n\n{entry.answer}"
 
-    def _rank(self, folded: list[str], limit: int) -> list[tuple[int, float]]:
+    def _rank(
+        self, tokens: list[str], accented: bool, limit: int
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """(topics that may answer, all nearest topics), each by confidence, best first."""
+        corrected = self._correct([fold_word(token) for token in tokens])
+        nearest = self._nearest(corrected)
+        # Typed with diacritics, the words are compared as typed ("cần" is not "cắn");
+        # typed without, folded and typo-corrected.
+        seen = tokens if accented else corrected
+        answerable = [(i, score) for i, score in nearest if self._anchored(i, seen, accented)]
+        return answerable[:limit], nearest[:limit]
+
+    def uses_required_word(self, topic: str, text: str) -> bool:
+        """Whether `text` has one of the words `topic` requires (content check)."""
+        tokens = self._normalizer.tokens(text)
+        accented = has_diacritics(text)
+        seen = tokens if accented else self._correct([fold_word(t) for t in tokens])
+        return self._anchored(self._topics.index(topic), seen, accented)
+
+    def _anchored(self, topic: int, seen: list[str], accented: bool) -> bool:
+        return all(group.find(seen, accented) for group in self._anchors[topic])
+
+    def _nearest(self, tokens: list[str]) -> list[tuple[int, float]]:
         """Candidates by BM25 (words + trigrams), then ordered by confidence."""
-        tokens = self._correct(folded)
         words = self._scores(self._words, word_features(tokens))
         chars = self._scores(self._chars, char_features(tokens))
         if not words.any() and not chars.any():
@@ -191,7 +222,7 @@ class FaqIndex:
             evidence = float(word_by_topic[i]) * known / total
             ranked.append((int(i), evidence / (evidence + SCALE)))
         ranked.sort(key=lambda item: -item[1])
-        return ranked[:limit]
+        return ranked
 
     def _correct(self, tokens: list[str]) -> list[str]:
         """Replace a word the library has never seen by a known word one edit away,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from content import CONTENT_DIR
-from content.station import STATION_FIELDS, Station
+from content.station import station_of
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
 
 LANGUAGES = ("vi", "en")
@@ -48,11 +48,11 @@ def faq_path(lang: str, content_dir: Path = CONTENT_DIR) -> Path:
     return content_dir / "faq" / f"{lang}.yaml"
 
 
-def station_values(content_dir: Path = CONTENT_DIR) -> dict[str, str]:
-    """{tram} {dia_chi} {gio_mo_cua} {dien_thoai} {duong_day_nong} from station.yaml."""
+def station_values(content_dir: Path = CONTENT_DIR, lang: str = "vi") -> dict[str, str]:
+    """{tram} {dia_chi} {gio_mo_cua} {dien_thoai} {duong_day_nong} from station.yaml,
+    in `lang` where it has them (its `en:` block)."""
     data = load_yaml(content_dir / "station.yaml") or {}
-    fields = (str(data.get(field, "")).strip() for field in STATION_FIELDS)
-    return Station(*fields, areas=()).placeholders()
+    return station_of(data).in_language(lang).placeholders()
 
 
 def load_faq(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> list[FaqEntry]:
@@ -64,7 +64,7 @@ def load_faq(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> list[FaqEntry
     problems = _entry_problems(path, data)
     if problems:
         raise ContentError(problems)
-    values = station_values(content_dir)
+    values = station_values(content_dir, lang)
     return [
         FaqEntry(
             id=item["id"],

@@ -142,12 +142,17 @@ def read_station(path: Path = STATION_FILE) -> Station:
         data = load_yaml(path)
     except (ContentError, OSError):
         data = None
-    if not isinstance(data, dict):
-        data = {}
+    return station_of(data if isinstance(data, dict) else {})
+
+
+def station_of(data: Mapping[str, object]) -> Station:
+    """The station from station.yaml's mapping; missing fields are empty."""
     fields = (str(data.get(field) or "").strip() for field in STATION_FIELDS)
-    areas = data.get("areas") if isinstance(data.get("areas"), list) else []
+    areas = data.get("areas")
     return Station(
-        *fields, areas=tuple(str(area) for area in areas), translations=_translations(data)
+        *fields,
+        areas=tuple(str(area) for area in areas) if isinstance(areas, list) else (),
+        translations=_translations(data),
     )
 
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from aiohttp import web
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.models.core import Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
@@ -266,3 +267,24 @@ async def test_screening_page_adds_a_session_and_exports_with_an_audit_row(admin
     assert report.status == 200
     audit = await (await admin.get("/admin/audit")).text()
     assert "screening.export" in audit and "screening.session_add" in audit
+
+
+async def test_rows_outside_the_zalo_window_come_with_a_forward_kit(admin, database):
+    async with database.sessions() as session:
+        session.add(Subscriber(channel="zalo_oa", chat_id="oa-1"))
+        session.add(Subscriber(channel="zalo_oa", chat_id="oa-2"))
+        await session.commit()
+        broadcast = await create_broadcast(
+            session, text="Phun thuốc diệt muỗi sáng Chủ Nhật ở Tổ 3.", audience=Audience()
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == "oa-1")
+            .values(status="outside_window", last_error="ngoài khung 48 giờ")
+        )
+        await session.commit()
+    await login(admin)
+    page = await (await admin.get("/admin/broadcasts")).text()
+    assert "<b>1 người dùng Zalo OA</b> ngoài khung 48 giờ" in page
+    assert "Phun thuốc diệt muỗi sáng Chủ Nhật ở Tổ 3." in page
+    assert f"/b/{broadcast.id}" in page

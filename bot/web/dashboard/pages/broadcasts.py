@@ -7,6 +7,7 @@ from dataclasses import asdict
 from aiohttp import web
 from sqlalchemy import select
 
+from bot.forward_kit import PUBLIC_KINDS, forward_kit
 from bot.models.core import AuditLog
 from bot.models.outbox import Broadcast
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast
@@ -29,6 +30,13 @@ async def broadcasts_page(request: web.Request) -> web.Response:
             {"broadcast": b, "progress": await broadcast_progress(session, b.id or 0)}
             for b in broadcasts
         ]
+    base_url = services(request).settings.base_url
+    for row in rows:
+        # Zalo OA residents outside the 48-hour window cannot be messaged: staff pass the
+        # public forward kit on through the tổ dân phố's Zalo group instead.
+        b = row["broadcast"]
+        if row["progress"].outside_window and b.kind in PUBLIC_KINDS:
+            row["kit"] = forward_kit(b, base_url).as_message()
     return render(
         "broadcasts.html",
         request,

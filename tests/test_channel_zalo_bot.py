@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.channels.base import FailureKind, SendError
-from bot.channels.zalo_bot import WEBHOOK_PATH, ZaloBotChannel, enabled
+from bot.channels.zalo_bot import WEBHOOK_PATH, ZaloBotChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.routing import Dispatcher
@@ -318,11 +318,6 @@ async def test_real_dialogue_over_the_fake_platform(
 
 
 # --- settings -----------------------------------------------------------------------------
-
-
-def test_enabled_only_with_a_token():
-    assert not enabled(load_settings(_env_file=None))
-    assert enabled(load_settings(zalo_bot_token=TOKEN, _env_file=None))
 
 
 def test_webhook_without_a_proper_secret_is_a_config_error():

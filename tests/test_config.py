@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
+from bot.app import build_channels
 from bot.config import ConfigError, load_settings
+from bot.db import Database
 
 
 @pytest.mark.parametrize(
@@ -72,3 +74,27 @@ def test_help_and_version():
         [sys.executable, "-m", "bot", "--version"], capture_output=True, text=True, timeout=60
     )
     assert version.stdout.startswith("loaphuong ")
+
+
+TELEGRAM_TOKEN = "123456789:AAFakeTokenForLocalTestsOnly_abcdefgh"
+ZALO_BOT_TOKEN = "1234567890:zalo-bot-token-for-tests"
+
+
+@pytest.mark.parametrize(
+    ("configured", "channels"),
+    [
+        ({}, {"web"}),
+        ({"telegram_bot_token": TELEGRAM_TOKEN}, {"web", "telegram"}),
+        ({"zalo_bot_token": ZALO_BOT_TOKEN}, {"web", "zalo_bot"}),
+        ({"zalo_oa_app_id": "123"}, {"web"}),  # an app id alone cannot sign in
+        (
+            {"zalo_oa_app_id": "123", "zalo_oa_secret_key": "k", "zalo_oa_refresh_token": "r"},
+            {"web", "zalo_oa"},
+        ),
+    ],
+)
+def test_channels_follow_the_configuration(tmp_path, configured, channels):
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", _env_file=None, **configured
+    )
+    assert set(build_channels(settings, Database(settings.database_url))) == channels

@@ -47,10 +47,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
-def enabled(settings: Settings) -> bool:
-    return bool(settings.telegram_bot_token)
-
-
 class TelegramChannel:
     name = "telegram"
     max_text_length = MAX_TEXT
@@ -318,4 +314,4 @@ def _update_kind(update: object) -> str:
     return type(update).__name__
 
 
-__all__ = ["TelegramChannel", "TelegramError", "enabled"]
+__all__ = ["TelegramChannel", "TelegramError"]

@@ -74,10 +74,6 @@ HANDLED_EVENTS = {
 }
 
 
-def enabled(settings: Settings) -> bool:
-    return bool(settings.zalo_bot_token)
-
-
 class ZaloBotChannel:
     name = "zalo_bot"
     max_text_length = MAX_TEXT
@@ -317,4 +313,4 @@ def _updates_in(result: Any) -> list[dict[str, Any]]:
     return [result] if isinstance(result, dict) and result.get("event_name") else []
 
 
-__all__ = ["WEBHOOK_PATH", "ZaloBotChannel", "bot_failure", "enabled"]
+__all__ = ["WEBHOOK_PATH", "ZaloBotChannel", "bot_failure"]

@@ -385,3 +385,20 @@ async def test_english_speakers_get_the_english_text(database, channel, telegram
     await drain(runner_for(database, channel, settings), database)
     assert telegram_api.delivered["501"] == ["Rửa tay bằng xà phòng"]
     assert telegram_api.delivered["502"] == ["Wash your hands with soap"]
+
+
+async def test_urgent_alerts_are_pinned_in_groups_that_allow_it(
+    database, channel, telegram_api, settings
+):
+    await subscribe(database, "-81", "-82", "501")
+    telegram_api.cannot_pin.add("-82")
+    await queue(database, "Tin thường")
+    await drain(runner_for(database, channel, settings), database)
+    assert telegram_api.pinned == []  # routine messages are never pinned
+
+    await queue(database, "KHẨN: mất nước sạch", urgent=True)
+    await drain(runner_for(database, channel, settings), database)
+    assert [chat for chat, _message in telegram_api.pinned] == ["-81"]
+    # without the right to pin, the alert is delivered all the same
+    assert telegram_api.delivered["-82"] == ["Tin thường", "KHẨN: mất nước sạch"]
+    assert {row.status for row in (await rows(database)).values()} == {"sent"}

@@ -75,3 +75,6 @@ class Channel(Protocol):
 
     def web_routes(self) -> list[web.RouteDef]:
         """Routes this channel adds to the bot's web server (webhooks); may be empty."""
+
+    # Optional: `async def pin(chat_id, message_id)` on channels whose groups can pin a
+    # message; the outbox pins urgent alerts with it.

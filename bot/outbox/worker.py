@@ -246,8 +246,20 @@ class Lane:
             await self._on_error(job, SendError(FailureKind.TRANSIENT, repr(error)))
         else:
             self._on_sent(job, sent, len(parts))
+            if job.status == "sent" and job.kind == "group" and job.priority >= URGENT_PRIORITY:
+                await self._pin(job)
         finally:
             self._slots.release()
+
+    async def _pin(self, job: Job) -> None:
+        """Urgent alerts stay on top of a group's chat, where the bot may pin."""
+        pin = getattr(self.channel, "pin", None)
+        if pin is None or job.platform_message_id is None:
+            return
+        try:
+            await pin(job.chat_id, job.platform_message_id)
+        except Exception as error:  # no pin right in that group: the alert is sent all the same
+            log.info("outbox: could not pin urgent row %d: %s", job.id, error)
 
     def _on_sent(self, job: Job, sent: Sent, parts: int) -> None:
         job.parts_sent += 1

@@ -133,6 +133,8 @@ class FakeTelegramServer:
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.admins: dict[str, list[int]] = {}
+        # Groups where the bot has no right to pin.
+        self.cannot_pin: set[str] = set()
         self.webhook: dict[str, Any] = {}
         self.base_url = ""
         self.reset()
@@ -142,6 +144,7 @@ class FakeTelegramServer:
         self.calls: Counter[str] = Counter()
         self.delivered: dict[str, list[str]] = defaultdict(list)
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.pinned: list[tuple[str, int]] = []
         self.http_429 = 0
         self.injected: Counter[str] = Counter()
         self.first_send = 0.0
@@ -418,6 +421,10 @@ class FakeTelegramServer:
     async def _api_pinChatMessage(self, params: dict[str, Any]) -> web.Response:
         if not params.get("message_id"):
             return _error(400, "Bad Request: message to pin not found")
+        chat_id = str(params.get("chat_id", ""))
+        if chat_id in self.cannot_pin:
+            return _error(400, "Bad Request: not enough rights to manage pinned messages")
+        self.pinned.append((chat_id, int(params["message_id"])))
         return _ok(True)
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> web.Response:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.config import load_settings
 from bot.core import Button, Reply
 from bot.models.core import Subscriber
+from bot.models.screening import Registration
 from tests.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
 from tests.processes import free_port
+from tests.screening_rows import add_session_row
 
 RESIDENT = 501
 GROUP = -1001234
@@ -297,3 +300,36 @@ async def test_group_admins_and_pinning(telegram_api):
     finally:
         await channel.stop()
     assert telegram_api.calls["pinChatMessage"] == 1
+
+
+async def test_a_resident_registers_for_screening_over_telegram(polling, telegram_api, database):
+    async with database.sessions() as session:
+        held = await add_session_row(
+            session, date.today() + timedelta(days=7), ["Tổ 3"], place="Nhà văn hóa tổ 3"
+        )
+    steps = [
+        ("text", "/dangky"),
+        ("button", "screening:consent:yes"),
+        ("button", "screening:who:self"),
+        ("text", "Trần Văn Bình"),
+        ("text", "1948"),
+        ("button", "screening:groups_done"),
+        ("text", "tổ 3"),
+        ("text", "0912 345 678"),
+        ("button", f"screening:session:{held.id}"),
+        ("button", "screening:confirm"),
+    ]
+    for number, (kind, value) in enumerate(steps, start=1):
+        if kind == "text":
+            telegram_api.push_text(RESIDENT, value)
+        else:
+            telegram_api.push_button(RESIDENT, value)
+        await eventually(lambda n=number: len(sent_to(telegram_api, RESIDENT)) >= n)
+    assert "Mã đăng ký" in sent_to(telegram_api, RESIDENT)[-1]["text"]
+    async with database.sessions() as session:
+        registration = (await session.scalars(select(Registration))).one()
+    assert (registration.full_name, registration.phone, registration.area) == (
+        "Trần Văn Bình",
+        "0912345678",
+        "Tổ 3",
+    )

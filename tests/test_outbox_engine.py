@@ -402,3 +402,18 @@ async def test_urgent_alerts_are_pinned_in_groups_that_allow_it(
     # without the right to pin, the alert is delivered all the same
     assert telegram_api.delivered["-82"] == ["Tin thường", "KHẨN: mất nước sạch"]
     assert {row.status for row in (await rows(database)).values()} == {"sent"}
+
+
+async def test_a_long_bold_text_stays_under_the_limit_once_in_html(
+    database, channel, telegram_api, settings
+):
+    await subscribe(database, "501")
+    # Under 4,096 characters as written, over it once **bold** becomes <b>bold</b>.
+    bold = " ".join(["**đậy kín**"] + ["dụng cụ chứa nước"] * 23)
+    text = " ".join([bold] * 10)[:4090]
+    assert len(text) <= 4096 < len(text.replace("**đậy kín**", "<b>đậy kín</b>"))
+    await queue(database, text)
+    await drain(runner_for(database, channel, settings), database)
+    parts = telegram_api.delivered["501"]
+    assert len(parts) == 2 and all(len(part) <= 4096 for part in parts)
+    assert (await rows(database))["501"].status == "sent"

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096
+# Texts are split as Markdown, sent as HTML: **bold** becomes <b>bold</b>, a little
+# longer. Splitting with this margin keeps every HTML part under Telegram's 4,096.
+SPLIT_AT = 3800
 MAX_CAPTION = 1024
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
@@ -49,7 +52,7 @@ GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 class TelegramChannel:
     name = "telegram"
-    max_text_length = MAX_TEXT
+    max_text_length = SPLIT_AT
 
     def __init__(self, settings: Settings, *, connection_pool_size: int = 64) -> None:
         self._webhook_url = settings.webhook_url
@@ -259,7 +262,7 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
 
 def _parts(reply: Reply) -> list[Reply]:
     """A reply too long for one message, as several; buttons and photo go with the last."""
-    texts = split_text(reply.text, MAX_TEXT) or [reply.text]
+    texts = split_text(reply.text, SPLIT_AT) or [reply.text]
     last = replace(reply, text=texts[-1])
     return [Reply(text=text) for text in texts[:-1]] + [last]
 

@@ -48,7 +48,7 @@ class Tuning:
     hold_limit: float = 2.0
     max_in_flight: int = 256
     # Seconds of sending each claim fetches.
-    claim_seconds: float = 1.0
+    claim_seconds: float = 0.25
 
 
 @dataclass

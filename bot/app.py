@@ -26,6 +26,7 @@ from bot.scheduling.run import PeriodicHook
 from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
 from bot.state import SqlStateStorage
 from bot.web.dashboard.app import dashboard_app
+from bot.web.health import health_routes
 from bot.web.public import public_routes
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
@@ -107,6 +108,7 @@ class LoaPhuong:
     async def start(self) -> None:
         await self.database.migrate()
         self.web_app.add_routes(public_routes(self.database.sessions))
+        self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         for channel in self.channels.values():
             await channel.start(self.dispatcher.dispatch)

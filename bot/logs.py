@@ -43,7 +43,8 @@ def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
+    # bm25s sets its own logger to DEBUG and announces every index it builds.
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # At DEBUG these would print SQL parameters: residents' names and phone numbers.
     for database_logger in ("sqlalchemy", "aiosqlite", "asyncpg", "alembic"):

@@ -46,7 +46,9 @@ async def channel(telegram_api: FakeTelegramServer) -> AsyncIterator[TelegramCha
         telegram_bot_token=TOKEN, telegram_api_base_url=telegram_api.base_url, _env_file=None
     )
     telegram = TelegramChannel(settings)
-    telegram.send_timeout = 0.3
+    # Long enough that a loaded CI machine never times out a send the fake answered
+    # (a resend would count as a duplicate); the timeout case shortens it.
+    telegram.send_timeout = 5.0
     yield telegram
     await telegram.stop()
 
@@ -139,6 +141,8 @@ async def test_each_platform_answer_is_handled(
     error,
 ):
     await subscribe(database, "501", "502")
+    if fault == "timeout":
+        channel.send_timeout = 0.2  # gives up before the fake's hung answer
     telegram_api.fail("501", fault, times=times)
     await queue(database)
     await drain(runner_for(database, channel, settings), database)

@@ -25,6 +25,8 @@ class Subscriber(SQLModel, table=True):
     active: bool = Field(default=True, index=True)
     created_at: datetime = utc_field()
     updated_at: datetime = utc_field()
+    # When messages were last stopped (None while active): reports count as of a date.
+    stopped_at: datetime | None = utc_field(nullable=True)
 
 
 class SubscriberTopic(SQLModel, table=True):

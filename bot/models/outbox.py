@@ -1,7 +1,7 @@
 """Broadcasts and the durable outbox: one row per (broadcast, recipient).
 
 Row life: pending → sending (claimed, with a lease) → sent | blocked | failed |
-outside_window; pending → cancelled. A crashed sender's rows go back to pending
+outside_window; pending → cancelled | expired (past `not_after`). A crashed sender's rows go back to pending
 when their lease expires (and `in_doubt` counts the possible duplicate).
 """
 
@@ -25,6 +25,8 @@ class Broadcast(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     text: str
     text_en: str | None = None
+    # An image sent with the first part (a file id or URL the channel understands).
+    photo: str | None = Field(default=None, max_length=500)
     audience: str = Field(default="{}")
     urgent: bool = False
     created_by: str = Field(default="system", max_length=96)
@@ -53,6 +55,8 @@ class OutboxMessage(SQLModel, table=True):
     priority: int = 0
     status: str = Field(default="pending", max_length=16)
     not_before: datetime = utc_field()
+    # A dated message (today's observance) is not worth sending after this: it expires.
+    not_after: datetime | None = utc_field(nullable=True)
     lease_until: datetime | None = utc_field(nullable=True)
     # Transient failures so far (429s and migrations do not count).
     attempts: int = 0

@@ -54,6 +54,8 @@ class Registration(SQLModel, table=True):
     area: str = Field(max_length=64, index=True)
     # sha256 of normalised name + birth year + phone: recognises a re-registration
     identity: str | None = Field(default=None, max_length=64)
+    # The imported list row this person matched (kept after erasure): coverage counts it.
+    eligible_id: int | None = Field(default=None, index=True)
     # registered | cancelled | attended | no_show
     status: str = Field(default="registered", max_length=16, index=True)
     referral: str | None = None

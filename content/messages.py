@@ -10,27 +10,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from content import CONTENT_DIR
 from content.dates import format_full_date
 from content.observances import (
+    MIN_REMINDER_DAYS,
     Observance,
+    anniversary_count,
     get_observance,
     parse_observances,
 )
 from content.station import Station, load_station, read_station
-from content.yamlfile import ContentError, LocatedDict, Problem, loads_yaml
+from content.yamlfile import ContentError, LocatedDict, Problem, loads_yaml, read_text
 
 LANGUAGES = ("vi", "en")
 MAX_BODY_CHARS = 1000
+# The mid-period reminder is "one or two sentences" (docs/contracts.md).
+MAX_REMINDER_CHARS = 300
 STATION_PLACEHOLDERS = ("tram", "dia_chi", "gio_mo_cua", "dien_thoai", "duong_day_nong")
 OBSERVANCE_PLACEHOLDERS = ("nam", "so_nam", "ngay", "den_ngay")
 PLACEHOLDERS = STATION_PLACEHOLDERS + OBSERVANCE_PLACEHOLDERS
 _FRONT_MATTER_KEYS = ("source", "reminder")
-# Body lengths are measured over enough years for every weekday name to appear in {ngay}.
-_LENGTH_YEARS = range(2026, 2033)
+# Lengths are measured over the coming years, enough for every weekday name in {ngay}.
+_LENGTH_YEARS = 7
 # Same tokens str.format sees: escaped braces, a field, or a lone brace.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -66,8 +71,9 @@ def placeholder_values(
         "ngay": format_full_date(start, lang),
         "den_ngay": format_full_date(end, lang),
     }
-    if observance.anniversary is not None:
-        values["so_nam"] = str(observance.anniversary.count(year))
+    count = anniversary_count(observance, year)
+    if count is not None:
+        values["so_nam"] = str(count)
     return values
 
 
@@ -101,9 +107,11 @@ def render_reminder(
 
 def check_messages(content_dir: Path = CONTENT_DIR) -> list[Problem]:
     """Every observance has a vi and an en message; each names its source, uses only
-    known placeholders (well formed) and stays within 1,000 characters once filled."""
+    known placeholders (well formed) and stays within 1,000 characters once filled; a
+    reminder is short and only written where the scheduler sends one."""
     # Mistakes in observances.yaml are the observances checker's to report; messages are
-    # checked against the entries that are valid, and not called unknown for the others.
+    # checked against the entries that are valid, and not called unknown for the others
+    # (nor for any, when the file could not be read at all).
     parsed = parse_observances(content_dir)
     observances = {o.id: o for o in parsed.observances}
     station = read_station(content_dir / "station.yaml")
@@ -123,7 +131,7 @@ def check_messages(content_dir: Path = CONTENT_DIR) -> list[Problem]:
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             observance = observances.get(path.stem)
             if observance is None:
-                if path.stem not in parsed.declared_ids:
+                if parsed.readable and path.stem not in parsed.declared_ids:
                     problems.append(Problem(path, 1, f"không có ngày lễ nào có ID {path.stem!r}"))
                 continue
             problems.extend(_file_problems(path, observance, lang, station))
@@ -137,32 +145,67 @@ def _file_problems(
         message = _read(path)
     except ContentError as exc:
         return exc.problems
-    problems: list[Problem] = []
-    texts = [(message.body, message.body_line)]
-    if message.reminder is not None:
-        texts.append((message.reminder, message.reminder_line))
-    for text, first_line in texts:
-        problems.extend(
-            Problem(path, first_line + line, problem)
-            for line, problem in _placeholder_problems(text, observance)
+    problems = _unused_reminder(message, observance)
+    unfillable = _unfillable(message, observance)
+    if unfillable:  # lengths cannot be measured until the placeholders can be filled
+        return problems + unfillable
+    return problems + _too_long(message, observance, lang, station)
+
+
+def _unused_reminder(message: Message, observance: Observance) -> list[Problem]:
+    if message.reminder is None or observance.gets_reminder(date.today().year):
+        return []
+    return [
+        Problem(
+            message.path,
+            message.reminder_line,
+            f"reminder không bao giờ được gửi: chỉ tuần, tháng (từ {MIN_REMINDER_DAYS} ngày) "
+            "mới có tin nhắc giữa kỳ; bỏ dòng này",
         )
+    ]
+
+
+def _unfillable(message: Message, observance: Observance) -> list[Problem]:
+    problems = [
+        Problem(message.path, first_line + line, problem)
+        for _what, text, first_line, _limit in _texts(message)
+        for line, problem in _placeholder_problems(text, observance)
+    ]
     if not message.body.strip():
-        problems.append(Problem(path, message.body_line, "nội dung tin nhắn trống"))
-    if problems:
-        return problems
-    longest = max(
-        len(message.body.format_map(placeholder_values(observance, lang, year, station)))
-        for year in _LENGTH_YEARS
-    )
-    if longest > MAX_BODY_CHARS:
-        problems.append(
-            Problem(
-                path,
-                message.body_line,
-                f"tin nhắn dài {longest} ký tự sau khi điền (tối đa {MAX_BODY_CHARS})",
-            )
-        )
+        problems.append(Problem(message.path, message.body_line, "nội dung tin nhắn trống"))
     return problems
+
+
+def _too_long(
+    message: Message, observance: Observance, lang: str, station: Station
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for what, text, line, limit in _texts(message):
+        longest = _longest_filled(text, observance, lang, station)
+        if longest > limit:
+            problems.append(
+                Problem(
+                    message.path, line, f"{what} dài {longest} ký tự sau khi điền (tối đa {limit})"
+                )
+            )
+    return problems
+
+
+def _texts(message: Message) -> list[tuple[str, str, int, int]]:
+    """(what, text, first line, length limit): the body, then the reminder if there is one."""
+    texts = [("tin nhắn", message.body, message.body_line, MAX_BODY_CHARS)]
+    if message.reminder is not None:
+        texts.append(("reminder", message.reminder, message.reminder_line, MAX_REMINDER_CHARS))
+    return texts
+
+
+def _longest_filled(text: str, observance: Observance, lang: str, station: Station) -> int:
+    """The text's length once filled, in the longest of the coming years."""
+    this_year = date.today().year
+    return max(
+        len(text.format_map(placeholder_values(observance, lang, year, station)).strip())
+        for year in range(this_year, this_year + _LENGTH_YEARS)
+    )
 
 
 def _placeholder_problems(text: str, observance: Observance) -> list[tuple[int, str]]:
@@ -203,16 +246,15 @@ def _fill(
     if problems:
         raise ContentError([Problem(path, first_line + n, p) for n, p in problems])
     values = placeholder_values(observance, lang, year, station or load_station())
-    return text.format_map(values).strip()
+    try:
+        return text.format_map(values).strip()
+    except KeyError:  # {so_nam} in a year before the first anniversary
+        raise ContentError([Problem(path, first_line, f"năm {year} chưa có kỷ niệm")]) from None
 
 
 @lru_cache(maxsize=512)
 def _read(path: Path) -> Message:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ContentError([Problem(path, 1, f"không đọc được tệp: {exc.strerror}")]) from None
-    lines = raw.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
+    lines = read_text(path).lstrip("\ufeff").replace("\r\n", "\n").split("\n")
     if not lines or lines[0].strip() != "---":
         raise ContentError([Problem(path, 1, "thiếu phần đầu YAML (--- source: … ---)")])
     try:

@@ -226,6 +226,10 @@ def _day_month(data: Mapping[str, Any], key: str) -> tuple[int, int]:
 
 
 OBSERVANCES_FILE = "observances.yaml"
+# The IDs the ward's plan requires (shared/docs/observance-ids.md), kept beside the calendar.
+REQUIRED_IDS_FILE = "observance_ids.yaml"
+# Weeks and longer get a mid-period reminder; a two- or three-day event does not need one.
+MIN_REMINDER_DAYS = 7
 PRIORITIES = ("normal", "high")
 LANGUAGES = ("vi", "en")
 MAX_NAME_CHARS = 120
@@ -244,8 +248,10 @@ class Anniversary:
     since: int
     source: str
 
-    def count(self, year: int) -> int:
-        return year - self.since
+    def count(self, year: int) -> int | None:
+        """Years since the founding; None before the first anniversary (no "kỷ niệm 0 năm")."""
+        years = year - self.since
+        return years if years >= 1 else None
 
 
 @dataclass(frozen=True)
@@ -274,6 +280,11 @@ class Observance:
     def since(self) -> int | None:
         return self.anniversary.since if self.anniversary else None
 
+    def gets_reminder(self, year: int) -> bool:
+        """Whether the period is long enough for a mid-period reminder (weeks, months)."""
+        start, end = self.occurrence(year)
+        return (end - start).days + 1 >= MIN_REMINDER_DAYS
+
 
 @dataclass(frozen=True)
 class Occurrence:
@@ -298,7 +309,7 @@ class Occurrence:
 
 
 def anniversary_count(observance: Observance, year: int) -> int | None:
-    """How many years `observance`'s anniversary marks in `year` (None if it has none)."""
+    """How many years `observance`'s anniversary marks in `year` (None if none that year)."""
     return observance.anniversary.count(year) if observance.anniversary else None
 
 
@@ -347,24 +358,30 @@ def check_observances(content_dir: Path = CONTENT_DIR) -> list[Problem]:
 @dataclass(frozen=True)
 class ParsedObservances:
     """What observances.yaml yields even when it has mistakes: the valid entries, the
-    problems, and every ID written (so other checkers do not call those unknown)."""
+    problems, and every ID written (so other checkers do not call those unknown).
+    `readable` is False when the file could not be read as a list of entries at all:
+    then nothing can be said about which IDs exist."""
 
     observances: tuple[Observance, ...]
     problems: list[Problem]
     declared_ids: frozenset[str]
+    readable: bool = True
+
+
+def _unreadable(problems: list[Problem]) -> ParsedObservances:
+    return ParsedObservances((), problems, frozenset(), readable=False)
 
 
 def parse_observances(content_dir: Path = CONTENT_DIR) -> ParsedObservances:
     path = content_dir / OBSERVANCES_FILE
     if not path.exists():
-        return ParsedObservances((), [Problem(path, 1, "thiếu tệp")], frozenset())
+        return _unreadable([Problem(path, 1, "thiếu tệp")])
     try:
         data = load_yaml(path)
     except ContentError as exc:
-        return ParsedObservances((), exc.problems, frozenset())
+        return _unreadable(exc.problems)
     if not isinstance(data, LocatedDict) or not isinstance(data.get("observances"), list):
-        problem = Problem(path, 1, "tệp phải có danh sách 'observances:'")
-        return ParsedObservances((), [problem], frozenset())
+        return _unreadable([Problem(path, 1, "tệp phải có danh sách 'observances:'")])
     problems = [
         Problem(path, data.line_of(str(key)), f"khóa {key!r} không dùng ở cấp ngoài cùng")
         for key in data
@@ -386,7 +403,24 @@ def parse_observances(content_dir: Path = CONTENT_DIR) -> ParsedObservances:
             parsed[observance.id] = observance
     for anniversary, target in _parse_anniversaries(path, data, parsed, declared, problems):
         parsed[target] = replace(parsed[target], anniversary=anniversary)
+    problems.extend(_missing_required(content_dir / REQUIRED_IDS_FILE, declared))
     return ParsedObservances(tuple(parsed.values()), problems, frozenset(declared))
+
+
+def _missing_required(path: Path, declared: set[str]) -> list[Problem]:
+    """Each ID the ward's plan requires that observances.yaml does not have."""
+    try:
+        data = load_yaml(path)
+    except ContentError as exc:
+        return exc.problems
+    required = data.get("required") if isinstance(data, LocatedDict) else None
+    if not isinstance(required, list) or not all(isinstance(i, str) for i in required):
+        return [Problem(path, 1, "tệp phải có danh sách 'required:' gồm các ID ngày lễ")]
+    return [
+        Problem(path, line, f"thiếu ngày lễ {observance_id!r} trong {OBSERVANCES_FILE}")
+        for observance_id, line in zip(required, required.item_lines, strict=True)
+        if observance_id not in declared
+    ]
 
 
 def _parse_entry(
@@ -416,10 +450,8 @@ def _parse_entry(
         )
     source = _source(path, item, found)
     since = item.get("since")
-    if since is not None and not _valid_year(since):
-        found.append(
-            Problem(path, item.line_of("since"), f"since phải là một năm, không phải {since!r}")
-        )
+    if since is not None:
+        found.extend(_since_problems(path, item))
     problems.extend(found)
     if found:
         return None
@@ -456,10 +488,7 @@ def _parse_anniversaries(
         names = _names(path, item, found)
         source = _source(path, item, found)
         since, target = item.get("since"), item.get("observance")
-        if not _valid_year(since):
-            found.append(
-                Problem(path, item.line_of("since"), f"since phải là một năm, không phải {since!r}")
-            )
+        found.extend(_since_problems(path, item))
         if target not in declared:
             found.append(Problem(path, item.line_of("observance"), f"không có ngày lễ {target!r}"))
         elif target in parsed and parsed[target].anniversary is not None:
@@ -544,5 +573,14 @@ def _source(path: Path, item: LocatedDict, found: list[Problem]) -> str:
     return source.strip()
 
 
-def _valid_year(value: Any) -> bool:
-    return type(value) is int and 1800 <= value <= 2100
+def _since_problems(path: Path, item: LocatedDict) -> list[Problem]:
+    """A founding year is a year, and in the past: "kỷ niệm -4 năm" is no anniversary."""
+    since, line = item.get("since"), item.line_of("since")
+    if type(since) is not int or not 1800 <= since <= 2100:
+        return [Problem(path, line, f"since phải là một năm, không phải {since!r}")]
+    this_year = date.today().year
+    if since >= this_year:
+        return [
+            Problem(path, line, f"since phải là năm đã qua (trước {this_year}), không phải {since}")
+        ]
+    return []

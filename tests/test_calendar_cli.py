@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, tzinfo
 
 import pytest
 
+import bot.cli.calendar
 from bot.cli import main
+from bot.config import get_settings
 
 
 def calendar_json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[str, str]]:
@@ -67,11 +70,56 @@ def test_table_is_vietnamese_by_month(capsys):
     assert "kỷ niệm 71 năm Hệ Y tế dự phòng Việt Nam" in out
 
 
+def test_a_window_across_new_year_is_used_as_given(capsys):
+    records = calendar_json(capsys, "--from", "2027-12-25", "--to", "2028-03-05")
+    assert [(r["id"], r["start"]) for r in records] == [
+        ("population_action_month", "2027-12-01"),
+        ("vietnam_population_day", "2027-12-26"),
+        ("international_epidemic_preparedness_day", "2027-12-27"),
+        ("world_cancer_day", "2028-02-04"),
+        ("vietnam_doctors_day", "2028-02-27"),
+        ("rare_disease_day", "2028-02-29"),
+    ]
+    assert main(["calendar", "--from", "2027-12-25", "--to", "2028-03-05"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Lịch ngày lễ sức khỏe từ 25/12/2027 đến 05/03/2028 — 6 mục")
+    assert "Tháng 12/2027" in out and "Tháng 2/2028" in out
+
+
+def test_a_year_before_an_anniversary_shows_no_count(capsys):
+    assert main(["calendar", "--year", "1955"]) == 0
+    out = capsys.readouterr().out
+    assert "Ngày Thầy thuốc Việt Nam" in out and "kỷ niệm" not in out
+    assert main(["calendar", "--year", "1956"]) == 0
+    assert "Ngày Thầy thuốc Việt Nam — kỷ niệm 1 năm" in capsys.readouterr().out
+
+
+class NewYearsEveUtc(datetime):
+    """20:00 UTC on 31/12/2026: already 1/1/2027 in Hà Nội."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return datetime(2026, 12, 31, 20, tzinfo=UTC).astimezone(tz)
+
+
+@pytest.mark.parametrize(("timezone", "year"), [("Asia/Ho_Chi_Minh", 2027), ("UTC", 2026)])
+def test_this_year_is_the_configured_time_zones(monkeypatch, capsys, timezone, year):
+    monkeypatch.setattr(bot.cli.calendar, "datetime", NewYearsEveUtc)
+    monkeypatch.setenv("TIMEZONE", timezone)
+    get_settings.cache_clear()
+    try:
+        assert main(["calendar"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert capsys.readouterr().out.startswith(f"Lịch ngày lễ sức khỏe năm {year} — 63 mục")
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["--from", "2027-05-12", "--to", "2027-05-10"],
         ["--year", "2027", "--from", "2028-01-01"],
+        ["--year", "2027", "--from", "2027-12-25", "--to", "2028-03-05"],
         ["--year", "0"],
     ],
 )

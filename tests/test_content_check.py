@@ -16,7 +16,7 @@ from content.check import CHECKERS, check_all
 from content.dates import format_full_date
 from content.messages import render_message, render_reminder
 from content.station import read_station
-from content.yamlfile import ContentError
+from content.yamlfile import ContentError, loads_yaml
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "content_broken"
@@ -37,13 +37,19 @@ EXPECTED = [
     ("observances.yaml", 71, "tên vi quá dài"),
     ("observances.yaml", 76, "thiếu source"),
     ("observances.yaml", 80, "priority phải là normal hoặc high"),
-    ("observances.yaml", 86, "không có ngày lễ 'no_such_day'"),
+    ("observances.yaml", 86, "since phải là năm đã qua"),
+    ("observances.yaml", 99, "không có ngày lễ 'no_such_day'"),
     ("observances.yaml", 16, "hiv_action_month: thiếu tin nhắn tiếng en"),
+    ("observance_ids.yaml", 5, "thiếu ngày lễ 'world_sight_day' trong observances.yaml"),
+    ("messages/en/bad_bytes_day.md", 3, "khóa phải là chữ hoặc số, không phải danh sách"),
     ("messages/en/vietnam_doctors_day.md", 6, "{den_ngay} chỉ dùng cho tuần/tháng"),
     ("messages/en/world_tb_day.md", 2, "thiếu source"),
     ("messages/en/world_tb_day.md", 3, "khóa 'sourse' không dùng"),
+    ("messages/vi/bad_bytes_day.md", 7, "tệp không phải UTF-8 (byte 0xff)"),
+    ("messages/vi/hiv_action_month.md", 3, "reminder dài"),
     ("messages/vi/unknown_day.md", 1, "không có ngày lễ nào có ID 'unknown_day'"),
-    ("messages/vi/vietnam_doctors_day.md", 4, "sau khi điền (tối đa 1000)"),
+    ("messages/vi/vietnam_doctors_day.md", 3, "reminder không bao giờ được gửi"),
+    ("messages/vi/vietnam_doctors_day.md", 5, "sau khi điền (tối đa 1000)"),
     ("messages/vi/world_tb_day.md", 6, "{so_nam} chỉ dùng cho ngày lễ có 'since'"),
     ("messages/vi/world_tb_day.md", 8, "chỗ điền {ten_tram} không có"),
     ("messages/vi/world_tb_day.md", 9, "dấu '{' lẻ"),
@@ -127,6 +133,13 @@ def test_render_range_with_reminder_and_literal_braces():
     assert render_reminder("vietnam_doctors_day", "vi", 2026, station, OK) is None
 
 
+def test_no_anniversary_text_before_the_first_anniversary():
+    station = read_station(OK / "station.yaml")
+    assert "kỷ niệm 1 năm" in render_message("vietnam_doctors_day", "vi", 1956, station, OK)
+    with pytest.raises(ContentError, match="năm 1955 chưa có kỷ niệm"):
+        render_message("vietnam_doctors_day", "vi", 1955, station, OK)
+
+
 def test_render_refuses_broken_content():
     with pytest.raises(ContentError):
         render_message("world_tb_day", "vi", 2026, read_station(BROKEN / "station.yaml"), BROKEN)
@@ -140,6 +153,56 @@ def test_a_yaml_typo_other_checkers_read_is_reported_once_not_raised(tmp_path):
     assert [(p.file.name, p.message.startswith("YAML:")) for p in problems] == [
         ("station.yaml", True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "mistake", "problem"),
+    [
+        ("topics: [chung]\n    source: \"IAPB\"", "topics: [chung\n    source: \"IAPB\"", ":20: YAML: dấu '['"),
+        ("    priority: high\n", "    priority: high\n    priority: normal\n", ":7: YAML: khóa 'priority' bị lặp"),
+    ],
+)  # fmt: skip
+def test_one_yaml_mistake_in_the_calendar_is_one_problem(tmp_path, written, mistake, problem):
+    """Not one more for each message file whose observance then "does not exist"."""
+    content = tmp_path / "content"
+    shutil.copytree(OK, content)
+    calendar = content / "observances.yaml"
+    calendar.write_text(calendar.read_text(encoding="utf-8").replace(written, mistake), "utf-8")
+    problems = [str(p) for p in check_all(content)]
+    assert len(problems) == 1 and problems[0].startswith(f"{calendar}{problem}"), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "vietnamese"),
+    [
+        ("a:\n  b: 1\n c: 2\n", 3, "thụt lề sai"),
+        ("a: b: c\n", 1, "dấu ':' không đúng chỗ"),
+        ("a:\n\tb: 1\n", 2, "có dấu tab"),
+        ('a: "mở\nb: 1\n\n', 1, "dấu ngoặc kép mở ở đây chưa được đóng"),
+        ("a: {x: 1\n", 1, "dấu '{' chưa đóng"),
+        ("a: 1\nb\nc: 2\n", 3, "thiếu dấu ':'"),
+        ("a: 2026-02-30\n", 1, "giá trị không đọc được"),
+        ("a: !!int x\n", 1, "giá trị không đọc được"),
+        ("? [a, b]\n: 1\n", 1, "khóa phải là chữ hoặc số"),
+        ("a: 1\nb: x\x01\n", 2, "tệp có ký tự điều khiển"),
+    ],
+)
+def test_yaml_mistakes_are_explained_in_vietnamese_with_their_line(text, line, vietnamese):
+    with pytest.raises(ContentError) as raised:
+        loads_yaml(text, Path("x.yaml"))
+    [problem] = raised.value.problems
+    assert (problem.line, problem.message.startswith(f"YAML: {vietnamese}")) == (line, True)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(OK, content)
+    calendar = content / "observances.yaml"
+    calendar.write_bytes(calendar.read_bytes() + b"# \xff\n")
+    lines = calendar.read_bytes().count(b"\n")
+    [problem] = check_all(content)
+    assert (problem.file, problem.line) == (calendar, lines)
+    assert "không phải UTF-8" in problem.message
 
 
 def test_run_refuses_to_start_on_broken_content(monkeypatch, capsys):

@@ -244,6 +244,9 @@ def test_official_dates(observance_id, year, start, end):
         ("vietnam_population_day", 2026, 65),
         ("international_epidemic_preparedness_day", 2026, 70),  # preventive medicine, 1956
         ("world_tb_day", 2026, None),
+        ("vietnam_doctors_day", 1956, 1),
+        ("vietnam_doctors_day", 1955, None),  # the founding year itself is no anniversary
+        ("vietnam_doctors_day", 1900, None),
     ],
 )
 def test_anniversary_counts(observance_id, year, count):

@@ -11,8 +11,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import scheduler
-from bot.scheduling.plan import MIN_REMINDER_DAYS, SendKind, Timing, plan
+from bot.scheduling.plan import SendKind, Timing, plan
 from content.observances import (
+    MIN_REMINDER_DAYS,
     WEEKDAYS,
     Observance,
     RuleError,

@@ -11,7 +11,6 @@ import json
 from datetime import date, datetime
 from itertools import groupby
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.cli import CliError
 from bot.cli.common import iso_date
@@ -19,15 +18,14 @@ from bot.cli.common import iso_date
 if TYPE_CHECKING:
     from content.observances import Occurrence
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "calendar",
         help="lịch ngày lễ sức khỏe trong năm (bảng hoặc JSON)",
         description="Liệt kê các ngày lễ, tuần lễ, tháng hành động trong năm theo từng tháng. "
-        "--from/--to thu hẹp khoảng ngày (giữ các mục có ít nhất một ngày trong khoảng).",
+        "--from/--to chọn khoảng ngày, có thể qua nhiều năm (giữ các mục có ít nhất một ngày "
+        "trong khoảng); cùng với --year thì chỉ thu hẹp trong năm đó.",
     )
     parser.add_argument("--year", type=int, help="năm (mặc định: năm nay)")
     parser.add_argument("--from", dest="start", type=iso_date, help="từ ngày YYYY-MM-DD")
@@ -55,18 +53,34 @@ def calendar_command(args: argparse.Namespace) -> int:
 
 
 def _window(year: int | None, start: date | None, end: date | None) -> tuple[date, date]:
-    """The inclusive date window: the year, narrowed by --from/--to when given."""
-    if year is None:
-        year = (start or end or datetime.now(TIMEZONE).date()).year
-    if not 1 <= year <= 9998:
-        raise CliError(f"năm {year} không hợp lệ")
-    first = max(date(year, 1, 1), start) if start else date(year, 1, 1)
-    last = min(date(year, 12, 31), end) if end else date(year, 12, 31)
+    """The inclusive date window: --from/--to as given (across years if they are), the
+    rest of the year where one is missing; with --year, that year, narrowed by them."""
     if start and end and start > end:
         raise CliError("--from phải không muộn hơn --to")
-    if first > last:
-        raise CliError(f"khoảng ngày nằm ngoài năm {year}")
+    if year is None:
+        year = (start or end or _today()).year
+    elif not 1 <= year <= 9998:
+        raise CliError(f"năm {year} không hợp lệ")
+    else:
+        for option, day in (("--from", start), ("--to", end)):
+            if day and day.year != year:
+                raise CliError(
+                    f"{option} {day:%d/%m/%Y} nằm ngoài năm {year}; "
+                    "bỏ --year để xem một khoảng ngày qua nhiều năm"
+                )
+    first = start or date(year, 1, 1)
+    last = end or date(first.year, 12, 31)
     return first, last
+
+
+def _today() -> date:
+    """Today in the station's time zone (TIMEZONE in the configuration)."""
+    from bot.config import ConfigError, get_settings
+
+    try:
+        return datetime.now(get_settings().tz).date()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _table(found: list[Occurrence], first: date, last: date) -> str:

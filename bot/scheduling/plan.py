@@ -5,8 +5,8 @@ Rules, in the order they apply:
   hours (default 21:00–07:00) moves to the end of the quiet window that day.
 - Every observance gets a send on its first day. Observances starting the same day are
   merged into one send (7/4 has three), high priority first, then in file order.
-- An observance of at least `MIN_REMINDER_DAYS` days (weeks, months, campaigns) gets one
-  mid-period reminder: the middle day, or the nearest day inside the period that has no
+- An observance of at least a week (`Observance.gets_reminder`: weeks, months, campaigns)
+  gets one mid-period reminder: the middle day, or the nearest day inside the period that has no
   first-day send, so nobody gets two scheduled messages on one day. Reminders landing on
   the same day merge too.
 - A send may still go out late the same day (catch-up after downtime) until `until`:
@@ -32,8 +32,6 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from content.observances import Observance, load_observances
 
-# Weeks and longer get a mid-period reminder; a two- or three-day event does not need one.
-MIN_REMINDER_DAYS = 7
 # Catch-up stops this long before the evening quiet hours, so the outbox has time to drain.
 DRAIN_MARGIN = timedelta(hours=1)
 # …but a send always has at least this long to go out (when the send hour is late).
@@ -151,6 +149,8 @@ def _year_plan(
         first_days[observance.occurrence(year)[0]].append(observance)
     reminders: dict[date, list[Observance]] = defaultdict(list)
     for observance in observances:
+        if not observance.gets_reminder(year):
+            continue
         day = _reminder_day(*observance.occurrence(year), set(first_days))
         if day is not None:
             reminders[day].append(observance)
@@ -165,8 +165,6 @@ def _year_plan(
 def _reminder_day(first: date, last: date, taken: set[date]) -> date | None:
     """The middle of the period, else the nearest inner day without a first-day send."""
     length = (last - first).days + 1
-    if length < MIN_REMINDER_DAYS:
-        return None
     middle = (length - 1) // 2
     for step in range(length):
         offset = middle + (step + 1) // 2 * (1 if step % 2 else -1)

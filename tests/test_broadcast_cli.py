@@ -133,10 +133,12 @@ async def test_status_and_cancel(cli, database, residents):
     code, out, _ = cli("broadcast", "cancel", "2", "--as", "minh")
     assert code == 0 and "3 tin chưa gửi sẽ không gửi nữa" in out
     code, out, _ = cli("broadcast", "status", "2")
-    assert "đã hủy 3 / 3" in out
+    assert "đã hủy 3, hết hạn 0 / 3" in out
     async with database.sessions() as session:
         actions = list(await session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions[-1] == "broadcast.cancel"
+    code, out, _ = cli("broadcast", "cancel", "2")
+    assert code == 0 and "không còn tin nào chờ gửi" in out
     code, _, err = cli("broadcast", "cancel", "99")
     assert code == 2 and "không có tin số 99" in err
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+import aiohttp
 from aiohttp import web
 
 from bot.core import Incoming, Reply
@@ -26,7 +27,7 @@ Dispatch = Callable[[Incoming], Awaitable[list[Reply]]]
 class FailureKind(StrEnum):
     """What went wrong, in terms the outbox acts on."""
 
-    THROTTLED = "throttled"  # 429: wait retry_after (whole bot or this chat), then retry
+    THROTTLED = "throttled"  # 429: wait retry_after (this chat or the whole bot), then retry
     BLOCKED = "blocked"  # 403 blocked/kicked/deactivated: recipient inactive, no retry
     MIGRATED = "migrated"  # group became a supergroup: store new_chat_id, resend
     TRANSIENT = "transient"  # 5xx, timeout, connection: back off and retry, bounded
@@ -41,15 +42,28 @@ class SendError(Exception):
         reason: str,
         *,
         retry_after: float | None = None,
-        whole_bot: bool = True,
+        whole_bot: bool | None = None,
         new_chat_id: str | None = None,
     ) -> None:
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
         self.reason = reason
         self.retry_after = retry_after
+        # Whether a 429 was for the whole bot; None when the platform does not say
+        # (the outbox then judges by how many chats are refused at once).
         self.whole_bot = whole_bot
         self.new_chat_id = new_chat_id
+
+
+def maybe_delivered(error: SendError) -> bool:
+    """Whether the platform may have taken the message although the send failed: the
+    request went out and no answer came back (a timeout, a dropped connection, an
+    unreadable answer). A connection never made, or an error the platform answered,
+    delivered nothing."""
+    cause = error.__cause__
+    if error.kind is not FailureKind.TRANSIENT or cause is None:
+        return False
+    return not isinstance(cause, aiohttp.ClientConnectorError)
 
 
 @dataclass(frozen=True)
@@ -78,3 +92,14 @@ class Channel(Protocol):
 
     # Optional: `async def pin(chat_id, message_id)` on channels whose groups can pin a
     # message; the outbox pins urgent alerts with it.
+    # Optional: `max_caption_length`, the longest text sent with a photo (CAPTION_LENGTH
+    # where a channel does not say); a longer first part follows the photo on its own.
+
+
+# Telegram's caption limit is 1,024 characters once rendered; Markdown split at this
+# length stays under it in HTML, as max_text_length does for texts.
+CAPTION_LENGTH = 900
+
+
+def caption_length(channel: Channel) -> int:
+    return int(getattr(channel, "max_caption_length", CAPTION_LENGTH))

@@ -233,7 +233,7 @@ def _counts(progress: Progress) -> str:
     return (
         f"đã gửi {progress.sent}, chờ {progress.pending}, lỗi {progress.failed}, "
         f"bị chặn {progress.blocked}, ngoài khung 48 giờ {progress.outside_window}, "
-        f"đã hủy {progress.cancelled}"
+        f"đã hủy {progress.cancelled}, hết hạn {progress.expired}"
     )
 
 
@@ -275,18 +275,18 @@ async def _recent_lines(session: AsyncSession) -> list[str]:
 
 def cancel_command(args: argparse.Namespace) -> int:
     cancelled = run_with_session(lambda session: _cancel(session, args.id, acting_user(args.actor)))
-    print(f"Đã hủy tin số {args.id}: {cancelled} tin chưa gửi sẽ không gửi nữa.")
+    if cancelled:
+        print(f"Đã hủy tin số {args.id}: {cancelled} tin chưa gửi sẽ không gửi nữa.")
+    else:
+        print(f"Tin số {args.id} không còn tin nào chờ gửi; không có gì để hủy.")
     return 0
 
 
 async def _cancel(session: AsyncSession, broadcast_id: int, actor: str) -> int:
-    from bot.models.core import AuditLog
-    from bot.outbox.broadcasts import cancel_broadcast
+    from bot.outbox.broadcasts import cancel_broadcast_as
 
     await _progress(session, broadcast_id)  # names a wrong id clearly
-    cancelled = await cancel_broadcast(session, broadcast_id)
-    detail = f"tin số {broadcast_id}: {cancelled} tin chưa gửi"
-    session.add(AuditLog(actor=actor, action="broadcast.cancel", detail=detail))
+    cancelled = await cancel_broadcast_as(session, broadcast_id, actor)
     await session.commit()
     return cancelled
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, insert, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models.core import Subscriber, SubscriberTopic
+from bot.models.core import AuditLog, Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
+from bot.scheduling.plan import Timing
 
 URGENT_PRIORITY = 10
 ROUTINE_PRIORITY = 0
@@ -39,6 +40,8 @@ class Progress:
     rate_per_s: float
     # Rows whose lease expired mid-send (crash): each may have reached its chat twice.
     in_doubt: int = 0
+    # Rows past their `not_after` (a dated message no longer worth sending).
+    expired: int = 0
 
     @property
     def done(self) -> bool:
@@ -56,14 +59,19 @@ async def create_broadcast(
     title: str = "",
     urgent: bool = False,
     not_before: datetime | None = None,
+    not_after: datetime | None = None,
     spread: timedelta | None = None,
+    quiet: Timing | None = None,
+    photo: str | None = None,
     created_by: str = "system",
     texts_for: TextsFor | None = None,
 ) -> Broadcast | None:
     """Queue `text` for every subscriber in `audience`; None if `key` was used before.
 
-    Routine broadcasts may be spread evenly over `spread` (so the station's phone is
-    not flooded); urgent ones ignore it and overtake routine rows already queued.
+    Routine broadcasts may be spread evenly over `spread` of sending time (so the
+    station's phone is not flooded): with `quiet` hours given, the spread skips them.
+    Urgent ones ignore it and overtake routine rows already queued. Rows still unsent
+    at `not_after` expire. `photo` goes with the first part of every message.
     `texts_for(subscriber, topics)` gives a per-recipient text; None skips them.
     """
     now = utcnow()
@@ -76,6 +84,7 @@ async def create_broadcast(
         title=title[:200],
         text=text,
         text_en=text_en,
+        photo=photo,
         audience=audience.to_json(),
         urgent=urgent,
         created_by=created_by,
@@ -90,11 +99,12 @@ async def create_broadcast(
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     if texts_for is None and not window:
         # One text, one time: the database copies the audience itself, whatever its size.
-        rows = _outbox_rows_of(audience, broadcast_id, priority, start, text_en)
+        rows = _outbox_rows_of(audience, broadcast_id, priority, start, not_after, text_en)
         await session.execute(insert(table).from_select(list(rows.selected_columns.keys()), rows))
         return await session.get(Broadcast, broadcast_id)
     recipients = await _recipients(session, audience, text_en, texts_for)
     count = len(recipients)
+    spread_over = SendingTime(start, window, quiet)
     # Row dicts a chunk at a time: a city-wide broadcast never holds them all at once.
     for first in range(0, count, INSERT_CHUNK):
         rows = [
@@ -106,7 +116,8 @@ async def create_broadcast(
                 "kind": chat_kind,
                 "priority": priority,
                 "status": "pending",
-                "not_before": start + window * index / count if window else start,
+                "not_before": spread_over.after(window * index / count),
+                "not_after": not_after,
                 "attempts": 0,
                 "parts_sent": 0,
                 "in_doubt": 0,
@@ -120,8 +131,54 @@ async def create_broadcast(
     return await session.get(Broadcast, broadcast_id)
 
 
+class SendingTime:
+    """`length` of time when routine messages may go out, from `start` on: the quiet
+    hours (whole local hours, as Timing has them) are skipped, not counted."""
+
+    def __init__(self, start: datetime, length: timedelta, quiet: Timing | None) -> None:
+        self.start = start
+        self.spans: list[tuple[datetime, datetime]] = []
+        left, moment = length, start
+        while left > timedelta(0):
+            opens = _next_hour_where(moment, quiet, quiet_wanted=False)
+            closes = min(_next_hour_where(opens, quiet, quiet_wanted=True), opens + left)
+            self.spans.append((opens, closes))
+            left -= closes - opens
+            moment = closes
+
+    def after(self, offset: timedelta) -> datetime:
+        """The moment `offset` of sending time after the start."""
+        for opens, closes in self.spans:
+            if opens + offset < closes:
+                return opens + offset
+            offset -= closes - opens
+        return self.end
+
+    @property
+    def end(self) -> datetime:
+        return self.spans[-1][1] if self.spans else self.start
+
+
+def _next_hour_where(moment: datetime, quiet: Timing | None, *, quiet_wanted: bool) -> datetime:
+    """`moment` itself when its hour is (not) quiet as wanted, else the next whole local
+    hour that is; far in the future when no hour ever is."""
+    if quiet is None or quiet.quiet_start == quiet.quiet_end:
+        return moment if not quiet_wanted else datetime.max.replace(tzinfo=UTC)
+    local = moment.astimezone(quiet.tz)
+    for _ in range(25):
+        if quiet.is_quiet_hour(local.hour) == quiet_wanted:
+            return local.astimezone(UTC)
+        local = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    raise AssertionError("unreachable: quiet and open hours alternate within a day")
+
+
 def _outbox_rows_of(
-    audience: Audience, broadcast_id: int, priority: int, start: datetime, text_en: str | None
+    audience: Audience,
+    broadcast_id: int,
+    priority: int,
+    start: datetime,
+    not_after: datetime | None,
+    text_en: str | None,
 ) -> Select:  # type: ignore[type-arg]
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     english = (
@@ -137,6 +194,7 @@ def _outbox_rows_of(
             literal(priority).label("priority"),
             literal("pending").label("status"),
             literal(start, table.c.not_before.type).label("not_before"),
+            literal(not_after, table.c.not_after.type).label("not_after"),
             literal(0).label("attempts"),
             literal(0).label("parts_sent"),
             literal(0).label("in_doubt"),
@@ -227,6 +285,7 @@ async def broadcast_progress(session: AsyncSession, broadcast_id: int) -> Progre
         cancelled=counts.get("cancelled", 0),
         rate_per_s=round((recent or 0) / RATE_WINDOW_S, 1),
         in_doubt=in_doubt,
+        expired=counts.get("expired", 0),
     )
 
 
@@ -234,7 +293,8 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     """Withdraw what is not yet sent; returns how many rows were cancelled.
 
     Rows a worker has already taken in hand (at most about a second's worth) may still
-    go out; they then count as sent."""
+    go out; they then count as sent. A broadcast with nothing left to withdraw keeps
+    its status: it was delivered, not cancelled."""
     result = await session.execute(
         update(OutboxMessage)
         .where(
@@ -243,7 +303,18 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
         )
         .values(status="cancelled")
     )
-    await session.execute(
-        update(Broadcast).where(Broadcast.id == broadcast_id).values(status="cancelled")
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    withdrawn: int = result.rowcount or 0  # type: ignore[attr-defined]
+    if withdrawn:
+        await session.execute(
+            update(Broadcast).where(Broadcast.id == broadcast_id).values(status="cancelled")
+        )
+    return withdrawn
+
+
+async def cancel_broadcast_as(session: AsyncSession, broadcast_id: int, actor: str) -> int:
+    """cancel_broadcast, written to the audit log as done by `actor` (staff CLI, dashboard)."""
+    withdrawn = await cancel_broadcast(session, broadcast_id)
+    detail = f"tin số {broadcast_id}: rút {withdrawn} tin chưa gửi"
+    session.add(AuditLog(actor=actor, action="broadcast.cancel", detail=detail))
+    await session.flush()
+    return withdrawn

@@ -15,6 +15,9 @@ from bot.config import Settings
 # Spacing per chat is measured where we send, the limit where the platform receives:
 # a margin absorbs network jitter between the two.
 CHAT_MARGIN = 1.1
+# A 429 rarely says whom it is for. One chat throttled alone is that chat's limit (a
+# group's 20/min); another chat throttled within this many seconds means the bot's.
+THROTTLE_WINDOW = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,16 @@ class Pacer:
         self.bucket = TokenBucket(limits.per_second, limits.burst, clock)
         self.paused_until = 0.0
         self._chat_next: dict[str, float] = {}
+        self._last_throttle: tuple[float, str] = (-THROTTLE_WINDOW, "")
 
     def ready_in(self) -> float:
         """Seconds until the bot may send its next message, whatever the chat."""
         pause = self.paused_until - self._clock()
         return pause if pause > 0 else self.bucket.ready_in()
+
+    def paused_for(self) -> float:
+        """Seconds the whole bot still has to wait because the platform said so."""
+        return max(0.0, self.paused_until - self._clock())
 
     def chat_ready_in(self, chat_id: str) -> float:
         return max(0.0, self._chat_next.get(chat_id, 0.0) - self._clock())
@@ -92,13 +100,31 @@ class Pacer:
         if interval:
             self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
 
+    def throttled(self, chat_id: str, seconds: float, *, whole_bot: bool | None = None) -> bool:
+        """The platform answered 429 to a send to this chat. `whole_bot`: whether it said
+        the limit was the bot's (None: it did not say). Then the whole bot pauses, else
+        only this chat, unless another chat was refused moments ago: a limit shared by
+        several chats is the bot's. True when the whole bot pauses."""
+        now = self._clock()
+        last_at, last_chat = self._last_throttle
+        self._last_throttle = (now, chat_id)
+        if whole_bot is None:
+            whole_bot = now - last_at < THROTTLE_WINDOW and last_chat != chat_id
+        if whole_bot:
+            self.pause(seconds)
+        else:
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
+        return whole_bot
+
     def pause(self, seconds: float) -> None:
         """429 for the whole bot: stop everything for `seconds`."""
         self.paused_until = max(self.paused_until, self._clock() + seconds)
         self.bucket.drain()
 
-    def pause_chat(self, chat_id: str, seconds: float) -> None:
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), self._clock() + seconds)
+    def share(self, senders: int) -> None:
+        """Several senders use one platform account: each paces at its share of the limit."""
+        self.bucket.rate = self.limits.per_second / senders
+        self.bucket.capacity = max(1.0, self.limits.burst / senders)
 
     def forget_idle_chats(self) -> None:
         """Drop spacing records already in the past (a million private chats add up)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.core import Reply
+
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -22,6 +24,20 @@ def split_text(text: str, limit: int) -> list[str]:
     for paragraph in _PARAGRAPH.split(text):
         _pack(parts, _pieces(paragraph.strip(), limit), "\n\n", limit)
     return parts
+
+
+@lru_cache(maxsize=256)
+def message_parts(
+    text: str, photo: str | None, limit: int, caption_limit: int
+) -> tuple[Reply, ...]:
+    """A broadcast as the messages one recipient gets, in order: the photo carries the
+    first part as its caption when that fits, else goes alone before the text."""
+    parts = tuple(Reply(text=part) for part in split_text(text, limit))
+    if photo is None:
+        return parts
+    if parts and len(parts[0].text) <= caption_limit:
+        return (Reply(text=parts[0].text, photo=photo), *parts[1:])
+    return (Reply(text="", photo=photo), *parts)
 
 
 def _pieces(paragraph: str, limit: int) -> list[str]:

@@ -13,19 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, or_, select, update
+from sqlalchemy import Boolean, bindparam, case, delete, func, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Update
 
 from bot.db import Database
-from bot.models.core import Subscriber
+from bot.models.core import KeyValue, Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.types import utcnow
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 SUBSCRIBER = Subscriber.__table__  # type: ignore[attr-defined]
 BROADCAST = Broadcast.__table__  # type: ignore[attr-defined]
+KEY_VALUE = KeyValue.__table__  # type: ignore[attr-defined]
+PRESENCE_PREFIX = "outbox.sender."
 # What a send ended as: written even over a cancel that came while it was in flight.
 FINAL_STATUSES = ("sent", "blocked", "failed", "outside_window")
+EXPIRED_REASON = "not sent before its expiry"
+# Ids per statement: keeps every IN (…) under SQLite's bound-parameter limit.
+ID_CHUNK = 900
 
 
 @dataclass(slots=True)
@@ -39,10 +46,11 @@ class Job:
     kind: str
     priority: int
     not_before: datetime
+    not_after: datetime | None
     attempts: int
     parts_sent: int
+    in_doubt: int
     text: str | None
-    lease_until: datetime | None
     status: str = "sending"
     platform_message_id: str | None = None
     last_error: str | None = None
@@ -57,9 +65,9 @@ class Job:
             "_final": self.status in FINAL_STATUSES,
             "_chat_id": self.chat_id,
             "_not_before": self.not_before,
-            "_lease_until": self.lease_until,
             "_attempts": self.attempts,
             "_parts_sent": self.parts_sent,
+            "_in_doubt": self.in_doubt,
             "_platform_message_id": self.platform_message_id,
             "_last_error": self.last_error[:500] if self.last_error else None,
             "_sent_at": self.sent_at,
@@ -68,8 +76,8 @@ class Job:
 
 _CLAIMED = (
     OUTBOX.c.id, OUTBOX.c.broadcast_id, OUTBOX.c.subscriber_id, OUTBOX.c.chat_id,
-    OUTBOX.c.kind, OUTBOX.c.priority, OUTBOX.c.not_before, OUTBOX.c.attempts,
-    OUTBOX.c.parts_sent, OUTBOX.c.text, OUTBOX.c.lease_until,
+    OUTBOX.c.kind, OUTBOX.c.priority, OUTBOX.c.not_before, OUTBOX.c.not_after,
+    OUTBOX.c.attempts, OUTBOX.c.parts_sent, OUTBOX.c.in_doubt, OUTBOX.c.text,
 )  # fmt: skip
 
 _WRITE = (
@@ -83,9 +91,11 @@ _WRITE = (
         status=bindparam("_status"),
         chat_id=bindparam("_chat_id"),
         not_before=bindparam("_not_before"),
-        lease_until=bindparam("_lease_until"),
+        # The lease belongs to the claim and the heartbeat; a row leaving "sending" drops it.
+        lease_until=case((bindparam("_status") == "sending", OUTBOX.c.lease_until), else_=null()),
         attempts=bindparam("_attempts"),
         parts_sent=bindparam("_parts_sent"),
+        in_doubt=bindparam("_in_doubt"),
         platform_message_id=bindparam("_platform_message_id"),
         last_error=bindparam("_last_error"),
         sent_at=bindparam("_sent_at"),
@@ -112,6 +122,7 @@ class OutboxStore:
                 OUTBOX.c.channel == channel,
                 OUTBOX.c.priority >= min_priority,
                 OUTBOX.c.not_before <= now,
+                or_(OUTBOX.c.not_after.is_(None), OUTBOX.c.not_after > now),
             )
             .order_by(OUTBOX.c.priority.desc(), OUTBOX.c.not_before, OUTBOX.c.id)
             .limit(limit)
@@ -138,11 +149,7 @@ class OutboxStore:
             if results:
                 await connection.execute(_WRITE, results)
             if blocked:
-                await connection.execute(
-                    update(SUBSCRIBER)
-                    .where(SUBSCRIBER.c.id.in_(blocked))
-                    .values(active=False, updated_at=utcnow())
-                )
+                await connection.execute(_stop(blocked))
 
     async def migrate(self, job: Job, new_chat_id: str, channel: str) -> bool:
         """A group became a supergroup: follow it. False when the new chat is
@@ -167,11 +174,7 @@ class OutboxStore:
                 return True
             except IntegrityError:
                 async with self.engine.begin() as connection:
-                    await connection.execute(
-                        update(SUBSCRIBER)
-                        .where(SUBSCRIBER.c.id == job.subscriber_id)
-                        .values(active=False, updated_at=utcnow())
-                    )
+                    await connection.execute(_stop([job.subscriber_id]))
                 return False
 
     async def expire_leases(self) -> int:
@@ -185,9 +188,76 @@ class OutboxStore:
             result = await connection.execute(statement)
         return result.rowcount or 0
 
-    async def broadcast_texts(self, ids: Iterable[int]) -> dict[int, str]:
+    async def expire_overdue(self) -> int:
+        """Rows still pending past their `not_after` are not worth sending any more."""
+        now = utcnow()
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.status == "pending", OUTBOX.c.not_after <= now)
+            .values(status="expired", last_error=EXPIRED_REASON)
+        )
+        async with self._write_lock, self.engine.begin() as connection:
+            result = await connection.execute(statement)
+        return result.rowcount or 0
+
+    async def extend_leases(self, ids: Iterable[int], lease_seconds: float) -> None:
+        """Heartbeat: rows this sender still holds keep their lease, however long it waits."""
+        wanted = sorted(ids)
+        lease_until = utcnow() + timedelta(seconds=lease_seconds)
+        async with self._write_lock, self.engine.begin() as connection:
+            for first in range(0, len(wanted), ID_CHUNK):
+                await connection.execute(
+                    update(OUTBOX)
+                    .where(
+                        OUTBOX.c.id.in_(wanted[first : first + ID_CHUNK]),
+                        OUTBOX.c.status == "sending",
+                    )
+                    .values(lease_until=lease_until)
+                )
+
+    async def broadcast_contents(self, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+        """Each broadcast's (text, photo)."""
         async with self.engine.connect() as connection:
             rows = await connection.execute(
-                select(BROADCAST.c.id, BROADCAST.c.text).where(BROADCAST.c.id.in_(list(ids)))
+                select(BROADCAST.c.id, BROADCAST.c.text, BROADCAST.c.photo).where(
+                    BROADCAST.c.id.in_(list(ids))
+                )
             )
-            return {broadcast_id: text for broadcast_id, text in rows}
+            return {broadcast_id: (text, photo) for broadcast_id, text, photo in rows}
+
+    async def announce(self, instance: str, stale_after: float) -> int:
+        """This sender is alive; how many senders are (itself included).
+
+        Several instances share the platform's limit, so each paces at its share;
+        one that died stops counting once its presence is `stale_after` seconds old."""
+        now = utcnow()
+        key = f"{PRESENCE_PREFIX}{instance}"
+        make = postgresql.insert if self.postgres else sqlite.insert
+        upsert = make(KEY_VALUE).values(key=key, value="", updated_at=now)
+        upsert = upsert.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
+        present = KEY_VALUE.c.key.startswith(PRESENCE_PREFIX)
+        stale = now - timedelta(seconds=stale_after)
+        async with self._write_lock, self.engine.begin() as connection:
+            await connection.execute(upsert)
+            await connection.execute(
+                delete(KEY_VALUE).where(present, KEY_VALUE.c.updated_at < stale)
+            )
+            live = await connection.scalar(select(func.count()).where(present))
+        return max(1, int(live or 0))
+
+    async def withdraw(self, instance: str) -> None:
+        """This sender stops: the others take its share at once."""
+        async with self._write_lock, self.engine.begin() as connection:
+            await connection.execute(
+                delete(KEY_VALUE).where(KEY_VALUE.c.key == f"{PRESENCE_PREFIX}{instance}")
+            )
+
+
+def _stop(subscriber_ids: list[int]) -> Update:
+    """Blocked or gone: the recipient is inactive from now on."""
+    now = utcnow()
+    return (
+        update(SUBSCRIBER)
+        .where(SUBSCRIBER.c.id.in_(subscriber_ids))
+        .values(active=False, stopped_at=now, updated_at=now)
+    )

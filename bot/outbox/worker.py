@@ -13,26 +13,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import itertools
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.base import Channel, FailureKind, SendError, Sent
+from bot.channels.base import (
+    Channel,
+    FailureKind,
+    SendError,
+    Sent,
+    caption_length,
+    maybe_delivered,
+)
 from bot.config import Settings
 from bot.core import Reply
 from bot.db import Database
 from bot.models.types import utcnow
 from bot.outbox.broadcasts import ROUTINE_PRIORITY, URGENT_PRIORITY
 from bot.outbox.pacing import Limits, Pacer, limits_for
-from bot.outbox.split import split_text
-from bot.outbox.store import Job, OutboxStore
+from bot.outbox.split import message_parts
+from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore
 from bot.scheduling.plan import Timing
 
 log = logging.getLogger(__name__)
+
+# Seconds before a loop stopped by a bug runs again (no tight loop of tracebacks).
+RESTART_DELAY = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,13 @@ class Tuning:
     max_in_flight: int = 256
     # Seconds of sending each claim fetches.
     claim_seconds: float = 0.25
+    # How often a sender tells the others it is alive (they share the platform's limit).
+    presence_interval: float = 2.0
+
+    @property
+    def heartbeat_interval(self) -> float:
+        # Well inside the lease: a row this sender holds never outlives its lease.
+        return self.lease_seconds / 3
 
 
 @dataclass
@@ -60,6 +79,7 @@ class RunnerStats:
     retried: int = 0
     migrated: int = 0
     leases_expired: int = 0
+    expired: int = 0
 
 
 class Recorder:
@@ -119,52 +139,70 @@ class Lane:
         self.tuning = tuning
         self.stats = stats
         self.batch = max(10, min(2000, int(limits.per_second * tuning.claim_seconds)))
-        self._ready: list[tuple[int, datetime, int, Job]] = []
+        self._caption_length = caption_length(channel)
+        # Heap entries end in a sequence number, so two entries never compare their jobs.
+        self._order = itertools.count()
+        self._ready: list[tuple[int, datetime, int, int, Job]] = []
         self._waiting: list[tuple[float, int, Job]] = []
         self._sending: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(tuning.max_in_flight)
         self._wake = asyncio.Event()
-        self._texts: dict[int, str] = {}
-        # Rows claimed but not yet in the queues above (texts still loading).
+        self._contents: dict[int, tuple[str, str | None]] = {}
+        # Every row in this lane's hands, wherever it is: never held twice, leases kept.
+        self._held: dict[int, Job] = {}
+        # Rows claimed but not yet in the queues above (contents still loading).
         self._claimed: list[Job] = []
 
     @property
     def held(self) -> int:
-        return len(self._ready) + len(self._waiting) + len(self._sending)
+        return len(self._held)
+
+    def held_ids(self) -> list[int]:
+        return list(self._held)
 
     async def claim_loop(self) -> None:
         while True:
             if self.held >= self.batch:
                 await asyncio.sleep(0.05)
                 continue
-            # In the quiet hours only urgent rows are taken; routine ones wait in the table.
-            floor = URGENT_PRIORITY if self.quiet_now() else ROUTINE_PRIORITY
-            claim = asyncio.ensure_future(
-                self.store.claim(
-                    self.channel.name, self.batch, self.tuning.lease_seconds, min_priority=floor
-                )
-            )
-            try:
-                self._claimed = await asyncio.shield(claim)
-            except asyncio.CancelledError:
-                # Stopped mid-claim: keep what it took, so drain() hands it back at once
-                # instead of leaving it leased (and counted in doubt) until the lease ends.
-                self._claimed = await claim
-                raise
-            await self._load_texts(self._claimed)
-            for job in self._claimed:
-                self._push(job)
+            paused = self.pacer.paused_for()
+            if paused > self.tuning.hold_limit:
+                # The platform asked the whole bot to wait: rows taken now would only sit.
+                await asyncio.sleep(paused - self.tuning.hold_limit)
+                continue
+            await self._claim()
+            await self._load_contents(self._claimed)
             jobs, self._claimed = self._claimed, []
+            for job in jobs:
+                self._held[job.id] = job
+                self._push(job)
             if jobs:
                 self._wake.set()
             else:
                 await asyncio.sleep(self.tuning.idle_poll)
 
+    async def _claim(self) -> None:
+        # In the quiet hours only urgent rows are taken; routine ones wait in the table.
+        floor = URGENT_PRIORITY if self.quiet_now() else ROUTINE_PRIORITY
+        claim = asyncio.ensure_future(
+            self.store.claim(
+                self.channel.name, self.batch, self.tuning.lease_seconds, min_priority=floor
+            )
+        )
+        try:
+            jobs = await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            # Stopped mid-claim: keep what it took, so drain() hands it back at once
+            # instead of leaving it leased (and counted in doubt) until the lease ends.
+            self._claimed = [job for job in await claim if job.id not in self._held]
+            raise
+        self._claimed = [job for job in jobs if job.id not in self._held]
+
     async def send_loop(self) -> None:
         while True:
             now = time.monotonic()
             while self._waiting and self._waiting[0][0] <= now:
-                self._push(heapq.heappop(self._waiting)[2])
+                self._push(heapq.heappop(self._waiting)[-1])
             if not self._ready:
                 timeout = self._waiting[0][0] - now if self._waiting else 0.5
                 self._wake.clear()
@@ -175,14 +213,17 @@ class Lane:
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
-            job = heapq.heappop(self._ready)[3]
+            job = heapq.heappop(self._ready)[-1]
             wait = self.pacer.chat_ready_in(job.chat_id)
-            if job.priority < URGENT_PRIORITY and self.quiet_now():
+            if job.not_after is not None and job.not_after <= utcnow():
+                self.stats.expired += 1
+                self._finish(job, "expired", EXPIRED_REASON)
+            elif job.priority < URGENT_PRIORITY and self.quiet_now():
                 self._release(job, 0)  # taken before the quiet hours began
             elif wait > self.tuning.hold_limit:
                 self._release(job, wait)
             elif wait > 0:
-                heapq.heappush(self._waiting, (now + wait, job.id, job))
+                heapq.heappush(self._waiting, (now + wait, next(self._order), job))
             elif self._slots.locked():
                 # Back in the queue before waiting: a stop() during the wait must find it.
                 self._push(job)
@@ -197,40 +238,40 @@ class Lane:
 
     def housekeeping(self) -> None:
         self.pacer.forget_idle_chats()
-        if len(self._texts) > 1000:
-            self._texts.clear()
+        if len(self._contents) > 1000:
+            self._contents.clear()
 
     async def drain(self, timeout: float) -> None:
         """Let sends in flight finish, then hand every unsent row back to the table."""
         if self._sending:
             await asyncio.wait(set(self._sending), timeout=timeout)
-        for _, _, _, job in self._ready:
-            self._release(job, 0)
-        for _, _, job in self._waiting:
-            self._release(job, 0)
         for job in self._claimed:
             self._release(job, 0)
-        self._ready.clear()
-        self._waiting.clear()
         self._claimed = []
+        self._release_all(0)
 
     def _push(self, job: Job) -> None:
-        heapq.heappush(self._ready, (-job.priority, job.not_before, job.id, job))
+        heapq.heappush(self._ready, (-job.priority, job.not_before, job.id, next(self._order), job))
 
     def _release(self, job: Job, after: float) -> None:
         job.status = "pending"
-        job.lease_until = None
         job.not_before = utcnow() + timedelta(seconds=after)
+        self._held.pop(job.id, None)
         self.recorder.save(job)
 
-    async def _load_texts(self, jobs: list[Job]) -> None:
-        missing = {job.broadcast_id for job in jobs if job.text is None} - self._texts.keys()
+    async def _load_contents(self, jobs: list[Job]) -> None:
+        missing = {job.broadcast_id for job in jobs} - self._contents.keys()
         if missing:
-            self._texts.update(await self.store.broadcast_texts(missing))
+            self._contents.update(await self.store.broadcast_contents(missing))
 
-    def _parts(self, job: Job) -> list[str]:
-        text = job.text if job.text is not None else self._texts.get(job.broadcast_id, "")
-        return split_text(text, self.channel.max_text_length)
+    def _parts(self, job: Job) -> tuple[Reply, ...]:
+        text, photo = self._contents.get(job.broadcast_id, ("", None))
+        return message_parts(
+            job.text if job.text is not None else text,
+            photo,
+            self.channel.max_text_length,
+            self._caption_length,
+        )
 
     async def _send(self, job: Job) -> None:
         try:
@@ -238,7 +279,7 @@ class Lane:
             if job.parts_sent >= len(parts):
                 self._finish(job, "failed", "empty text")
                 return
-            sent = await self.channel.send(job.chat_id, Reply(text=parts[job.parts_sent]))
+            sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
         except SendError as error:
             await self._on_error(job, error)
         except Exception as error:  # an adapter bug must not lose the row
@@ -269,7 +310,7 @@ class Lane:
             # The next part waits for this chat's spacing, in order.
             self.recorder.save(job)
             ready_at = time.monotonic() + self.pacer.chat_ready_in(job.chat_id)
-            heapq.heappush(self._waiting, (ready_at, job.id, job))
+            heapq.heappush(self._waiting, (ready_at, next(self._order), job))
             return
         job.sent_at = utcnow()
         self.stats.sent += 1
@@ -278,22 +319,21 @@ class Lane:
     def _finish(self, job: Job, status: str, reason: str | None) -> None:
         job.status = status
         job.last_error = reason
-        job.lease_until = None
+        self._held.pop(job.id, None)
         self.recorder.save(job)
 
     async def _on_error(self, job: Job, error: SendError) -> None:
         kind = error.kind
+        if maybe_delivered(error):
+            job.in_doubt += 1  # a resend may make it arrive twice
         if kind is FailureKind.THROTTLED:
             self.stats.throttled += 1
             seconds = error.retry_after if error.retry_after is not None else 1.0
-            if error.whole_bot:
-                log.warning("outbox: %s asks to pause %.1fs", self.channel.name, seconds)
-                self.pacer.pause(seconds)
-            else:
-                self.pacer.pause_chat(job.chat_id, seconds)
             self._push(job)
-            if error.whole_bot and seconds > self.tuning.lease_seconds / 3:
-                self._release_all(seconds)
+            if self.pacer.throttled(job.chat_id, seconds, whole_bot=error.whole_bot):
+                log.warning("outbox: %s asks to pause %.1fs", self.channel.name, seconds)
+                if seconds > self.tuning.hold_limit:
+                    self._release_all(seconds)
         elif kind is FailureKind.BLOCKED:
             self.stats.blocked += 1
             self.recorder.deactivate(job.subscriber_id)
@@ -321,15 +361,20 @@ class Lane:
         self._wake.set()
 
     def _release_all(self, after: float) -> None:
-        """A long pause would outlive the leases: give the rows back until it ends."""
-        for _, _, _, job in self._ready:
+        """Give every queued row back to the table, to be taken again `after` seconds on
+        (a long pause, a stop); sends in flight finish on their own."""
+        for *_, job in self._ready:
+            self._release(job, after)
+        for *_, job in self._waiting:
             self._release(job, after)
         self._ready.clear()
+        self._waiting.clear()
 
     def _backoff(self, attempts: int) -> float:
-        base = min(self.tuning.backoff_cap, self.tuning.backoff_base * 2 ** (attempts - 1))
-        # Full jitter keeps many failed rows from retrying in lockstep.
-        return base * random.uniform(0.5, 1.5)
+        base = self.tuning.backoff_base * 2 ** (attempts - 1)
+        # Full jitter keeps many failed rows from retrying in lockstep; the cap comes last,
+        # so it is the longest wait there is.
+        return min(self.tuning.backoff_cap, base * random.uniform(0.5, 1.5))
 
 
 class OutboxRunner:
@@ -364,14 +409,25 @@ class OutboxRunner:
             for name, channel in channels.items()
         ]
         self._tasks: list[asyncio.Task[None]] = []
+        # Several instances may share one outbox (PostgreSQL): each knows the others.
+        self.instance = uuid.uuid4().hex
+        self.senders = 1
 
     async def start(self) -> None:
         self.stats.leases_expired += await self.store.expire_leases()
+        self.stats.expired += await self.store.expire_overdue()
+        if await self._share_the_rate() > 1:
+            # The others slow down to their new share at their next announcement:
+            # sending before then would exceed the platform's limit together.
+            await asyncio.sleep(self.tuning.presence_interval * 1.25)
         for lane in self.lanes:
-            self._spawn(lane.claim_loop(), f"outbox-claim-{lane.channel.name}")
-            self._spawn(lane.send_loop(), f"outbox-send-{lane.channel.name}")
-        self._spawn(self._flush_loop(), "outbox-flush")
-        self._spawn(self._lease_loop(), "outbox-leases")
+            self._spawn(lane.claim_loop, f"outbox-claim-{lane.channel.name}")
+            self._spawn(lane.send_loop, f"outbox-send-{lane.channel.name}")
+        tuning = self.tuning
+        self._every(tuning.flush_interval, self.recorder.flush, "outbox-flush")
+        self._every(tuning.lease_check_interval, self._check_leases, "outbox-leases")
+        self._every(tuning.heartbeat_interval, self._keep_leases, "outbox-heartbeat")
+        self._every(tuning.presence_interval, self._share_the_rate, "outbox-presence")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming and sending, wait for sends in flight, record everything."""
@@ -382,36 +438,54 @@ class OutboxRunner:
         for lane in self.lanes:
             await lane.drain(timeout)
         await self.recorder.flush()
+        try:
+            await self.store.withdraw(self.instance)
+        except Exception:  # it goes stale on its own
+            log.exception("outbox: could not withdraw this sender's presence")
 
     async def flush(self) -> None:
         await self.recorder.flush()
 
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.create_task(self._guard(work, name), name=name)
+    def _spawn(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+        task = asyncio.create_task(self._guard(loop, name), name=name)
         self._tasks.append(task)
 
-    async def _guard(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("outbox: %s stopped by an error", name)
-
-    async def _flush_loop(self) -> None:
+    async def _guard(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+        """Run a loop for good: a bug that stops it is logged, and the loop starts again."""
         while True:
-            await asyncio.sleep(self.tuning.flush_interval)
-            await self.recorder.flush()
-
-    async def _lease_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.tuning.lease_check_interval)
             try:
-                self.stats.leases_expired += await self.store.expire_leases()
+                await loop()
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                log.exception("outbox: lease check failed")
-            for lane in self.lanes:
-                lane.housekeeping()
+                log.exception("outbox: %s stopped by an error, restarting", name)
+                await asyncio.sleep(RESTART_DELAY)
+
+    def _every(self, seconds: float, work: Callable[[], Awaitable[Any]], name: str) -> None:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                await work()
+
+        self._spawn(loop, name)
+
+    async def _check_leases(self) -> None:
+        self.stats.leases_expired += await self.store.expire_leases()
+        self.stats.expired += await self.store.expire_overdue()
+        for lane in self.lanes:
+            lane.housekeeping()
+
+    async def _keep_leases(self) -> None:
+        held = [row_id for lane in self.lanes for row_id in lane.held_ids()]
+        if held:
+            await self.store.extend_leases(held, self.tuning.lease_seconds)
+
+    async def _share_the_rate(self) -> int:
+        stale_after = 3 * self.tuning.presence_interval
+        self.senders = await self.store.announce(self.instance, stale_after)
+        for lane in self.lanes:
+            lane.pacer.share(self.senders)
+        return self.senders
 
 
 # The name the issue uses; one runner holds every channel's workers.

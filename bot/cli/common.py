@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import TypeVar
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import CliError
@@ -35,11 +37,23 @@ async def open_session() -> AsyncIterator[AsyncSession]:
         raise CliError(str(exc)) from None
     database = Database(settings.database_url)
     try:
-        await database.migrate()
+        try:
+            await database.migrate()
+        except (DBAPIError, OSError) as exc:
+            raise CliError(_unreachable(settings.database_url, exc)) from None
         async with database.sessions() as session:
             yield session
     finally:
         await database.close()
+
+
+def _unreachable(url: str, error: Exception) -> str:
+    reason = getattr(error, "orig", None) or error
+    shown = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"không mở được cơ sở dữ liệu {shown} ({reason}); "
+        "kiểm tra DATABASE_URL (đường dẫn, quyền ghi, máy chủ có đang chạy không)"
+    )
 
 
 def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -94,7 +94,7 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
 
     settings = load_settings(database_url=postgres_url, _env_file=None)
     delivered: Counter[str] = Counter()
-    tuning = Tuning(idle_poll=0.05, flush_interval=0.05)
+    tuning = Tuning(idle_poll=0.05, flush_interval=0.05, presence_interval=0.2)
     limits = {"telegram": Limits(per_second=2000, private_interval=0, group_interval=0)}
     instances = [Database(postgres_url) for _ in range(2)]
     runners = [
@@ -122,6 +122,7 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
     assert len(delivered) == RECIPIENTS  # nobody lost
     assert max(delivered.values()) == 1  # nobody twice
     assert all(runner.stats.sent > RECIPIENTS / 10 for runner in runners)  # both did work
+    assert all(runner.senders == 2 for runner in runners)  # and each knew of the other
     async with database.sessions() as session:
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert statuses == {"sent"}

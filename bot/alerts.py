@@ -8,20 +8,49 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.areas import match_area
 from bot.config import Settings
-from bot.models.core import AuditLog
+from bot.models.core import AuditLog, Subscriber
 from bot.models.staff import Alert
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
-from content.station import load_station
+from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, create_broadcast
+from content.station import load_station, load_topics
+
+# What staff read for each alert status (never the code itself).
+STATUS_NAMES = {"draft": "bản nháp", "sent": "đã duyệt và gửi", "cancelled": "đã hủy"}
 
 
 class AlertError(ValueError):
     """An alert action that is not allowed now; the message says why (Vietnamese)."""
+
+
+def checked_topics(given: list[str]) -> list[str]:
+    """The topic codes, each one known to content/topics.yaml (shared with the broadcast CLI)."""
+    known = [topic.code for topic in load_topics()]
+    unknown = [code for code in given if code not in known]
+    if unknown:
+        raise AlertError(
+            f"Không có chủ đề {', '.join(unknown)}. Các chủ đề hiện có: {', '.join(known)}."
+        )
+    return list(dict.fromkeys(given))
+
+
+def checked_areas(given: list[str]) -> list[str]:
+    """Each typed tổ dân phố matched to one of the station's (shared with the broadcast CLI)."""
+    known = list(load_station().areas)
+    matched = []
+    for text in given:
+        area = match_area(text, known)
+        if area is None:
+            raise AlertError(
+                f"Không có tổ dân phố '{text}'. Các tổ của phường: {', '.join(known)}."
+            )
+        matched.append(area)
+    return list(dict.fromkeys(matched))
 
 
 @dataclass
@@ -37,11 +66,12 @@ class AlertTarget:
         return Audience(topics=list(self.topics), areas=list(self.areas), kinds=kinds)
 
     def describe(self) -> str:
+        labels = {topic.code: topic.vi for topic in load_topics()}
         parts = []
         if self.areas:
             parts.append(", ".join(self.areas))
         if self.topics:
-            parts.append("chủ đề " + ", ".join(self.topics))
+            parts.append("chủ đề " + ", ".join(labels.get(code, code) for code in self.topics))
         if self.groups_only:
             parts.append("chỉ các nhóm")
         return "; ".join(parts) or "toàn phường"
@@ -75,15 +105,21 @@ async def draft_alert(
     drafted_by: str,
     photo: str | None = None,
 ) -> Alert:
+    """Check the text and the target against the station's content, then save a draft."""
     text = text.strip()
     if not text:
-        raise AlertError("nội dung cảnh báo đang trống")
+        raise AlertError("Nội dung cảnh báo đang trống.")
     if len(text) > MAX_ALERT_TEXT:
-        raise AlertError(f"nội dung dài quá {MAX_ALERT_TEXT} ký tự; bà con khó đọc hết")
+        raise AlertError(f"Nội dung dài quá {MAX_ALERT_TEXT} ký tự; bà con khó đọc hết.")
+    checked = AlertTarget(
+        topics=checked_topics(target.topics),
+        areas=checked_areas(target.areas),
+        groups_only=target.groups_only,
+    )
     alert = Alert(
         text=text,
         photo=photo,
-        target=json.dumps(asdict(target), ensure_ascii=False),
+        target=json.dumps(asdict(checked), ensure_ascii=False),
         urgent=urgent,
         drafted_by=drafted_by,
     )
@@ -101,8 +137,20 @@ def needs_second_approver(alert: Alert, approver: str, settings: Settings) -> bo
 async def get_alert(session: AsyncSession, alert_id: int) -> Alert:
     alert = await session.get(Alert, alert_id)
     if alert is None:
-        raise AlertError(f"không có cảnh báo số {alert_id}")
+        raise AlertError(f"Không có cảnh báo số {alert_id}.")
     return alert
+
+
+async def audience_size(session: AsyncSession, alert: Alert) -> int:
+    """How many chats the alert would reach if approved now."""
+    audience = AlertTarget.from_json(alert.target).audience()
+    query = audience.where(select(func.count()).select_from(Subscriber))
+    return int(await session.scalar(query) or 0)
+
+
+def _already(alert: Alert) -> AlertError:
+    status = STATUS_NAMES.get(alert.status, alert.status)
+    return AlertError(f"Cảnh báo số {alert.id} đã ở trạng thái {status}.")
 
 
 async def approve_alert(
@@ -111,9 +159,9 @@ async def approve_alert(
     """Approve and queue the alert for every recipient; urgent ones may need a second person."""
     alert = await get_alert(session, alert_id)
     if alert.status != "draft":
-        raise AlertError(f"cảnh báo số {alert_id} đã ở trạng thái '{alert.status}'")
+        raise _already(alert)
     if needs_second_approver(alert, approver, settings):
-        raise AlertError("cảnh báo khẩn cần một cán bộ khác duyệt")
+        raise AlertError("Cảnh báo khẩn cần một cán bộ khác duyệt.")
     broadcast = await create_broadcast(
         session,
         text=resident_text(alert),
@@ -122,6 +170,7 @@ async def approve_alert(
         key=f"alert:{alert.id}",
         title=alert.text[:80],
         urgent=alert.urgent,
+        photo=alert.photo,
         created_by=approver,
     )
     alert.status = "sent"
@@ -134,16 +183,22 @@ async def approve_alert(
     return alert
 
 
-async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> int:
-    """Cancel a draft, or what is not yet sent of a sent alert. Returns messages withdrawn."""
+async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> tuple[Alert, int]:
+    """Cancel a draft, or stop what is not yet sent of a sent alert.
+
+    Returns the alert (status "cancelled" for a draft, still "sent" when stopped) and how many
+    messages were withdrawn. A fully delivered alert has nothing left to stop: refused.
+    """
     alert = await get_alert(session, alert_id)
     withdrawn = 0
     if alert.status == "draft":
         alert.status = "cancelled"
     elif alert.status == "sent" and alert.broadcast_id is not None:
+        if not (await broadcast_progress(session, alert.broadcast_id)).pending:
+            raise AlertError(f"Cảnh báo số {alert.id} đã gửi xong; không còn tin nào để dừng.")
         withdrawn = await cancel_broadcast(session, alert.broadcast_id)
     else:
-        raise AlertError(f"cảnh báo số {alert_id} đã ở trạng thái '{alert.status}'")
+        raise _already(alert)
     session.add(alert)
     session.add(
         AuditLog(
@@ -151,7 +206,7 @@ async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> int:
         )
     )
     await session.commit()
-    return withdrawn
+    return alert, withdrawn
 
 
 async def list_alerts(session: AsyncSession, limit: int = 50) -> list[Alert]:

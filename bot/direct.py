@@ -24,9 +24,10 @@ async def message_chat(
     title: str,
     created_by: str,
 ) -> bool:
-    """Queue `text` for the subscriber of this chat; False if they are gone or it was sent."""
+    """Queue `text` for the subscriber of this chat; False if it cannot reach them: they are
+    gone, they stopped all messages (/dungnhan is respected even for replies), or it was sent."""
     subscriber = await find_subscriber(session, channel, chat_id)
-    if subscriber is None or subscriber.id is None:
+    if subscriber is None or subscriber.id is None or not subscriber.active:
         return False
     created = await create_broadcast(
         session,

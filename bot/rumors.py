@@ -15,21 +15,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts import AlertTarget, draft_alert
 from bot.direct import message_chat
+from bot.i18n import Gettext, translator
 from bot.models.core import AuditLog
 from bot.models.staff import Alert, RumorReport
 from bot.models.types import utcnow
 from bot.text import fold
 
 VERDICTS = ("true", "false", "checking")
+# What staff read for each verdict (audit log, error messages).
+VERDICT_NAMES = {"true": "Đúng", "false": "Sai", "checking": "Đang kiểm tra"}
 OPEN_STATUSES = ("new", "checking")
 # Reports whose folded texts are this similar (0–100) are shown as one group.
 SIMILAR = 80
 MAX_REPORT_TEXT = 4000
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+IN_VIETNAMESE = translator("vi")
 
 
 class RumorError(ValueError):
     """A rumor action that cannot be done; the message says why (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A verdict recorded on `reporters` reports; `told` of them could be messaged."""
+
+    reporters: int
+    told: int
+
+    @property
+    def unreachable(self) -> int:
+        return self.reporters - self.told
+
+    def summary(self, _: Gettext = IN_VIETNAMESE) -> str:
+        """For staff: how many reporters were messaged, and honestly how many could not be."""
+        text = _("Đã ghi kết luận và nhắn cho {told}/{count} người báo.").format(
+            told=self.told, count=self.reporters
+        )
+        if self.unreachable:
+            text += " " + _(
+                "{count} người không nhắn được: họ đã dừng nhận tin, chưa đăng ký hoặc đã xóa dữ liệu."
+            ).format(count=self.unreachable)
+        return text
 
 
 @dataclass
@@ -52,7 +79,7 @@ async def file_report(
 ) -> RumorReport:
     text = text.strip()[:MAX_REPORT_TEXT]
     if not text and not photo:
-        raise RumorError("tin báo đang trống")
+        raise RumorError("Tin báo đang trống.")
     for _attempt in range(5):
         report = RumorReport(
             reference=new_reference(), text=text, photo=photo, channel=channel, chat_id=chat_id
@@ -63,7 +90,7 @@ async def file_report(
             return report
         except IntegrityError:
             await session.rollback()
-    raise RumorError("không tạo được mã tin báo, thử lại sau")
+    raise RumorError("Không tạo được mã tin báo; xin thử lại sau.")
 
 
 async def open_groups(session: AsyncSession) -> list[RumorGroup]:
@@ -109,17 +136,19 @@ async def answer_reports(
     verdict: str,
     actor: str,
     correction: str | None = None,
-) -> int:
-    """Record the verdict on these reports and message each reporter. Returns reporters told."""
+) -> Answered:
+    """Record the verdict on these reports and message each reporter who can be reached."""
     if verdict not in VERDICTS:
-        raise RumorError(f"kết luận phải là một trong: {', '.join(VERDICTS)}")
+        raise RumorError(f"Kết luận phải là một trong: {', '.join(VERDICT_NAMES.values())}.")
     if verdict == "false" and not (correction or "").strip():
-        raise RumorError("tin sai cần nội dung đính chính (sự thật là gì, theo nguồn nào)")
+        raise RumorError("Tin sai cần nội dung đính chính: sự thật là gì, theo nguồn nào.")
     told = 0
+    references = []
     for report_id in report_ids:
         report = await session.get(RumorReport, report_id)
         if report is None:
-            raise RumorError(f"không có tin báo số {report_id}")
+            raise RumorError(f"Không có tin báo số {report_id}.")
+        references.append(report.reference)
         report.verdict = verdict
         report.status = "checking" if verdict == "checking" else "answered"
         report.correction = (correction or "").strip() or None
@@ -127,9 +156,10 @@ async def answer_reports(
         report.answered_at = utcnow()
         session.add(report)
         told += await _notify_reporter(session, report)
-    session.add(AuditLog(actor=actor, action="rumor.answer", detail=f"{verdict}: {report_ids}"))
+    detail = f"{VERDICT_NAMES[verdict]}: tin báo {', '.join(references)}"
+    session.add(AuditLog(actor=actor, action="rumor.answer", detail=detail))
     await session.commit()
-    return told
+    return Answered(reporters=len(report_ids), told=told)
 
 
 async def answer_similar(
@@ -138,8 +168,10 @@ async def answer_similar(
     verdict: str,
     actor: str,
     correction: str | None = None,
-) -> int | None:
+) -> Answered | None:
     """Answer this report and every open report similar to it; None if it is not open."""
+    if await session.get(RumorReport, report_id) is None:
+        raise RumorError(f"Không có tin báo số {report_id}.")
     group = next(
         (g for g in await open_groups(session) if any(r.id == report_id for r in g.reports)),
         None,
@@ -167,15 +199,21 @@ async def _notify_reporter(session: AsyncSession, report: RumorReport) -> int:
 
 
 async def correction_to_alert(session: AsyncSession, report_id: int, actor: str) -> Alert:
-    """Turn a 'false' verdict's correction into a ward-wide alert draft."""
+    """Turn a 'false' verdict's correction into a ward-wide alert draft (the open one, if any)."""
     report = await session.get(RumorReport, report_id)
     if report is None or report.verdict != "false" or not report.correction:
         raise RumorError(
-            "chỉ tin đã kết luận là sai, có nội dung đính chính, mới thành cảnh báo được"
+            "Chỉ tin đã kết luận là sai, có nội dung đính chính, mới thành cảnh báo được."
         )
+    text = f"**Đính chính:** {report.correction}"
+    open_draft = await session.scalar(
+        select(Alert).where(Alert.status == "draft", Alert.text == text).order_by(Alert.id)
+    )
+    if open_draft is not None:
+        return open_draft
     return await draft_alert(
         session,
-        text=f"**Đính chính:** {report.correction}",
+        text=text,
         target=AlertTarget(),
         urgent=False,
         drafted_by=actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -15,6 +16,10 @@ from bot.models.core import AuditLog
 from bot.models.staff import StaffMember
 
 STAFF_ROLES = ("staff", "admin")
+# A signed-in staff account's web chat identity: "staff:<account id>". Only the web channel
+# sets it, after checking the dashboard session; an anonymous browser may not claim it.
+WEB_STAFF_PREFIX = "staff:"
+_WEB_STAFF_ID = re.compile(rf"{WEB_STAFF_PREFIX}([0-9]{{1,9}})")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 
@@ -88,8 +93,15 @@ async def check_password(session: AsyncSession, name: str, password: str) -> Sta
     return member if member and member.password_hash else None
 
 
+def web_chat_id(member: StaffMember) -> str:
+    return f"{WEB_STAFF_PREFIX}{member.id}"
+
+
 async def staff_for_chat(session: AsyncSession, incoming: Incoming) -> StaffMember | None:
     """The staff account linked to this chat user, if any."""
+    if incoming.channel == "web":
+        account = _WEB_STAFF_ID.fullmatch(incoming.user_id)
+        return await session.get(StaffMember, int(account.group(1))) if account else None
     column = {
         "telegram": StaffMember.telegram_id,
         "zalo_bot": StaffMember.zalo_id,

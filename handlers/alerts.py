@@ -14,7 +14,10 @@ from bot.alerts import (
     AlertError,
     AlertTarget,
     approve_alert,
+    audience_size,
     cancel_alert,
+    checked_areas,
+    checked_topics,
     draft_alert,
     get_alert,
     needs_second_approver,
@@ -73,7 +76,11 @@ async def choose_target(incoming: Incoming, ctx: Context) -> Reply:
 async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
     """Send to one tổ dân phố."""
     area = (incoming.button or "").removeprefix("alert:area:")
-    await ctx.set_step(AlertStep.ASK_TARGET, target={"areas": [area]})
+    try:
+        areas = checked_areas([area])
+    except AlertError as exc:
+        return Reply(str(exc))
+    await ctx.set_step(AlertStep.ASK_TARGET, target={"areas": areas})
     return urgency_question(ctx)
 
 
@@ -81,7 +88,11 @@ async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
 async def choose_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Send to the residents who chose one topic."""
     topic = (incoming.button or "").removeprefix("alert:topic:")
-    await ctx.set_step(AlertStep.ASK_TARGET, target={"topics": [topic]})
+    try:
+        topics = checked_topics([topic])
+    except AlertError as exc:
+        return Reply(str(exc))
+    await ctx.set_step(AlertStep.ASK_TARGET, target={"topics": topics})
     return urgency_question(ctx)
 
 
@@ -91,15 +102,18 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     if not ctx.data.get("text"):
         return [Reply(ctx._("Bản nháp đã hết hạn. Gõ /canhbao để soạn lại."))]
     target = AlertTarget(**ctx.data.get("target", {}))
-    async with ctx.sessions() as session:
-        alert = await draft_alert(
-            session,
-            text=ctx.data["text"],
-            photo=ctx.data.get("photo"),
-            target=target,
-            urgent=incoming.button == "alert:urgent:1",
-            drafted_by=await actor_of(incoming, ctx),
-        )
+    try:
+        async with ctx.sessions() as session:
+            alert = await draft_alert(
+                session,
+                text=ctx.data["text"],
+                photo=ctx.data.get("photo"),
+                target=target,
+                urgent=incoming.button == "alert:urgent:1",
+                drafted_by=await actor_of(incoming, ctx),
+            )
+    except AlertError as exc:
+        return [Reply(str(exc))]
     await ctx.end_dialogue()
     return [
         Reply(resident_text(alert), photo=alert.photo),
@@ -111,6 +125,8 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
 async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Show a colleague's draft for approval: /duyet <số>."""
     alert_id = number_after("", incoming.argument)
+    if alert_id is None and incoming.argument.isdecimal():  # too many digits for any draft
+        return [Reply(ctx._("Không có cảnh báo số {id}.").format(id=incoming.argument))]
     if alert_id is None:
         return [Reply(ctx._("Gõ /duyet kèm số bản nháp, ví dụ /duyet 12."))]
     try:
@@ -133,10 +149,13 @@ async def approve(incoming: Incoming, ctx: Context) -> Reply:
             alert = await approve_alert(
                 session, alert_id or 0, await actor_of(incoming, ctx), ctx.settings
             )
+            progress = await broadcast_progress(session, alert.broadcast_id or 0)
     except AlertError as exc:
         return Reply(str(exc))
     return Reply(
-        ctx._("Đã duyệt cảnh báo số {id}; đang gửi.").format(id=alert.id),
+        ctx._("Đã duyệt cảnh báo số {id}; đang gửi tới {count} người nhận.").format(
+            id=alert.id, count=progress.total
+        ),
         [Button(ctx._("Xem tiến độ"), f"alert:progress:{alert.id}")],
     )
 
@@ -145,13 +164,20 @@ async def approve(incoming: Incoming, ctx: Context) -> Reply:
 async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     """Delivery counts so far, with a way to stop what is not yet sent."""
     alert_id = number_after("alert:progress:", incoming.button) or 0
-    async with ctx.sessions() as session:
-        alert = await get_alert(session, alert_id)
-        progress = (
-            await broadcast_progress(session, alert.broadcast_id) if alert.broadcast_id else None
-        )
+    try:
+        async with ctx.sessions() as session:
+            alert = await get_alert(session, alert_id)
+            progress = (
+                await broadcast_progress(session, alert.broadcast_id)
+                if alert.broadcast_id
+                else None
+            )
+    except AlertError as exc:
+        return Reply(str(exc))
     if progress is None:
         return Reply(ctx._("Cảnh báo số {id} chưa được gửi.").format(id=alert_id))
+    refresh = Button(ctx._("Cập nhật"), f"alert:progress:{alert_id}")
+    stop = Button(ctx._("Dừng phần chưa gửi"), f"alert:cancel:{alert_id}")
     return Reply(
         ctx._(
             "Cảnh báo số {id}: đã gửi {sent}/{total}, đang chờ {pending}, lỗi {failed}, bị chặn {blocked}."
@@ -163,10 +189,7 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
             failed=progress.failed,
             blocked=progress.blocked,
         ),
-        [
-            Button(ctx._("Cập nhật"), f"alert:progress:{alert_id}"),
-            Button(ctx._("Dừng phần chưa gửi"), f"alert:cancel:{alert_id}"),
-        ],
+        [refresh, stop] if progress.pending else [refresh],
     )
 
 
@@ -176,11 +199,13 @@ async def cancel(incoming: Incoming, ctx: Context) -> Reply:
     alert_id = number_after("alert:cancel:", incoming.button) or 0
     try:
         async with ctx.sessions() as session:
-            withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
+            alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
     except AlertError as exc:
         return Reply(str(exc))
+    if alert.status == "cancelled":
+        return Reply(ctx._("Đã hủy bản nháp số {id}.").format(id=alert_id))
     return Reply(
-        ctx._("Đã hủy cảnh báo số {id} ({count} tin chưa gửi được rút lại).").format(
+        ctx._("Đã dừng phần chưa gửi của cảnh báo số {id}: {count} tin được rút lại.").format(
             id=alert_id, count=withdrawn
         )
     )
@@ -219,20 +244,29 @@ def urgency_question(ctx: Context) -> Reply:
 
 
 async def approval_reply(incoming: Incoming, ctx: Context, alert_id: int) -> Reply:
+    """The draft's target and reach, with approve/cancel (only cancel when a colleague must approve)."""
     async with ctx.sessions() as session:
         alert = await get_alert(session, alert_id)
+        reach = await audience_size(session, alert)
     target = AlertTarget.from_json(alert.target).describe()
+    summary = ctx._("Bản nháp số {id} (gửi tới: {target}; hiện có {reach} người nhận).").format(
+        id=alert.id, target=target, reach=reach
+    )
+    if not reach:
+        summary += " " + ctx._(
+            "Lưu ý: chưa có ai khớp đối tượng này; duyệt bây giờ thì không ai nhận được."
+        )
     if needs_second_approver(alert, await actor_of(incoming, ctx), ctx.settings):
         return Reply(
-            ctx._(
-                "Bản nháp số {id} (gửi tới: {target}). Tin khẩn cần một cán bộ khác duyệt: nhờ đồng nghiệp gõ /duyet {id}."
-            ).format(id=alert.id, target=target),
+            summary
+            + " "
+            + ctx._("Tin khẩn cần một cán bộ khác duyệt: nhờ đồng nghiệp gõ /duyet {id}.").format(
+                id=alert.id
+            ),
             [Button(ctx._("Hủy"), f"alert:cancel:{alert.id}")],
         )
     return Reply(
-        ctx._("Bản nháp số {id} (gửi tới: {target}). Kiểm tra nội dung ở trên rồi duyệt.").format(
-            id=alert.id, target=target
-        ),
+        summary + " " + ctx._("Kiểm tra nội dung ở trên rồi duyệt."),
         [
             Button(ctx._("Duyệt và gửi"), f"alert:approve:{alert.id}"),
             Button(ctx._("Hủy"), f"alert:cancel:{alert.id}"),

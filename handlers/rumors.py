@@ -12,8 +12,16 @@ from enum import Enum, auto
 from bot.alerts import resident_text
 from bot.core import Button, Incoming, Reply
 from bot.routing import Context, Router
-from bot.rumors import RumorError, answer_similar, correction_to_alert, file_report, open_groups
-from bot.subscribers import require_subscriber
+from bot.rumors import (
+    Answered,
+    RumorError,
+    answer_similar,
+    correction_to_alert,
+    file_report,
+    open_groups,
+)
+from bot.subscribers import find_subscriber
+from handlers.alerts import approval_reply
 from handlers.staffing import actor_of, number_after
 
 router = Router("rumors")
@@ -84,7 +92,12 @@ async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
 async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
     """Mark the group true or being checked, and tell every reporter."""
     verdict, _, raw_id = (incoming.button or "").removeprefix("rumor:").partition(":")
-    return await answer_group(incoming, ctx, int(raw_id) if raw_id.isdigit() else 0, verdict, None)
+    report_id = number_after("", raw_id) or 0
+    try:
+        answered = await answer_group(incoming, ctx, report_id, verdict, None)
+    except RumorError as exc:
+        return Reply(str(exc))
+    return answered_reply(ctx, answered)
 
 
 @router.button("rumor:false:", role="staff")
@@ -101,11 +114,23 @@ async def ask_correction(incoming: Incoming, ctx: Context) -> Reply:
 async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
     """Record the correction, tell the reporters, offer to alert everyone."""
     report_id = int(ctx.data.get("report_id") or 0)
+    correction = (incoming.text or "").strip()
+    if not correction:
+        return Reply(
+            ctx._("Nội dung đính chính đang trống. Nhập sự thật là gì, theo nguồn nào:"),
+            [Button(ctx._("Hủy"), "rumor:quit")],
+        )
     await ctx.end_dialogue()
-    reply = await answer_group(incoming, ctx, report_id, "false", incoming.text or "")
+    try:
+        answered = await answer_group(incoming, ctx, report_id, "false", correction)
+    except RumorError as exc:
+        return Reply(str(exc))
+    reply = answered_reply(ctx, answered)
+    if answered is None:
+        return reply
     return Reply(
         reply.text,
-        [*reply.buttons, Button(ctx._("Gửi đính chính cho cả phường"), f"rumor:alert:{report_id}")],
+        [Button(ctx._("Gửi đính chính cho cả phường"), f"rumor:alert:{report_id}")],
     )
 
 
@@ -118,22 +143,14 @@ async def make_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
             alert = await correction_to_alert(session, report_id, await actor_of(incoming, ctx))
     except RumorError as exc:
         return [Reply(str(exc))]
-    return [
-        Reply(resident_text(alert)),
-        Reply(
-            ctx._("Bản nháp cảnh báo số {id}.").format(id=alert.id),
-            [
-                Button(ctx._("Duyệt và gửi"), f"alert:approve:{alert.id}"),
-                Button(ctx._("Hủy"), f"alert:cancel:{alert.id}"),
-            ],
-        ),
-    ]
+    return [Reply(resident_text(alert)), await approval_reply(incoming, ctx, alert.id or 0)]
 
 
 async def store_report(incoming: Incoming, ctx: Context, text: str) -> Reply:
+    """File the report; only a subscriber is promised an answer (nobody is subscribed here)."""
     try:
         async with ctx.sessions() as session:
-            await require_subscriber(session, incoming)
+            subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
             report = await file_report(
                 session,
                 text=text,
@@ -144,6 +161,12 @@ async def store_report(incoming: Incoming, ctx: Context, text: str) -> Reply:
     except RumorError:
         return Reply(ctx._("Tin báo đang trống. Bà con dán nội dung tin cần kiểm tra vào đây:"))
     await ctx.end_dialogue()
+    if subscriber is None or not subscriber.active:
+        return Reply(
+            ctx._(
+                "Cảm ơn bà con! Trạm y tế đã nhận tin báo, mã {ref}. Bà con chưa nhận tin của trạm nên mình chưa nhắn lại kết quả được; muốn nhận kết quả, gõ /start ạ. Trong lúc chờ, xin đừng chia sẻ tin đó."
+            ).format(ref=report.reference)
+        )
     return Reply(
         ctx._(
             "Cảm ơn bà con! Trạm y tế đã nhận tin báo, mã {ref}. Khi kiểm tra xong, mình sẽ nhắn kết quả. Trong lúc chờ, xin đừng chia sẻ tin đó ạ."
@@ -153,14 +176,15 @@ async def store_report(incoming: Incoming, ctx: Context, text: str) -> Reply:
 
 async def answer_group(
     incoming: Incoming, ctx: Context, report_id: int, verdict: str, correction: str | None
-) -> Reply:
-    try:
-        async with ctx.sessions() as session:
-            told = await answer_similar(
-                session, report_id, verdict, await actor_of(incoming, ctx), correction
-            )
-            if told is None:
-                return Reply(ctx._("Tin báo này đã được trả lời."))
-    except RumorError as exc:
-        return Reply(str(exc))
-    return Reply(ctx._("Đã ghi kết luận và nhắn cho {count} người báo.").format(count=told))
+) -> Answered | None:
+    """Answer the report's whole group; None when it was answered already."""
+    async with ctx.sessions() as session:
+        return await answer_similar(
+            session, report_id, verdict, await actor_of(incoming, ctx), correction
+        )
+
+
+def answered_reply(ctx: Context, answered: Answered | None) -> Reply:
+    if answered is None:
+        return Reply(ctx._("Tin báo này đã được trả lời."))
+    return Reply(answered.summary(ctx._))

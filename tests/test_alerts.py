@@ -1,14 +1,27 @@
-"""Staff alerts: the /canhbao dialogue, second approval for urgent ones, outbox rows, cancel."""
+"""Staff alerts: the /canhbao dialogue, second approval for urgent ones, outbox rows, cancel,
+targets checked against the station's content, bad input answered in Vietnamese."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.alerts import AlertError, AlertTarget, approve_alert, cancel_alert, draft_alert
-from bot.models.outbox import OutboxMessage
+from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.staff import Alert
+from bot.staff import add_staff, web_chat_id
 from tests.helpers import ChatDriver
+
+FAILED = "trục trặc"  # the dispatcher's answer to an exception
+
+
+@pytest.fixture
+async def staff_chat(dispatcher, database) -> ChatDriver:
+    """Staff account "lan" chatting on the web chat while signed in to the dashboard (the
+    web channel gives such a browser this identity; no other web user is staff)."""
+    async with database.sessions() as session:
+        member = await add_staff(session, "lan", "staff", password="mat-khau-rat-dai")
+    return ChatDriver(dispatcher, user_id=web_chat_id(member))
 
 
 async def residents(dispatcher, *areas: str) -> None:
@@ -64,11 +77,7 @@ async def test_urgent_alert_needs_a_second_staff_member(dispatcher, staff_chat, 
     assert len(rows) == 1 and rows[0].priority > 0
     async with database.sessions() as session:
         alert = await session.get(Alert, alert_id)
-    assert (alert.status, alert.drafted_by, alert.approved_by) == (
-        "sent",
-        "web:staff-1",
-        "telegram:9001",
-    )
+    assert (alert.status, alert.drafted_by, alert.approved_by) == ("sent", "lan", "telegram:9001")
 
 
 async def test_drafter_cannot_approve_own_urgent_alert(database, settings):
@@ -90,7 +99,8 @@ async def test_cancel_withdraws_what_is_not_yet_sent(dispatcher, database, setti
             session, text="Tin thường", target=AlertTarget(), urgent=False, drafted_by="lan"
         )
         await approve_alert(session, alert.id, "lan", settings)
-        assert await cancel_alert(session, alert.id, "lan") == 2
+        _alert, withdrawn = await cancel_alert(session, alert.id, "lan")
+        assert withdrawn == 2
         pending = await session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
@@ -103,3 +113,88 @@ async def test_empty_alert_text_is_refused(database):
             await draft_alert(
                 session, text="  ", target=AlertTarget(), urgent=False, drafted_by="lan"
             )
+
+
+async def test_web_ids_in_staff_ids_grant_nothing(dispatcher):
+    """STAFF_IDS=web:staff-1 (tests/conftest.py): a browser may call itself anything."""
+    await ChatDriver(dispatcher, user_id="staff-1").send("/canhbao Có dịch")
+    stranger = ChatDriver(dispatcher, user_id="staff:99")  # no such account
+    await stranger.send("/canhbao Có dịch")
+    assert "chỉ dành cho cán bộ" in stranger.text
+
+
+@pytest.mark.parametrize(
+    ("action", "answer"),
+    [
+        ("alert:progress:999", "Không có cảnh báo số 999."),
+        ("alert:progress:abc", "Không có cảnh báo số 0."),
+        ("alert:progress:99999999999999999999999", "Không có cảnh báo số 0."),
+        ("alert:approve:99999999999999999999999", "Không có cảnh báo số 0."),
+        ("alert:cancel:12345", "Không có cảnh báo số 12345."),
+        ("/duyet 99999999999999999999999", "Không có cảnh báo số 99999999999999999999999."),
+        ("/duyet abc", "Gõ /duyet kèm số bản nháp"),
+    ],
+)
+async def test_bad_alert_numbers_are_answered_not_crashed(staff_chat, action, answer):
+    if action.startswith("/"):
+        await staff_chat.send(action)
+    else:
+        await staff_chat.press(action)
+    assert answer in staff_chat.text and FAILED not in staff_chat.text
+
+
+async def test_unknown_targets_are_refused(staff_chat, database):
+    await staff_chat.send("/canhbao Mất nước")
+    await staff_chat.press("alert:area:Tổ 99")
+    assert "Không có tổ dân phố 'Tổ 99'" in staff_chat.text and "Tổ 1" in staff_chat.text
+    await staff_chat.press("alert:topic:khong_co")
+    assert "Không có chủ đề khong_co" in staff_chat.text
+    async with database.sessions() as session:
+        for target in (AlertTarget(areas=["Tổ 99"]), AlertTarget(topics=["khong_co"])):
+            with pytest.raises(AlertError, match=r"^Không có"):
+                await draft_alert(session, text="x", target=target, urgent=False, drafted_by="a")
+        assert await session.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+async def test_the_draft_names_topics_in_words_and_warns_when_nobody_would_get_it(staff_chat):
+    await staff_chat.send("/canhbao Tiêm nhắc cho người cao tuổi")
+    await staff_chat.press("alert:target:topics")
+    await staff_chat.press("alert:topic:nguoi_cao_tuoi")
+    await staff_chat.press("alert:urgent:0")
+    approval = staff_chat.last[1].text
+    assert "chủ đề Người cao tuổi" in approval and "nguoi_cao_tuoi" not in approval
+    assert "hiện có 0 người nhận" in approval and "không ai nhận được" in approval
+    await staff_chat.press(staff_chat.button_data("Duyệt và gửi"))
+    assert "đang gửi tới 0 người nhận" in staff_chat.text
+
+
+async def test_stop_is_offered_only_while_messages_wait(dispatcher, staff_chat, database):
+    await residents(dispatcher, "Tổ 1", "Tổ 2")
+    await staff_chat.send("/canhbao Tin thường")
+    await staff_chat.press("alert:target:all")
+    await staff_chat.press("alert:urgent:0")
+    await staff_chat.press(staff_chat.button_data("Duyệt và gửi"))
+    await staff_chat.press(staff_chat.button_data("Xem tiến độ"))
+    assert "Dừng phần chưa gửi" in staff_chat.buttons
+    async with database.sessions() as session:
+        await session.execute(update(OutboxMessage).values(status="sent"))
+        await session.commit()
+    await staff_chat.press(staff_chat.button_data("Cập nhật"))
+    assert "đã gửi 2/2" in staff_chat.text and "Dừng phần chưa gửi" not in staff_chat.buttons
+
+    await staff_chat.press("alert:cancel:1")  # an old button still on screen
+    assert staff_chat.text == "Cảnh báo số 1 đã gửi xong; không còn tin nào để dừng."
+    async with database.sessions() as session:
+        assert await session.scalar(select(Broadcast.status)) != "cancelled"
+        assert (await session.get(Alert, 1)).status == "sent"
+
+
+async def test_refusals_are_sentences_with_the_status_in_words(database, settings):
+    async with database.sessions() as session:
+        alert = await draft_alert(
+            session, text="Tin", target=AlertTarget(), urgent=False, drafted_by="lan"
+        )
+        await cancel_alert(session, alert.id, "lan")
+        with pytest.raises(AlertError) as refused:
+            await approve_alert(session, alert.id, "minh", settings)
+    assert str(refused.value) == "Cảnh báo số 1 đã ở trạng thái đã hủy."

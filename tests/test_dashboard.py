@@ -10,23 +10,32 @@ from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from bot.channels.web import WebChannel
 from bot.models.core import Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.staff import Alert, StaffMember
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.staff import add_staff
+from bot.staff import add_staff, remove_staff
 from bot.web.dashboard.app import dashboard_app
+from bot.web.public import public_routes
 from tests.helpers import ChatDriver
 
 PASSWORD = "mat-khau-rat-dai"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 @pytest.fixture
-async def admin(aiohttp_client, services, database):
+async def admin(aiohttp_client, services, database, dispatcher):
+    """The bot's whole web site: web chat, public pages, the dashboard at /admin."""
     async with database.sessions() as session:
         await add_staff(session, "lan", "staff", password=PASSWORD)
         await add_staff(session, "minh", "admin", password=PASSWORD)
+    web_chat = WebChannel(database.sessions)
+    await web_chat.start(dispatcher.dispatch)
     app = web.Application()
+    app.add_routes(web_chat.web_routes())
+    app.add_routes(public_routes(database.sessions))
     app.add_subapp("/admin", await dashboard_app(services))
     return await aiohttp_client(app)
 
@@ -172,6 +181,7 @@ async def test_rumor_answered_false_tells_every_reporter_and_drafts_a_correction
 ):
     for user in ("an", "binh"):
         reporter = ChatDriver(dispatcher, user_id=user)
+        await reporter.send("/start")
         await reporter.send("/baotin")
         await reporter.send("Uống nước chanh nóng chữa khỏi sốt xuất huyết, chia sẻ ngay!")
     await login(admin)
@@ -189,7 +199,7 @@ async def test_rumor_answered_false_tells_every_reporter_and_drafts_a_correction
             },
         )
     ).text()
-    assert "Đã nhắn 2 người báo" in page and "Đính chính" in page  # now on the alerts page
+    assert "nhắn cho 2/2 người báo" in page and "Đính chính" in page  # now on the alerts page
     for user in ("an", "binh"):
         [told] = await outbox_texts(database, user)
         assert told.startswith("**Sự thật:** Sốt xuất huyết chưa có thuốc đặc trị")

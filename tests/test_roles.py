@@ -1,7 +1,8 @@
 """Every staff action checks the role: resident, group admin, staff and admin, one table.
 
 The table is read from the routers themselves, so a staff command added later is
-checked here without anyone remembering to list it.
+checked here without anyone remembering to list it; and every route without a role must
+be on OPEN_ROUTES, so a new route that forgot its role fails here instead of shipping open.
 """
 
 from __future__ import annotations
@@ -18,7 +19,21 @@ from handlers import ROUTERS
 from tests.helpers import ChatDriver
 
 GROUP_CHAT = "-1001"
-REFUSED = "chỉ dành cho cán bộ"
+# Both refusals: "… chỉ dành cho cán bộ trạm y tế", "… chỉ dành cho quản trị viên của nhóm".
+REFUSED = "chỉ dành cho"
+# Routes anyone may use (residents' own dialogues). Adding one here is a decision: say why.
+OPEN_ROUTES = {
+    *("/start", "/chude", "/dungnhan", "/trogiup", "/help"),
+    *("sub:topics", "topic:", "sub:done", "area:", "lang:"),
+    *("/dangky", "/huy", "/sdt"),
+    *("screening:start", "screening:consent:yes", "screening:consent:no", "screening:who:"),
+    *("screening:group:", "screening:groups_done", "screening:area:", "screening:session:"),
+    *("screening:confirm", "screening:back", "screening:cancel", "screening:drop:"),
+    *("screening:phone:forget", "screening:phone:cancel"),
+    *("/xoadulieu", "privacy:erase", "privacy:keep"),
+    *("/hoi", "faq:t:", "faq:staff:"),
+    *("/baotin", "rumor:quit"),  # a resident reports a rumor; leaving the report dialogue
+}
 # persona → (telegram user id, the strongest role they hold in GROUP_CHAT)
 PERSONAS = {
     "resident": ("5000", None),
@@ -47,11 +62,27 @@ def guarded_actions() -> list[tuple[str, str, dict[str, str], bool]]:
         for prefix, route in router.buttons.items():
             if route.role:
                 data = prefix + "1" if prefix.endswith(":") else prefix
-                actions.append((prefix, route.role, {"button": data}, True))
+                in_group = ChatKind.GROUP in route.chat_kinds
+                actions.append((prefix, route.role, {"button": data}, in_group))
     return actions
 
 
+def unguarded_routes() -> set[str]:
+    names = set()
+    for router in ROUTERS:
+        for name, routes in router.commands.items():
+            names |= {f"/{name}" for route in routes if not route.role}
+        names |= {prefix for prefix, route in router.buttons.items() if not route.role}
+    return names
+
+
 ACTIONS = guarded_actions()
+
+
+def test_every_route_without_a_role_is_meant_to_be_open():
+    unguarded = unguarded_routes()
+    assert unguarded - OPEN_ROUTES == set(), "give these a role=, or add them to OPEN_ROUTES"
+    assert OPEN_ROUTES - unguarded == set(), "these are gone or now guarded: drop them here"
 
 
 def test_the_table_covers_every_kind_of_staff_action():

@@ -6,24 +6,32 @@ API (a contract — keep it exact):
   GET /api/inbox?user_id=…&after=<id>
   → {"messages": [{"id": int, "text": str, "buttons": [...]}]}   (broadcasts, alerts)
 Errors answer 400 with {"error": "<Vietnamese reason>"}.
+
+The browser chooses its user_id, so it proves nothing: a request is a staff member's only
+when it carries a live dashboard session (cookie), and its chat identity is then that
+account's ("staff:<id>", whatever user_id says), so one person is never two approvers.
+Anonymous requests may not claim a "staff:" id. A photo travels as a link in the text.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp_session import AbstractStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
 from bot.models.core import WebMessage
+from bot.staff import WEB_STAFF_PREFIX, web_chat_id
+from bot.web.dashboard.auth import cookie_secret, cookie_storage, signed_in_member
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 USER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -44,8 +52,10 @@ class WebChannel:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._dispatch: Dispatch | None = None
+        self._cookies: AbstractStorage | None = None
 
     async def start(self, dispatch: Dispatch) -> None:
+        self._cookies = cookie_storage(await cookie_secret(self._sessions))
         self._dispatch = dispatch
 
     async def stop(self) -> None:
@@ -53,7 +63,9 @@ class WebChannel:
 
     async def send(self, chat_id: str, reply: Reply) -> Sent:
         async with self._sessions() as session, session.begin():
-            message = WebMessage(user_id=chat_id, text=reply.text, buttons=_buttons_json(reply))
+            message = WebMessage(
+                user_id=chat_id, text=_with_photo_link(reply), buttons=_buttons_json(reply)
+            )
             session.add(message)
             await session.flush()
             return Sent(str(message.id))
@@ -74,6 +86,7 @@ class WebChannel:
             return web.json_response({"error": "Máy chủ đang khởi động, thử lại sau."}, status=503)
         try:
             incoming = parse_chat_request(await _json_body(request))
+            incoming = await self._as_signed_in_staff(request, incoming)
         except BadRequest as exc:
             return web.json_response({"error": str(exc)}, status=400)
         replies = await self._dispatch(incoming)
@@ -85,6 +98,8 @@ class WebChannel:
         user_id = request.query.get("user_id", "")
         if not USER_ID.match(user_id):
             return web.json_response({"error": "user_id không hợp lệ."}, status=400)
+        if user_id.startswith(WEB_STAFF_PREFIX) and await self._staff_id(request) != user_id:
+            return web.json_response({"error": STAFF_ONLY}, status=403)
         try:
             after = int(request.query.get("after", "0"))
         except ValueError:
@@ -100,6 +115,24 @@ class WebChannel:
                 {"id": row.id, "text": row.text, "buttons": json.loads(row.buttons)} for row in rows
             ]
         return web.json_response({"messages": messages}, dumps=_json_dumps)
+
+    async def _staff_id(self, request: web.Request) -> str | None:
+        """The chat identity of the staff account signed in on this browser, if any."""
+        if self._cookies is None:
+            return None
+        member = await signed_in_member(self._sessions, await self._cookies.load_session(request))
+        return web_chat_id(member) if member else None
+
+    async def _as_signed_in_staff(self, request: web.Request, incoming: Incoming) -> Incoming:
+        staff_id = await self._staff_id(request)
+        if staff_id is not None:
+            return replace(incoming, chat_id=staff_id, user_id=staff_id)
+        if incoming.user_id.startswith(WEB_STAFF_PREFIX):
+            raise BadRequest(STAFF_ONLY)
+        return incoming
+
+
+STAFF_ONLY = "user_id này dành cho cán bộ đã đăng nhập trang quản trị (/admin)."
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -130,7 +163,18 @@ def parse_chat_request(body: dict[str, Any]) -> Incoming:
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text, "buttons": [asdict(button) for button in reply.buttons]}
+    return {
+        "text": _with_photo_link(reply),
+        "buttons": [asdict(button) for button in reply.buttons],
+    }
+
+
+def _with_photo_link(reply: Reply) -> str:
+    """The web chat shows links, not images: a photo (when it is a web address) becomes one.
+    Platform file ids (a Telegram photo) mean nothing here and are left out."""
+    if not (reply.photo or "").startswith(("https://", "http://")):
+        return reply.text
+    return f"{reply.text}\n\n[🖼 Xem ảnh kèm theo]({reply.photo})"
 
 
 def _buttons_json(reply: Reply) -> str:

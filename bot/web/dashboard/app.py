@@ -8,18 +8,18 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from aiohttp_session import setup as setup_sessions
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.routing import Services
 from bot.web.dashboard.auth import (
     LIMITER,
-    SESSION_SECONDS,
+    SERVICES,
     LoginLimiter,
     cookie_secret,
+    cookie_storage,
     require_login,
 )
+from bot.web.dashboard.errors import error_pages
 from bot.web.dashboard.pages import PAGES, login
-from bot.web.dashboard.pages.common import SERVICES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -29,18 +29,9 @@ async def dashboard_app(services: Services) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
     app[LIMITER] = LoginLimiter()
-    setup_sessions(
-        app,
-        EncryptedCookieStorage(
-            await cookie_secret(services.sessions),
-            cookie_name="loaphuong_admin",
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="Strict",
-            path="/admin",
-        ),
-    )
-    app.middlewares.append(require_login)
+    setup_sessions(app, cookie_storage(await cookie_secret(services.sessions)))
+    # Outermost first: errors from the login check get the Vietnamese page too.
+    app.middlewares.extend([error_pages, require_login])
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -1,5 +1,9 @@
 """Dashboard login: argon2-checked passwords, encrypted-cookie sessions with expiry,
-a CSRF token per session, and a limit on failed logins."""
+a CSRF token per session, and a limit on failed logins.
+
+Every request re-reads the staff account: a removed member, or one whose role changed,
+is signed out at once. The same session is the web chat's only proof of a staff identity.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,18 @@ import logging
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session, new_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models.core import KeyValue
 from bot.models.staff import StaffMember
+from bot.routing import Services
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +32,12 @@ SESSION_SECONDS = 8 * 3600
 FAILED_LOGIN_LIMIT = 5
 FAILED_LOGIN_WINDOW = 15 * 60
 SECRET_KEY = "dashboard.cookie_secret"
+COOKIE_NAME = "loaphuong_admin"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The signed-in staff member of a request: {"id", "name", "csrf"}.
 STAFF = web.RequestKey("staff", dict)
+SERVICES = web.AppKey("services", Services)
 
 
 async def cookie_secret(sessions: async_sessionmaker[AsyncSession]) -> bytes:
@@ -39,6 +48,36 @@ async def cookie_secret(sessions: async_sessionmaker[AsyncSession]) -> bytes:
             stored = KeyValue(key=SECRET_KEY, value=Fernet.generate_key().decode())
             session.add(stored)
         return base64.urlsafe_b64decode(stored.value)
+
+
+def cookie_storage(secret: bytes) -> EncryptedCookieStorage:
+    """The session cookie, sent site-wide so the web chat can see who is signed in.
+
+    SameSite=Strict keeps other sites from borrowing it (no cross-site request carries it)."""
+    return EncryptedCookieStorage(
+        secret,
+        cookie_name=COOKIE_NAME,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+    )
+
+
+async def signed_in_member(
+    sessions: async_sessionmaker[AsyncSession], data: Mapping[str, Any]
+) -> StaffMember | None:
+    """The staff account behind session `data`, re-read now; None once expired, removed,
+    renamed, its role changed or its password login taken away."""
+    if not data.get("staff_id") or data.get("expires", 0) < time.time():
+        return None
+    async with sessions() as session:
+        member = await session.get(StaffMember, data["staff_id"])
+    if member is None or not member.password_hash:
+        return None
+    if (member.name, member.role) != (data.get("name"), data.get("role")):
+        return None
+    return member
 
 
 class LoginLimiter:
@@ -75,9 +114,13 @@ async def start_session(request: web.Request, member: StaffMember) -> None:
     session["expires"] = time.time() + SESSION_SECONDS
 
 
-async def current_staff(request: web.Request) -> dict | None:
+async def current_staff(
+    request: web.Request, sessions: async_sessionmaker[AsyncSession]
+) -> dict | None:
     session = await get_session(request)
-    if not session.get("staff_id") or session.get("expires", 0) < time.time():
+    if await signed_in_member(sessions, session) is None:
+        if session.get("staff_id"):
+            session.invalidate()
         return None
     return {
         "id": session["staff_id"],
@@ -96,7 +139,7 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     """Every page but login needs a live session; every POST needs the session's CSRF token."""
     if request.match_info.route.name in ("login", "login_form", "static"):
         return await handler(request)
-    staff = await current_staff(request)
+    staff = await current_staff(request, request.config_dict[SERVICES].sessions)
     if staff is None:
         raise web.HTTPFound(
             request.app.router["login_form"].url_for().with_query(next=request.path)

@@ -17,7 +17,10 @@ _style = Style(
     label_font_size=18,
     major_label_font_size=18,
     value_font_size=20,
+    no_data_font_size=24,
 )
+# pygal's own empty-chart text is English ("No data").
+NO_DATA = "Chưa có số liệu"
 
 
 def _whole_number_ticks(values: list[int]) -> list[int]:
@@ -38,6 +41,7 @@ def bar_chart(title: str, values: dict[str, int]) -> str:
         js=[],  # pygal's default tooltip script comes from a CDN; stations may be offline
         explicit_size=False,
         print_values=True,
+        no_data_text=NO_DATA,
     )
     chart.title = title
     chart.x_labels = list(values)
@@ -56,6 +60,7 @@ def line_chart(title: str, labels: list[str], values: list[int]) -> str:
         js=[],  # pygal's default tooltip script comes from a CDN; stations may be offline
         explicit_size=False,
         x_label_rotation=30,
+        no_data_text=NO_DATA,
     )
     chart.title = title
     chart.x_labels = labels

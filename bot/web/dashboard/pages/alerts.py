@@ -1,9 +1,10 @@
-"""Alerts: draft (text, target, urgency) → preview → approve (a second person for urgent ones)
-→ sent through the outbox with live progress; cancel what is not yet sent."""
+"""Alerts: draft (text, photo, target, urgency) → preview → approve (a second person for
+urgent ones) → sent through the outbox with live progress; cancel what is not yet sent."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -11,6 +12,7 @@ from bot.alerts import (
     AlertError,
     AlertTarget,
     approve_alert,
+    audience_size,
     cancel_alert,
     draft_alert,
     list_alerts,
@@ -19,6 +21,7 @@ from bot.alerts import (
 )
 from bot.outbox.broadcasts import broadcast_progress
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+from bot.web.dashboard.uploads import MAX_PHOTO_BYTES, UploadError, photo_url, save_photo
 from content.station import load_station, load_topics
 
 TITLE = "Cảnh báo"
@@ -45,6 +48,9 @@ async def alerts_page(request: web.Request) -> web.Response:
                     "alert": alert,
                     "preview": Markup(_markdown.render(resident_text(alert))),
                     "target": AlertTarget.from_json(alert.target).describe(),
+                    "reach": await audience_size(session, alert)
+                    if alert.status == "draft"
+                    else None,
                     "progress": progress,
                     "needs_other": needs_second_approver(alert, me, settings),
                 }
@@ -56,6 +62,7 @@ async def alerts_page(request: web.Request) -> web.Response:
             "rows": rows,
             "areas": load_station().areas,
             "topics": load_topics(),
+            "max_photo_kb": MAX_PHOTO_BYTES // 1024,
             "message": request.query.get("msg", ""),
         },
     )
@@ -70,36 +77,56 @@ async def create_draft(request: web.Request) -> web.Response:
         groups_only=form.get("groups_only") == "1",
     )
     try:
+        photo = _uploaded_photo(form.get("photo"), services(request).settings.base_url)
         async with services(request).sessions() as session:
             alert = await draft_alert(
                 session,
                 text=str(form.get("text", "")),
+                photo=photo,
                 target=target,
                 urgent=form.get("urgent") == "1",
                 drafted_by=staff_name(request),
             )
-    except AlertError as exc:
+    except (AlertError, UploadError) as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
     raise redirect(PATH, f"Đã lưu bản nháp số {alert.id}; xem lại rồi duyệt.", f"alert-{alert.id}")
 
 
-@routes.post("/alerts/{alert_id:\\d+}/approve", name="alert_approve")
+@routes.post("/alerts/{alert_id:[0-9]{1,9}}/approve", name="alert_approve")
 async def approve(request: web.Request) -> web.Response:
     alert_id = int(request.match_info["alert_id"])
     try:
         async with services(request).sessions() as session:
-            await approve_alert(session, alert_id, staff_name(request), services(request).settings)
+            alert = await approve_alert(
+                session, alert_id, staff_name(request), services(request).settings
+            )
+            progress = await broadcast_progress(session, alert.broadcast_id or 0)
     except AlertError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
-    raise redirect(PATH, f"Đã duyệt cảnh báo số {alert_id}; đang gửi.", f"alert-{alert_id}")
+    raise redirect(
+        PATH,
+        f"Đã duyệt cảnh báo số {alert_id}; đang gửi tới {progress.total} người nhận.",
+        f"alert-{alert_id}",
+    )
 
 
-@routes.post("/alerts/{alert_id:\\d+}/cancel", name="alert_cancel")
+@routes.post("/alerts/{alert_id:[0-9]{1,9}}/cancel", name="alert_cancel")
 async def cancel(request: web.Request) -> web.Response:
     alert_id = int(request.match_info["alert_id"])
     try:
         async with services(request).sessions() as session:
-            withdrawn = await cancel_alert(session, alert_id, staff_name(request))
+            alert, withdrawn = await cancel_alert(session, alert_id, staff_name(request))
     except AlertError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
-    raise redirect(PATH, f"Đã hủy cảnh báo số {alert_id} ({withdrawn} tin chưa gửi được rút lại).")
+    if alert.status == "cancelled":
+        raise redirect(PATH, f"Đã hủy bản nháp số {alert_id}.")
+    raise redirect(
+        PATH, f"Đã dừng phần chưa gửi của cảnh báo số {alert_id}: {withdrawn} tin được rút lại."
+    )
+
+
+def _uploaded_photo(field: object, base_url: str) -> str | None:
+    """The chosen photo stored and linked; None when the staff member chose none."""
+    if not isinstance(field, FileField) or not field.filename:
+        return None
+    return photo_url(base_url, save_photo(field.file.read()))

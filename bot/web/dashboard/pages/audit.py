@@ -11,6 +11,29 @@ from bot.web.dashboard.pages.common import render, services
 TITLE = "Nhật ký"
 PATH = "/admin/audit"
 PAGE_SIZE = 200
+# What staff read for each recorded action; an unlisted code is shown as it is.
+ACTION_NAMES = {
+    "alert.draft": "Soạn cảnh báo",
+    "alert.approve": "Duyệt cảnh báo",
+    "alert.cancel": "Hủy / dừng cảnh báo",
+    "broadcast.send": "Gửi tin hàng loạt",
+    "broadcast.cancel": "Dừng tin hàng loạt",
+    "dashboard.login": "Đăng nhập trang quản trị",
+    "faq.answer": "Trả lời câu hỏi",
+    "privacy.erase": "Xóa dữ liệu cá nhân",
+    "report.reach": "Lập báo cáo truyền thông",
+    "rumor.answer": "Kết luận tin báo",
+    "screening.attend": "Ghi nhận đến khám",
+    "screening.export": "Tải danh sách khám",
+    "screening.import": "Nhập danh sách khám",
+    "screening.invite": "Mời khám sàng lọc",
+    "screening.referral": "Chuyển tuyến",
+    "screening.report": "Lập báo cáo khám tháng",
+    "screening.session_add": "Thêm buổi khám",
+    "screening.session_archive": "Kết thúc buổi khám",
+    "staff.add": "Thêm cán bộ",
+    "staff.remove": "Xóa cán bộ",
+}
 routes = web.RouteTableDef()
 
 
@@ -21,4 +44,4 @@ async def audit_log(request: web.Request) -> web.Response:
             await session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE))
         )
     tz = services(request).settings.tz
-    return render("audit.html", request, {"rows": rows, "tz": tz})
+    return render("audit.html", request, {"rows": rows, "tz": tz, "actions": ACTION_NAMES})

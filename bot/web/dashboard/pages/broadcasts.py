@@ -8,9 +8,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.forward_kit import PUBLIC_KINDS, forward_kit
-from bot.models.core import AuditLog
 from bot.models.outbox import Broadcast
-from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast
+from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast_as
 from bot.reports import KIND_NAMES
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
 
@@ -32,10 +31,10 @@ async def broadcasts_page(request: web.Request) -> web.Response:
         ]
     base_url = services(request).settings.base_url
     for row in rows:
-        # Zalo OA residents outside the 48-hour window cannot be messaged: staff pass the
-        # public forward kit on through the tổ dân phố's Zalo group instead.
+        # Every public message comes with its forward kit, for the tổ dân phố Zalo groups the
+        # bot cannot join (and for Zalo OA residents outside the 48-hour window).
         b = row["broadcast"]
-        if row["progress"].outside_window and b.kind in PUBLIC_KINDS:
+        if b.kind in PUBLIC_KINDS and b.status != "cancelled":
             row["kit"] = forward_kit(b, base_url).as_message()
     return render(
         "broadcasts.html",
@@ -49,7 +48,7 @@ async def broadcasts_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/broadcasts/{broadcast_id:\\d+}/progress", name="broadcast_progress")
+@routes.get("/broadcasts/{broadcast_id:[0-9]{1,9}}/progress", name="broadcast_progress")
 async def progress(request: web.Request) -> web.Response:
     """JSON for the live progress bars (this page and the alerts page)."""
     broadcast_id = int(request.match_info["broadcast_id"])
@@ -60,19 +59,12 @@ async def progress(request: web.Request) -> web.Response:
     return web.json_response(asdict(figures))
 
 
-@routes.post("/broadcasts/{broadcast_id:\\d+}/cancel", name="broadcast_cancel")
+@routes.post("/broadcasts/{broadcast_id:[0-9]{1,9}}/cancel", name="broadcast_cancel")
 async def cancel(request: web.Request) -> web.Response:
     broadcast_id = int(request.match_info["broadcast_id"])
     async with services(request).sessions() as session:
         if await session.get(Broadcast, broadcast_id) is None:
             raise web.HTTPNotFound()
-        withdrawn = await cancel_broadcast(session, broadcast_id)
-        session.add(
-            AuditLog(
-                actor=staff_name(request),
-                action="broadcast.cancel",
-                detail=f"tin số {broadcast_id}: rút {withdrawn} tin chưa gửi",
-            )
-        )
+        withdrawn = await cancel_broadcast_as(session, broadcast_id, staff_name(request))
         await session.commit()
     raise redirect(PATH, f"Đã dừng tin số {broadcast_id}: {withdrawn} tin chưa gửi được rút lại.")

@@ -10,9 +10,7 @@ from yarl import URL
 
 from bot.models.core import AuditLog
 from bot.routing import Services
-from bot.web.dashboard.auth import STAFF
-
-SERVICES = web.AppKey("services", Services)
+from bot.web.dashboard.auth import SERVICES, STAFF
 
 
 def services(request: web.Request) -> Services:

@@ -32,7 +32,7 @@ async def faq_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/faq/handoffs/{handoff_id:\\d+}/answer", name="faq_answer")
+@routes.post("/faq/handoffs/{handoff_id:[0-9]{1,9}}/answer", name="faq_answer")
 async def answer(request: web.Request) -> web.Response:
     handoff_id = int(request.match_info["handoff_id"])
     form = await request.post()

@@ -27,29 +27,29 @@ async def rumors_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/rumors/{report_id:\\d+}/answer", name="rumor_answer")
+@routes.post("/rumors/{report_id:[0-9]{1,9}}/answer", name="rumor_answer")
 async def answer(request: web.Request) -> web.Response:
     report_id = int(request.match_info["report_id"])
     form = await request.post()
     verdict = str(form.get("verdict", ""))
     try:
         async with services(request).sessions() as session:
-            told = await answer_similar(
+            answered = await answer_similar(
                 session,
                 report_id,
                 verdict,
                 staff_name(request),
                 str(form.get("correction", "")) or None,
             )
-            if told is not None and verdict == "false" and form.get("alert") == "1":
+            if answered is None:
+                raise redirect(PATH, "Tin báo này đã được trả lời.")
+            if verdict == "false" and form.get("alert") == "1":
                 alert = await correction_to_alert(session, report_id, staff_name(request))
                 raise redirect(
                     "/admin/alerts",
-                    f"Đã nhắn {told} người báo. Bản nháp đính chính số {alert.id}: xem lại rồi duyệt.",
+                    f"{answered.summary()} Bản nháp đính chính số {alert.id}: xem lại rồi duyệt.",
                     f"alert-{alert.id}",
                 )
     except RumorError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
-    if told is None:
-        raise redirect(PATH, "Tin báo này đã được trả lời.")
-    raise redirect(PATH, f"Đã ghi kết luận và nhắn cho {told} người báo.")
+    raise redirect(PATH, answered.summary())

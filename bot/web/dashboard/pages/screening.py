@@ -90,7 +90,7 @@ async def add(request: web.Request) -> web.Response:
     raise redirect(PATH, f"Đã thêm buổi khám số {row.id} ({row.day:%d/%m/%Y}).")
 
 
-@routes.post("/screening/sessions/{session_id:\\d+}/archive", name="screening_archive")
+@routes.post("/screening/sessions/{session_id:[0-9]{1,9}}/archive", name="screening_archive")
 async def archive(request: web.Request) -> web.Response:
     session_id = int(request.match_info["session_id"])
     try:

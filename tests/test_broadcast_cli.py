@@ -79,6 +79,7 @@ async def test_topics_and_urgency(cli, database, residents, tmp_path):
         (["--text", "x", "--topic", "thu_cung"], "không có chủ đề thu_cung; các chủ đề: chung"),
         (["--text", "x", "--area", "Tổ 99"], "không có tổ dân phố 'Tổ 99'; các tổ: Tổ 1"),
         (["--text", "   "], "nội dung tin trống"),
+        (["--text", "***"], "không có chữ nào để đọc"),
         (["--text", "x" * 10_001], "nội dung quá dài: 10001 ký tự"),
         (["--file", "/nonexistent/tin.md"], "không đọc được tệp"),
         (["--text", "x", "--urgent", "--spread", "2h"], "tin khẩn đi ngay"),
@@ -106,9 +107,11 @@ def test_spread_windows(text, minutes):
         spread_window("0m")
 
 
-async def test_spread_rows_are_evenly_timed(cli, database, residents):
+async def test_spread_rows_are_evenly_timed(cli, database, residents, monkeypatch):
+    monkeypatch.setenv("QUIET_START", "0")  # no quiet hours, whatever the hour the test runs
+    monkeypatch.setenv("QUIET_END", "0")
     code, out, _ = cli("broadcast", "send", "--text", "Khám sàng lọc tuần sau", "--spread", "3h")
-    assert code == 0 and "rải đều trong 3 giờ" in out
+    assert code == 0 and "rải đều trong 3 giờ; xong khoảng" in out
     async with database.sessions() as session:
         times = sorted(await session.scalars(select(OutboxMessage.not_before)))
     assert [round((t - times[0]).total_seconds() / 60) for t in times] == [0, 60, 120]
@@ -141,6 +144,23 @@ async def test_status_and_cancel(cli, database, residents):
     assert code == 0 and "không còn tin nào chờ gửi" in out
     code, _, err = cli("broadcast", "cancel", "99")
     assert code == 2 and "không có tin số 99" in err
+
+
+async def test_status_names_the_commonest_failures(cli, database, residents):
+    cli("broadcast", "send", "--text", "Tin một")
+    reasons = ["invalid: Bad Request: chat not found"] * 2 + ["transient: HTTP 502"]
+    async with database.sessions() as session:
+        for row, reason in zip(await session.scalars(select(OutboxMessage)), reasons, strict=True):
+            row.status, row.last_error = "failed", reason
+        await session.commit()
+    code, out, _ = cli("broadcast", "status", "1")
+    assert code == 0 and "lỗi 3" in out
+    assert out.splitlines()[1:] == [
+        "Lý do lỗi thường gặp:",
+        "  2 tin: nền tảng từ chối tin (chat không còn, hoặc tin không hợp lệ) "
+        "(Bad Request: chat not found)",
+        "  1 tin: lỗi mạng hoặc máy chủ của nền tảng, đã thử lại nhiều lần (HTTP 502)",
+    ]
 
 
 async def test_status_in_a_terminal_draws_a_progress_bar(cli, database, residents, db_url):

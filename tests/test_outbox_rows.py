@@ -6,7 +6,8 @@ file (helpers from test_outbox_engine).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from bot.models.outbox import Broadcast
 from bot.models.types import utcnow
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, cancel_broadcast_as
 from bot.outbox.pacing import Limits
+from bot.scheduling.plan import Timing
 from tests import test_outbox_engine as engine
 from tests.test_outbox_engine import (
     TEXT,
@@ -109,3 +111,16 @@ async def test_a_blocked_recipient_gets_a_stop_date(database, channel, telegram_
     assert not blocked.active and blocked.stopped_at is not None
     assert blocked.stopped_at >= before
     assert still.active and still.stopped_at is None
+
+
+async def test_a_spread_is_laid_over_sending_time_not_the_quiet_hours(database):
+    await subscribe(database, *[str(900 + i) for i in range(4)])
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    evening = datetime.now(tz).replace(hour=20, minute=0, second=0, microsecond=0)
+    evening += timedelta(days=1)
+    # Three hours of sending from 20:00: one before the quiet hours, two after 07:00.
+    await queue(database, not_before=evening, spread=timedelta(hours=3), quiet=Timing())
+    times = sorted(row.not_before.astimezone(tz) for row in (await rows(database)).values())
+    days = [(moment.date() - evening.date()).days for moment in times]
+    assert [f"{moment:%H:%M}" for moment in times] == ["20:00", "20:45", "07:30", "08:15"]
+    assert days == [0, 0, 1, 1]

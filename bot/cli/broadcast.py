@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bot.models.outbox import Broadcast
     from bot.outbox.broadcasts import Progress
+    from bot.scheduling.plan import Timing
 
 MAX_TEXT = 10_000
 MAX_SPREAD = timedelta(hours=12)
@@ -115,9 +116,27 @@ def send_command(args: argparse.Namespace) -> int:
     if recipients == 0:
         print("Lưu ý: không ai khớp chủ đề / tổ dân phố đã chọn; không có tin nào được gửi.")
     if args.spread:
-        print(f"Tin được rải đều trong {_duration(args.spread)}; giờ nghỉ thì chờ đến sáng.")
+        print(_spread_line(broadcast, args.spread))
     print(f"Xem tiến độ: loaphuong broadcast status {broadcast.id}")
     return 0
+
+
+def _spread_line(broadcast: Broadcast, spread: timedelta) -> str:
+    from bot.outbox.broadcasts import SendingTime
+
+    timing = _timing()
+    end = SendingTime(broadcast.not_before, spread, timing).end.astimezone(timing.tz)
+    line = f"Tin được rải đều trong {_duration(spread)}"
+    if timing.quiet_start != timing.quiet_end:
+        line += f", bỏ qua giờ nghỉ {timing.quiet_start:02d}:00–{timing.quiet_end:02d}:00"
+    return line + f"; xong khoảng {end:%H:%M} ngày {end:%d/%m}."
+
+
+def _timing() -> Timing:
+    from bot.config import get_settings
+    from bot.scheduling.plan import Timing
+
+    return Timing.of(get_settings())
 
 
 async def _create(
@@ -139,6 +158,7 @@ async def _create(
         title=text.splitlines()[0][:80],
         urgent=args.urgent,
         spread=args.spread,
+        quiet=_timing(),
         created_by=actor,
     )
     assert broadcast is not None and broadcast.id is not None  # no key: never a duplicate
@@ -153,6 +173,8 @@ async def _create(
 
 
 def _text_of(args: argparse.Namespace) -> str:
+    from bot.channels.markdown import to_plain_text
+
     if args.file:
         try:
             text = args.file.read_text(encoding="utf-8")
@@ -165,6 +187,10 @@ def _text_of(args: argparse.Namespace) -> str:
     text = text.strip()
     if not text:
         raise CliError("nội dung tin trống")
+    if not to_plain_text(text).strip():
+        raise CliError(
+            "nội dung tin không có chữ nào để đọc (chỉ có ký hiệu Markdown như *** hay ---)"
+        )
     if len(text) > MAX_TEXT:
         raise CliError(f"nội dung quá dài: {len(text)} ký tự (tối đa {MAX_TEXT})")
     return text
@@ -196,8 +222,21 @@ def status_command(args: argparse.Namespace) -> int:
         return 0
     if sys.stdout.isatty() and not args.once:
         return asyncio.run(_watch(args.id))
-    print(_progress_line(args.id, run_with_session(lambda s: _progress(s, args.id))))
+    for line in run_with_session(lambda session: _status_lines(session, args.id)):
+        print(line)
     return 0
+
+
+async def _status_lines(session: AsyncSession, broadcast_id: int) -> list[str]:
+    from bot.outbox.broadcasts import failure_reasons
+
+    lines = [_progress_line(broadcast_id, await _progress(session, broadcast_id))]
+    reasons = await failure_reasons(session, broadcast_id)
+    if reasons:
+        lines.append("Lý do lỗi thường gặp:")
+        lines += [f"  {r.count} tin: {r.label}" + (f" ({r.example})" if r.example else "")
+                  for r in reasons]  # fmt: skip
+    return lines
 
 
 async def _progress(session: AsyncSession, broadcast_id: int) -> Progress:
@@ -225,7 +264,8 @@ async def _watch(broadcast_id: int) -> int:
                 await asyncio.sleep(1)
                 session.expire_all()
                 progress = await _progress(session, broadcast_id)
-    print(_progress_line(broadcast_id, progress))
+        for line in await _status_lines(session, broadcast_id):
+            print(line)
     return 0
 
 

@@ -289,6 +289,47 @@ async def broadcast_progress(session: AsyncSession, broadcast_id: int) -> Progre
     )
 
 
+@dataclass(frozen=True)
+class FailureReason:
+    """Why rows failed, for staff: what it means in Vietnamese, how many, one platform answer."""
+
+    label: str
+    count: int
+    example: str
+
+
+# What the outbox writes in last_error (bot.outbox.worker), as staff read it.
+_FAILURE_LABELS = {
+    "invalid": "nền tảng từ chối tin (chat không còn, hoặc tin không hợp lệ)",
+    "transient": "lỗi mạng hoặc máy chủ của nền tảng, đã thử lại nhiều lần",
+    "migrated": "nhóm đã đổi địa chỉ nhiều lần",
+    "empty text": "nội dung trống sau khi định dạng",
+    "migrated to a chat that is subscribed already": "nhóm đã nâng cấp thành nhóm đã đăng ký sẵn",
+}
+
+
+async def failure_reasons(
+    session: AsyncSession, broadcast_id: int, top: int = 3
+) -> list[FailureReason]:
+    """The most common reasons this broadcast's rows failed, most frequent first."""
+    rows = await session.execute(
+        select(OutboxMessage.last_error, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == "failed")
+        .group_by(OutboxMessage.last_error)
+        .order_by(func.count().desc())
+        .limit(50)
+    )
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for reason, count in rows:
+        kind, _, answer = (reason or "").partition(": ")
+        label = _FAILURE_LABELS.get(reason or "") or _FAILURE_LABELS.get(kind, reason or "?")
+        counts[label] = counts.get(label, 0) + count
+        examples.setdefault(label, answer or reason or "")
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:top]
+    return [FailureReason(label, count, examples[label]) for label, count in ranked]
+
+
 async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     """Withdraw what is not yet sent; returns how many rows were cancelled.
 

@@ -25,7 +25,7 @@ from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, create_broadcast
 from bot.outbox.pacing import Limits
-from bot.outbox.worker import OutboxRunner, Tuning
+from bot.outbox.worker import OutboxRunner, Tuning, retry_delay
 from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FAST = Tuning(
@@ -159,6 +159,33 @@ async def test_each_platform_answer_is_handled(
     assert (await rows(database))["502"].status == "sent" and telegram_api.delivered["502"] == [
         TEXT
     ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "in_doubt"),
+    [("timeout", 1), ("disconnect", 1), ("server_error", 0), ("bad_gateway", 0)],
+)
+async def test_a_send_that_may_have_arrived_is_counted_in_doubt(
+    database, channel, telegram_api, settings, fault, in_doubt
+):
+    await subscribe(database, "501")
+    if fault == "timeout":
+        channel.send_timeout = 0.2  # gives up before the fake's hung answer
+    telegram_api.fail("501", fault)
+    broadcast_id = await queue(database)
+    await drain(runner_for(database, channel, settings), database)
+    async with database.sessions() as session:
+        progress = await broadcast_progress(session, broadcast_id)
+    # No answer came: the platform may have the message, and the resend may repeat it.
+    assert (progress.sent, progress.in_doubt) == (1, in_doubt)
+
+
+def test_the_backoff_cap_is_the_longest_wait(monkeypatch):
+    tuning = Tuning(backoff_base=2.0, backoff_cap=600.0)
+    monkeypatch.setattr("random.uniform", lambda low, high: high)  # the unluckiest jitter
+    assert [retry_delay(attempts, tuning) for attempts in (1, 2, 9, 10, 20)] == [
+        3.0, 6.0, 600.0, 600.0, 600.0,
+    ]  # fmt: skip
 
 
 async def test_retry_after_is_honoured_before_the_resend(database, channel, telegram_api, settings):

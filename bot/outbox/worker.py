@@ -82,6 +82,14 @@ class RunnerStats:
     expired: int = 0
 
 
+def retry_delay(attempts: int, tuning: Tuning) -> float:
+    """Seconds before a transient failure's next attempt: doubling, jittered, capped."""
+    base = tuning.backoff_base * 2 ** (attempts - 1)
+    # Jitter keeps many failed rows from retrying in lockstep; the cap comes last, so it
+    # is the longest wait there is.
+    return min(tuning.backoff_cap, base * random.uniform(0.5, 1.5))
+
+
 class Recorder:
     """Batches result writes: one transaction per `interval`, not one per message."""
 
@@ -352,7 +360,7 @@ class Lane:
             job.attempts += 1
             self.stats.retried += 1
             job.last_error = error.reason
-            self._release(job, self._backoff(job.attempts))
+            self._release(job, retry_delay(job.attempts, self.tuning))
         else:
             if kind is FailureKind.TRANSIENT:
                 job.attempts += 1
@@ -369,12 +377,6 @@ class Lane:
             self._release(job, after)
         self._ready.clear()
         self._waiting.clear()
-
-    def _backoff(self, attempts: int) -> float:
-        base = self.tuning.backoff_base * 2 ** (attempts - 1)
-        # Full jitter keeps many failed rows from retrying in lockstep; the cap comes last,
-        # so it is the longest wait there is.
-        return min(self.tuning.backoff_cap, base * random.uniform(0.5, 1.5))
 
 
 class OutboxRunner:

@@ -17,8 +17,18 @@ LANGUAGES = ("vi", "en")
 MAX_ANSWER_CHARS = 600
 MIN_EXAMPLES, MAX_EXAMPLES = 5, 10
 PLACEHOLDERS = ("tram", "dia_chi", "gio_mo_cua", "dien_thoai", "duong_day_nong")
+# Topic ids ride in button data (Telegram: at most 64 bytes) after a signed question id.
+MAX_ID_CHARS = 32
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+# Typical station values: an answer must fit with these even if this station's are shorter.
+SAMPLE_STATION = {
+    "tram": "Trạm Y tế phường Hòa Bình",
+    "dia_chi": "số 12 đường Lê Lợi, phường Hòa Bình",
+    "gio_mo_cua": "Thứ Hai đến Thứ Sáu 7:00–11:30 và 13:30–17:00, sáng Thứ Bảy 7:00–11:00",
+    "dien_thoai": "0225 3 123 456",
+    "duong_day_nong": "0912 000 115",
+}
 # Emergency answers name 115 first: within this many characters of the start.
 EMERGENCY_LEAD = 30
 
@@ -40,7 +50,11 @@ class FaqEntry:
 @dataclass(frozen=True)
 class Signals:
     emergency: tuple[str, ...] = ()
+    # Everyday phrases that contain an emergency word ("ngạt mũi", "bảo hiểm tai nạn").
+    not_emergency: tuple[str, ...] = ()
     off_topic: tuple[str, ...] = ()
+    # Words of a health question, even one the library does not answer: never off topic.
+    health: tuple[str, ...] = ()
     emergency_reply: str = ""  # the "call 115 now" line put before an emergency answer
 
 
@@ -61,10 +75,10 @@ def load_faq(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> list[FaqEntry
     Raises ContentError if the file is not valid (see `check_faq`)."""
     path = faq_path(lang, content_dir)
     data = load_yaml(path)
-    problems = _entry_problems(path, data)
+    values = station_values(content_dir, lang)
+    problems = _entry_problems(path, data, values)
     if problems:
         raise ContentError(problems)
-    values = station_values(content_dir, lang)
     return [
         FaqEntry(
             id=item["id"],
@@ -89,7 +103,9 @@ def load_signals(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> Signals:
     data = (load_yaml(content_dir / "faq" / "signals.yaml") or {}).get(lang) or {}
     return Signals(
         emergency=tuple(str(p) for p in data.get("emergency") or ()),
+        not_emergency=tuple(str(p) for p in data.get("not_emergency") or ()),
         off_topic=tuple(str(p) for p in data.get("off_topic") or ()),
+        health=tuple(str(p) for p in data.get("health") or ()),
         emergency_reply=str(data.get("emergency_reply") or "").strip(),
     )
 
@@ -112,7 +128,7 @@ def check_faq(content_dir: Path = CONTENT_DIR) -> list[Problem]:
         except ContentError as exc:
             problems.extend(exc.problems)
             continue
-        found = _entry_problems(path, data)
+        found = _entry_problems(path, data, station_values(content_dir, lang))
         problems.extend(found)
         if found:
             continue
@@ -132,22 +148,29 @@ def check_faq(content_dir: Path = CONTENT_DIR) -> list[Problem]:
     return problems
 
 
-def _entry_problems(path: Path, data: Any) -> list[Problem]:
+def _entry_problems(path: Path, data: Any, station: dict[str, str]) -> list[Problem]:
+    """Shape problems; answer lengths are counted with this station's values or the
+    sample's, whichever is longer."""
     if not isinstance(data, list):
         return [Problem(path, 1, "tệp FAQ phải là một danh sách mục")]
     problems: list[Problem] = []
     counts = Counter(item.get("id") for item in data if isinstance(item, dict))
+    longest = {
+        name: max(value, station.get(name, ""), key=len) for name, value in SAMPLE_STATION.items()
+    }
     for item in data:
         if not isinstance(item, LocatedDict):
             problems.append(
                 Problem(path, getattr(data, "line", 1), "mỗi mục phải là một bảng khóa: giá trị")
             )
             continue
-        problems.extend(_one_entry_problems(path, item, counts))
+        problems.extend(_one_entry_problems(path, item, counts, longest))
     return problems
 
 
-def _one_entry_problems(path: Path, item: LocatedDict, counts: Counter) -> list[Problem]:
+def _one_entry_problems(
+    path: Path, item: LocatedDict, counts: Counter, station: dict[str, str]
+) -> list[Problem]:
     def problem(key: str, message: str) -> Problem:
         return Problem(path, item.line_of(key), f"{item.get('id', '?')}: {message}")
 
@@ -163,6 +186,8 @@ def _one_entry_problems(path: Path, item: LocatedDict, counts: Counter) -> list[
     topic = item.get("id")
     if isinstance(topic, str) and not _ID.match(topic):
         out.append(problem("id", "id chỉ gồm chữ thường, số, nối bằng '.' hoặc '_'"))
+    if isinstance(topic, str) and len(topic) > MAX_ID_CHARS:
+        out.append(problem("id", f"id dài quá {MAX_ID_CHARS} ký tự"))
     if counts.get(topic, 0) > 1:
         out.append(problem("id", "id bị lặp"))
     examples = item.get("examples")
@@ -184,25 +209,20 @@ def _one_entry_problems(path: Path, item: LocatedDict, counts: Counter) -> list[
         out.append(problem("requires_also", "requires_also chỉ dùng cùng requires"))
     answer = item.get("answer")
     if isinstance(answer, str) and answer.strip():
-        out.extend(problem("answer", message) for message in _answer_problems(answer, item))
+        out.extend(
+            problem("answer", message) for message in _answer_problems(answer, item, station)
+        )
     return out
 
 
-def _answer_problems(answer: str, item: LocatedDict) -> list[str]:
+def _answer_problems(answer: str, item: LocatedDict, station: dict[str, str]) -> list[str]:
+    """`station`: each placeholder's longest value (this station's or the sample's)."""
     names = _PLACEHOLDER.findall(answer)
     unknown = sorted(set(names) - set(PLACEHOLDERS))
     if unknown:
         return [f"biến lạ {', '.join('{' + n + '}' for n in unknown)}"]
-    # Count with realistic station values: the longest a station is likely to have.
-    realistic = {
-        "tram": "Trạm Y tế phường Hòa Bình",
-        "dia_chi": "số 12 đường Lê Lợi, phường Hòa Bình",
-        "gio_mo_cua": "Thứ Hai đến Thứ Sáu 7:00–11:30 và 13:30–17:00, sáng Thứ Bảy 7:00–11:00",
-        "dien_thoai": "0225 3 123 456",
-        "duong_day_nong": "0912 000 115",
-    }
     messages = []
-    length = len(answer.strip().format(**realistic))
+    length = len(answer.strip().format(**station))
     if length > MAX_ANSWER_CHARS:
         messages.append(f"câu trả lời dài {length} ký tự, tối đa {MAX_ANSWER_CHARS}")
     if item.get("emergency") is True and "115" not in answer.strip()[:EMERGENCY_LEAD]:

@@ -12,6 +12,7 @@ import re
 from bot.core import Button, Incoming, Reply
 from bot.faq import Match, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
+from bot.faq.signing import button_secret, sign_question, signed_question
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
@@ -19,6 +20,7 @@ from content.station import load_station
 router = Router("faq")
 
 SUGGESTIONS = 3
+TOPIC_BUTTON, STAFF_BUTTON = "faq:t:", "faq:staff:"
 _MENTION = re.compile(r"(?:^|\s)@\w+")
 
 
@@ -42,6 +44,7 @@ async def answer(text: str, ctx: Context) -> Reply:
     match = index.ask(question)
     async with ctx.sessions() as session:
         logged = await log_question(session, question, ctx.locale, match)
+        secret = await button_secret(session)
     if match.answer is not None:
         return Reply(match.answer)
     if match.off_topic:
@@ -51,17 +54,19 @@ async def answer(text: str, ctx: Context) -> Reply:
                 "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
             )
         )
-    return unsure_reply(match, logged.id or 0, ctx)
+    return unsure_reply(match, sign_question(secret, logged.id or 0, ctx.incoming), ctx)
 
 
-def unsure_reply(match: Match, question_id: int, ctx: Context) -> Reply:
+def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
+    """The closest topics and "ask staff" as buttons; `signed` is the question, signed
+    for this chat."""
     entries = get_index(ctx.locale).entries
     buttons = [
-        Button(entries[topic].question, f"faq:t:{question_id}:{topic}")
+        Button(entries[topic].question, f"{TOPIC_BUTTON}{signed}:{topic}")
         for topic in match.alternatives[:SUGGESTIONS]
         if topic in entries
     ]
-    buttons.append(Button(ctx._("Hỏi cán bộ y tế"), f"faq:staff:{question_id}"))
+    buttons.append(Button(ctx._("Hỏi cán bộ y tế"), f"{STAFF_BUTTON}{signed}"))
     return Reply(
         ctx._(
             "Mình chưa chắc câu trả lời. Bà con đang hỏi về một trong các chủ đề dưới đây? "
@@ -71,28 +76,30 @@ def unsure_reply(match: Match, question_id: int, ctx: Context) -> Reply:
     )
 
 
-@router.button("faq:t:")
+@router.button(TOPIC_BUTTON)
 async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
-    """A suggested topic was picked: answer it and remember the choice."""
-    question_id, _sep, topic = (incoming.button or "").removeprefix("faq:t:").partition(":")
+    """A suggested topic was picked: answer it; remember the choice if this chat asked."""
+    signed, _sep, topic = (incoming.button or "").removeprefix(TOPIC_BUTTON).rpartition(":")
     entry = get_index(ctx.locale).entries.get(topic)
     if entry is None:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
-    if question_id.isdigit():
-        async with ctx.sessions() as session:
-            await record_choice(session, int(question_id), topic)
+    async with ctx.sessions() as session:
+        question_id = signed_question(await button_secret(session), signed, incoming)
+        if question_id is not None:
+            await record_choice(session, question_id, topic)
     return Reply(entry.answer)
 
 
-@router.button("faq:staff:")
+@router.button(STAFF_BUTTON)
 async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
-    """Hand the question to station staff; they answer in this chat."""
-    question_id = (incoming.button or "").removeprefix("faq:staff:")
-    handoff = None
-    if question_id.isdigit():
-        async with ctx.sessions() as session:
+    """Hand the question to station staff, if this chat asked it; they answer here."""
+    signed = (incoming.button or "").removeprefix(STAFF_BUTTON)
+    async with ctx.sessions() as session:
+        question_id = signed_question(await button_secret(session), signed, incoming)
+        handoff = None
+        if question_id is not None:
             await require_subscriber(session, incoming)  # the answer is sent to this chat
-            handoff = await hand_off(session, incoming, int(question_id), ctx.locale)
+            handoff = await hand_off(session, incoming, question_id, ctx.locale)
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
     station = load_station().in_language(ctx.locale)

@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_dispatcher
-from bot.core import ChatKind
+from bot.core import ChatKind, Incoming
 from bot.db import Database
+from bot.faq.signing import button_secret, sign_question, signed_question
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.routing import Dispatcher, Services
+from content.faq import LANGUAGES, MAX_ID_CHARS, load_faq
 from handlers import ROUTERS, faq
 from tests.helpers import ChatDriver
 
@@ -119,3 +121,35 @@ async def test_phone_numbers_are_not_logged(chat, database):
     await chat.send("gọi lại cho tôi số 0912 345 678 về lịch khám")
     [row] = await logged(database)
     assert "0912" not in row.text and "[số điện thoại]" in row.text
+
+
+async def test_another_chat_cannot_hand_off_or_relabel_someone_elses_question(
+    chat, dispatcher, database
+):
+    await chat.send("con nhà tôi hay khóc đêm")
+    staff_button = chat.buttons["Hỏi cán bộ y tế"]
+    topic_button = next(data for data in chat.buttons.values() if data.startswith("faq:t:"))
+    other = ChatDriver(dispatcher, user_id="resident-2")
+    await other.press(staff_button)
+    assert "Không tìm thấy câu hỏi" in other.text
+    question_id = staff_button.removeprefix("faq:staff:").partition(":")[0]
+    await other.press(f"faq:staff:{question_id}:AAAAAAAAAAA")  # a made-up signature
+    await other.press(f"faq:staff:{question_id}")  # the old, unsigned form
+    assert await handoffs(database) == []
+    await other.press(topic_button)
+    picked = topic_button.rsplit(":", 1)[1]
+    assert other.text == faq.get_index("vi").entries[picked].answer  # the answer is public
+    [row] = await logged(database)
+    assert row.chosen_topic is None  # but not recorded against someone else's question
+
+
+async def test_signed_buttons_fit_telegrams_64_bytes(database):
+    async with database.sessions() as session:
+        secret = await button_secret(session)
+        assert await button_secret(session) == secret  # made once, then kept
+    incoming = Incoming(channel="telegram", chat_id="-1001234567890", user_id="1")
+    signed = sign_question(secret, 9_999_999_999, incoming)
+    longest = max((e.id for lang in LANGUAGES for e in load_faq(lang)), key=len)
+    for topic in (longest, "x" * MAX_ID_CHARS):
+        assert len(f"faq:t:{signed}:{topic}".encode()) <= 64
+    assert signed_question(secret, signed, incoming) == 9_999_999_999

@@ -116,3 +116,19 @@ def test_load_faq_refuses_invalid_content(content):
     edit(content / "faq" / "vi.yaml", "- id: screening.register", "- id: Bad Id")
     with pytest.raises(ContentError):
         load_faq("vi", content)
+
+
+def test_answer_length_is_counted_with_this_stations_values_when_longer(content):
+    long_address = "số 1234 ngõ 56 ngách 78 hẻm 90, " * 12
+    edit(
+        content / "station.yaml",
+        'address: "số 12 đường Lê Lợi, phường Hòa Bình"',
+        (f'address: "{long_address}"'),
+    )
+    problems = check_faq(content)
+    assert any("station.hours: câu trả lời dài" in p.message for p in problems)
+
+
+def test_a_topic_id_too_long_for_button_data_is_reported(content):
+    edit(content / "faq" / "vi.yaml", "- id: bot.report_rumor", f"- id: bot.{'x' * 40}")
+    assert any("id dài quá" in p.message for p in check_faq(content))

@@ -20,15 +20,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import bm25s
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.faq.normalize import Normalizer, PhraseSet, fold_word, has_diacritics
-from bot.text import fold
+from bot.faq.normalize import Normalizer, PhraseSet, fold_word, mostly_marked, words
 from content.faq import EMERGENCY_LEAD, FaqEntry, Signals
 
 # x / (x + SCALE) maps the evidence x (BM25 × coverage) into 0..1.
@@ -37,6 +36,11 @@ SCALE = 2.0
 THRESHOLD = 0.5
 # A question naming an off-topic subject (lottery, weather…) needs more evidence.
 OFF_TOPIC_THRESHOLD = 0.65
+# An emergency question keeps another topic's answer (115 first) only when this sure;
+# less sure, the emergency answer itself is the safer reply.
+EMERGENCY_KEEP_THRESHOLD = 0.65
+# Below this, a question none of whose words a topic requires is taken as off topic.
+UNRELATED = 0.4
 EMERGENCY_TOPIC = "station.emergency"
 ALTERNATIVES = 3
 # Topics scored for confidence per question (the BM25 front-runners).
@@ -66,7 +70,7 @@ def word_features(tokens: Sequence[str]) -> list[str]:
 
 
 def char_features(tokens: Sequence[str]) -> list[str]:
-    return [gram for token in tokens for gram in _trigrams(token)]
+    return list(chain.from_iterable(map(_trigrams, tokens)))
 
 
 @lru_cache(maxsize=65536)
@@ -94,7 +98,9 @@ class FaqIndex:
         self._topics = list(self.entries)
         self._normalizer = normalizer
         self._emergency = PhraseSet.build(signals.emergency)
+        self._not_emergency = PhraseSet.build(signals.not_emergency)
         self._off_topic = PhraseSet.build(signals.off_topic)
+        self._health = PhraseSet.build(signals.health)
         self._emergency_reply = signals.emergency_reply
         # A topic that names required words answers only questions that use one of them
         # (and one of `requires_also`, when it has that too).
@@ -104,7 +110,8 @@ class FaqIndex:
         ]
         texts = [(i, text) for i, e in enumerate(entries) for text in (e.question, *e.examples)]
         self._doc_topic = np.array([i for i, _ in texts])
-        docs = [normalizer.folded(text) for _, text in texts]
+        expanded = [normalizer.tokens(text) for _, text in texts]
+        docs = [[fold_word(token) for token in tokens] for tokens in expanded]
         self._words = _bm25([word_features(doc) for doc in docs])
         self._chars = _bm25([char_features(doc) for doc in docs])
         frequency = Counter(word for doc in docs for word in set(doc))
@@ -112,11 +119,18 @@ class FaqIndex:
         self._unknown_idf = _idf(len(docs), 0)
         self._vocabulary = sorted(self._idf)
         self._near = lru_cache(maxsize=4096)(self._known_words_one_edit_away)
+        # Words the library itself writes without diacritics ("an toàn", "ho"): typed so in
+        # a question typed with diacritics, they are meant so.
+        self._plain = frozenset(
+            word
+            for tokens, doc in zip(expanded, docs, strict=True)
+            if mostly_marked(tokens, doc)
+            for word, folded in zip(tokens, doc, strict=True)
+            if word == folded
+        )
         self._topic_words = [set() for _ in entries]
-        self._topic_text = [" " for _ in entries]
         for (i, _), doc in zip(texts, docs, strict=True):
             self._topic_words[i].update(doc)
-            self._topic_text[i] += " ".join(doc) + " "
 
     @classmethod
     def build(
@@ -130,38 +144,26 @@ class FaqIndex:
     def rank(self, text: str, limit: int = ALTERNATIVES + 1) -> list[tuple[str, float]]:
         """Topics that may answer `text` (their required words present), with their
         confidence (0..1), best first."""
-        tokens = self._normalizer.tokens(text)
-        ranked, _ = self._rank(tokens, has_diacritics(text), limit)
-        return [(self._topics[i], score) for i, score in ranked]
+        answerable, _ = self._rank(text)
+        return [(self._topics[i], score) for i, score in answerable[:limit]]
 
     def ask(self, text: str) -> Match:
         tokens = self._normalizer.tokens(text)
-        accented = has_diacritics(text)
-        emergency = self._emergency.find(tokens, accented)
-        ranked, nearest = self._rank(tokens, accented, ALTERNATIVES + 1)
-        best, score = ranked[0] if ranked else (None, 0.0)
-        needed = OFF_TOPIC_THRESHOLD if self._off_topic.find(tokens, accented) else THRESHOLD
-        confident = best is not None and score >= needed
-        if emergency:
-            # An emergency topic near the top wins even when unsure; another topic
-            # only when sure and its own examples name this emergency.
+        answerable, nearest = self._rank(text, tokens)
+        # With no topic allowed to answer, the score says how near the nearest one came.
+        best, score = answerable[0] if answerable else (None, nearest[0][1] if nearest else 0.0)
+        off_topic = bool(self._off_topic.find(tokens))
+        confident = best is not None and score >= (OFF_TOPIC_THRESHOLD if off_topic else THRESHOLD)
+        if self._is_emergency(tokens):
+            # The topic asked about keeps its answer (115 first) when it is an emergency
+            # topic itself or clearly the subject; otherwise the emergency answer.
             keep = best is not None and (
-                self.entries[self._topics[best]].emergency
-                or (confident and any(f" {fold(p)} " in self._topic_text[best] for p in emergency))
+                self.entries[self._topics[best]].emergency or score >= EMERGENCY_KEEP_THRESHOLD
             )
-            topic = self._topics[best] if keep else EMERGENCY_TOPIC
-            others = tuple(self._topics[i] for i, _ in ranked if self._topics[i] != topic)
-            return Match(
-                id=topic if topic in self.entries else None,
-                # Sent to 115 by rule, not by similarity: that decision is certain.
-                score=round(score, 4) if keep else 1.0,
-                answer=self._emergency_answer(topic),
-                alternatives=others[:ALTERNATIVES],
-                emergency=True,
-            )
+            return self._emergency_match(best if keep else None, score, answerable)
         if confident:
             topic = self._topics[best]
-            others = tuple(self._topics[i] for i, _ in ranked[1:])
+            others = tuple(self._topics[i] for i, _ in answerable[1 : ALTERNATIVES + 1])
             return Match(topic, round(score, 4), self.entries[topic].answer, others)
         return Match(
             id=None,
@@ -170,8 +172,43 @@ class FaqIndex:
             # The closest topics, even those whose required words are missing: as buttons
             # ("did you mean…?") they are a fair offer, as an answer they were not.
             alternatives=tuple(self._topics[i] for i, _ in nearest[:ALTERNATIVES]),
-            off_topic=needed == OFF_TOPIC_THRESHOLD,
+            off_topic=off_topic or self._unrelated(tokens, answerable, nearest),
         )
+
+    def _is_emergency(self, tokens: list[str]) -> bool:
+        """An emergency phrase that is not part of a harmless one ("ngạt mũi", "bảo hiểm
+        tai nạn") is present."""
+        harmless = self._not_emergency.find(tokens)
+        return any(
+            not any(span.within(other) for other in harmless)
+            for span in self._emergency.find(tokens)
+        )
+
+    def _emergency_match(
+        self, best: int | None, score: float, answerable: list[tuple[int, float]]
+    ) -> Match:
+        topic = EMERGENCY_TOPIC if best is None else self._topics[best]
+        others = tuple(self._topics[i] for i, _ in answerable if self._topics[i] != topic)
+        return Match(
+            id=topic if topic in self.entries else None,
+            # Sent to 115 by rule, not by similarity: that decision is certain.
+            score=1.0 if best is None else round(score, 4),
+            answer=self._emergency_answer(topic),
+            alternatives=others[:ALTERNATIVES],
+            emergency=True,
+        )
+
+    def _unrelated(
+        self,
+        tokens: list[str],
+        answerable: list[tuple[int, float]],
+        nearest: list[tuple[int, float]],
+    ) -> bool:
+        """No topic's required words are in the question, no topic is near, and no health
+        word is there: not a question for the station ("thủ tục ly hôn", "nấu bún")."""
+        if any(self._anchors[i] for i, _ in answerable) or self._health.find(tokens):
+            return False
+        return not nearest or nearest[0][1] < UNRELATED
 
     def _emergency_answer(self, topic: str) -> str:
         entry = self.entries.get(topic)
@@ -182,26 +219,40 @@ class FaqIndex:
         return f"{self._emergency_reply}\n\n{entry.answer}"
 
     def _rank(
-        self, tokens: list[str], accented: bool, limit: int
+        self, text: str, tokens: list[str] | None = None
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """(topics that may answer, all nearest topics), each by confidence, best first."""
-        corrected = self._correct([fold_word(token) for token in tokens])
+        tokens = self._normalizer.tokens(text) if tokens is None else tokens
+        corrected, seen = self._read(tokens)
         nearest = self._nearest(corrected)
-        # Typed with diacritics, the words are compared as typed ("cần" is not "cắn");
-        # typed without, folded and typo-corrected.
-        seen = tokens if accented else corrected
-        answerable = [(i, score) for i, score in nearest if self._anchored(i, seen, accented)]
-        return answerable[:limit], nearest[:limit]
+        literal = self._literal(text)
+        return [(i, score) for i, score in nearest if self._anchored(i, seen, literal)], nearest
 
     def uses_required_word(self, topic: str, text: str) -> bool:
         """Whether `text` has one of the words `topic` requires (content check)."""
-        tokens = self._normalizer.tokens(text)
-        accented = has_diacritics(text)
-        seen = tokens if accented else self._correct([fold_word(t) for t in tokens])
-        return self._anchored(self._topics.index(topic), seen, accented)
+        _, seen = self._read(self._normalizer.tokens(text))
+        return self._anchored(self._topics.index(topic), seen, self._literal(text))
 
-    def _anchored(self, topic: int, seen: list[str], accented: bool) -> bool:
-        return all(group.find(seen, accented) for group in self._anchors[topic])
+    def _literal(self, text: str) -> frozenset[str]:
+        """Unmarked words to take as written, not as an unmarked spelling of another."""
+        typed = words(text)
+        folded = [fold_word(word) for word in typed]
+        return self._plain if mostly_marked(typed, folded) else frozenset()
+
+    def _read(self, tokens: list[str]) -> tuple[list[str], list[str]]:
+        """(folded, typo-corrected words for retrieval; words for the required-word check).
+
+        The check reads a word typed with diacritics as typed ("cần" is not "cắn") and
+        one typed without as corrected ("suat" → "xuat"), so mixed typing works."""
+        corrected = self._correct([fold_word(token) for token in tokens])
+        seen = [
+            token if fold_word(token) != token else fixed
+            for token, fixed in zip(tokens, corrected, strict=True)
+        ]
+        return corrected, seen
+
+    def _anchored(self, topic: int, seen: list[str], literal: frozenset[str]) -> bool:
+        return all(group.find(seen, literal) for group in self._anchors[topic])
 
     def _nearest(self, tokens: list[str]) -> list[tuple[int, float]]:
         """Candidates by BM25 (words + trigrams), then ordered by confidence."""

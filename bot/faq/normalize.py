@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.text import fold
 
 _WORD = re.compile(r"\w+")
+_NGA, _HOI = "\u0303", "\u0309"  # combining tilde, combining hook above
+# Share of words with diacritics from which a question counts as typed with them.
+MOSTLY = 0.4
 
 
 @lru_cache(maxsize=65536)
@@ -30,9 +34,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
-def has_diacritics(text: str) -> bool:
-    """Whether the writer typed any Vietnamese diacritics (or đ)."""
-    return any(fold_word(word) != word for word in words(text))
+def mostly_marked(typed: Sequence[str], folded: Sequence[str]) -> bool:
+    """Whether the writer typed diacritics on most words (then a word typed without
+    them is likely meant so: "an toàn" is not "ăn"). A lone "ạ" does not count."""
+    marked = sum(word != plain for word, plain in zip(typed, folded, strict=True))
+    return bool(typed) and marked >= MOSTLY * len(typed)
+
+
+@lru_cache(maxsize=65536)
+def tone_key(word: str) -> str:
+    """`word` with the ngã tone written as hỏi: the commonest spelling mix-up ("khó thỡ"
+    for "khó thở"), and the two sound alike in much of the country."""
+    decomposed = unicodedata.normalize("NFD", word).replace(_NGA, _HOI)
+    return unicodedata.normalize("NFC", decomposed)
 
 
 @dataclass(frozen=True)
@@ -82,33 +96,58 @@ class Normalizer:
         return [fold_word(token) for token in self.tokens(text)]
 
 
+class Span(NamedTuple):
+    """Where a phrase was found: words `start` up to (not including) `end`."""
+
+    start: int
+    end: int
+
+    def within(self, other: Span) -> bool:
+        return other.start <= self.start and self.end <= other.end
+
+
 @dataclass(frozen=True)
 class PhraseSet:
-    """Whole-word phrases (emergency, off-topic) found in a question.
+    """Whole-word phrases (emergency, off-topic, required words) found in a question.
 
-    A question typed with diacritics is compared with them, so "ngạt mũi" does not
-    match "ngất"; a question typed without any is compared folded.
+    Compared word by word: a word typed with diacritics must match them ("ngạt" is not
+    "ngất"), a word typed without any matches folded ("ngat" may be either), unless it
+    is one of `literal` (for "an" in "an toàn", not "ăn"). So a question mixing both
+    ("chau bi co giat ạ") is still understood.
     """
 
-    exact: frozenset[tuple[str, ...]]
-    folded: frozenset[tuple[str, ...]]
+    by_folded: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
     longest: int
+    starts: frozenset[str]  # first words, folded: most words start no phrase
 
     @classmethod
     def build(cls, phrases: Iterable[str]) -> PhraseSet:
-        exact = frozenset(tuple(words(phrase)) for phrase in phrases if words(phrase))
-        folded = frozenset(tuple(fold(word) for word in phrase) for phrase in exact)
-        return cls(exact, folded, max((len(phrase) for phrase in exact), default=0))
+        by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            marked = tuple(tone_key(word) for word in words(phrase))
+            if marked:
+                by_folded.setdefault(tuple(map(fold_word, marked)), []).append(marked)
+        longest = max((len(phrase) for phrase in by_folded), default=0)
+        starts = frozenset(phrase[0] for phrase in by_folded)
+        return cls({key: tuple(value) for key, value in by_folded.items()}, longest, starts)
 
-    def find(self, tokens: list[str], with_diacritics: bool) -> list[str]:
-        """The phrases present in `tokens`, in order of appearance."""
-        if not with_diacritics:
-            tokens = [fold_word(token) for token in tokens]
-        wanted = self.exact if with_diacritics else self.folded
+    def find(self, tokens: Sequence[str], literal: frozenset[str] = frozenset()) -> list[Span]:
+        """Where the phrases are in `tokens`, in order of appearance."""
+        marked = [tone_key(token) for token in tokens]
+        folded = [fold_word(token) for token in marked]
+        loose = [m == f and m not in literal for m, f in zip(marked, folded, strict=True)]
         found = []
-        for i in range(len(tokens)):
-            for size in range(1, min(self.longest, len(tokens) - i) + 1):
-                phrase = tuple(tokens[i : i + size])
-                if phrase in wanted:
-                    found.append(" ".join(phrase))
+        for start in range(len(tokens)):
+            if folded[start] not in self.starts:
+                continue
+            for end in range(start + 1, min(start + self.longest, len(tokens)) + 1):
+                candidates = self.by_folded.get(tuple(folded[start:end]), ())
+                if any(_typed_as(marked, loose, start, phrase) for phrase in candidates):
+                    found.append(Span(start, end))
         return found
+
+
+def _typed_as(marked: list[str], loose: list[bool], start: int, phrase: tuple[str, ...]) -> bool:
+    """Whether the words from `start` are `phrase` (their folded forms are known to agree):
+    each written so, or typed without diacritics and not to be taken literally."""
+    return all(loose[start + i] or marked[start + i] == word for i, word in enumerate(phrase))

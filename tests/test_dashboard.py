@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from openpyxl import load_workbook
 from sqlalchemy import select, update
+from yarl import URL
 
 from bot.channels.web import WebChannel
 from bot.models.core import Subscriber
+from bot.models.faq import FaqQuestion
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.staff import Alert, StaffMember
 from bot.outbox.audience import Audience
@@ -108,30 +112,6 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
     assert "Đã duyệt cảnh báo số 1" in page
     progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
     assert progress["total"] == 1 and progress["pending"] == 1
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/admin/",
-        "/admin/calendar",
-        "/admin/broadcasts",
-        "/admin/alerts",
-        "/admin/screening",
-        "/admin/rumors",
-        "/admin/faq",
-        "/admin/audit",
-    ],
-)
-async def test_every_page_renders_for_a_phone(admin, dispatcher, path):
-    await ChatDriver(dispatcher, user_id="a").send("/start")
-    await login(admin)
-    response = await admin.get(path)
-    page = await response.text()
-    assert response.status == 200
-    assert 'name="viewport"' in page and 'lang="vi"' in page
-    fetched = re.findall(r'(?:src|href)="([^"]+)"', page)
-    assert all(url.startswith(("/", "#", "?")) for url in fetched), fetched
 
 
 async def outbox_texts(database, chat_id: str) -> list[str]:
@@ -298,3 +278,195 @@ async def test_rows_outside_the_zalo_window_come_with_a_forward_kit(admin, datab
     assert "<b>1 người dùng Zalo OA</b> ngoài khung 48 giờ" in page
     assert "Phun thuốc diệt muỗi sáng Chủ Nhật ở Tổ 3." in page
     assert f"/b/{broadcast.id}" in page
+
+
+async def chat_api(client, **body) -> tuple[int, dict]:
+    response = await client.post("/api/chat", json=body)
+    return response.status, await response.json()
+
+
+async def test_web_chat_is_staff_only_with_a_dashboard_session(admin, database):
+    """No proof, no role; signed in, the chat identity is the account, whatever user_id says."""
+    status, body = await chat_api(admin, user_id="staff-1", text="/canhbao Mất nước")
+    assert status == 200 and "chỉ dành cho cán bộ" in body["replies"][0]["text"]
+    status, body = await chat_api(admin, user_id="staff:1", text="/canhbao Mất nước")
+    assert status == 400 and "đăng nhập" in body["error"]
+    assert (await admin.get("/api/inbox", params={"user_id": "staff:1"})).status == 403
+
+    await login(admin, "lan")
+    await chat_api(admin, user_id="staff-1", text="/canhbao Mất nước Tổ 3 từ 14 giờ")
+    await chat_api(admin, user_id="staff-1", button="alert:target:all")
+    status, body = await chat_api(admin, user_id="staff-2", button="alert:urgent:1")
+    assert "cần một cán bộ khác duyệt" in body["replies"][1]["text"]
+    # Same person, another user_id: still lan, still not a second approver.
+    _, body = await chat_api(admin, user_id="staff-2", button="alert:approve:1")
+    assert body["replies"][0]["text"] == "Cảnh báo khẩn cần một cán bộ khác duyệt."
+    async with database.sessions() as session:
+        alert = await session.get(Alert, 1)
+    assert (alert.drafted_by, alert.status) == ("lan", "draft")
+
+
+async def test_a_removed_or_re_roled_member_is_signed_out_at_once(admin, database):
+    await login(admin, "minh")
+    assert (await admin.get("/admin/alerts", allow_redirects=False)).status == 200
+    async with database.sessions() as session:
+        await session.execute(
+            update(StaffMember).where(StaffMember.name == "minh").values(role="staff")
+        )
+        await session.commit()
+    assert (await admin.get("/admin/alerts", allow_redirects=False)).status == 302
+    await login(admin, "lan")
+    async with database.sessions() as session:
+        await remove_staff(session, "lan")
+    response = await admin.get("/admin/", allow_redirects=False)
+    assert response.status == 302 and "/admin/login" in response.headers["Location"]
+    _, body = await chat_api(admin, user_id="web-9", text="/thongke")
+    assert "chỉ dành cho cán bộ" in body["replies"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/admin/alerts/99999999999999999999999/approve"),
+        ("post", "/admin/alerts/999/approve"),
+        ("get", "/admin/broadcasts/99999999999999999999999/progress"),
+        ("get", "/admin/broadcasts/999/progress"),
+        ("get", "/admin/khong-co-trang-nay"),
+        ("get", "/b/99999999999999999999999"),
+        ("get", "/b/abc"),
+        ("get", "/b/999"),
+        ("get", "/anh/khong-co.png"),
+    ],
+)
+async def test_what_does_not_exist_is_a_vietnamese_page(admin, method, path):
+    await login(admin)
+    data = {"csrf": await csrf_of(admin)} if method == "post" else None
+    response = await admin.request(method, path, data=data)
+    page = await response.text()
+    assert response.status in (302, 404) or "Lỗi" in page, page
+    if response.status == 404:
+        assert "Không" in page and "Not Found" not in page
+    else:  # the alert routes answer on the alerts page
+        assert "Không có cảnh báo số 999." in page or "Không tìm thấy" in page
+
+
+async def test_unknown_targets_are_refused_and_a_draft_for_nobody_is_flagged(admin, database):
+    await login(admin)
+    csrf = await csrf_of(admin)
+    page = await (
+        await admin.post("/admin/alerts", data={"csrf": csrf, "text": "Mất nước", "areas": "Tổ 99"})
+    ).text()
+    assert "Lỗi: Không có tổ dân phố &#39;Tổ 99&#39;" in page
+    page = await (
+        await admin.post("/admin/alerts", data={"csrf": csrf, "text": "x", "topics": "khong_co"})
+    ).text()
+    assert "Lỗi: Không có chủ đề khong_co" in page
+    page = await (
+        await admin.post(
+            "/admin/alerts", data={"csrf": csrf, "text": "Tiêm nhắc", "topics": "nguoi_cao_tuoi"}
+        )
+    ).text()
+    assert "Gửi tới: chủ đề Người cao tuổi" in page and "duyệt bây giờ thì không ai nhận" in page
+
+
+async def test_an_alert_photo_is_uploaded_checked_and_sent_with_the_alert(
+    admin, dispatcher, database, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    await ChatDriver(dispatcher, user_id="a").send("/start")
+    await login(admin, "minh")
+    csrf = await csrf_of(admin)
+
+    async def draft(photo: bytes, name: str = "anh.png") -> str:
+        form = aiohttp.FormData({"csrf": csrf, "text": "Ngập nước đường Tổ 3"})
+        form.add_field("photo", photo, filename=name, content_type="image/png")
+        return await (await admin.post("/admin/alerts", data=form)).text()
+
+    assert "Chỉ nhận ảnh JPEG hoặc PNG" in await draft(b"GIF89a" + b"\0" * 10, "a.gif")
+    assert "quá 900 KB" in await draft(PNG + b"\0" * 900 * 1024)
+    page = await draft(PNG)
+    [src] = re.findall(r'<img class="photo" src="([^"]+)"', page)
+    served = await admin.get(URL(src).path)
+    assert served.status == 200 and await served.read() == PNG
+    await admin.post("/admin/alerts/1/approve", data={"csrf": csrf})
+    async with database.sessions() as session:
+        broadcast = await session.scalar(select(Broadcast))
+    assert broadcast.photo == src
+    public = await (await admin.get(f"/b/{broadcast.id}")).text()
+    assert f'src="{src}"' in public
+
+
+async def test_every_public_broadcast_has_a_forward_kit(admin, dispatcher, database):
+    await ChatDriver(dispatcher, user_id="a").send("/start")
+    async with database.sessions() as session:
+        public = await create_broadcast(
+            session, text="Tiêm chủng sáng thứ Bảy tại trạm.", audience=Audience(), kind="staff"
+        )
+        private = await create_broadcast(
+            session, text="Trả lời riêng", audience=Audience(), kind="faq_reply"
+        )
+        await session.commit()
+    await login(admin)
+    page = await (await admin.get("/admin/broadcasts")).text()
+    public_card = page.split(f'id="broadcast-{public.id}"')[1].split("</section>")[0]
+    private_card = page.split(f'id="broadcast-{private.id}"')[1].split("</section>")[0]
+    assert "Bản chuyển tiếp" in public_card and f"/b/{public.id}" in public_card
+    assert "Tiêm chủng sáng thứ Bảy" in public_card and "người dùng Zalo OA" not in public_card
+    assert "Bản chuyển tiếp" not in private_card
+
+
+async def seed_everything(dispatcher, database) -> None:
+    """One of each thing the pages show: subscribers, a broadcast, an alert, a rumor, an
+    unanswered question, a screening session, audit rows."""
+    for user, area in (("a", "Tổ 3"), ("b", "Tổ 4")):
+        resident = ChatDriver(dispatcher, user_id=user)
+        await resident.send("/start")
+        await resident.press("sub:done")
+        await resident.press(f"area:{area}")
+    await ChatDriver(dispatcher, user_id="a").send("/baotin Nước dừa chữa khỏi sốt xuất huyết")
+    async with database.sessions() as session:
+        await create_broadcast(
+            session, text="Phun thuốc muỗi Chủ Nhật", audience=Audience(), title="Phun thuốc"
+        )
+        session.add(Alert(text="Cúp nước Tổ 3", drafted_by="lan", target='{"areas": ["Tổ 3"]}'))
+        session.add(FaqQuestion(text="máy bay giá vé bao nhiêu", outcome="off_topic"))
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/admin/", ["2</b><span>đang nhận tin", "Tổ 3", "Tin chung", "<svg"]),
+        ("/admin/calendar", ["Dự kiến nhận", "<td>2</td>"]),
+        ("/admin/broadcasts", ["Phun thuốc", "Đã gửi 0/2", "Bản chuyển tiếp"]),
+        ("/admin/alerts", ["Cúp nước Tổ 3", "Gửi tới: Tổ 3", "Hiện có 1 người nhận"]),
+        ("/admin/screening", ["Thêm buổi khám", "Tổ 3"]),
+        ("/admin/rumors", ["Nước dừa chữa khỏi sốt xuất huyết", "1 người báo"]),
+        ("/admin/faq", ["máy bay giá vé bao nhiêu"]),
+        ("/admin/audit", ["Đăng nhập trang quản trị", "lan"]),
+    ],
+)
+async def test_every_page_renders_its_data_for_a_phone(admin, dispatcher, database, path, expected):
+    await seed_everything(dispatcher, database)
+    await login(admin)
+    response = await admin.get(path)
+    page = await response.text()
+    assert response.status == 200
+    assert 'name="viewport"' in page and 'lang="vi"' in page
+    fetched = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert all(url.startswith(("/", "#", "?")) for url in fetched), fetched
+    missing = [text for text in expected if text not in page]
+    assert not missing, f"{path} lacks {missing}"
+
+
+async def test_empty_charts_and_raw_codes_read_in_vietnamese(admin):
+    await login(admin)
+    overview = await (await admin.get("/admin/")).text()
+    assert "Chưa có số liệu" in overview and "No data" not in overview
+    audit = await (await admin.get("/admin/audit")).text()
+    assert "Đăng nhập trang quản trị" in audit and ">dashboard.login<" not in audit
+
+
+async def test_charts_fit_a_320_pixel_screen():
+    css = (Path(dashboard_app.__code__.co_filename).parent / "static" / "admin.css").read_text()
+    assert "minmax(min(300px, 100%), 1fr)" in css

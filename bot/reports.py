@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forward_kit import PUBLIC_KINDS
 from bot.models.core import AuditLog
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.staff import Alert
@@ -19,6 +20,8 @@ from bot.xlsx import write_sheet
 from content.station import load_station, load_topics
 
 PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|\d{2}))?$")
+# The bot did not exist before 2000; the calendar's dates end at 9999.
+MIN_YEAR, MAX_YEAR = 2000, 9998
 # What staff call each kind of broadcast (reports and the dashboard).
 KIND_NAMES = {
     "observance": "Ngày sức khỏe",
@@ -48,6 +51,8 @@ def parse_period(text: str) -> Period:
             f"kỳ báo cáo '{text}' không hợp lệ; dùng 2026, 2026-H1, 2026-H2 hoặc 2026-11"
         )
     year, part = int(match.group(1)), match.group(2)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"năm {year} không hợp lệ; dùng năm từ {MIN_YEAR} đến {MAX_YEAR}")
     if part is None:
         return Period(f"Năm {year}", date(year, 1, 1), date(year + 1, 1, 1))
     if part == "H1":
@@ -133,7 +138,7 @@ async def _broadcast_rows(
         .where(
             Broadcast.created_at >= since,
             Broadcast.created_at < until,
-            Broadcast.kind != "rumor_reply",
+            Broadcast.kind.in_(PUBLIC_KINDS),
         )
         .group_by(Broadcast.id)
         .order_by(Broadcast.created_at)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forward_kit import PUBLIC_KINDS
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.types import utcnow
 
 
 @dataclass
@@ -26,13 +28,23 @@ class KeyNumbers:
     failed: int
 
 
+def receiving_at(moment: datetime) -> ColumnElement[bool]:
+    """Subscribers who were receiving messages at `moment`: created before it, and not yet
+    stopped then (a resumed subscriber's stop date is cleared, so it counts as receiving)."""
+    not_stopped = or_(
+        and_(Subscriber.stopped_at.is_(None), Subscriber.active), Subscriber.stopped_at >= moment
+    )
+    return and_(Subscriber.created_at < moment, not_stopped)
+
+
 async def key_numbers(
     session: AsyncSession, since: datetime, until: datetime | None = None
 ) -> KeyNumbers:
-    """Subscribers now (or at `until`), and what was sent between `since` and `until`."""
-    until = until or datetime.max.replace(tzinfo=since.tzinfo)
+    """Subscribers as they were at `until` (default now), and what was sent between `since`
+    and `until`. Broadcasts count public ones only (one-to-one replies are not "đợt tin")."""
+    until = until or utcnow()
     existing = Subscriber.created_at < until
-    active = existing & Subscriber.active
+    active = receiving_at(until)
 
     async def count(*conditions) -> int:  # type: ignore[no-untyped-def]
         return int(
@@ -52,7 +64,7 @@ async def key_numbers(
     sent_in_period = (OutboxMessage.sent_at >= since) & (OutboxMessage.sent_at < until)
     return KeyNumbers(
         active=await count(active),
-        stopped=await count(existing, ~Subscriber.active),
+        stopped=await count(existing, ~active),
         groups=await count(active, Subscriber.kind == "group"),
         new_since=await count(Subscriber.created_at >= since, existing),
         by_channel=await grouped(Subscriber.channel, active),
@@ -65,7 +77,11 @@ async def key_numbers(
             await session.scalar(
                 select(func.count())
                 .select_from(Broadcast)
-                .where(Broadcast.created_at >= since, Broadcast.created_at < until)
+                .where(
+                    Broadcast.created_at >= since,
+                    Broadcast.created_at < until,
+                    Broadcast.kind.in_(PUBLIC_KINDS),
+                )
             )
             or 0
         ),

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from bot.models.core import Subscriber
-from bot.stats import key_numbers, last_days
+from bot.stats import key_numbers, last_days, receiving_at
 from bot.web.dashboard.charts import bar_chart, line_chart
 from bot.web.dashboard.pages.common import render, services
 from content.station import load_topics
@@ -43,7 +43,7 @@ async def weekly_totals(session, now: datetime) -> tuple[list[str], list[int]]: 
     for weeks_ago in range(GROWTH_WEEKS - 1, -1, -1):
         cutoff = now - timedelta(weeks=weeks_ago)
         count = await session.scalar(
-            select(func.count()).select_from(Subscriber).where(Subscriber.created_at <= cutoff)
+            select(func.count()).select_from(Subscriber).where(receiving_at(cutoff))
         )
         labels.append(cutoff.strftime("%d/%m"))
         values.append(int(count or 0))

@@ -13,6 +13,8 @@ import pytest
 
 from bot.app import build_dispatcher
 from bot.core import ChatKind
+from bot.outbox.audience import Audience
+from bot.outbox.broadcasts import create_broadcast
 from bot.roles import ROLES
 from bot.staff import add_staff
 from handlers import ROUTERS
@@ -124,3 +126,25 @@ async def test_role_is_checked(personas, caplog, persona, action, role, send, in
     assert refused is not allowed, f"{persona} {'was refused' if refused else 'got'} {action}"
     if refused:
         assert any("refused" in r.getMessage() for r in caplog.records), "attempt not logged"
+
+
+async def test_a_group_admin_gets_forward_kits_in_a_private_chat(personas, database):
+    """They administer a group the bot is in (the platform's admin list says so)."""
+    async with database.sessions() as session:
+        await create_broadcast(session, text="Phun thuốc muỗi Tổ 3", audience=Audience())
+        await session.commit()
+
+    def private(user_id: str) -> ChatDriver:
+        return ChatDriver(personas, user_id=user_id, channel="telegram")
+
+    admin, resident = private("6000"), private("5000")
+    await admin.send("/chuyentiep")
+    assert REFUSED in admin.text  # the bot is in no group yet
+    group = ChatDriver(
+        personas, user_id="6000", channel="telegram", chat_id=GROUP_CHAT, chat_kind=ChatKind.GROUP
+    )
+    await group.event("bot_added")
+    await admin.send("/chuyentiep")
+    assert "Phun thuốc muỗi Tổ 3" in admin.text and "/b/1" in admin.text
+    await resident.send("/chuyentiep")
+    assert REFUSED in resident.text

@@ -13,10 +13,11 @@ from functools import partial
 from typing import Protocol
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from bot.channels.base import Channel
 from bot.channels.web import WebChannel
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.db import Database
 from bot.outbox.worker import OutboxRunner
 from bot.privacy import forget_abandoned_dialogues
@@ -104,19 +105,31 @@ class LoaPhuong:
         for channel in self.channels.values():
             self.web_app.add_routes(channel.web_routes())
         self._runner: web.AppRunner | None = None
+        # What start() got to, so a start that fails half way stops only that.
+        self._started_channels: list[Channel] = []
+        self._started_components: list[Component] = []
 
     async def start(self) -> None:
-        await self.database.migrate()
+        """Start everything; a failure the operator can fix is a ConfigError naming the variable."""
+        await self._open_database()
         self.web_app.add_routes(public_routes(self.database.sessions))
         self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         for channel in self.channels.values():
+            self._started_channels.append(channel)
             await channel.start(self.dispatcher.dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            where = f"{self.settings.web_host}:{self.settings.web_port}"
+            raise ConfigError(
+                f"cấu hình sai: WEB_HOST/WEB_PORT: không mở được cổng web {where} ({exc.strerror})"
+            ) from None
         for component in self.components:
+            self._started_components.append(component)
             await component.start()
         log.info(
             "Loa phường đang chạy: web chat http://%s:%s/ — kênh: %s",
@@ -125,12 +138,24 @@ class LoaPhuong:
             ", ".join(self.channels),
         )
 
+    async def _open_database(self) -> None:
+        # Connecting first tells "cannot reach the database" apart from a failing migration.
+        try:
+            async with self.database.engine.connect():
+                pass
+        except (OSError, DBAPIError) as exc:
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+            raise ConfigError(
+                f"cấu hình sai: DATABASE_URL: không mở được cơ sở dữ liệu ({reason})"
+            ) from None
+        await self.database.migrate()
+
     async def stop(self) -> None:
-        for component in reversed(self.components):
+        for component in reversed(self._started_components):
             await component.stop()
         if self._runner:
             await self._runner.cleanup()
-        for channel in self.channels.values():
+        for channel in reversed(self._started_channels):
             await channel.stop()
         await self.database.close()
 
@@ -142,9 +167,9 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await app.start()
     try:
+        await app.start()
         await stop.wait()
-    finally:
         log.info("Loa phường đang dừng…")
+    finally:
         await app.stop()

@@ -6,18 +6,23 @@ with one line naming the variable.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The channel names STAFF_IDS may use (bot/channels/*: each adapter's `name`).
+CHANNELS = ("web", "telegram", "zalo_bot", "zalo_oa")
 
 
 class ConfigError(Exception):
@@ -38,7 +43,8 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     webhook_url: str = ""
-    webhook_secret: str = ""
+    # Checked even when unset: a webhook without it refuses every update Telegram sends.
+    webhook_secret: str = Field(default="", validate_default=True)
 
     # Zalo Bot Platform (Telegram-like API) and Zalo Official Account.
     zalo_bot_token: str = ""
@@ -80,6 +86,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"driver '{url.drivername}' không hỗ trợ; dùng {' hoặc '.join(SUPPORTED_DATABASES)}"
             )
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            _check_sqlite_folder(Path(url.database).absolute().parent)
         return value
 
     @field_validator("telegram_bot_token")
@@ -98,12 +106,51 @@ class Settings(BaseSettings):
             raise ValueError(f"múi giờ '{value}' không tồn tại") from exc
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(
+                f"'{value}' không phải mức log; dùng một trong {', '.join(LOG_LEVELS)}"
+            )
+        return value.upper()
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _http_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"phải là địa chỉ http:// hoặc https:// (đang là {value!r})")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("Telegram chỉ gửi tin tới địa chỉ https://; sửa lại địa chỉ webhook")
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
-    def _secret_shape(cls, value: str) -> str:
+    def _secret_shape(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("webhook_url") and not value:
+            raise ValueError(
+                "bắt buộc khi đặt WEBHOOK_URL (chuỗi bí mật để nhận ra tin Telegram gửi tới)"
+            )
         # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("chỉ dùng chữ, số, '_' và '-' (tối đa 256 ký tự)")
+        return value
+
+    @field_validator("staff_ids")
+    @classmethod
+    def _staff_ids_shape(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            channel, _, user_id = item.partition(":")
+            if channel not in CHANNELS or not user_id.strip():
+                raise ValueError(
+                    f"'{item}' phải có dạng kênh:mã, kênh là {', '.join(CHANNELS)}; "
+                    "nhiều mục cách nhau bằng dấu phẩy, ví dụ telegram:12345,web:staff-1"
+                )
         return value
 
     @property
@@ -122,6 +169,15 @@ class Settings(BaseSettings):
             if user_id and name == channel:
                 ids.add(user_id)
         return ids
+
+
+def _check_sqlite_folder(folder: Path) -> None:
+    # SQLite creates the file (and its -wal, -shm files) there; checked here, the staff
+    # read which folder, instead of a driver's "unable to open database file".
+    if not folder.is_dir():
+        raise ValueError(f"thư mục {folder} không tồn tại; tạo thư mục hoặc sửa đường dẫn")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"không có quyền ghi vào thư mục {folder}")
 
 
 def load_settings(**overrides: object) -> Settings:

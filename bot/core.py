@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,13 +47,30 @@ class Incoming:
     addressed: bool = True
     photo: str | None = None
 
+    def __post_init__(self) -> None:
+        # Decomposed Unicode (NFD: Unikey's "Unicode tổ hợp", some macOS input) looks the
+        # same on screen but compares differently: every handler sees the composed form.
+        for name in ("text", "button"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, unicodedata.normalize("NFC", value))
+
     @property
     def command(self) -> str | None:
         """`/dangky@LoaPhuongBot tổ 3` → "dangky"; None for plain text."""
-        if not self.text or not self.text.startswith("/"):
-            return None
-        word = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
-        return word.split("@", 1)[0].lower() or None
+        return self._command_word.partition("@")[0].lower() or None
+
+    @property
+    def command_addressee(self) -> str | None:
+        """`/dangky@LoaPhuongBot tổ 3` → "LoaPhuongBot"; None when no bot is named.
+
+        In a Telegram group a command may name another bot; its adapter drops those."""
+        return self._command_word.partition("@")[2] or None
+
+    @property
+    def _command_word(self) -> str:
+        words = self.text[1:].split(maxsplit=1) if self.text and self.text[0] == "/" else []
+        return words[0] if words else ""
 
     @property
     def argument(self) -> str:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 HandlerResult = list[Reply] | Reply | None
 Handler = Callable[[Incoming, "Context"], Awaitable[HandlerResult]]
+# Answers a person who lacks the role a route needs; gets that role's name.
+Refusal = Callable[[Incoming, "Context", str], Awaitable[HandlerResult]]
 
 
 @dataclass
@@ -110,17 +112,21 @@ class Router:
 
         return register
 
-    def button(self, prefix: str, *, role: str | None = None) -> Callable[[Handler], Handler]:
+    def button(
+        self, prefix: str, *, chats: Iterable[ChatKind] = ALL_CHATS, role: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.buttons[prefix] = Route(handler, ALL_CHATS, role)
+            self.buttons[prefix] = Route(handler, frozenset(chats), role)
             return handler
 
         return register
 
-    def step(self, *steps: Enum) -> Callable[[Handler], Handler]:
+    def step(
+        self, *steps: Enum, chats: Iterable[ChatKind] = ALL_CHATS
+    ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             for step in steps:
-                self.steps[step_name(step)] = Route(handler, ALL_CHATS)
+                self.steps[step_name(step)] = Route(handler, frozenset(chats))
             return handler
 
         return register
@@ -155,7 +161,7 @@ class Dispatcher:
         has_role: RoleCheck,
         locale_of: LocaleLookup,
         not_understood: Handler,
-        not_allowed: Handler,
+        not_allowed: Refusal,
         failed: Handler,
     ) -> None:
         self.services = services
@@ -183,7 +189,7 @@ class Dispatcher:
                 log.warning(
                     "refused %s for a non-%s on %s", incoming.command, route.role, incoming.channel
                 )
-                return _as_list(await self._not_allowed(incoming, ctx))
+                return _as_list(await self._not_allowed(incoming, ctx, route.role))
             return _as_list(await route.handler(incoming, ctx))
         except Exception:
             # Names and phone numbers travel in `incoming`; log only where it failed.
@@ -202,13 +208,14 @@ class Dispatcher:
             await ctx.load_state()
             for prefix, route in self._buttons:
                 if incoming.button.startswith(prefix):
-                    return route
+                    return _for_chat(route, incoming) or _unknown(self._not_understood, incoming)
             return _unknown(self._not_understood, incoming)
         if not incoming.text:
             return _unknown(self._not_understood, incoming)
         state = await ctx.load_state()
-        if state and state.step in self._steps:
-            return self._steps[state.step]
+        step_route = _for_chat(self._steps.get(state.step), incoming) if state else None
+        if step_route:
+            return step_route
         if incoming.chat_kind is ChatKind.GROUP and not incoming.addressed:
             return None
         return _for_chat(self._fallback, incoming) or _unknown(self._not_understood, incoming)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, ChatKind, Incoming, Reply
 from bot.routing import Context, Services
 from bot.subscribers import language_of
 
 
 async def locale_of(incoming: Incoming, services: Services) -> str | None:
-    """The language the person chose in /chude, if they have chosen one."""
+    """The language chosen in /chude; a group that has not chosen speaks Vietnamese,
+    whatever the app of the member writing is set to."""
     async with services.sessions() as session:
-        return await language_of(session, incoming)
+        chosen = await language_of(session, incoming)
+    if chosen is None and incoming.chat_kind is ChatKind.GROUP:
+        return "vi"
+    return chosen
 
 
 async def not_understood(incoming: Incoming, ctx: Context) -> Reply:
@@ -22,7 +26,14 @@ async def not_understood(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(_("Xin lỗi, mình chưa hiểu ý bà con. Gõ /trogiup để xem mình giúp được gì ạ."))
 
 
-async def not_allowed(_incoming: Incoming, ctx: Context) -> Reply:
+async def not_allowed(_incoming: Incoming, ctx: Context, role: str) -> Reply:
+    if role == "group_admin":
+        return Reply(
+            ctx._(
+                "Việc này chỉ dành cho quản trị viên của nhóm ạ. Bà con muốn tự chọn tin "
+                "thì nhắn riêng cho Loa phường."
+            )
+        )
     return Reply(ctx._("Lệnh này chỉ dành cho cán bộ trạm y tế."))
 
 

@@ -2,14 +2,20 @@
 
 Flow (docs/subscribe-dialogue.mmd):
     /chude → topic buttons (toggle) → "Xong" → ASK_AREA (buttons or typed) → ASK_LANGUAGE → done
+
+Every route here is a resident's own, in a private chat; groups have theirs in handlers/groups.py.
 """
 
 from __future__ import annotations
 
 from enum import Enum, auto
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.areas import match_area
 from bot.core import Button, ChatKind, Incoming, Reply
+from bot.models.core import Subscriber
+from bot.models.types import utcnow
 from bot.routing import Context, Router
 from bot.subscribers import (
     require_subscriber,
@@ -21,6 +27,7 @@ from bot.subscribers import (
 from content.station import load_station, load_topics
 
 router = Router("subscribe")
+PRIVATE = [ChatKind.PRIVATE]
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -35,7 +42,8 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription."""
     _ = ctx._
     async with ctx.sessions() as session:
-        _subscriber, created = await subscribe(session, incoming, ctx.locale)
+        subscriber, created = await subscribe(session, incoming, ctx.locale)
+        await resume_messages(session, subscriber)
     station = load_station().in_language(ctx.locale)
     greeting = _("Chào bà con!") if created else _("Chào mừng bà con quay lại!")
     text = _(
@@ -50,6 +58,8 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
             [
                 Button(_("Chọn chủ đề nhận tin"), "sub:topics"),
                 Button(_("Đăng ký khám sàng lọc miễn phí"), "screening:start"),
+                # Vietnamese is the default; a resident who cannot read it switches in one tap.
+                Button("English", "lang:en"),
             ],
         )
     ]
@@ -60,8 +70,8 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.command("chude", chats=[ChatKind.PRIVATE])
-@router.button("sub:topics")
+@router.command("chude", chats=PRIVATE)
+@router.button("sub:topics", chats=PRIVATE)
 async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
     """Show the topics as toggle buttons with the current choice."""
     async with ctx.sessions() as session:
@@ -70,7 +80,7 @@ async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
     return topics_reply(ctx, chosen)
 
 
-@router.button("topic:")
+@router.button("topic:", chats=PRIVATE)
 async def toggle_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one topic on or off and show the list again."""
     return await toggle_and_show(incoming, ctx, prefix="")
@@ -86,57 +96,65 @@ async def toggle_and_show(incoming: Incoming, ctx: Context, prefix: str) -> Repl
     return topics_reply(ctx, chosen, prefix)
 
 
-@router.button("sub:done")
+@router.button("sub:done", chats=PRIVATE)
 async def ask_area(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask which tổ dân phố the resident lives in."""
     await ctx.set_step(SubscribeStep.ASK_AREA)
     return area_question(ctx)
 
 
-@router.button("area:")
+@router.button("area:", chats=PRIVATE)
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố picked with a button."""
     return await save_area(incoming, ctx, (incoming.button or "").removeprefix("area:"))
 
 
-@router.step(SubscribeStep.ASK_AREA)
+@router.step(SubscribeStep.ASK_AREA, chats=PRIVATE)
 async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố typed as text ("to 3", "tổ 3", "3")."""
     return await save_area(incoming, ctx, incoming.text or "")
 
 
-@router.button("lang:")
-async def choose_language(incoming: Incoming, ctx: Context) -> Reply:
-    """Save the language and confirm the whole choice in it."""
+@router.button("lang:", chats=PRIVATE)
+async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """Save the language, confirm the whole choice in it; finishing is a wish to receive."""
     language = (incoming.button or "").removeprefix("lang:")
     if language not in LANGUAGES:
-        return language_question(ctx)
+        return [language_question(ctx)]
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
+        was_stopped = not subscriber.active
         await update_subscriber(session, subscriber, language=language)
+        await resume_messages(session, subscriber)
         chosen = await topics_of(session, subscriber.id)
     await ctx.end_dialogue()
     ctx.use_locale(language)
     labels = topic_labels(ctx, chosen) or ctx._("(chưa chọn)")
-    return Reply(
-        ctx._(
-            "Đã lưu. Chủ đề: {topics}. Tổ dân phố: {area}. Gõ /chude để đổi bất cứ lúc nào."
-        ).format(topics=labels, area=subscriber.area or "—")
-    )
+    replies = [
+        Reply(
+            ctx._(
+                "Đã lưu. Chủ đề: {topics}. Tổ dân phố: {area}. Gõ /chude để đổi bất cứ lúc nào."
+            ).format(topics=labels, area=subscriber.area or "—")
+        )
+    ]
+    if was_stopped:
+        replies.append(
+            Reply(ctx._("Loa phường gửi tin lại cho bà con từ hôm nay. Muốn dừng, gõ /dungnhan."))
+        )
+    return replies
 
 
-@router.step(SubscribeStep.ASK_LANGUAGE)
+@router.step(SubscribeStep.ASK_LANGUAGE, chats=PRIVATE)
 async def repeat_language_question(_incoming: Incoming, ctx: Context) -> Reply:
     """Typed text while the language buttons are showing: show them again."""
     return language_question(ctx)
 
 
-@router.command("dungnhan")
+@router.command("dungnhan", chats=PRIVATE)
 async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop every message to this chat, and say how to resume."""
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
-        await update_subscriber(session, subscriber, active=False)
+        await stop_messages(session, await require_subscriber(session, incoming))
     return Reply(
         ctx._(
             "Đã dừng gửi tin cho bà con. Khi muốn nhận lại, gõ /start. Dữ liệu của bà con vẫn "
@@ -145,7 +163,7 @@ async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("trogiup", "help")
+@router.command("trogiup", "help", chats=PRIVATE)
 async def on_help(_incoming: Incoming, ctx: Context) -> Reply:
     """List what residents can do."""
     return Reply(
@@ -208,7 +226,18 @@ def area_question(ctx: Context, *, retry: bool = False, prefix: str = "") -> Rep
 
 
 def language_question(ctx: Context) -> Reply:
-    return Reply(
-        ctx._("Bà con muốn nhận tin bằng ngôn ngữ nào?"),
-        [Button(label, f"lang:{code}") for code, label in LANGUAGES.items()],
-    )
+    return Reply(ctx._("Bà con muốn nhận tin bằng ngôn ngữ nào?"), language_buttons())
+
+
+def language_buttons(prefix: str = "") -> list[Button]:
+    return [Button(label, f"{prefix}lang:{code}") for code, label in LANGUAGES.items()]
+
+
+async def stop_messages(session: AsyncSession, subscriber: Subscriber) -> None:
+    """No more messages to this chat; reports count it as stopped from now."""
+    await update_subscriber(session, subscriber, active=False, stopped_at=utcnow())
+
+
+async def resume_messages(session: AsyncSession, subscriber: Subscriber) -> None:
+    if not subscriber.active or subscriber.stopped_at is not None:
+        await update_subscriber(session, subscriber, active=True, stopped_at=None)

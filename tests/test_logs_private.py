@@ -1,4 +1,5 @@
-"""Names and phone numbers never reach the logs, even at LOG_LEVEL=DEBUG; secrets neither."""
+"""Names and phone numbers never reach the logs, even at LOG_LEVEL=DEBUG; secrets neither,
+not even inside a traceback."""
 
 from __future__ import annotations
 
@@ -16,17 +17,22 @@ from tests.helpers import ChatDriver
 NAME = "Nguyễn Thị Hạnh"
 PHONE = "0912345678"
 TOKEN = "123456789:AAHsecretTokenValue_abcdefghijklmnopq"
+DATABASE_PASSWORD = "mat-khau-co-so-du-lieu"
 
 
 @pytest.fixture
-def captured(settings):
+def captured():
+    """What the bot prints at LOG_LEVEL=DEBUG: its own handler, format and filter."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
-    setup_logging(load_settings(log_level="DEBUG", telegram_bot_token=TOKEN, _env_file=None))
+    database_url = f"postgresql+asyncpg://loaphuong:{DATABASE_PASSWORD}@127.0.0.1/loaphuong"
+    setup_logging(
+        load_settings(
+            log_level="DEBUG", telegram_bot_token=TOKEN, database_url=database_url, _env_file=None
+        )
+    )
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(root.handlers[0].filters[0])  # the same secret redaction
-    root.addHandler(handler)
+    root.handlers[0].setStream(stream)
     yield stream
     root.handlers[:], root.level = saved
 
@@ -48,6 +54,22 @@ async def test_a_busy_conversation_leaves_no_name_or_phone_in_the_logs(captured,
     for private in (NAME, PHONE, "Hạnh", TOKEN):
         assert private not in output
     assert "***" in output  # the token line was redacted, not dropped
+
+
+def test_secrets_are_masked_inside_tracebacks_too(captured):
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getMe: 401")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("could not reach %s", "the Bot API")
+    try:
+        raise ConnectionError(f"password {DATABASE_PASSWORD} refused")
+    except ConnectionError as exc:
+        logging.getLogger("bot.test").warning("database down", exc_info=exc)
+
+    output = captured.getvalue()
+    assert "Traceback" in output and "could not reach the Bot API" in output
+    assert TOKEN not in output and DATABASE_PASSWORD not in output
+    assert output.count("***") >= 2
 
 
 async def test_a_database_error_does_not_quote_the_values(database):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from sqlalchemy import select
 
 from bot.core import Reply
 from bot.models.core import Subscriber
+from bot.state import StateKey
 
 
 @pytest.mark.parametrize(
@@ -16,7 +19,7 @@ from bot.models.core import Subscriber
         ({"button": "topic:khong_co"}, "Chủ đề này không còn"),
         ({"text": None, "photo": "file-1"}, "tin nhắn chữ"),
         ({"text": "/lenhla"}, "chưa hiểu"),
-        ({"text": "x" * 4096}, "chưa chắc"),
+        ({"text": "x" * 4096}, "Bà con"),  # the longest text allowed: the FAQ's polite "no"
     ],
 )
 async def test_odd_input_gets_a_clear_reply(chat, kwargs, expected):
@@ -25,7 +28,17 @@ async def test_odd_input_gets_a_clear_reply(chat, kwargs, expected):
         await chat.press(kwargs["button"])
     else:
         await chat.send(text, **kwargs)
-    assert expected in chat.text
+    assert expected in chat.text and "trục trặc" not in chat.text
+
+
+async def test_a_name_typed_in_decomposed_unicode_passes_the_name_step(chat, services):
+    await chat.send("/dangky")
+    await chat.press("screening:consent:yes")
+    await chat.press("screening:who:self")
+    await chat.send(unicodedata.normalize("NFD", "Trần Thị Hạnh"))
+    assert "Năm sinh" in chat.text
+    state = await services.states.get(StateKey("web", "resident-1", "resident-1"))
+    assert state is not None and state.data["full_name"] == "Trần Thị Hạnh"  # stored composed
 
 
 async def test_a_failing_handler_answers_politely_and_keeps_the_subscriber(
@@ -56,7 +69,8 @@ async def test_staff_commands_check_the_role(services):
         return Reply("ok, staff")
 
     dispatcher = build_dispatcher(services, [*ROUTERS, router])
-    resident, staff = ChatDriver(dispatcher), ChatDriver(dispatcher, user_id="staff-1")
+    resident = ChatDriver(dispatcher, channel="telegram", user_id="5000")
+    staff = ChatDriver(dispatcher, channel="telegram", user_id="9001")  # STAFF_IDS in conftest
     await resident.send("/probe_staff")
     assert "chỉ dành cho cán bộ" in resident.text
     await staff.send("/probe_staff")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_dispatcher
@@ -70,9 +71,28 @@ async def test_stop_then_start_again(chat, database):
     await chat.send("/start")
     await chat.send("/dungnhan")
     assert "/start" in chat.text
-    assert [s.active for s in await subscribers(database)] == [False]
+    [stopped] = await subscribers(database)
+    assert (stopped.active, stopped.stopped_at is not None) == (False, True)
     await chat.send("/start")
-    assert [s.active for s in await subscribers(database)] == [True]
+    [started] = await subscribers(database)
+    assert (started.active, started.stopped_at) == (True, None)
+
+
+async def test_finishing_topics_after_stopping_resumes_and_says_so(chat, database):
+    await chat.send("/start")
+    await chat.send("/dungnhan")
+    await chat.send("/chude")
+    await chat.press("sub:done")
+    await chat.press("area:Tổ 2")
+    await chat.press("lang:vi")
+    assert "Đã lưu" in chat.text and "gửi tin lại" in chat.text
+    [subscriber] = await subscribers(database)
+    assert (subscriber.active, subscriber.stopped_at) == (True, None)
+    await chat.send("/chude")
+    await chat.press("sub:done")
+    await chat.press("area:Tổ 2")
+    await chat.press("lang:vi")
+    assert "gửi tin lại" not in chat.text  # said once, when it changed
 
 
 async def test_help_lists_the_commands(chat):
@@ -128,6 +148,93 @@ async def test_group_is_registered_when_the_bot_is_added(dispatcher, database):
     assert (count, kind) == (1, "group")
     await group.event("bot_removed")
     assert [s.active for s in await subscribers(database)] == [False]
+
+
+GROUP_CHAT = "-100777"
+
+
+class GroupAdmins:
+    """Stands in for the platform: "admin-7" administers every group."""
+
+    async def group_admin_ids(self, _chat_id: str) -> set[str]:
+        return {"admin-7"}
+
+
+@pytest.fixture
+def in_group(services):
+    services.extras["channels"] = {"telegram": GroupAdmins()}
+    dispatcher = build_dispatcher(services)
+
+    def member(user_id: str, locale: str | None = None) -> ChatDriver:
+        return ChatDriver(
+            dispatcher,
+            user_id=user_id,
+            channel="telegram",
+            chat_id=GROUP_CHAT,
+            chat_kind=ChatKind.GROUP,
+            locale=locale,
+        )
+
+    return member
+
+
+async def test_only_group_admins_stop_and_resume_a_group(in_group, database):
+    admin, member = in_group("admin-7"), in_group("member-8")
+    await admin.event("bot_added")
+    await member.send("/dungnhan")
+    assert "quản trị viên của nhóm" in member.text and "cán bộ" not in member.text
+    assert [s.active for s in await subscribers(database)] == [True]
+
+    await admin.send("/dungnhan")
+    assert admin.text.startswith("Đã dừng gửi tin vào nhóm này.")
+    [stopped] = await subscribers(database)
+    assert (stopped.active, stopped.stopped_at is not None) == (False, True)
+    await member.send("/start")
+    assert "tạm dừng" in member.text
+    assert [s.active for s in await subscribers(database)] == [False]
+    await admin.send("/start")
+    [resumed] = await subscribers(database)
+    assert (resumed.active, resumed.stopped_at) == (True, None)
+
+
+@pytest.mark.parametrize("data", ["topic:chung", "sub:topics", "sub:done", "area:Tổ 3", "lang:en"])
+async def test_residents_buttons_change_nothing_in_a_group(in_group, database, data):
+    await in_group("admin-7").event("bot_added")
+    member = in_group("member-8")
+    await member.press(data)
+    assert not member.buttons  # no resident dialogue started in the group
+    [group] = await subscribers(database)
+    assert (group.active, group.area, group.language) == (True, None, "vi")
+    assert await topics(database) == {"chung"}
+
+
+async def test_a_group_speaks_vietnamese_until_its_admins_choose(in_group, database):
+    admin = in_group("admin-7", locale="en")  # the admin's own app is in English
+    await admin.event("bot_added")
+    assert "Chào cả nhóm" in admin.text
+    await admin.send("/chude")
+    await admin.press("gsub:done")
+    await admin.press("garea:Tổ 3")
+    assert set(admin.buttons.values()) == {"glang:vi", "glang:en"}
+    await admin.press("glang:en")
+    assert "Saved for the group" in admin.text and "Tổ 3" in admin.text
+    [group] = await subscribers(database)
+    assert (group.area, group.language) == ("Tổ 3", "en")
+    member = in_group("member-8")
+    await member.send("/trogiup")
+    assert "Group admins" in member.text
+
+
+async def test_members_asking_an_admin_command_are_told_who_can(in_group):
+    member = in_group("member-8")
+    await member.send("/chude")
+    assert "quản trị viên của nhóm" in member.text and "nhắn riêng" in member.text
+
+
+async def test_group_help_is_about_the_group(in_group):
+    member = in_group("member-8")
+    await member.send("/trogiup")
+    assert "Loa phường trong nhóm" in member.text and "/dungnhan" in member.text
 
 
 async def test_group_chatter_not_addressed_to_the_bot_is_ignored(dispatcher):

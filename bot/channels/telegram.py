@@ -26,14 +26,13 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import (
-    TelegramError,
-)
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.channels.base import Dispatch, FailureKind, SendError, Sent
 from bot.channels.markdown import to_telegram_html
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
 from bot.outbox.split import split_text
 
@@ -50,21 +49,54 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
+class ForgivingBot(ExtBot):
+    """Reads each update of a getUpdates batch on its own.
+
+    PTB reads a batch as one: a single update it cannot read (a sender without a
+    first_name, …) fails the whole batch, which PTB logs in full (names, phone numbers)
+    and asks for again with the same offset, forever. Here an unreadable update becomes
+    an empty one with its update_id, so polling confirms it and goes on.
+    """
+
+    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
+        result = await super()._do_post(endpoint, data, **kwargs)
+        if endpoint != "getUpdates" or not isinstance(result, list):
+            return result
+        return [readable for raw in result if (readable := _readable(raw, self)) is not None]
+
+
+def _readable(raw: object, bot: Bot) -> dict[str, Any] | None:
+    """`raw` if PTB can read it as an Update, an empty update with its id if not, None
+    when it has no update_id at all. Logs the id only: the rest may hold names, phones."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if not isinstance(update_id, int):
+        log.warning("telegram: something that is not an update skipped")
+        return None
+    try:
+        Update.de_json(raw, bot)  # type: ignore[arg-type]
+    except Exception:  # PTB raises whatever the constructor meets: TypeError, KeyError, …
+        log.warning("telegram: update %d could not be read, skipped", update_id)
+        return {"update_id": update_id}
+    return raw  # type: ignore[return-value]
+
+
 class TelegramChannel:
     name = "telegram"
     max_text_length = SPLIT_AT
 
     def __init__(self, settings: Settings, *, connection_pool_size: int = 64) -> None:
         self._webhook_url = settings.webhook_url
-        self._webhook_secret = settings.webhook_secret
-        builder: ApplicationBuilder = (
-            Application.builder()
-            .token(settings.telegram_bot_token)
-            .base_url(settings.telegram_api_base_url)
-            .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
-            .connection_pool_size(connection_pool_size)
-            .pool_timeout(30)
+        self._webhook_secret = settings.webhook_secret.encode()
+        self._base_url = settings.telegram_api_base_url
+        self._token = settings.telegram_bot_token
+        bot = ForgivingBot(
+            token=settings.telegram_bot_token,
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
+            request=HTTPXRequest(connection_pool_size=connection_pool_size, pool_timeout=30),
+            get_updates_request=HTTPXRequest(),
         )
+        builder: ApplicationBuilder = Application.builder().bot(bot)
         if self._webhook_url:
             builder = builder.updater(None)
         self.application = builder.build()
@@ -82,13 +114,30 @@ class TelegramChannel:
         return self.application.bot
 
     async def start(self, dispatch: Dispatch) -> None:
+        """Connect and start receiving; a server that refuses us is a ConfigError."""
         self._dispatch = dispatch
+        try:
+            await self._connect()
+        except InvalidToken:
+            raise ConfigError(
+                f"cấu hình sai: TELEGRAM_BOT_TOKEN: máy chủ {self._base_url} không nhận token "
+                "này; lấy lại token từ BotFather (hoặc sửa TELEGRAM_API_BASE_URL, phải kết "
+                "thúc bằng /bot)"
+            ) from None
+        except NetworkError as exc:
+            reason = exc.message.replace(self._token, "***")
+            raise ConfigError(
+                f"cấu hình sai: TELEGRAM_API_BASE_URL: không kết nối được {self._base_url} "
+                f"({reason})"
+            ) from None
+
+    async def _connect(self) -> None:
         await self.application.initialize()
         await self.application.start()
         if self._webhook_url:
             await self.bot.set_webhook(
                 self._webhook_url,
-                secret_token=self._webhook_secret or None,
+                secret_token=self._webhook_secret.decode(),
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("telegram: webhook mode")
@@ -111,17 +160,21 @@ class TelegramChannel:
         return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
 
     async def webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
+        # Bytes: aiohttp hands over a non-ASCII header as str, which compare_digest refuses.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not self._webhook_secret or not hmac.compare_digest(given, self._webhook_secret):
             log.warning("telegram webhook: wrong or missing secret token, refused")
             return web.Response(status=403)
+        # Telegram re-sends whatever is not answered 2xx, holding back the updates behind
+        # it: an update we cannot read is skipped and still answered 200.
         try:
-            data = json.loads(await request.text())
-            update = Update.de_json(data, self.bot)
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError):
-            log.warning("telegram webhook: malformed update skipped")
-            return web.Response(status=400)
-        await self.application.process_update(update)
+            data = json.loads(await request.read())
+        except (ValueError, RecursionError):
+            log.warning("telegram webhook: a body that is not JSON skipped")
+            return web.Response()
+        readable = _readable(data, self.bot)
+        if readable is not None:
+            await self.application.update_queue.put(Update.de_json(readable, self.bot))
         return web.Response()
 
     async def send(self, chat_id: str, reply: Reply) -> Sent:
@@ -197,12 +250,21 @@ class TelegramChannel:
             return None
         if message.new_chat_members and any(u.id == self.bot.id for u in message.new_chat_members):
             return None  # my_chat_member carries the same news
-        return self._from_message(message)
+        incoming = self._from_message(message)
+        addressee = incoming.command_addressee
+        if addressee and addressee.lower() != self.bot.username.lower():
+            log.info("telegram: a command for another bot skipped")
+            return None
+        return incoming
 
     async def _from_button(self, update: Update) -> Incoming | None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            # "query is too old" for presses queued while the bot was down: still a press.
+            log.warning("telegram: could not stop a button spinning (%s)", exc.message)
         chat = query.message.chat if query.message else None
         return Incoming(
             channel=self.name,
@@ -210,7 +272,6 @@ class TelegramChannel:
             user_id=str(query.from_user.id),
             chat_kind=ChatKind.GROUP if chat and chat.type in GROUP_TYPES else ChatKind.PRIVATE,
             button=query.data or "",
-            locale=query.from_user.language_code,
         )
 
     def _from_message(self, message: Message) -> Incoming:
@@ -223,7 +284,6 @@ class TelegramChannel:
             user_id=str(message.from_user.id),
             chat_kind=ChatKind.GROUP if is_group else ChatKind.PRIVATE,
             text=text,
-            locale=message.from_user.language_code,
             addressed=not is_group or self._addressed(message),
             photo=message.photo[-1].file_id if message.photo else None,
         )
@@ -256,7 +316,6 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
         user_id=str(change.from_user.id),
         chat_kind=ChatKind.GROUP if chat.type in GROUP_TYPES else ChatKind.PRIVATE,
         event=event,
-        locale=change.from_user.language_code,
     )
 
 

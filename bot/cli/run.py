@@ -20,22 +20,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(_args: argparse.Namespace) -> int:
-    from bot.app import serve
     from bot.config import ConfigError, get_settings
-    from bot.logs import setup_logging
 
     try:
         settings = get_settings()
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+    # Imported after the settings are read: a wrong variable is named in a blink.
+    from bot.app import serve
+    from bot.logs import setup_logging
+
     _refuse_broken_content()
     setup_logging(settings)
     try:
         asyncio.run(serve(settings))
-    except OSError as exc:
-        raise CliError(
-            f"không mở được cổng web {settings.web_host}:{settings.web_port}: {exc.strerror}"
-        ) from None
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 

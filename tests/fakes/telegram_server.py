@@ -135,6 +135,8 @@ class FakeTelegramServer:
         self.admins: dict[str, list[int]] = {}
         # Groups where the bot has no right to pin.
         self.cannot_pin: set[str] = set()
+        # answerCallbackQuery's error while set (real Telegram: presses older than ~15 min).
+        self.stale_button_presses = False
         self.webhook: dict[str, Any] = {}
         self.base_url = ""
         self.reset()
@@ -410,6 +412,11 @@ class FakeTelegramServer:
                     "pending_update_count": len(self._updates)})  # fmt: skip
 
     async def _api_answerCallbackQuery(self, _params: dict[str, Any]) -> web.Response:
+        if self.stale_button_presses:
+            return _error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         return _ok(True)
 
     async def _api_setMyCommands(self, _params: dict[str, Any]) -> web.Response:

@@ -3,6 +3,7 @@
 Resident: /baotin [text or photo] → ASK_MESSAGE → stored with a reference, thanked.
 Staff: /tindon → similar reports grouped → Đúng | Sai (→ ASK_CORRECTION) | Đang kiểm tra
 → every reporter in the group is told; a correction can become an alert draft.
+Diagram: docs/rumor-dialogue.mmd.
 """
 
 from __future__ import annotations

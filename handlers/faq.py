@@ -2,7 +2,8 @@
 
 In groups the bot answers only when mentioned or replied to (the dispatcher checks
 `addressed`); /hoi always counts as addressed. Below the confidence threshold the
-bot does not guess: it offers the closest topics and a hand-off to staff.
+bot does not guess: it offers the closest topics and a hand-off to staff. Those
+buttons carry the question id signed for the chat that asked (bot/faq/signing.py).
 """
 
 from __future__ import annotations

@@ -107,11 +107,12 @@ def test_bench_faq_prints_latency_figures(capsys):
     [line] = run_cli(capsys, "bench", "faq", "--json", "--entries", "120", "--queries", "200")
     figures = json.loads(line)
     assert list(figures) == [
-        "bench", "entries", "documents", "queries", "typo_queries", "build_s",
+        "bench", "entries", "documents", "queries", "typo_queries", "build_s", "build_cpu_s",
         "p50_ms", "p99_ms", "mean_ms", "typo_p50_ms", "typo_p99_ms",
     ]  # fmt: skip
     assert figures["bench"] == "faq" and figures["entries"] == 120
     assert figures["queries"] == 200 and 0 < figures["typo_queries"] < 200
     assert 0 < figures["p50_ms"] <= figures["p99_ms"]
     assert 0 < figures["typo_p50_ms"] <= figures["typo_p99_ms"]
-    assert 0 < figures["build_s"] < 10  # lenient: speed is the benchmark's job, not a unit test's
+    # Lenient: speed is the benchmark's job, not a unit test's.
+    assert figures["build_cpu_s"] > 0 and 0 < figures["build_s"] < 10

@@ -103,6 +103,14 @@ def test_everyday_words_that_look_like_emergencies_are_not(vi, question, topic):
     assert not match.emergency and match.id == topic
 
 
+@pytest.mark.parametrize(("lang", "emergency"), [("vi", "khó thở quá"), ("en", "can't breathe")])
+def test_whatever_the_topic_an_emergency_answer_starts_with_115(lang, emergency):
+    index = get_index(lang)
+    for entry in index.entries.values():
+        match = index.ask(f"{entry.question} {emergency}")
+        assert match.emergency and "115" in (match.answer or "")[:30], entry.id
+
+
 def test_a_confident_topic_keeps_its_answer_with_the_115_line_first(vi):
     match = vi.ask("bị sxh chảy máu cam nhiều")
     assert match.emergency and match.id == "dengue.symptoms"

@@ -256,15 +256,16 @@ class FaqIndex:
 
     def _nearest(self, tokens: list[str]) -> list[tuple[int, float]]:
         """Candidates by BM25 (words + trigrams), then ordered by confidence."""
-        words = self._scores(self._words, word_features(tokens))
-        chars = self._scores(self._chars, char_features(tokens))
-        if not words.any() and not chars.any():
+        word_scores = self._scores(self._words, word_features(tokens))
+        char_scores = self._scores(self._chars, char_features(tokens))
+        if not word_scores.any() and not char_scores.any():
             return []
-        combined = words / (words.max() or 1.0) + chars / (chars.max() or 1.0)
+        combined = word_scores / (word_scores.max() or 1.0)
+        combined += char_scores / (char_scores.max() or 1.0)
         by_topic = np.zeros(len(self._topics))
         np.maximum.at(by_topic, self._doc_topic, combined)
         word_by_topic = np.zeros(len(self._topics))
-        np.maximum.at(word_by_topic, self._doc_topic, words)
+        np.maximum.at(word_by_topic, self._doc_topic, word_scores)
         candidates = [i for i in np.argsort(-by_topic, kind="stable")[:CANDIDATES] if by_topic[i]]
         total = sum(self._idf.get(t, self._unknown_idf) for t in tokens) or 1.0
         ranked = []

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.core import Incoming, Reply
 from bot.forward_kit import recent_kits
+from bot.roles import has_role
 from bot.routing import Context, Router
 from bot.stats import key_numbers, last_days
 
@@ -55,3 +56,23 @@ async def on_forward_kits(_incoming: Incoming, ctx: Context) -> list[Reply]:
         Reply(ctx._("Các tin mới nhất — bấm giữ để sao chép và chuyển tiếp vào nhóm Zalo của tổ:")),
         *(Reply(kit.as_message()) for kit in kits),
     ]
+
+
+async def staff_help(incoming: Incoming, ctx: Context) -> str | None:
+    """The /trogiup section for staff or group admins; None for everyone else."""
+    if await has_role(incoming, ctx, "staff"):
+        return ctx._(
+            "**Lệnh cho cán bộ trạm y tế**\n\n"
+            "- /canhbao — soạn cảnh báo, xem trước, duyệt và gửi\n"
+            "- /duyet số — xem và duyệt bản nháp của đồng nghiệp\n"
+            "- /tindon — tin báo tin đồn đang chờ trả lời\n"
+            "- /thongke — số người nhận tin, số tin đã gửi\n"
+            "- /chuyentiep — bản chuyển tiếp các tin mới nhất cho nhóm Zalo"
+        )
+    if await has_role(incoming, ctx, "group_admin"):
+        return ctx._(
+            "**Lệnh cho quản trị viên nhóm**\n\n"
+            "- /chude (trong nhóm) — chọn chủ đề, tổ dân phố của nhóm\n"
+            "- /chuyentiep — bản chuyển tiếp các tin mới nhất cho nhóm Zalo"
+        )
+    return None

@@ -91,3 +91,18 @@ async def test_linked_telegram_account_gets_staff_commands(services, database):
     assert "chỉ dành cho cán bộ" in (await stranger.send("/probe_admin"))[0].text
     # STAFF_IDS grants "staff", which is below "admin".
     assert "chỉ dành cho cán bộ" in (await configured_staff.send("/probe_admin"))[0].text
+
+
+async def test_staff_help_lists_the_staff_commands_for_staff_only(services, dispatcher):
+    from bot.core import Incoming
+    from bot.routing import Context
+    from handlers.staff_tools import staff_help
+
+    def context(user_id: str) -> tuple[Incoming, Context]:
+        incoming = Incoming(channel="telegram", chat_id=user_id, user_id=user_id, text="/trogiup")
+        return incoming, Context(services, incoming, "vi")
+
+    section = await staff_help(*context("9001"))  # STAFF_IDS in tests/conftest.py
+    assert section is not None
+    assert all(f"/{c}" in section for c in ("canhbao", "duyet", "tindon", "thongke", "chuyentiep"))
+    assert await staff_help(*context("5000")) is None

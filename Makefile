@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUFF := $(BIN)/ruff
+# e.g. `make test PYTEST_ARGS=tests/test_subscribe.py`
+PYTEST_ARGS ?=
 
 .PHONY: run test lint venv clean browser
 
@@ -17,9 +20,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/loaphuong run
 
+# make reports every failing recipe as status 2, so pytest's "collected no tests" (5) is
+# said here, where its status is still known.
 test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(RUFF) check .
+	@$(BIN)/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: the suite ran nothing" >&2; fi; \
+	  exit $$status
 
 # The dashboard's end-to-end test drives Debian's Chromium. Install it where we can
 # (root with apt); elsewhere that one test is skipped and says why.
@@ -30,8 +37,8 @@ browser:
 	  echo "chromium not installed: the browser test will be skipped"; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(RUFF) check .
+	$(RUFF) format --check .
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     zalo_bot_token: str = ""
     zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_bot_webhook_url: str = ""
-    zalo_bot_webhook_secret: str = ""
+    zalo_bot_webhook_secret: str = Field(default="", validate_default=True)
     zalo_oa_app_id: str = ""
     zalo_oa_secret_key: str = ""
     zalo_oa_app_secret: str = ""
@@ -139,6 +139,15 @@ class Settings(BaseSettings):
         # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("chỉ dùng chữ, số, '_' và '-' (tối đa 256 ký tự)")
+        return value
+
+    @field_validator("zalo_bot_webhook_secret")
+    @classmethod
+    def _zalo_secret_needed(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("zalo_bot_webhook_url") and not value:
+            raise ValueError(
+                "bắt buộc khi đặt ZALO_BOT_WEBHOOK_URL, nếu thiếu mọi tin Zalo bị từ chối"
+            )
         return value
 
     @field_validator("staff_ids")

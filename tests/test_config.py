@@ -46,10 +46,13 @@ def test_bad_value_names_the_variable_in_vietnamese(variable, value, says):
     assert "\n" not in str(error.value)
 
 
-def test_a_webhook_without_its_secret_is_refused():
+@pytest.mark.parametrize("webhook", ["webhook", "zalo_bot_webhook"])
+def test_a_webhook_without_its_secret_is_refused(webhook):
+    # Without the secret every update would be refused: a silent outage.
     with pytest.raises(ConfigError) as error:
-        load_settings(webhook_url="https://loa.example.vn/telegram/webhook", _env_file=None)
-    assert str(error.value).startswith("cấu hình sai: WEBHOOK_SECRET: bắt buộc khi đặt WEBHOOK_URL")
+        load_settings(**{f"{webhook}_url": "https://loa.example.vn/hook"}, _env_file=None)
+    expected = f"cấu hình sai: {webhook.upper()}_SECRET: bắt buộc khi đặt {webhook.upper()}_URL"
+    assert str(error.value).startswith(expected)
 
 
 def test_defaults_need_no_token():

@@ -1,8 +1,14 @@
-"""`loaphuong run` as a user starts it: SQLite file + web chat, no token; state survives a restart."""
+"""`loaphuong run` as a user starts it: SQLite file + web chat, no token; state survives a restart.
+And CI's entry point, as CI runs it."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from tests.processes import free_port, post_chat, start_bot, stop, wait_for_answer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_run_answers_and_remembers_across_a_restart(tmp_path):
@@ -26,3 +32,16 @@ def test_run_answers_and_remembers_across_a_restart(tmp_path):
         assert "✅ Tiêm chủng" in [b["text"] for b in answer["replies"][0]["buttons"]]
     finally:
         stop(bot)
+
+
+def test_ci_says_when_pytest_collected_no_tests(tmp_path):
+    # The venv and the browser are taken as ready, and lint as passed: only the test step runs.
+    ready = ["-o", ".venv/.installed", "-o", "browser", "RUFF=true"]
+    result = subprocess.run(
+        [ROOT / ".ci" / "run", *ready, f"PYTEST_ARGS={tmp_path}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "pytest collected no tests" in result.stderr

@@ -35,8 +35,8 @@ def words(text: str) -> list[str]:
 
 
 def mostly_marked(typed: Sequence[str], folded: Sequence[str]) -> bool:
-    """Whether the writer typed diacritics on most words (then a word typed without
-    them is likely meant so: "an toàn" is not "ăn"). A lone "ạ" does not count."""
+    """Whether the writer typed diacritics on at least MOSTLY of the words (then a word
+    typed without them is likely meant so: "an toàn" is not "ăn"). A lone "ạ" is not."""
     marked = sum(word != plain for word, plain in zip(typed, folded, strict=True))
     return bool(typed) and marked >= MOSTLY * len(typed)
 

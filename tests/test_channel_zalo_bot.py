@@ -238,6 +238,23 @@ async def test_unreachable_server_is_transient_and_names_no_token(
 # --- polling and webhooks ---------------------------------------------------------------
 
 
+async def test_sending_past_the_platform_rate_is_throttled_not_lost():
+    fake = FakeZaloBotServer(rate=2)
+    await fake.start()
+    channel = polling_channel(fake)
+    await channel.start(Recorder())
+    try:
+        for number in range(2):
+            await channel.send("u-1", Reply(f"Tin {number}"))
+        with pytest.raises(SendError) as failure:
+            await channel.send("u-1", Reply("Tin 2"))
+    finally:
+        await channel.stop()
+        await fake.stop()
+    assert failure.value.kind is FailureKind.THROTTLED and failure.value.retry_after
+    assert fake.texts_to("u-1") == ["Tin 0", "Tin 1"] and fake.http_429 == 1
+
+
 async def test_polling_dispatches_and_answers_with_numbered_buttons(fake: FakeZaloBotServer):
     recorder = Recorder(Reply("Chọn:", MENU))
     channel = polling_channel(fake)

@@ -5,6 +5,7 @@ Reply → OA messages and OA errors → SendError kinds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -67,16 +68,16 @@ async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeZaloOAServer]:
-    server = FakeZaloOAServer()
-    await server.start()
-    yield server
-    await server.stop()
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+async def fake(clock: Clock) -> AsyncIterator[FakeZaloOAServer]:
+    server = FakeZaloOAServer(clock=lambda: clock.now.timestamp())  # one time for both sides
+    await server.start()
+    yield server
+    await server.stop()
 
 
 def make_channel(
@@ -248,6 +249,69 @@ async def test_a_newly_configured_refresh_token_replaces_the_stored_chain(
     assert new.tokens.tokens.refresh_token == reauthorized[1]
 
 
+async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("bot.channels.zalo_oa.STORE_RETRY_DELAYS", (0.01,))
+    configured = fake.issue_tokens()
+    channel = make_channel(fake, sessions, clock, configured)
+    store = channel.tokens._store
+    refusals = 2  # the store and its one retry both fail
+
+    async def busy_database(tokens):
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            raise RuntimeError("database is locked")
+        await store(tokens)
+
+    monkeypatch.setattr(channel.tokens, "_store", busy_database)
+    await channel.start(Recorder())
+    try:
+        await eventually(lambda: refusals == 0)
+        await channel.tokens.settle()
+        assert fake.refreshes == 1
+        assert channel.tokens.tokens.refresh_token not in (configured[1], "")
+        # The configured refresh token is used up; the new one, kept in memory, works.
+        clock.advance(hours=30)
+        await channel.tokens.access_token()
+    finally:
+        await channel.stop()
+    assert fake.refreshes == 2
+    stored = await stored_tokens(sessions)
+    assert stored["refresh_token"] == channel.tokens.tokens.refresh_token
+
+
+async def test_token_upkeep_goes_on_after_an_error(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("bot.channels.zalo_oa.UPKEEP_RETRY_S", 0.01)
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    stored = channel.tokens._stored
+    errors = 1
+
+    async def flaky_read():
+        nonlocal errors
+        if errors:
+            errors -= 1
+            raise RuntimeError("database is locked")
+        return await stored()
+
+    await channel.start(Recorder())
+    monkeypatch.setattr(channel.tokens, "_stored", flaky_read)  # before upkeep first runs
+    try:
+        await eventually(lambda: fake.refreshes == 1)
+    finally:
+        await channel.stop()
+    assert errors == 0
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
 async def test_failed_refresh_keeps_the_old_token_and_reports_transient(
     fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
 ):
@@ -290,6 +354,34 @@ async def test_window_closes_48_hours_after_the_residents_last_message(
     await resident_writes(channel, fake, "u-1")  # writes again: a new window
     await channel.send("u-1", Reply("Lại được"))
     assert fake.texts_to("u-1")[-1] == "Lại được"
+
+
+async def test_nothing_is_sent_into_zalos_paid_hours(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer, clock: Clock
+):
+    await resident_writes(channel, fake, "u-1")
+    clock.advance(hours=50)  # Zalo would still take it, and charge the OA for it
+    with pytest.raises(SendError) as failure:
+        await channel.send("u-1", Reply("Tin sau 50 giờ"))
+    assert failure.value.kind is FailureKind.OUTSIDE_WINDOW
+    assert fake.charged == [] and "Tin sau 50 giờ" not in fake.texts_to("u-1")
+
+
+async def test_the_apps_call_limit_pauses_the_whole_oa(sessions: Sessions, clock: Clock):
+    fake = FakeZaloOAServer(rate=2, clock=lambda: clock.now.timestamp())
+    await fake.start()
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await channel.start(Recorder())
+    try:
+        await resident_writes(channel, fake, "u-1")  # its answer: the first call
+        await resident_writes(channel, fake, "u-2")  # the second
+        with pytest.raises(SendError) as failure:
+            await channel.send("u-2", Reply("Tin"))
+    finally:
+        await channel.stop()
+        await fake.stop()
+    assert failure.value.kind is FailureKind.THROTTLED and failure.value.whole_bot is True
+    assert fake.throttled == 1 and "Tin" not in fake.texts_to("u-2")
 
 
 async def test_free_replies_per_window_are_limited(channel: ZaloOAChannel, fake: FakeZaloOAServer):

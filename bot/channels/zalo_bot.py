@@ -35,23 +35,16 @@ import json
 import logging
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, FailureKind, SendError, Sent
 from bot.channels.zalo_common import (
-    HTTP_TIMEOUT,
     MAX_TEXT,
-    NETWORK_ERRORS,
-    BackgroundTasks,
-    ButtonMemory,
+    ZaloLifecycle,
     chat_translator,
-    http_failure,
-    network_failure,
     numbered_buttons,
     plain_text,
-    read_json,
 )
 from bot.config import ConfigError, Settings
 from bot.core import Button, ChatKind, Incoming, Reply
@@ -74,9 +67,10 @@ HANDLED_EVENTS = {
 }
 
 
-class ZaloBotChannel:
+class ZaloBotChannel(ZaloLifecycle):
     name = "zalo_bot"
     max_text_length = MAX_TEXT
+    max_caption_length = MAX_TEXT
 
     def __init__(
         self,
@@ -88,17 +82,12 @@ class ZaloBotChannel:
         sessions: async_sessionmaker[AsyncSession] | None = None,
         poll_timeout: int = POLL_TIMEOUT,
     ) -> None:
-        self._token = token
-        self._base_url = api_base_url
+        super().__init__("zalo_bot")
+        self._api = f"{api_base_url}{token}/"
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret
         self._sessions = sessions
         self._poll_timeout = poll_timeout
-        self._http: aiohttp.ClientSession | None = None
-        self._dispatch: Dispatch | None = None
-        self._poller: asyncio.Task[None] | None = None
-        self._work = BackgroundTasks("zalo_bot")
-        self.buttons = ButtonMemory()
         self.bot_name = ""
 
     @classmethod
@@ -119,8 +108,7 @@ class ZaloBotChannel:
         )
 
     async def start(self, dispatch: Dispatch) -> None:
-        self._dispatch = dispatch
-        self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+        self._begin(dispatch)
         me = await self._call("getMe")
         self.bot_name = str(me.get("account_name") or me.get("name") or "")
         if self._webhook_url:
@@ -130,23 +118,8 @@ class ZaloBotChannel:
             log.info("zalo_bot: webhook mode")
         else:
             await self._call("deleteWebhook")
-            self._poller = asyncio.create_task(self._poll_forever(), name="zalo_bot.poll")
+            self._run_in_background(self._poll_forever(), "poll")
             log.info("zalo_bot: polling mode")
-
-    async def stop(self) -> None:
-        if self._poller:
-            self._poller.cancel()
-            await asyncio.gather(self._poller, return_exceptions=True)
-            self._poller = None
-        await self._work.cancel()
-        if self._http:
-            await self._http.close()
-            self._http = None
-        self._dispatch = None
-
-    async def drain(self) -> None:
-        """Finish the webhook work already started (tests, orderly shutdown)."""
-        await self._work.drain()
 
     def web_routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
@@ -261,32 +234,18 @@ class ZaloBotChannel:
                 log.exception("zalo_bot: update handling failed")
 
     async def _next_updates(self) -> list[dict[str, Any]]:
-        data = await self._post(
-            "getUpdates", {"timeout": str(self._poll_timeout)}, timeout=self._poll_timeout + 10
+        data = await self.http.post(
+            self._api + "getUpdates",
+            json={"timeout": str(self._poll_timeout)},
+            timeout=self._poll_timeout + 10,
         )
         if not data.get("ok") and data.get("error_code") == NOTHING_NEW:
             return []
         return _updates_in(_result(data))
 
     async def _call(self, method: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = _result(await self._post(method, payload or {}))
+        result = _result(await self.http.post(self._api + method, json=payload or {}))
         return result if isinstance(result, dict) else {}
-
-    async def _post(
-        self, method: str, payload: dict[str, Any], *, timeout: float | None = None
-    ) -> dict[str, Any]:
-        if self._http is None:
-            raise SendError(FailureKind.TRANSIENT, "channel not started")
-        url = f"{self._base_url}{self._token}/{method}"
-        options = {"timeout": aiohttp.ClientTimeout(total=timeout)} if timeout else {}
-        try:
-            async with self._http.post(url, json=payload, **options) as response:
-                failure = http_failure(response.status)
-                if failure is not None:
-                    raise failure
-                return await read_json(response)
-        except NETWORK_ERRORS as exc:
-            raise network_failure(exc) from exc
 
 
 def _result(data: dict[str, Any]) -> Any:

@@ -17,7 +17,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import FailureKind, SendError
+from bot.channels.base import Dispatch, FailureKind, SendError
 from bot.channels.markdown import to_plain_text
 from bot.core import Button, Reply
 from bot.i18n import Gettext, translator
@@ -104,6 +104,80 @@ class BackgroundTasks:
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         self._tasks.clear()
+
+
+class ZaloHttp:
+    """The one HTTP session of a Zalo adapter: JSON answers, failures as SendError."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def open(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+
+    async def close(self) -> None:
+        if self._session:
+            await self._session.close()
+            self._session = None
+
+    async def post(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **body: Any,
+    ) -> dict[str, Any]:
+        """POST `json=` or `data=`; the answer's JSON object. `timeout` for long polls."""
+        if self._session is None:
+            raise SendError(FailureKind.TRANSIENT, "channel not started")
+        if timeout:
+            body["timeout"] = aiohttp.ClientTimeout(total=timeout)
+        try:
+            async with self._session.post(url, headers=headers, **body) as response:
+                failure = http_failure(response.status)
+                if failure is not None:
+                    raise failure
+                return await read_json(response)
+        except NETWORK_ERRORS as exc:
+            raise network_failure(exc) from exc
+
+
+class ZaloLifecycle:
+    """What both Zalo adapters own between start and stop: the HTTP session, one
+    long-running task (polling, token upkeep), and webhook work done in the background."""
+
+    def __init__(self, name: str) -> None:
+        self.http = ZaloHttp()
+        self.buttons = ButtonMemory()
+        self._dispatch: Dispatch | None = None
+        self._work = BackgroundTasks(name)
+        self._background: asyncio.Task[None] | None = None
+        self._name = name
+
+    def _begin(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+        self.http.open()
+
+    def _run_in_background(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        self._background = asyncio.create_task(work, name=f"{self._name}.{what}")
+
+    async def stop(self) -> None:
+        if self._background:
+            self._background.cancel()
+            await asyncio.gather(self._background, return_exceptions=True)
+            self._background = None
+        await self._work.cancel()
+        await self._before_closing()
+        await self.http.close()
+        self._dispatch = None
+
+    async def _before_closing(self) -> None:
+        """Work that still needs the HTTP session once the rest has stopped."""
+
+    async def drain(self) -> None:
+        """Finish the webhook work already started (tests, orderly shutdown)."""
+        await self._work.drain()
 
 
 async def chat_translator(

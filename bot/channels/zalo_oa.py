@@ -47,24 +47,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, FailureKind, SendError, Sent
 from bot.channels.zalo_common import (
-    HTTP_TIMEOUT,
     MAX_TEXT,
-    NETWORK_ERRORS,
-    BackgroundTasks,
-    ButtonMemory,
+    ZaloLifecycle,
     chat_translator,
-    http_failure,
-    network_failure,
     numbered_buttons,
     plain_text,
-    read_json,
 )
 from bot.config import Settings
 from bot.core import Button, Incoming, Reply
@@ -86,6 +79,9 @@ FREE_REPLIES = 8
 MAX_BUTTONS = 5
 MAX_BUTTON_TITLE = 100
 REFRESH_MARGIN = timedelta(hours=1)
+# Seconds between tries to store refreshed tokens, and before token upkeep tries again.
+STORE_RETRY_DELAYS = (0.5, 2.0, 5.0)
+UPKEEP_RETRY_S = 60.0
 TOKEN_ERRORS = {-216, -220}
 RECENT_EVENTS = 1000
 
@@ -183,6 +179,8 @@ class TokenKeeper:
         self.tokens = OATokens(access_token, refresh_token, None, seed)
         self._lock = asyncio.Lock()
         self._renewal: asyncio.Task[None] | None = None
+        # New tokens the database has not taken yet: they, not the stored ones, are current.
+        self._unsaved = False
 
     async def load(self) -> None:
         stored = await self._stored()
@@ -221,18 +219,42 @@ class TokenKeeper:
             await asyncio.gather(self._renewal, return_exceptions=True)
 
     async def _renew(self) -> None:
-        # Refresh tokens are single-use: once asked, the answer must be stored even if
-        # the caller is cancelled, or the chain is lost until an admin re-authorizes.
-        tokens = await self._request_new_tokens()
-        await self._store(tokens)
-        self.tokens = tokens
-        log.info("zalo_oa: access token refreshed, valid until %s", tokens.expires_at)
+        # Refresh tokens are single-use: once Zalo answered, only the new pair works. It is
+        # kept in memory at once, then stored (retried), even if the caller is cancelled:
+        # otherwise the chain is lost until an admin authorizes the OA again.
+        self.tokens = await self._request_new_tokens()
+        self._unsaved = True
+        log.info("zalo_oa: access token refreshed, valid until %s", self.tokens.expires_at)
+        await self._save()
+
+    async def _save(self) -> None:
+        """Store the tokens in memory, a few times over if the database is busy."""
+        for attempt, delay in enumerate((*STORE_RETRY_DELAYS, None), start=1):
+            try:
+                await self._store(self.tokens)
+            except Exception as exc:
+                if delay is None:
+                    log.error("zalo_oa: refreshed tokens still not stored (%r)", exc)
+                    return  # kept in memory; keep_fresh tries again
+                log.warning("zalo_oa: storing refreshed tokens failed (try %d)", attempt)
+                await asyncio.sleep(delay)
+            else:
+                self._unsaved = False
+                return
 
     async def keep_fresh(self) -> None:
-        """Refresh ahead of expiry even when nothing is sent (refresh tokens lapse too)."""
+        """Refresh ahead of expiry even when nothing is sent (refresh tokens lapse too);
+        an error is logged and tried again later, never the end of the refresher."""
         while True:
-            await self.access_token()
-            await asyncio.sleep(self._seconds_until_due())
+            try:
+                if self._unsaved:
+                    await self._save()
+                await self.access_token()
+                pause = self._seconds_until_due()
+            except Exception:
+                log.exception("zalo_oa: token upkeep failed, trying again later")
+                pause = UPKEEP_RETRY_S
+            await asyncio.sleep(pause)
 
     def _seconds_until_due(self) -> float:
         if self.tokens.expires_at is None:
@@ -242,6 +264,8 @@ class TokenKeeper:
 
     async def _adopt_stored(self) -> bool:
         # With several instances, another one may have used the refresh token already.
+        if self._unsaved:
+            return False  # what is stored is older than what this instance holds
         stored = await self._stored()
         if (
             stored is None
@@ -335,9 +359,11 @@ async def release_reply(session: AsyncSession, user_id: str) -> None:
 # --- the channel -----------------------------------------------------------------------
 
 
-class ZaloOAChannel:
+class ZaloOAChannel(ZaloLifecycle):
     name = "zalo_oa"
     max_text_length = MAX_TEXT
+    # A photo is a message of its own on the OA: any first part goes with it.
+    max_caption_length = MAX_TEXT
 
     def __init__(
         self,
@@ -354,6 +380,7 @@ class ZaloOAChannel:
         free_replies: int = FREE_REPLIES,
         clock: Clock = utcnow,
     ) -> None:
+        super().__init__("zalo_oa")
         self._app_id = app_id
         self._oa_secret_key = oa_secret_key
         self._message_url = api_base_url.rstrip("/") + MESSAGE_PATH
@@ -361,12 +388,7 @@ class ZaloOAChannel:
         self._window = window
         self._free_replies = free_replies
         self._clock = clock
-        self._http: aiohttp.ClientSession | None = None
-        self._dispatch: Dispatch | None = None
-        self._refresher: asyncio.Task[None] | None = None
-        self._work = BackgroundTasks("zalo_oa")
         self._recent: deque[str] = deque(maxlen=RECENT_EVENTS)
-        self.buttons = ButtonMemory()
         self.tokens = TokenKeeper(
             app_id=app_id,
             app_secret=app_secret,
@@ -397,27 +419,13 @@ class ZaloOAChannel:
         )
 
     async def start(self, dispatch: Dispatch) -> None:
-        self._dispatch = dispatch
-        self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT)
+        self._begin(dispatch)
         await self.tokens.load()
-        self._refresher = asyncio.create_task(self._keep_tokens_fresh(), name="zalo_oa.tokens")
+        self._run_in_background(self.tokens.keep_fresh(), "tokens")
         log.info("zalo_oa: webhook at %s", WEBHOOK_PATH)
 
-    async def stop(self) -> None:
-        if self._refresher:
-            self._refresher.cancel()
-            await asyncio.gather(self._refresher, return_exceptions=True)
-            self._refresher = None
-        await self._work.cancel()
-        await self.tokens.settle()
-        if self._http:
-            await self._http.close()
-            self._http = None
-        self._dispatch = None
-
-    async def drain(self) -> None:
-        """Finish the webhook work already started (tests, orderly shutdown)."""
-        await self._work.drain()
+    async def _before_closing(self) -> None:
+        await self.tokens.settle()  # a refresh in flight stores its new tokens
 
     def web_routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self.webhook)]
@@ -539,7 +547,9 @@ class ZaloOAChannel:
         body = {"recipient": {"user_id": user_id}, "message": message}
         for first_try in (True, False):
             token = await self.tokens.access_token()
-            data = await self._post_json(self._message_url, body, {"access_token": token})
+            data = await self.http.post(
+                self._message_url, headers={"access_token": token}, json=body
+            )
             code = int(data.get("error") or 0)
             if code == 0:
                 return str((data.get("data") or {}).get("message_id", ""))
@@ -549,35 +559,10 @@ class ZaloOAChannel:
             raise oa_failure(code, str(data.get("message") or ""))
         raise AssertionError("unreachable")
 
-    async def _keep_tokens_fresh(self) -> None:
-        try:
-            await self.tokens.keep_fresh()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("zalo_oa: token refresher stopped")
-
-    async def _post_json(
-        self, url: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> dict[str, Any]:
-        return await self._post(url, headers, json=body)
-
     async def _post_form(
         self, url: str, form: dict[str, str], headers: dict[str, str]
     ) -> dict[str, Any]:
-        return await self._post(url, headers, data=form)
-
-    async def _post(self, url: str, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-        if self._http is None:
-            raise SendError(FailureKind.TRANSIENT, "channel not started")
-        try:
-            async with self._http.post(url, headers=headers, **body) as response:
-                failure = http_failure(response.status)
-                if failure is not None:
-                    raise failure
-                return await read_json(response)
-        except NETWORK_ERRORS as exc:
-            raise network_failure(exc) from exc
+        return await self.http.post(url, headers=headers, data=form)
 
 
 def oa_messages(reply: Reply, first_number: int, _: Gettext) -> tuple[list[dict[str, Any]], bool]:
@@ -626,7 +611,8 @@ def oa_failure(code: int, message: str) -> SendError:
     if code in BLOCKED_CODES:
         return SendError(FailureKind.BLOCKED, reason)
     if code == -32:
-        return SendError(FailureKind.THROTTLED, reason, retry_after=60.0)
+        # The app's own call limit (per minute), not one resident's.
+        return SendError(FailureKind.THROTTLED, reason, retry_after=60.0, whole_bot=True)
     if code in TOKEN_ERRORS or code == -200:
         return SendError(FailureKind.TRANSIENT, reason)
     return SendError(FailureKind.INVALID, reason)

@@ -3,8 +3,12 @@ signed webhook events, answered like the real services.
 
 - POST /v3.0/oa/message/cs, header `access_token`: `{"error": 0, "message": "Success",
   "data": {"message_id", "user_id"}}`, or an error code: -216 unknown token, -220
-  expired token, -201 bad text or buttons, -230 the resident has not written within
-  7 days (or never), plus failures scripted with `fail`.
+  expired token, -201 bad text or buttons, -32 past `rate` calls a second (the app's
+  call limit), -230 the resident has not written within 7 days (or never), plus
+  failures scripted with `fail`. As on Zalo, a consultation message is free within
+  48 hours of the resident's last message; from 48 hours to 7 days it is accepted but
+  paid for: such messages are listed in `charged` (the adapter must never cause one).
+- `clock` (epoch seconds) is the fake's now: a test moves it with the adapter's.
 - POST /v4/oa/access_token (form, header `secret_key`): refresh tokens are single-use,
   each refresh returns a new pair with `expires_in` as a string, like Zalo.
 - `event(...)` builds a user_send_text event and `deliver(...)` posts it to the
@@ -17,11 +21,14 @@ import hashlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.telegram_server import Bucket
 
 APP_ID = "4291763606161179100"
 APP_SECRET = "fake-app-secret-key"
@@ -29,7 +36,8 @@ OA_SECRET_KEY = "fake-oa-secret-key"
 OA_ID = "3662729599332560487"
 MAX_TEXT = 2000
 MAX_BUTTONS = 5
-WINDOW_MS = 7 * 24 * 3600 * 1000
+FREE_WINDOW_S = 48 * 3600
+WINDOW_S = 7 * 24 * 3600
 
 
 @dataclass
@@ -39,13 +47,18 @@ class FakeZaloOAServer:
     oa_secret_key: str = OA_SECRET_KEY
     expires_in: int = 90000
     sent: list[dict[str, Any]] = field(default_factory=list)
+    charged: list[dict[str, Any]] = field(default_factory=list)
     refreshes: int = 0
+    rate: float = 20.0
+    throttled: int = 0
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
+        self._bucket = Bucket(self.rate, self.rate)
         self.access_tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
         self.refresh_tokens: set[str] = set()
-        self.last_interaction: dict[str, int] = {}  # user → ms
+        self.last_interaction: dict[str, float] = {}  # user → epoch seconds
         self._failures: dict[str, tuple[int, str, int]] = {}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -72,7 +85,7 @@ class FakeZaloOAServer:
         """A fresh (access, refresh) pair, as the OA admin's authorization gives."""
         number = next(self._ids)
         access, refresh = f"access-{number}", f"refresh-{number}"
-        self.access_tokens[access] = time.time() + (lifetime or self.expires_in)
+        self.access_tokens[access] = self.clock() + (lifetime or self.expires_in)
         self.refresh_tokens.add(refresh)
         return access, refresh
 
@@ -89,13 +102,13 @@ class FakeZaloOAServer:
 
     def event(self, user_id: str, text: str, **message: Any) -> dict[str, Any]:
         """A user_send_text event; the resident's message also opens Zalo's own window."""
-        now = int(time.time() * 1000)
+        now = self.clock()
         self.last_interaction[user_id] = now
         return {
             "app_id": self.app_id,
             "user_id_by_app": f"app-{user_id}",
             "event_name": "user_send_text",
-            "timestamp": str(now),
+            "timestamp": str(int(now * 1000)),
             "sender": {"id": user_id},
             "recipient": {"id": OA_ID},
             "message": {"msg_id": f"msg-{next(self._ids)}", "text": text} | message,
@@ -133,9 +146,14 @@ class FakeZaloOAServer:
             return _error(-201, problem)
         if user_id in self._failures:
             return self._scripted_failure(user_id)
-        last = self.last_interaction.get(user_id)
-        if last is None or time.time() * 1000 - last > WINDOW_MS:
+        if self._bucket.take(time.monotonic()):
+            self.throttled += 1
+            return _error(-32, "Your application reached limit call api")
+        since = self.clock() - self.last_interaction.get(user_id, float("-inf"))
+        if since > WINDOW_S:
             return _error(-230, "User has not interacted with the OA in the past 7 days")
+        if since > FREE_WINDOW_S:
+            self.charged.append(body)
         self.sent.append(body)
         message_id = f"oa-msg-{next(self._ids)}"
         return web.json_response(
@@ -169,7 +187,7 @@ class FakeZaloOAServer:
     def _check_token(self, token: str) -> web.Response | None:
         if token not in self.access_tokens:
             return _error(-216, "Access token is invalid")
-        if self.access_tokens[token] <= time.time():
+        if self.access_tokens[token] <= self.clock():
             return _error(-220, "access_token is expired or removed")
         return None
 

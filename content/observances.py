@@ -313,9 +313,15 @@ def anniversary_count(observance: Observance, year: int) -> int | None:
     return observance.anniversary.count(year) if observance.anniversary else None
 
 
-@lru_cache(maxsize=4)
 def load_observances(content_dir: Path = CONTENT_DIR) -> tuple[Observance, ...]:
     """Every observance in file order; ContentError (file:line problems) if the file is wrong."""
+    # Cached on the folder itself: `load_observances()` and `load_observances(CONTENT_DIR)`
+    # are one file, read once.
+    return _load_observances(content_dir)
+
+
+@lru_cache(maxsize=4)
+def _load_observances(content_dir: Path) -> tuple[Observance, ...]:
     parsed = parse_observances(content_dir)
     if parsed.problems:
         raise ContentError(parsed.problems)

@@ -53,7 +53,8 @@ def test_schedule_refuses_a_day_count_out_of_range(capsys):
 # closed event loop (omnilib/aiosqlite#241): noise from the library, not from the command.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_an_unreachable_database_is_named_not_a_traceback(monkeypatch, capsys, tmp_path):
-    run = cli_runner(monkeypatch, capsys, f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'x.db'}")
+    (tmp_path / "x.db").mkdir()  # a folder where the database file should be
+    run = cli_runner(monkeypatch, capsys, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     code, out, err = run("schedule", "--days", "3")
     assert (code, out) == (2, "")
     assert err.startswith("loaphuong: không mở được cơ sở dữ liệu sqlite+aiosqlite:///")
@@ -65,5 +66,7 @@ def test_bench_plan_prints_one_line_of_figures(capsys):
     [line] = capsys.readouterr().out.splitlines()
     figures = json.loads(line)
     assert figures["subscribers"] == 300 and figures["sends"] > 60
+    # Texts are composed per distinct choice of topics and language, then handed to each.
+    assert 0 < figures["distinct_choices"] < 300
     assert 0 < figures["busiest_day_recipients"] <= 300 < figures["messages"]
     assert 0 < figures["plan_s"] <= figures["total_s"]

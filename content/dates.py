@@ -20,3 +20,10 @@ def format_full_date(day: date, locale: str = "vi") -> str:
 def format_short_date(day: date) -> str:
     """Day and month as the station writes them in tables: "04/02"."""
     return f"{day.day:02d}/{day.month:02d}"
+
+
+def format_day_month(day: date, locale: str = "vi") -> str:
+    """Day and month in a sentence: "30/6" / "June 30"."""
+    if locale == "vi":
+        return f"{day.day}/{day.month}"
+    return format_date(day, "MMMM d", locale=locale)

@@ -105,6 +105,42 @@ def render_reminder(
     )
 
 
+@dataclass(frozen=True)
+class MessageParts:
+    """A filled message in the shape the content guide asks for: headline, why it
+    matters, actions as `- ` bullets, where to get help (the last paragraph)."""
+
+    headline: str
+    why: str
+    actions: tuple[str, ...]
+    closing: str
+
+    @property
+    def first_sentence(self) -> str:
+        return _SENTENCE_END.split(self.why, maxsplit=1)[0]
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def message_parts(text: str) -> MessageParts:
+    """Split a filled message into its parts; a part the text lacks is empty."""
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    headline, rest = (paragraphs[0], paragraphs[1:]) if paragraphs else ("", [])
+    closing = rest.pop() if rest and not _is_list(rest[-1]) else ""
+    return MessageParts(
+        headline=headline,
+        why=next((p for p in rest if not _is_list(p)), ""),
+        actions=tuple(line for p in rest if _is_list(p) for line in p.splitlines()),
+        closing=closing,
+    )
+
+
+def _is_list(paragraph: str) -> bool:
+    return paragraph.startswith("- ")
+
+
 def check_messages(content_dir: Path = CONTENT_DIR) -> list[Problem]:
     """Every observance has a vi and an en message; each names its source, uses only
     known placeholders (well formed) and stays within 1,000 characters once filled; a

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,15 +15,23 @@ from bot.models.core import WebMessage
 from bot.models.outbox import OutboxMessage
 from bot.outbox.worker import OutboxRunner
 from bot.scheduling.run import run_due
+from content.observances import FixedDay, Observance, get_observance
 
-# A past 7 April: the outbox sends rows whose time has come by the real clock.
-APRIL_7_MORNING = datetime(2025, 4, 7, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+def round_the_clock(settings: Settings) -> Settings:
+    """The outbox goes by the real clock (a day's message expires at its midnight), so the
+    message is today's, at whatever hour this runs: no quiet hours, sent from 00:00."""
+    return settings.model_copy(update={"send_hour": 0, "quiet_start": 0, "quiet_end": 0})
+
+
+def health_day_today(settings: Settings) -> tuple[Observance, ...]:
+    today = datetime.now(settings.tz).date()
+    return (replace(get_observance("world_health_day"), rule=FixedDay(today.month, today.day)),)
 
 
 async def deliver_everything(database: Database, settings: Settings) -> None:
     channels = {"web": WebChannel(database.sessions)}
-    # The station's morning, whatever the hour this runs: quiet hours would hold the send.
-    runner = OutboxRunner(database, channels, settings, clock=lambda: APRIL_7_MORNING)
+    runner = OutboxRunner(database, channels, settings)
     await runner.start()
     try:
         for _ in range(250):
@@ -43,7 +51,9 @@ async def test_a_scheduled_message_mid_dialogue_keeps_the_dialogue_going(chat, d
     await chat.press(chat.button_data("Xong"))
     assert "tổ dân phố" in chat.text
 
-    [queued] = await run_due(APRIL_7_MORNING, database, settings)
+    settings = round_the_clock(settings)
+    now = datetime.now(settings.tz)
+    [queued] = await run_due(now, database, settings, observances=health_day_today(settings))
     assert queued.recipients == 1
     await deliver_everything(database, settings)
     async with database.sessions() as session:

@@ -97,8 +97,14 @@ def check_year(observances: tuple[Observance, ...], year: int) -> None:
         if long_enough and inner - first_days:
             assert reminders
     for send in sends:
+        midnight = DEFAULT.at(send.date + timedelta(days=1), 0)
         assert send.send_at.date() == send.date and not DEFAULT.is_quiet(send.send_at)
-        assert send.send_at < send.until <= DEFAULT.at(send.date + timedelta(days=1), 0)
+        assert send.send_at < send.until <= midnight
+        # Undelivered rows expire when the text stops being true: a first day's at midnight,
+        # a reminder's when the shortest period it speaks of ends.
+        ends = [o.occurrence(year)[1] for o in send.observances]
+        last_true = send.date if send.kind is SendKind.FIRST_DAY else min(ends)
+        assert send.expires == DEFAULT.at(last_true + timedelta(days=1), 0) >= midnight
 
 
 @pytest.mark.parametrize("kind", list(RULES))

@@ -16,6 +16,7 @@ from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.scheduling.plan import SendKind
 from bot.scheduling.run import run_due
+from bot.scheduling.texts import Section
 from content.observances import Observance, parse_rule
 from scheduler import Scheduler
 
@@ -54,8 +55,9 @@ async def count(database: Database, table: type) -> int:
 class MarkerTexts:
     """Each observance's section is its ID in brackets: what reached whom, at a glance."""
 
-    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str:
-        return f"[{observance.id}]"
+    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> Section:
+        marker = f"[{observance.id}]"
+        return Section(full=marker, brief=marker, shortest=marker)
 
     def station_name(self, lang: str) -> str:
         return "Trạm"
@@ -83,8 +85,11 @@ async def test_april_7_is_one_message_per_recipient_with_all_three_days(database
     assert set(texts) == {"chung-vi", "chung-en"}
     for name in ("Ngày Sức khỏe thế giới", "Ngày Sức khỏe toàn dân", "hiến máu"):
         assert name in texts["chung-vi"]
-    assert texts["chung-vi"].startswith("**Hôm nay có 3 ngày sức khỏe")
-    assert texts["chung-en"].startswith("**Today brings 3 health observances")
+    assert texts["chung-vi"].startswith(
+        "**Hôm nay, Thứ Tư, ngày 7 tháng 4 năm 2027, Trạm Y tế phường Hòa Bình xin gửi bà con "
+        "3 tin sức khỏe:**"
+    )
+    assert texts["chung-en"].startswith("**Today, Wednesday, April 7, 2027, Hoa Binh Ward")
     assert await count(database, Broadcast) == 1
 
 
@@ -106,6 +111,36 @@ async def test_each_recipient_reads_only_the_topics_they_chose(database):
     assert "[everyone_day]" not in texts["children-chronic"]
     assert all(f"[{o.id}]" in texts["all"] for o in june_1)
     assert "elderly" not in texts
+
+
+async def not_after_of_rows(database: Database) -> set[datetime | None]:
+    async with database.sessions() as session:
+        return set(await session.scalars(select(OutboxMessage.not_after)))
+
+
+async def test_a_days_message_expires_at_midnight_not_sent_the_next_morning(database):
+    """Rows held past the day (quiet hours, downtime) must not say "Hôm nay…" tomorrow."""
+    await add_subscriber(database, "resident", ["chung"])
+    await run_due(local(APRIL_7, 19, 30), database)  # caught up late, just before quiet hours
+    assert await not_after_of_rows(database) == {local(APRIL_7 + timedelta(days=1), 0)}
+
+
+async def test_a_reminder_holds_until_its_period_ends(database):
+    """ "…còn đến 30/6": still true on any day of June, and no later."""
+    await add_subscriber(database, "resident", ["chung"])
+    [queued] = await run_due(local(date(2027, 6, 16), 8), database)
+    assert queued.send.kind is SendKind.REMINDER
+    assert await not_after_of_rows(database) == {local(date(2027, 7, 1), 0)}
+
+
+async def test_an_observance_added_to_a_day_already_sent_is_reported(database, caplog):
+    june_1 = (made_up("children_day", ("tre_em",)),)
+    await add_subscriber(database, "resident", ["chung"])
+    await run_due(local(date(2027, 6, 1), 8), database, observances=june_1, texts=MarkerTexts())
+    added = (*june_1, made_up("late_day", ("chung",)))
+    again = await run_due(local(date(2027, 6, 1), 9), database, observances=added)
+    assert [q.created for q in again] == [False]
+    assert "before late_day joined that day" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,10 @@ Rules, in the order they apply:
 - A send may still go out late the same day (catch-up after downtime) until `until`:
   an hour before the evening quiet hours, and never after midnight. A day missed
   entirely is not sent the next day.
+- What the outbox has not delivered by `expires` is dropped, not sent late: a first-day
+  message is that day's news (its headline or "Hôm nay, …" names the day), so it expires
+  at midnight; a reminder says the period runs "until {den_ngay}", true to the end of
+  the shortest period it carries.
 
 Keys: a first-day send is "observances:YYYY-MM-DD", a reminder send
 "observances:YYYY-MM-DD:reminder". Every observance starts once a year and has at most
@@ -101,6 +105,7 @@ class PlannedSend:
     date: date
     send_at: datetime  # aware, local send hour, outside quiet hours
     until: datetime  # catch-up deadline, the same day
+    expires: datetime  # rows still undelivered then are not sent (the outbox's not_after)
     kind: SendKind
     observances: tuple[Observance, ...]
 
@@ -184,4 +189,12 @@ def _send(
     position = {o.id: index for index, o in enumerate(order)}
     ranked = sorted(group, key=lambda o: (o.priority != "high", position[o.id]))
     send_at = timing.send_time(day)
-    return PlannedSend(day, send_at, timing.deadline(day, send_at), kind, tuple(ranked))
+    expires = timing.at(_last_true_day(day, kind, group) + timedelta(days=1), 0)
+    return PlannedSend(day, send_at, timing.deadline(day, send_at), expires, kind, tuple(ranked))
+
+
+def _last_true_day(day: date, kind: SendKind, group: list[Observance]) -> date:
+    """The last day on which the send's text still holds (see `expires` above)."""
+    if kind is SendKind.FIRST_DAY:
+        return day
+    return min(o.occurrence(day.year)[1] for o in group)

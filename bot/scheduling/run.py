@@ -69,7 +69,11 @@ async def run_due(
 async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts) -> Queued:
     """Create the broadcast of one send (a no-op when its key exists), and commit."""
     async with database.sessions() as session:
-        if await session.scalar(select(Broadcast.id).where(Broadcast.key == send.key)):
+        queued_title = await session.scalar(
+            select(Broadcast.title).where(Broadcast.key == send.key)
+        )
+        if queued_title is not None:
+            _warn_if_left_out(send, queued_title)
             return Queued(send, None, 0)
         own = SendTexts(send, texts)
         broadcast = await create_broadcast(
@@ -81,6 +85,7 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
             key=send.key,
             title=_title(send),
             not_before=send.send_at,
+            not_after=send.expires,
             created_by=CREATED_BY,
             texts_for=lambda subscriber, topics: own.for_recipient(topics, subscriber.language),
         )
@@ -115,6 +120,19 @@ async def run_hooks(now: datetime, database: Database, hooks: Iterable[PeriodicH
 def hook_name(hook: PeriodicHook) -> str:
     function = getattr(hook, "func", hook)  # functools.partial keeps the function here
     return getattr(function, "__qualname__", None) or repr(hook)
+
+
+def _warn_if_left_out(send: PlannedSend, queued_title: str) -> None:
+    """The day's message went out before an observance was added to it (or renamed):
+    the key is per day, so that observance is not sent this year. Say so."""
+    left_out = [o.id for o in send.observances if o.name_vi not in queued_title]
+    if left_out:
+        log.warning(
+            "scheduler: %s was queued before %s joined that day; it is not sent this year "
+            "(send it as a staff broadcast if it still matters)",
+            send.key,
+            ", ".join(left_out),
+        )
 
 
 def _title(send: PlannedSend) -> str:

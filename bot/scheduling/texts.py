@@ -5,26 +5,34 @@ into one message in their language; nobody matching, no message. Section texts c
 from content/messages (`render_message`, and the front matter's `reminder:` for
 reminders); an observance whose file is missing still gets a short text naming the day
 and the station, so a content gap never silences a scheduled day.
+
+One observance: its message as written. Several (7/4 has three, 1/6 four): one short
+message, not their messages end to end — the date once, each day's name, why in one
+sentence and its first action, the station's contact once at the end; and if that is
+still over MAX_MERGED_CHARS, the why sentences go.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.i18n import Gettext, translator
 from bot.outbox.audience import EVERYTHING
 from bot.scheduling.plan import PlannedSend, SendKind
-from content.messages import placeholder_values, render_message, render_reminder
+from content.dates import format_day_month, format_full_date
+from content.messages import message_parts, placeholder_values, render_message, render_reminder
 from content.observances import Observance
 from content.station import Station, load_station
 from content.yamlfile import ContentError
 
 log = logging.getLogger(__name__)
 
-# Between two observances in one message: plain text, so every channel shows it as is.
-SEPARATOR = "\n\n————————\n\n"
+# A message of several observances stays one message on every channel (Zalo's limit is
+# 2,000 characters) and short enough to read at once: one and a half single broadcasts.
+MAX_MERGED_CHARS = 1500
 
 
 def language_of(value: str | None) -> str:
@@ -36,10 +44,21 @@ def wants(observance: Observance, topics: frozenset[str]) -> bool:
     return EVERYTHING in topics or not topics.isdisjoint(observance.topics)
 
 
+@dataclass(frozen=True)
+class Section:
+    """One observance's part of a send, filled for its year: `full` when it is the only
+    one; `brief`, or else `shortest`, beside others, which share one `contact` line."""
+
+    full: str
+    brief: str
+    shortest: str
+    contact: str = ""
+
+
 class SectionTexts(Protocol):
     """One observance's part of a message, filled for its year."""
 
-    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str: ...
+    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> Section: ...
 
     def station_name(self, lang: str) -> str: ...
 
@@ -49,7 +68,7 @@ class ContentTexts:
 
     def __init__(self, station: Station | None = None) -> None:
         self._station = station
-        self._cache: dict[tuple[str, SendKind, str, int], str] = {}
+        self._cache: dict[tuple[str, SendKind, str, int], Section] = {}
 
     @property
     def station(self) -> Station:
@@ -60,27 +79,65 @@ class ContentTexts:
     def station_name(self, lang: str) -> str:
         return self.station.in_language(lang).name
 
-    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str:
+    def section(self, observance: Observance, kind: SendKind, lang: str, year: int) -> Section:
         key = (observance.id, kind, lang, year)
         if key not in self._cache:
-            self._cache[key] = self._render(observance, kind, lang, year)
+            render = self._first_day if kind is SendKind.FIRST_DAY else self._reminder
+            self._cache[key] = render(observance, lang, year)
         return self._cache[key]
 
-    def _render(self, observance: Observance, kind: SendKind, lang: str, year: int) -> str:
+    def _first_day(self, observance: Observance, lang: str, year: int) -> Section:
         _ = translator(lang)
-        values = placeholder_values(observance, lang, year, self.station)
-        values["name"] = observance.name(lang)
         try:
-            if kind is SendKind.FIRST_DAY:
-                return render_message(observance.id, lang, year, self.station)
+            full = render_message(observance.id, lang, year, self.station)
+        except (ContentError, KeyError) as exc:
+            log.warning("scheduler: no usable %s message for %s: %s", lang, observance.id, exc)
+            full = _first_day_fallback(_).format_map(self._values(observance, lang, year))
+        parts = message_parts(full)
+        title = _title(_, observance, lang, year)
+        action = parts.actions[0] if parts.actions else ""
+        return Section(
+            full=full,
+            brief=_lines(title, parts.first_sentence, action),
+            shortest=_lines(title, action),
+            contact=parts.closing,
+        )
+
+    def _reminder(self, observance: Observance, lang: str, year: int) -> Section:
+        _ = translator(lang)
+        values = self._values(observance, lang, year)
+        try:
             reminder = render_reminder(observance.id, lang, year, self.station)
         except (ContentError, KeyError) as exc:
             log.warning("scheduler: no usable %s message for %s: %s", lang, observance.id, exc)
-            if kind is SendKind.FIRST_DAY:
-                return _first_day_fallback(_).format_map(values)
             reminder = None
         head = _("**Nhắc lại: {name}**").format_map(values)
-        return f"{head}\n\n{reminder or _reminder_fallback(_).format_map(values)}"
+        text = reminder or _reminder_fallback(_).format_map(values)
+        contact = _("Cần tư vấn: {tram}, điện thoại {dien_thoai}.").format_map(values)
+        return Section(
+            full=f"{head}\n\n{text}\n\n{contact}",
+            brief=_lines(head, text),
+            shortest=_lines(head, text),
+            contact=contact,
+        )
+
+    def _values(self, observance: Observance, lang: str, year: int) -> dict[str, str]:
+        values = placeholder_values(observance, lang, year, self.station)
+        values["name"] = observance.name(lang)
+        return values
+
+
+def _title(_: Gettext, observance: Observance, lang: str, year: int) -> str:
+    """The observance's name in bold, with its last day when it lasts several."""
+    name = f"**{observance.name(lang)}**"
+    if not observance.multi_day:
+        return name
+    last = format_day_month(observance.occurrence(year)[1], lang)
+    return _("{name} (đến {den_ngay})").format(name=name, den_ngay=last)
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
 
 
 def _first_day_fallback(_: Gettext) -> str:
@@ -91,19 +148,13 @@ def _first_day_fallback(_: Gettext) -> str:
 
 
 def _reminder_fallback(_: Gettext) -> str:
-    return _(
-        "Hoạt động diễn ra đến hết {den_ngay}; mời bà con tiếp tục hưởng ứng. "
-        "Cần tư vấn: {tram}, điện thoại {dien_thoai}."
-    )
+    return _("Hoạt động diễn ra đến hết {den_ngay}; mời bà con tiếp tục hưởng ứng.")
 
 
 def _intro(_: Gettext, kind: SendKind) -> str:
     if kind is SendKind.FIRST_DAY:
-        return _(
-            "**Hôm nay có {n} ngày sức khỏe cần bà con lưu ý.** "
-            "{tram} xin gửi bà con từng tin dưới đây."
-        )
-    return _("**{tram} xin nhắc bà con {n} hoạt động sức khỏe đang diễn ra.**")
+        return _("**Hôm nay, {ngay}, {tram} xin gửi bà con {n} tin sức khỏe:**")
+    return _("**{tram} xin nhắc bà con {n} hoạt động sức khỏe đang diễn ra:**")
 
 
 class SendTexts:
@@ -132,10 +183,20 @@ class SendTexts:
         if key not in self._by_ids:
             year = self.send.date.year
             sections = [self._texts.section(o, self.send.kind, lang, year) for o in observances]
-            if len(sections) > 1:
-                intro = _intro(translator(lang), self.send.kind).format(
-                    n=len(sections), tram=self._texts.station_name(lang)
-                )
-                sections = [intro, SEPARATOR.join(sections)]
-            self._by_ids[key] = "\n\n".join(sections)
+            self._by_ids[key] = (
+                sections[0].full if len(sections) == 1 else self._merge(lang, sections)
+            )
         return self._by_ids[key]
+
+    def _merge(self, lang: str, sections: list[Section]) -> str:
+        intro = _intro(translator(lang), self.send.kind).format(
+            n=len(sections),
+            tram=self._texts.station_name(lang),
+            ngay=format_full_date(self.send.date, lang),
+        )
+        contacts = list(dict.fromkeys(s.contact for s in sections if s.contact))
+        for parts in ([s.brief for s in sections], [s.shortest for s in sections]):
+            text = "\n\n".join([intro, *parts, *contacts])
+            if len(text) <= MAX_MERGED_CHARS:
+                break
+        return text

@@ -1,8 +1,14 @@
-"""Printable spreadsheets for the ward office: a title row, a bold frozen header, sane widths."""
+"""Printable spreadsheets for the ward office: a title row, a bold frozen header, sane widths.
+
+Saving checks the path first and turns every OS refusal into a Vietnamese one-line reason,
+so staff never see a traceback for a mistyped `-o`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import errno
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +18,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_WIDTH = 60
+_REASONS = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOENT: "không có tệp hay thư mục đó",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+}
+
+
+class WorkbookPathError(ValueError):
+    """The workbook cannot be written where asked; the message says why, in Vietnamese."""
 
 
 def write_sheet(
@@ -34,6 +54,39 @@ def write_sheet(
         sheet.column_dimensions[get_column_letter(index)].width = min(max(10, width + 2), MAX_WIDTH)
 
 
+def writable_path(path: Path) -> Path:
+    """`path` if a workbook can be written there (checked by opening it), else WorkbookPathError.
+
+    A file that did not exist before is removed again, so a failed export leaves nothing."""
+    if path.is_dir():
+        raise WorkbookPathError(f"'{path}' là một thư mục; cho tên tệp, ví dụ {path / 'ds.xlsx'}")
+    if path.suffix.lower() != ".xlsx":
+        raise WorkbookPathError(f"tệp ra '{path}' phải có đuôi .xlsx")
+    existed = path.exists()
+    with _explained(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
+        if not existed:
+            path.unlink()
+    return path
+
+
 def save_workbook(book: Workbook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with _explained(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+
+
+def os_reason(error: OSError) -> str:
+    """The OS's refusal in a few Vietnamese words."""
+    return _REASONS.get(error.errno or 0, f"lỗi hệ thống ({error.strerror or error})")
+
+
+@contextmanager
+def _explained(path: Path) -> Iterator[None]:
+    """Turn an OSError while writing `path` into a WorkbookPathError naming the reason."""
+    try:
+        yield
+    except OSError as error:
+        raise WorkbookPathError(f"không ghi được tệp '{path}': {os_reason(error)}") from None

@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.privacy import forget_chat, upcoming_count
 from bot.routing import Context, Router
+from bot.screening.sessions import local_now
 
 router = Router("privacy")
 
@@ -19,10 +18,11 @@ router = Router("privacy")
 async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     """Say what will be deleted and ask for confirmation."""
     async with ctx.sessions() as session:
-        upcoming = await upcoming_count(session, incoming, datetime.now(ctx.settings.tz).date())
+        upcoming = await upcoming_count(session, incoming, local_now(ctx.settings.tz).date())
     text = ctx._(
         "**Xóa dữ liệu cá nhân**\n\n"
-        "Mình sẽ xóa: đăng ký nhận tin, chủ đề, tổ dân phố, tin nhắn đang chờ, câu hỏi gửi cán bộ, "
+        "Mình sẽ xóa: đăng ký nhận tin, chủ đề, tổ dân phố, số điện thoại nhận lời mời khám, "
+        "tin nhắn đang chờ, câu hỏi gửi cán bộ, "
         "và họ tên, số điện thoại trong các lần đăng ký khám. Trạm chỉ giữ số liệu không tên "
         "(nhóm đối tượng, tổ dân phố, năm sinh) để báo cáo.\n\n"
         "Việc này không hoàn tác được."
@@ -44,7 +44,7 @@ async def erase(incoming: Incoming, ctx: Context) -> Reply:
     if incoming.chat_kind is not ChatKind.PRIVATE:
         return Reply(ctx._("Lệnh này chỉ dùng trong tin nhắn riêng với Loa phường."))
     async with ctx.sessions() as session:
-        await forget_chat(session, incoming, datetime.now(ctx.settings.tz).date())
+        await forget_chat(session, incoming, local_now(ctx.settings.tz).date())
     return Reply(
         ctx._("Đã xóa dữ liệu của bà con. Mình sẽ không gửi tin nữa; muốn nhận lại, gõ /start.")
     )

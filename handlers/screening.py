@@ -1,9 +1,13 @@
-"""/dangky: register oneself or a relative for free health screening; /huy: cancel one.
+"""/dangky: register oneself or a relative for free health screening; /huy: cancel one;
+/sdt: share (or delete) a phone number so the station can invite the resident.
 
-Flow (docs/screening-dialogue.mmd); after consent every step has "Quay lại" and "Hủy":
+Flow (docs/screening-dialogue.mmd); after consent every step has "Quay lại" and "Hủy"
+(typed "quay lại" / "hủy" at a typing step act the same):
     /dangky or screening:start → CONSENT ("Không": nothing is stored) → WHO → NAME
     → BIRTH_YEAR → GROUPS (toggle, "Xong") → AREA → PHONE → SESSION → CONFIRM
-    → seat taken, code given (a full session sends the person back to SESSION).
+    → seat taken, code given (a session filled or closed meanwhile sends the person back
+    to SESSION). A person already registered in the round is told so at PHONE; the code is
+    shown only to the account that registered them.
 Answers wait in the dialogue state (ctx.data), so a restart resumes the same step.
 """
 
@@ -12,15 +16,18 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum, auto
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import match_area
 from bot.core import Button, ChatKind, Incoming, Reply
+from bot.models.core import AuditLog
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
 from bot.routing import Context, Handler, HandlerResult, Router
-from bot.screening.people import normalize_phone
+from bot.screening.people import OLDEST_BIRTH_YEAR, clean_name, is_birth_year, normalize_phone
 from bot.screening.registrations import (
     Applicant,
     Outcome,
@@ -29,10 +36,14 @@ from bot.screening.registrations import (
     current_registration,
     open_sessions_for,
     register,
+    unavailable_reason,
     upcoming_of,
 )
+from bot.screening.reminders import Reminder, reminder_slots
+from bot.screening.sessions import local_now
 from bot.state import step_name
 from bot.subscribers import find_subscriber, require_subscriber, update_subscriber
+from bot.text import fold
 from content.dates import format_full_date
 from content.station import load_screening_groups, load_station
 from handlers.common import back_button, cancel_button
@@ -40,13 +51,13 @@ from handlers.subscribe import area_question
 
 router = Router("screening")
 
-OLDEST_BIRTH_YEAR = 1900
 # Người cao tuổi: from 60 (Luật Người cao tuổi 2009, Điều 2); the group is pre-ticked.
 OLDER_PERSON_AGE = 60
 OLDER_PERSON_GROUP = "nguoi_cao_tuoi"
-NAME_LENGTH = range(2, 121)
 _YEAR = re.compile(r"\b(\d{4})\b")
-_NAME = re.compile(r"^[^\W\d_]+(?:[ .'-][^\W\d_]+)*$")
+# Typed at a typing step, these act like the "Hủy" and "Quay lại" buttons (folded forms).
+CANCEL_WORDS = {"huy", "huy bo", "thoi", "cancel"}
+BACK_WORDS = {"quay lai", "tro lai", "back"}
 
 
 class ScreeningStep(Enum):
@@ -62,6 +73,12 @@ class ScreeningStep(Enum):
 
 
 STEPS = list(ScreeningStep)
+
+
+class PhoneShareStep(Enum):
+    """/sdt: the resident was told what the number is for and is asked to type it."""
+
+    ASK = auto()
 
 
 def during(*steps: ScreeningStep) -> Callable[[Handler], Handler]:
@@ -81,6 +98,21 @@ def during(*steps: ScreeningStep) -> Callable[[Handler], Handler]:
         return guarded
 
     return wrap
+
+
+def typed_way_out(handler: Handler) -> Handler:
+    """At a typing step, let typed "hủy" / "quay lại" do what the buttons do."""
+
+    @functools.wraps(handler)
+    async def guarded(incoming: Incoming, ctx: Context) -> HandlerResult:
+        typed = fold(incoming.text or "")
+        if typed in CANCEL_WORDS:
+            return await quit_registration(incoming, ctx)
+        if typed in BACK_WORDS:
+            return await go_back(incoming, ctx)
+        return await handler(incoming, ctx)
+
+    return guarded
 
 
 @router.command("dangky", chats=[ChatKind.PRIVATE])
@@ -115,22 +147,25 @@ async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
 
 
 @router.step(ScreeningStep.NAME)
-async def receive_name(incoming: Incoming, ctx: Context) -> Reply:
+@typed_way_out
+async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the full name, then ask the birth year."""
-    name = " ".join((incoming.text or "").split())
-    if len(name) not in NAME_LENGTH or not _NAME.match(name):
+    name = clean_name(incoming.text or "")
+    if name is None:
         note = ctx._("Họ và tên chỉ gồm chữ, ví dụ “Nguyễn Thị Mai”.")
         return await go_to(ctx, ScreeningStep.NAME, note)
     return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
 @router.step(ScreeningStep.BIRTH_YEAR)
-async def receive_birth_year(incoming: Incoming, ctx: Context) -> Reply:
+@typed_way_out
+async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep a sane birth year, then ask the groups (age shown back)."""
-    this_year = local_today(ctx).year
+    today = local_now(ctx.settings.tz).date()
+    this_year = today.year
     found = _YEAR.findall(incoming.text or "")
     year = int(found[0]) if len(found) == 1 else 0
-    if not OLDEST_BIRTH_YEAR <= year <= this_year:
+    if not is_birth_year(year, today):
         note = ctx._("Năm sinh gồm 4 chữ số, từ {first} đến {last}, ví dụ 1955.").format(
             first=OLDEST_BIRTH_YEAR, last=this_year
         )
@@ -170,13 +205,15 @@ async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
 
 
 @router.step(ScreeningStep.AREA)
-async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
+@typed_way_out
+async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
     """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
     return await save_area(ctx, incoming.text or "")
 
 
 @router.step(ScreeningStep.PHONE)
-async def receive_phone(incoming: Incoming, ctx: Context) -> Reply:
+@typed_way_out
+async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form; a person already registered is told so."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
@@ -185,22 +222,24 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> Reply:
     await ctx.set_step(ScreeningStep.PHONE, phone=phone)
     async with ctx.sessions() as session:
         earlier = await current_registration(session, applicant_of(ctx).identity)
+        here = earlier is not None and await made_here(session, incoming, earlier)
     if earlier is not None:
         await ctx.end_dialogue()
-        return already_registered(ctx, earlier)
+        return already_registered(ctx, earlier, here=here)
     return await go_to(ctx, ScreeningStep.SESSION)
 
 
 @router.button("screening:session:")
 @during(ScreeningStep.SESSION)
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
-    """Keep the chosen session if it still has seats, then show the summary."""
+    """Keep the chosen session if it is still open, then show the summary."""
     wanted = (incoming.button or "").removeprefix("screening:session:")
+    now = local_now(ctx.settings.tz)
     async with ctx.sessions() as session:
-        offered = await open_sessions_for(session, ctx.data["area"], local_today(ctx))
-    if wanted not in {str(seats.session.id) for seats in offered}:
-        note = ctx._("Buổi đó vừa hết chỗ. Bà con chọn buổi khác ạ.")
-        return await go_to(ctx, ScreeningStep.SESSION, note)
+        offered = await open_sessions_for(session, ctx.data["area"], now)
+        if wanted not in {str(seats.session.id) for seats in offered}:
+            reason = await unavailable_reason(session, int(wanted) if wanted.isdigit() else 0, now)
+            return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, reason))
     return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
 
 
@@ -219,14 +258,14 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
             applicant,
             session_id=int(ctx.data["session_id"]),
             subscriber_id=subscriber.id,
-            today=local_today(ctx),
+            now=local_now(ctx.settings.tz),
         )
     if booking.seat is None:
-        note = ctx._("Rất tiếc, buổi đó vừa có người nhận chỗ cuối cùng. Bà con chọn buổi khác ạ.")
-        return await go_to(ctx, ScreeningStep.SESSION, note)
+        return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, booking.outcome))
     await ctx.end_dialogue()
     if booking.outcome is Outcome.EXISTING:
-        return already_registered(ctx, booking.seat)
+        here = booking.seat.registration.subscriber_id == subscriber.id
+        return already_registered(ctx, booking.seat, here=here)
     return registered(ctx, booking.seat)
 
 
@@ -253,7 +292,8 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     ScreeningStep.SESSION,
     ScreeningStep.CONFIRM,
 )
-async def repeat_question(_incoming: Incoming, ctx: Context) -> Reply:
+@typed_way_out
+async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
     """Typed text where buttons are expected: show the buttons again."""
     step = current_step(ctx) or ScreeningStep.CONSENT
     return await go_to(ctx, step, ctx._("Bà con bấm một nút bên dưới ạ."))
@@ -265,7 +305,7 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     async with ctx.sessions() as session:
         subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
         upcoming = (
-            await upcoming_of(session, subscriber.id, local_today(ctx))
+            await upcoming_of(session, subscriber.id, local_now(ctx.settings.tz).date())
             if subscriber and subscriber.id
             else []
         )
@@ -288,10 +328,11 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
     wanted = (incoming.button or "").removeprefix("screening:drop:")
+    today = local_now(ctx.settings.tz).date()
     async with ctx.sessions() as session:
         subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
         dropped = (
-            await cancel(session, int(wanted), subscriber_id=subscriber.id, today=local_today(ctx))
+            await cancel(session, int(wanted), subscriber_id=subscriber.id, today=today)
             if subscriber and subscriber.id and wanted.isdigit()
             else None
         )
@@ -303,6 +344,49 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
             "Muốn đăng ký lại, gõ /dangky."
         ).format(code=dropped.registration.code)
     )
+
+
+@router.command("sdt", chats=[ChatKind.PRIVATE])
+async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
+    """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+    await ctx.set_step(PhoneShareStep.ASK)
+    return phone_share_question(ctx, subscriber.phone if subscriber else None)
+
+
+@router.step(PhoneShareStep.ASK)
+async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
+    """Keep the number for invitations: typing it after the explanation is the consent."""
+    if fold(incoming.text or "") in CANCEL_WORDS:
+        return await keep_phone_as_is(incoming, ctx)
+    phone = normalize_phone(incoming.text or "")
+    if phone is None:
+        note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
+        return Reply(note, [cancel_button(ctx, "screening:phone:cancel")])
+    await save_shared_phone(incoming, ctx, phone)
+    await ctx.end_dialogue()
+    return Reply(
+        ctx._(
+            "Đã lưu số {phone}. Khi bà con có tên trong danh sách khám miễn phí của tổ dân phố, "
+            "trạm sẽ nhắn lời mời qua đây. Muốn xóa số: gõ /sdt rồi bấm “Xóa số”, hoặc /xoadulieu."
+        ).format(phone=phone)
+    )
+
+
+@router.button("screening:phone:forget")
+async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
+    """Delete the number kept for this chat."""
+    await save_shared_phone(incoming, ctx, None)
+    await ctx.end_dialogue()
+    return Reply(ctx._("Đã xóa số điện thoại. Trạm sẽ không nhắn lời mời theo số này nữa."))
+
+
+@router.button("screening:phone:cancel")
+async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
+    """Change nothing."""
+    await ctx.end_dialogue()
+    return Reply(ctx._("Dạ, mình giữ nguyên, không thay đổi số điện thoại nào."))
 
 
 # --- questions ---------------------------------------------------------------------
@@ -327,7 +411,8 @@ async def ask_consent(ctx: Context) -> Reply:
             "**Đăng ký khám sức khỏe miễn phí**\n\n"
             "Để giữ chỗ, mình cần họ tên, năm sinh, đối tượng (người cao tuổi, người khuyết tật…), "
             "tổ dân phố và số điện thoại của người đi khám.\n\n"
-            "- Dùng để: xếp lịch khám, nhắc lịch, ghi kết quả vào Sổ sức khỏe điện tử\n"
+            "- Dùng để: xếp lịch khám, nhắc lịch, mời khám các đợt sau, "
+            "ghi kết quả vào Sổ sức khỏe điện tử\n"
             "- Người xem: cán bộ {tram}; báo cáo gửi cấp trên chỉ có số liệu, không có tên\n"
             "- Xóa bất cứ lúc nào: gõ /xoadulieu\n\n"
             "Bà con có đồng ý không?"
@@ -366,7 +451,7 @@ async def ask_birth_year(ctx: Context) -> Reply:
 
 async def ask_groups(ctx: Context) -> Reply:
     chosen = set(ctx.data.get("groups", []))
-    age = local_today(ctx).year - int(ctx.data["birth_year"])
+    age = local_now(ctx.settings.tz).year - int(ctx.data["birth_year"])
     buttons = [
         Button(
             ("✅ " if group.code in chosen else "⬜ ") + group.label(ctx.locale),
@@ -386,7 +471,10 @@ async def ask_groups(ctx: Context) -> Reply:
 
 async def ask_area(ctx: Context, *, retry: bool = False) -> Reply:
     question = area_question(ctx, retry=retry, prefix="screening:")
-    return Reply(question.text, with_way_out(ctx, question.buttons))
+    text = question.text
+    if ctx.data.get("for_relative") and not retry:
+        text = ctx._("Người thân của bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
+    return Reply(text, with_way_out(ctx, question.buttons))
 
 
 async def ask_phone(ctx: Context) -> Reply:
@@ -398,13 +486,13 @@ async def ask_phone(ctx: Context) -> Reply:
 async def ask_session(ctx: Context) -> Reply:
     area = ctx.data["area"]
     async with ctx.sessions() as session:
-        offered = await open_sessions_for(session, area, local_today(ctx))
+        offered = await open_sessions_for(session, area, local_now(ctx.settings.tz))
     if not offered:
         return Reply(
             ctx._(
-                "Hiện chưa có buổi khám nào còn chỗ cho {area}. Trạm sẽ thông báo khi có buổi mới; "
-                "bà con có thể quay lại chọn tổ khác hoặc đăng ký sau."
-            ).format(area=area),
+                "Hiện chưa có buổi khám nào còn chỗ cho {area}. Bà con có thể quay lại chọn tổ "
+                "khác, hoặc gõ /dangky lại sau. Hỏi lịch khám: gọi trạm {dien_thoai}."
+            ).format(area=area, dien_thoai=load_station().phone),
             with_way_out(ctx, []),
         )
     lines, buttons = [], []
@@ -490,8 +578,46 @@ def current_step(ctx: Context) -> ScreeningStep | None:
     return names.get(ctx.state.step) if ctx.state else None
 
 
-def local_today(ctx: Context) -> date:
-    return datetime.now(ctx.settings.tz).date()
+async def made_here(session: AsyncSession, incoming: Incoming, earlier: Upcoming) -> bool:
+    """Whether this chat's account made the earlier registration."""
+    subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+    return subscriber is not None and earlier.registration.subscriber_id == subscriber.id
+
+
+async def save_shared_phone(incoming: Incoming, ctx: Context, phone: str | None) -> None:
+    """Keep (or, with None, delete) the chat's phone for invitations; audited without it."""
+    async with ctx.sessions() as session:
+        subscriber = await require_subscriber(session, incoming)
+        action = "screening.phone_shared" if phone else "screening.phone_deleted"
+        session.add(AuditLog(actor="resident", action=action, detail=incoming.channel))
+        await update_subscriber(session, subscriber, phone=phone)
+
+
+def phone_share_question(ctx: Context, kept: str | None) -> Reply:
+    station = load_station().in_language(ctx.locale)
+    text = ctx._(
+        "**Nhận lời mời khám sức khỏe miễn phí**\n\n"
+        "Khi tổ dân phố gửi danh sách người được khám miễn phí, trạm tìm số điện thoại "
+        "trong danh sách để nhắn lời mời qua Loa phường.\n\n"
+        "- Số chỉ dùng để mời khám; chỉ cán bộ {tram} xem được\n"
+        "- Xóa bất cứ lúc nào: gõ /sdt rồi bấm “Xóa số”, hoặc gõ /xoadulieu\n\n"
+        "Nếu đồng ý, bà con gõ số di động, ví dụ 0912 345 678."
+    ).format(tram=station.name)
+    buttons = [cancel_button(ctx, "screening:phone:cancel")]
+    if kept:
+        text = ctx._("Số đang lưu: {phone}.").format(phone=kept) + "\n\n" + text
+        buttons.insert(0, Button(ctx._("Xóa số"), "screening:phone:forget"))
+    return Reply(text, buttons)
+
+
+def unavailable(ctx: Context, reason: Outcome) -> str:
+    """Why the chosen session cannot be had any more."""
+    if reason is Outcome.FULL:
+        return ctx._("Rất tiếc, buổi đó vừa có người nhận chỗ cuối cùng. Bà con chọn buổi khác ạ.")
+    return ctx._(
+        "Buổi đó không còn nhận đăng ký (trạm đã đổi lịch, hoặc buổi đã bắt đầu). "
+        "Bà con chọn buổi khác ạ."
+    )
 
 
 def applicant_of(ctx: Context) -> Applicant:
@@ -519,18 +645,43 @@ def describe(ctx: Context, upcoming: Upcoming) -> str:
 
 
 def registered(ctx: Context, upcoming: Upcoming) -> Reply:
+    registered_at = upcoming.registration.created_at
+    promised = set(reminder_slots(upcoming.session, registered_at, ctx.settings.tz))
     return Reply(
         ctx._(
             "**Đã đăng ký xong!** Mã đăng ký: **{code}**\n\n"
             "{details}\n\n"
             "- Mang theo căn cước (CCCD) và thẻ BHYT nếu có\n"
-            "- Mình sẽ nhắc vào tối hôm trước và sáng hôm khám\n"
+            "- {reminders}\n"
             "- Không đi được: gõ /huy để nhường chỗ"
-        ).format(code=upcoming.registration.code, details=describe(ctx, upcoming))
+        ).format(
+            code=upcoming.registration.code,
+            details=describe(ctx, upcoming),
+            reminders=reminder_promise(ctx, promised),
+        )
     )
 
 
-def already_registered(ctx: Context, earlier: Upcoming) -> Reply:
+def reminder_promise(ctx: Context, promised: set[Reminder]) -> str:
+    """What the confirmation says about reminders: exactly those that will be sent."""
+    if promised == {Reminder.EVE, Reminder.MORNING}:
+        return ctx._("Mình sẽ nhắc vào tối hôm trước và sáng hôm khám")
+    if Reminder.EVE in promised:
+        return ctx._("Mình sẽ nhắc vào tối hôm trước")
+    if Reminder.MORNING in promised:
+        return ctx._("Mình sẽ nhắc vào sáng hôm khám")
+    return ctx._("Buổi khám đã gần nên mình không nhắn nhắc nữa, bà con nhớ giờ giúp nhé")
+
+
+def already_registered(ctx: Context, earlier: Upcoming, *, here: bool) -> Reply:
+    """Say the person is registered; the code and details only to the account that did it."""
+    if not here:
+        return Reply(
+            ctx._(
+                "Người này đã có tên trong đợt khám này (đăng ký từ một tài khoản khác), nên mình "
+                "không đăng ký thêm. Muốn đổi hoặc hủy lịch, bà con gọi trạm: {dien_thoai}."
+            ).format(dien_thoai=load_station().phone)
+        )
     return Reply(
         ctx._(
             "Người này đã đăng ký đợt khám này rồi — {details}. Muốn đổi buổi, gõ /huy để hủy "

@@ -27,11 +27,12 @@ async def add_session_row(
     capacity: int = 30,
     archived: bool = False,
     place: str = "Nhà văn hóa tổ dân phố",
+    start: time = time(7, 30),
 ) -> ScreeningSession:
     row = ScreeningSession(
         round=round_label,
         day=day,
-        start=time(7, 30),
+        start=start,
         place=place,
         areas=areas,
         capacity=capacity,
@@ -54,6 +55,7 @@ async def add_registration(
     phone: str | None = "0912345678",
     birth_year: int = 1950,
     referral: str | None = None,
+    eligible_id: int | None = None,
 ) -> Registration:
     row = Registration(
         code=code,
@@ -67,6 +69,7 @@ async def add_registration(
         identity=identity(full_name, birth_year, phone or "") if full_name else None,
         status=status,
         referral=referral,
+        eligible_id=eligible_id,
     )
     session.add(row)
     if status != "cancelled":

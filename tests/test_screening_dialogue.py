@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
@@ -121,6 +122,8 @@ async def test_happy_path_gives_a_code_and_stores_one_normal_registration(chat, 
 
     [row] = await registrations(database)
     assert f"Mã đăng ký: **{row.code}**" in chat.text and "/huy" in chat.text
+    # a 07:30 session: the evening reminder only (tests/test_screening_when.py has the rest)
+    assert "nhắc vào tối hôm trước" in chat.text and "sáng hôm khám" not in chat.text
     assert (row.full_name, row.birth_year, row.phone, row.area) == (NAME, 1950, PHONE, "Tổ 3")
     assert row.groups == ["nguoi_cao_tuoi", "ho_ngheo"]
     assert (row.status, row.for_relative, row.session_id) == ("registered", False, sessions[0].id)
@@ -213,6 +216,41 @@ async def test_a_name_with_digits_is_asked_again(chat, sessions):
     assert "chỉ gồm chữ" in chat.text
 
 
+async def test_a_name_typed_with_decomposed_accents_is_kept_composed(chat, database, sessions):
+    await reach(chat, 2)
+    await chat.send(unicodedata.normalize("NFD", NAME))
+    assert QUESTIONS[3] in chat.text
+    for step in range(3, 8):
+        await answer(chat, step)
+    await chat.press("screening:confirm")
+    [row] = await registrations(database)
+    assert row.full_name == NAME
+
+
+@pytest.mark.parametrize(("step", "typed"), [(2, "hủy"), (3, "Huy"), (5, "thôi"), (6, "HỦY")])
+async def test_typed_cancel_words_cancel_like_the_button(chat, database, sessions, step, typed):
+    await reach(chat, step)
+    await chat.send(typed)
+    assert "Đã hủy" in chat.text
+    assert await dialogue_rows(database) == 0
+
+
+@pytest.mark.parametrize("step", [2, 3, 5, 6])
+async def test_typed_back_goes_back_like_the_button(chat, sessions, step):
+    await reach(chat, step)
+    await chat.send("Quay lại")
+    assert QUESTIONS[step - 1] in chat.text
+
+
+async def test_the_area_question_names_the_relative(chat, sessions):
+    await reach(chat, 1)
+    await chat.press("screening:who:relative")
+    for step in range(2, 5):
+        await answer(chat, step)
+    assert "Người thân của bà con ở tổ dân phố nào" in chat.text
+    assert "Tổ 3" in chat.buttons
+
+
 async def test_typed_text_where_buttons_are_expected_shows_them_again(chat, sessions):
     await reach(chat, 1)
     await chat.send("cho tôi")
@@ -251,23 +289,43 @@ async def test_a_restart_mid_dialogue_resumes_at_the_same_step(settings, databas
         await restarted.close()
 
 
+async def register_mai_again(chat: ChatDriver) -> None:
+    """Mai once more, typed differently, up to the phone (where a repeat is recognised)."""
+    await reach(chat, 2)
+    await chat.send("nguyen thi  MAI")
+    await chat.send("1950")
+    await chat.press("screening:groups_done")
+    await chat.send("Tổ 3")
+    await chat.send("+84912345678")
+
+
 async def test_registering_the_same_person_again_is_recognised(dispatcher, database, sessions):
     first = ChatDriver(dispatcher, user_id="mai")
     await reach(first, 8)
     await first.press("screening:confirm")
     [row] = await registrations(database)
 
-    # A grandchild registers her again from another account, typed differently.
-    again = ChatDriver(dispatcher, user_id="chau")
-    await reach(again, 2)
-    await again.send("nguyen thi  MAI")
-    await again.send("1950")
-    await again.press("screening:groups_done")
-    await again.send("Tổ 3")
-    await again.send("+84912345678")
-    assert "đã đăng ký" in again.text and row.code in again.text
+    await register_mai_again(first)
+    assert "đã đăng ký" in first.text and row.code in first.text and "/huy" in first.text
     assert len(await registrations(database)) == 1
     assert await seats_taken(database, sessions[0].id) == 1
+
+
+async def test_another_account_learns_only_that_the_person_is_registered(
+    dispatcher, database, sessions
+):
+    first = ChatDriver(dispatcher, user_id="mai")
+    await reach(first, 8)
+    await first.press("screening:confirm")
+    [row] = await registrations(database)
+
+    # A grandchild registers her again from another account: no code, date or place for them.
+    again = ChatDriver(dispatcher, user_id="chau")
+    await register_mai_again(again)
+    assert "đã có tên trong đợt khám này" in again.text and "0225 3 123 456" in again.text
+    for private in (row.code, "Nhà văn hóa", "/huy", f"{IN_A_WEEK:%Y}"):
+        assert private not in again.text
+    assert len(await registrations(database)) == 1 and await dialogue_rows(database) == 0
 
 
 async def test_full_sessions_are_not_offered(chat, database, sessions):
@@ -286,6 +344,7 @@ async def test_no_open_session_for_the_area_says_so_and_offers_the_way_back(chat
     await chat.send("Tổ 9")
     await chat.send(PHONE_TYPED)
     assert "chưa có buổi khám nào còn chỗ cho Tổ 9" in chat.text
+    assert "0225 3 123 456" in chat.text and "thông báo" not in chat.text  # nothing promised
     assert set(chat.buttons) == {"Quay lại", "Hủy"}
 
 

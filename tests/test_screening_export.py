@@ -133,6 +133,47 @@ def test_cli_export(cli, tmp_path):
     assert code == 2 and "không có buổi khám" in err
 
 
+@pytest.mark.parametrize(
+    ("output", "complaint"),
+    [
+        ("/proc/x.xlsx", "không ghi được tệp '/proc/x.xlsx'"),
+        (".", "là một thư mục"),
+        ("ds.csv", "phải có đuôi .xlsx"),
+    ],
+)
+async def test_cli_export_to_an_unwritable_path_is_one_line_and_not_audited(
+    cli, database, registrations, output, complaint
+):
+    code, out, err = cli("screening", "export", "-o", output)
+    assert code == 2 and complaint in err and err.count("\n") == 1 and out == ""
+    async with database.sessions() as session:
+        audited = await session.scalar(
+            select(AuditLog).where(AuditLog.action == "screening.export")
+        )
+    assert audited is None
+
+
+async def test_a_file_that_cannot_be_saved_after_the_check_is_not_audited(
+    database, registrations, tmp_path
+):
+    def refuse(_book) -> None:
+        raise OSError(28, "No space left on device")
+
+    async with database.sessions() as session:
+        with pytest.raises(OSError):
+            await export_registrations(session, today=TODAY, actor="lan", save=refuse)
+    async with database.sessions() as session:
+        assert (
+            await session.scalar(select(AuditLog).where(AuditLog.action == "screening.export"))
+            is None
+        )
+
+
+def test_cli_report_to_a_directory_is_one_line(cli, tmp_path):
+    code, _, err = cli("screening", "report", "--month", "2026-11", "-o", str(tmp_path))
+    assert code == 2 and "là một thư mục" in err and err.count("\n") == 1
+
+
 async def _statuses(database) -> dict[str, str]:
     async with database.sessions() as session:
         return {r.code: r.status for r in await session.scalars(select(Registration))}
@@ -172,7 +213,9 @@ async def test_one_bad_row_in_the_file_marks_nobody(database, registrations, tmp
     signed = _sign(book, {"Tổ 1": ["K2"], "Tổ 3": ["K5"]})
     report = await _attend_file(database, "ky-nhan.xlsx", signed)
     assert report.marked == []
-    assert report.problems == ["trang 'Tổ 3' dòng 3: buổi khám của mã K5 (28/11/2026) chưa diễn ra"]
+    assert report.problems == [
+        "trang 'Tổ 3', dòng 3: buổi khám của mã K5 (28/11/2026) chưa diễn ra"
+    ]
     assert (await _statuses(database))["K2"] == "no_show"
 
 
@@ -180,7 +223,7 @@ async def test_a_plain_list_of_codes_marks_every_code(database, registrations):
     report = await _attend_file(database, "ma.csv", "Mã\nk2\nK3\n".encode())
     assert sorted(report.marked) == ["K2", "K3"]
     report = await _attend_file(database, "ma.csv", "Mã\nK2\nZZ9\n".encode())
-    assert report.problems == ["trang 'ma.csv' dòng 3: không có mã đăng ký 'ZZ9'"]
+    assert report.problems == ["dòng 3: không có mã đăng ký 'ZZ9'"]
     with pytest.raises(ScreeningError, match="không thấy cột 'Mã'"):
         await _attend_file(database, "ma.csv", "Tên\nAn\n".encode())
 

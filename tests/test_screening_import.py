@@ -4,11 +4,13 @@ then inviting listed residents who are subscribers through the outbox."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+import unicodedata
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.utils.datetime import from_excel
 from sqlalchemy import func, select
 
 from bot.models.core import AuditLog, Subscriber
@@ -119,10 +121,129 @@ async def test_unusable_files_are_named_and_change_nothing(database, name, data,
         assert await session.scalar(select(func.count()).select_from(EligibleResident)) == 0
 
 
+def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+HEADER = ["Họ và tên", "Năm sinh", "Đối tượng", "Tổ dân phố", "Số điện thoại"]
+
+
+async def test_every_sheet_of_a_workbook_is_read_and_named_in_the_notes(database):
+    data = workbook(
+        {
+            "Tổ 7": [
+                ["DANH SÁCH ĐỐI TƯỢNG"],
+                HEADER,
+                ["Vũ Văn Khải", 1945, "Người cao tuổi", "Tổ 7", 912345000],
+                ["Vũ Thị Liên", 1950, "Hộ cận nghèo", "Tổ 7", None],
+            ],
+            "Tổ 8": [
+                HEADER,
+                ["Đinh Văn Nam", 1950, "Người cao tuổi", "Tổ 8", None],
+                ["VŨ VĂN KHẢI", 1945, "Người cao tuổi", "Tổ 7", None],
+            ],
+            "Trống": [],
+            "Hướng dẫn": [["Điền mỗi tổ một trang"]],
+        }
+    )
+    async with database.sessions() as session:
+        report = await _import(session, "phuong.xlsx", data)
+        assert report.written and report.accepted == 3
+        assert sorted(await _listed(session)) == ["Vũ Thị Liên", "Vũ Văn Khải", "Đinh Văn Nam"]
+    assert [note.where for note in report.duplicates] == ["trang 'Tổ 8', dòng 3"]
+    assert report.duplicates[0].reason == "trùng với trang 'Tổ 7', dòng 3"
+    assert report.skipped_sheets == ["Hướng dẫn"]
+
+
+async def test_a_sheet_missing_a_column_is_named_and_nothing_is_written(database):
+    data = workbook(
+        {
+            "Tổ 7": [HEADER, ["Vũ Văn Khải", 1945, "Người cao tuổi", "Tổ 7"]],
+            "Tổ 8": [["Họ và tên", "Năm sinh", "Tổ dân phố"], ["Đinh Văn Nam", 1950, "Tổ 8"]],
+        }
+    )
+    async with database.sessions() as session:
+        with pytest.raises(ListFileError, match="trang 'Tổ 8': thiếu cột: Đối tượng"):
+            await _import(session, "phuong.xlsx", data)
+        assert await _listed(session) == {}
+
+
+async def test_birth_years_in_date_cells_and_names_follow_the_dialogue_rules(database):
+    data = workbook(
+        {
+            "Tổ 7": [
+                HEADER,
+                # 1950 typed into a date-formatted cell: Excel shows 03/05/1905
+                ["Vũ Văn Khải", from_excel(1950), "Người cao tuổi", "Tổ 7"],
+                ["Vũ Thị Liên", datetime(1960, 1, 1), "Hộ nghèo", "Tổ 7"],
+                [unicodedata.normalize("NFD", "Đỗ Thị Ngọc"), 1948, "Hộ nghèo", "Tổ 7"],
+            ]
+        }
+    )
+    async with database.sessions() as session:
+        report = await _import(session, "to7.xlsx", data)
+        assert report.written
+        listed = await _listed(session)
+    years = {name: row.birth_year for name, row in listed.items()}
+    assert years == {"Vũ Văn Khải": 1950, "Vũ Thị Liên": 1960, "Đỗ Thị Ngọc": 1948}
+    async with database.sessions() as session:
+        bad = await _import(session, "x.csv", "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
+                            "Lê Văn Tư (con),1950,Hộ nghèo,Tổ 7\n".encode())  # fmt: skip
+    assert "họ tên chỉ gồm chữ cái" in bad.rejected[0].reason
+
+
+async def test_a_repeat_row_adds_its_groups_instead_of_dropping_them(database):
+    first = "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\nHoàng Văn Em,1950,Người cao tuổi,Tổ 4\n"
+    repeat = (
+        "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
+        "Đỗ Thị Phượng,1962,Hộ cận nghèo,Tổ 4\n"
+        "Đỗ Thị Phượng,1962,Người khuyết tật,Tổ 4\n"
+        "Hoàng Văn Em,1950,Người cao tuổi; Hộ nghèo,Tổ 4\n"
+    )
+    async with database.sessions() as session:
+        await _import(session, "a.csv", first.encode())
+        report = await _import(session, "b.csv", repeat.encode())
+        listed = await _listed(session)
+    assert listed["Đỗ Thị Phượng"].groups == ["ho_can_ngheo", "nguoi_khuyet_tat"]
+    assert listed["Hoàng Văn Em"].groups == ["nguoi_cao_tuoi", "ho_ngheo"]
+    assert [(n.row, n.reason) for n in report.duplicates] == [
+        (3, "trùng với dòng 2; thêm đối tượng: Người khuyết tật"),
+        (4, "đã có trong danh sách đã nhập trước; thêm đối tượng: Hộ nghèo"),
+    ]
+    assert (report.accepted, report.completed, report.written) == (1, 1, True)
+
+
+async def test_a_namesake_in_another_area_is_imported_with_a_warning(database):
+    first = "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\nLê Văn Hùng,1960,Hộ nghèo,Tổ 1\n"
+    second = (
+        "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
+        "Lê Văn Hùng,1960,Hộ nghèo,Tổ 2\n"
+        "Trần Văn Tú,1955,Hộ nghèo,Tổ 2\n"
+        "Trần Văn Tú,1955,Hộ nghèo,Tổ 3\n"
+    )
+    async with database.sessions() as session:
+        await _import(session, "a.csv", first.encode())
+        report = await _import(session, "b.csv", second.encode())
+        assert report.accepted == 3 and report.written
+    assert [(n.row, n.reason.split(":")[0]) for n in report.warnings] == [
+        (2, "cùng họ tên và năm sinh với một người đã có trong danh sách Tổ 1"),
+        (4, "cùng họ tên và năm sinh với dòng 3 (Tổ 2)"),
+    ]
+
+
 def test_cli_reports_rows_and_refuses_a_broken_file(cli):
     code, out, err = cli("screening", "import", str(DATA / "broken.csv"))
     assert code == 2 and "không nhập dòng nào: 5 dòng bị từ chối" in err
     assert "dòng 4: năm sinh '19xx' không hợp lệ" in out
+    assert "dòng mới" not in out and "chưa nhập dòng nào (1 dòng hợp lệ" in out
     code, out, _ = cli("screening", "import", str(DATA / "good.csv"), "--check")
     assert code == 0 and "4 dòng mới" in out and "chưa ghi" in out
     code, out, _ = cli("screening", "import", str(DATA / "good.csv"))

@@ -30,12 +30,16 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def booked(database: Database) -> Registration:
-    """One registration from a web chat account, for a session at 07:30 on DAY."""
+    """One registration from a web chat account, for a session at 09:00 on DAY."""
+    return await book_at(database, time(9))
+
+
+async def book_at(database: Database, start: time) -> Registration:
     async with database.sessions() as session:
         resident = Subscriber(channel="web", chat_id="binh")
         session.add(resident)
         await session.commit()
-        held = await add_session_row(session, DAY, ["Tổ 2"], place="Trạm y tế phường")
+        held = await add_session_row(session, DAY, ["Tổ 2"], place="Trạm y tế phường", start=start)
         row = await add_registration(session, held, "K7M3QX", "Tổ 2", ["ho_ngheo"], full_name=NAME)
         row.subscriber_id = resident.id
         await session.commit()
@@ -77,14 +81,25 @@ async def test_evening_before_and_morning_of_each_queued_once(database, booked):
         (local(DAY, 6, 59), 0),
         (local(DAY, 7, 0), 1),
         (local(DAY, 7, 10), 0),
-        (local(DAY, 7, 30), 0),
+        (local(DAY, 9, 0), 0),
     ]
     assert [await run(database, now) for now, _ in timeline] == [n for _, n in timeline]
     texts = await queued(database)
     assert set(texts) == {f"screening:eve:{booked.id}", f"screening:morning:{booked.id}"}
     eve = texts[f"screening:eve:{booked.id}"]
-    assert NAME in eve and "K7M3QX" in eve and "07:30" in eve and "Trạm y tế phường" in eve
+    assert NAME in eve and "K7M3QX" in eve and "09:00" in eve and "Trạm y tế phường" in eve
     assert "Ngày mai" in eve and "Hôm nay" in texts[f"screening:morning:{booked.id}"]
+    assert "sáng mai mình không nhắn lại" not in eve
+
+
+@pytest.mark.parametrize("start", [time(6, 30), time(7), time(7, 30)])
+async def test_an_early_session_has_its_morning_folded_into_the_evening(database, start):
+    early = await book_at(database, start)
+    moments = [local(EVE, 18), local(DAY, 6), local(DAY, 7), local(DAY, 7, 10)]
+    assert [await run(database, now) for now in moments] == [1, 0, 0, 0]
+    [(key, eve)] = (await queued(database)).items()
+    assert key == f"screening:eve:{early.id}"
+    assert "sáng mai mình không nhắn lại" in eve and f"{start:%H:%M}" in eve
 
 
 async def test_broadcast_rows_carry_the_code_but_never_the_name(database, booked):

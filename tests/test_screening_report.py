@@ -38,24 +38,25 @@ async def known_month(database):
             name: await add_session_row(session, s["day"], s["areas"], round_label=s["round"])
             for name, s in spec["sessions"].items()
         }
+        listed = {}
+        for key, e in spec["eligible"].items():
+            imported = e.get("imported_at", date(2026, 11, 1))
+            listed[key] = EligibleResident(
+                full_name=f"Người {key}",
+                birth_year=1950,
+                groups=e["groups"],
+                area=e["area"],
+                identity=identity(f"Người {key}", 1950, e["area"]),
+                imported_at=datetime.combine(imported, datetime.min.time(), UTC),
+            )
+            session.add(listed[key])
+        await session.commit()
         for r in spec["registrations"]:
             await add_registration(
                 session, sessions[r["session"]], r["code"], r["area"], r["groups"],
                 status=r["status"], referral=r.get("referral"), full_name=f"Người {r['code']}",
+                eligible_id=listed[r["listed"]].id if "listed" in r else None,
             )  # fmt: skip
-        for number, e in enumerate(spec["eligible"]):
-            imported = e.get("imported_at", date(2026, 11, 1))
-            session.add(
-                EligibleResident(
-                    full_name=f"Người {number}",
-                    birth_year=1950,
-                    groups=e["groups"],
-                    area=e["area"],
-                    identity=identity(f"Người {number}", 1950, e["area"]),
-                    imported_at=datetime.combine(imported, datetime.min.time(), UTC),
-                )
-            )
-        await session.commit()
 
 
 async def _november(database):
@@ -68,19 +69,22 @@ async def _november(database):
 async def test_report_numbers_match_the_known_month(database, known_month):
     report = await _november(database)
     assert report.sessions == 2
-    assert report.total == Line("Tổng", 8, 4, 2, 1, 3)
-    assert report.total.coverage == 37.5
+    # listed, registered, attended, no-show (the month); attended, listed attended (the year)
+    assert report.total == Line("Tổng", 8, 5, 3, 1, 4, 3)
+    assert report.total.coverage == 37.5  # an, cường, em of 8 listed; not the walk-in B5
     by_area = {line.label: line for line in report.by_area}
-    assert by_area["Tổ 1"] == Line("Tổ 1", 4, 1, 1, 0, 2)
-    assert by_area["Tổ 2"] == Line("Tổ 2", 2, 2, 1, 1, 1)
-    assert by_area["Tổ 3"] == Line("Tổ 3", 2, 1, 0, 0, 0)
+    assert by_area["Tổ 1"] == Line("Tổ 1", 4, 1, 1, 0, 2, 2)
+    assert by_area["Tổ 2"] == Line("Tổ 2", 2, 3, 2, 1, 2, 1)
+    assert by_area["Tổ 2"].coverage == 50.0  # two examined, one of them on the list
+    assert by_area["Tổ 3"] == Line("Tổ 3", 2, 1, 0, 0, 0, 0)
     assert by_area["Tổ 4"] == Line("Tổ 4") and by_area["Tổ 4"].coverage is None
     assert [line.label for line in report.by_area][:3] == ["Tổ 1", "Tổ 2", "Tổ 3"]
     by_group = {line.label: line for line in report.by_group}
-    assert by_group["Người cao tuổi"] == Line("Người cao tuổi", 4, 2, 1, 1, 2)
-    assert by_group["Hộ nghèo"] == Line("Hộ nghèo", 2, 1, 1, 0, 1)
+    assert by_group["Người cao tuổi"] == Line("Người cao tuổi", 4, 3, 2, 1, 3, 2)
+    assert by_group["Người cao tuổi"].coverage == 50.0
+    assert by_group["Hộ nghèo"] == Line("Hộ nghèo", 2, 1, 1, 0, 1, 1)
     assert by_group["Người khuyết tật"].coverage == 100.0
-    assert by_group["Người neo đơn"] == Line("Người neo đơn", 2, 1, 0, 0, 0)
+    assert by_group["Người neo đơn"] == Line("Người neo đơn", 2, 1, 0, 0, 0, 0)
     assert [(r.code, r.area, r.day) for r in report.referrals] == [
         ("B1", "Tổ 1", date(2026, 11, 10))
     ]
@@ -95,9 +99,9 @@ async def test_report_workbook_has_no_names_or_phones(database, known_month, tmp
     assert book.sheetnames == ["Tổng hợp", "Theo đối tượng", "Theo tổ dân phố", "Chuyển tuyến"]
     summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(min_row=3, values_only=True)}
     assert summary["Tỷ lệ bao phủ từ đầu năm (%)"] == 37.5
-    assert summary["Đã khám trong tháng"] == 2
+    assert summary["Đã khám trong tháng"] == 3
     areas = list(book["Theo tổ dân phố"].iter_rows(min_row=3, values_only=True))
-    assert areas[0] == ("Tổ 1", 4, 1, 1, 0, 2, 50)
+    assert areas[0] == ("Tổ 1", 4, 1, 1, 0, 2, 2, 50)
     assert areas[-1][0] == "Tổng"
     cells = " ".join(
         str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
@@ -122,7 +126,7 @@ async def test_cli_report_prints_a_summary_and_writes_xlsx(cli, known_month, tmp
     output = tmp_path / "bao-cao.xlsx"
     code, out, err = cli("screening", "report", "--month", "2026-11", "-o", str(output))
     assert code == 0, err
-    assert "Tháng 11/2026" in out and "Đã khám trong tháng: 2" in out
+    assert "Tháng 11/2026" in out and "Đã khám trong tháng: 3" in out
     assert "Tỷ lệ bao phủ từ đầu năm (%): 37.5" in out
     assert "Tổ 1" in out and "Người cao tuổi" in out and output.exists()
     code, _, err = cli("screening", "report", "--month", "tháng 11")
@@ -155,7 +159,8 @@ async def test_attendance_no_shows_and_referrals(database, known_month):
     assert (await _status(database, "B3")).referral == "Chuyển khám mắt"
     assert (await _status(database, "C1")).status == "registered"
     report = await _november(database)
-    assert (report.total.attended, report.total.no_show, len(report.referrals)) == (3, 0, 2)
+    assert (report.total.attended, report.total.no_show, len(report.referrals)) == (4, 0, 2)
+    assert report.total.coverage == 50.0  # B3 (giang, on the list) came after all
 
 
 async def test_cli_attend_and_referral(cli, database, tmp_path):

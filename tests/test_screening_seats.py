@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -19,11 +19,13 @@ from bot.screening.registrations import (
     open_sessions_for,
     register,
 )
+from bot.screening.reminders import STATION_TZ
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_session_row
 from tests.test_screening_dialogue import reach
 
-TODAY = date.today()
+NOW = datetime.now(STATION_TZ)
+TODAY = NOW.date()
 SOON = TODAY + timedelta(days=3)
 
 
@@ -45,9 +47,7 @@ async def add_session(database: Database, capacity: int, day: date = SOON) -> Sc
 async def book(database: Database, who: Applicant, session_id: int | None) -> Outcome:
     assert session_id is not None
     async with database.sessions() as session:
-        booking = await register(
-            session, who, session_id=session_id, subscriber_id=None, today=TODAY
-        )
+        booking = await register(session, who, session_id=session_id, subscriber_id=None, now=NOW)
     return booking.outcome
 
 
@@ -90,7 +90,7 @@ async def test_a_crowd_never_overfills_a_session(database):
     assert outcomes.count(Outcome.CREATED) == 3 and outcomes.count(Outcome.FULL) == 7
     assert await seats_and_rows(database, held.id) == (3, 3)
     async with database.sessions() as session:
-        assert await open_sessions_for(session, "Tổ 3", TODAY) == []
+        assert await open_sessions_for(session, "Tổ 3", NOW) == []
 
 
 async def test_the_same_person_twice_in_a_round_keeps_one_seat(database):
@@ -113,8 +113,8 @@ async def test_past_and_archived_sessions_take_no_one(database):
     past = await add_session(database, capacity=5, day=TODAY - timedelta(days=1))
     async with database.sessions() as session:
         archived = await add_session_row(session, SOON, ["Tổ 3"], archived=True)
-    assert await book(database, applicant(1), past.id) is Outcome.FULL
-    assert await book(database, applicant(1), archived.id) is Outcome.FULL
+    assert await book(database, applicant(1), past.id) is Outcome.CLOSED
+    assert await book(database, applicant(1), archived.id) is Outcome.CLOSED
 
 
 async def test_codes_are_short_unambiguous_and_unique(database):
@@ -136,7 +136,7 @@ async def test_cancelling_frees_the_seat_for_the_next_person(database):
         session.add(owner)
         await session.commit()
         booking = await register(
-            session, applicant(1), session_id=held.id or 0, subscriber_id=owner.id, today=TODAY
+            session, applicant(1), session_id=held.id or 0, subscriber_id=owner.id, now=NOW
         )
         assert booking.seat is not None
         registration_id = booking.seat.registration.id or 0

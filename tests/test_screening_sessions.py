@@ -168,3 +168,19 @@ def test_cli_mistakes_are_one_clear_line(cli, argv, complaint):
         *argv,
     )  # fmt: skip
     assert code == 2 and complaint in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (("report",), "thiếu tham số: --month"),
+        (("session", "add", "--date", "2099-01-01", "--time", "8:00", "--place", "Trạm",
+          "--to", "Tổ 1", "--capacity", "nhiều"), "tham số --capacity: 'nhiều' không phải số nguyên"),
+        (("session", "archive"), "thiếu tham số: id"),
+    ],
+)  # fmt: skip
+def test_cli_usage_mistakes_are_told_in_vietnamese(cli, capsys, argv, complaint):
+    with pytest.raises(SystemExit) as exited:
+        cli("screening", *argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and f"lỗi: {complaint}" in err and "error" not in err

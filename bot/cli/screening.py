@@ -1,18 +1,25 @@
-"""`loaphuong screening …`: sessions, eligible lists, exports, attendance, the monthly report."""
+"""`loaphuong screening …`: sessions, eligible lists, exports, attendance, the monthly report.
+
+Mistakes — a bad date, an unknown code, an unwritable `-o`, a missing argument — are
+one Vietnamese line and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from bot.cli import CliError
 from bot.cli.common import acting_user, run_with_session
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.screening.lists import ImportReport
@@ -25,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "screening", help="khám sàng lọc miễn phí: buổi khám, danh sách, xuất, báo cáo"
     )
-    actions = parser.add_subparsers(dest="screening_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(
+        dest="screening_action", metavar="ACTION", required=True, parser_class=VietnameseParser
+    )
     _register_sessions(actions)
 
     imports = actions.add_parser(
@@ -101,28 +110,79 @@ def _actor(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+# argparse's own messages (English) → Vietnamese; anything else is shown as argparse says it.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số: {0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "không hiểu tham số: {0}"),
+    (
+        re.compile(r"argument (\S+): invalid int value: (.+)"),
+        "tham số {0}: {1} không phải số nguyên",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), "tham số {0} cần một giá trị"),
+    (re.compile(r"argument (\S+): invalid choice: (\S+)"), "tham số {0}: không có lựa chọn {1}"),
+)
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors read in Vietnamese."""
+
+    def format_usage(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(
+            self.usage, self._actions, self._mutually_exclusive_groups, prefix="cách dùng: "
+        )
+        return formatter.format_help()
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, vietnamese in _ARGPARSE_MESSAGES:
+            if found := pattern.fullmatch(message):
+                message = vietnamese.format(*found.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {message} (xem --help)\n")
+
+
 def _today() -> date:
     from bot.config import get_settings
+    from bot.screening.sessions import local_now
 
-    return datetime.now(get_settings().tz).date()
+    return local_now(get_settings().tz).date()
 
 
 @contextmanager
 def _as_cli_error() -> Iterator[None]:
-    """A ScreeningError becomes one clear CLI line."""
+    """A ScreeningError or an unwritable output file becomes one clear CLI line."""
     from bot.screening.sessions import ScreeningError
+    from bot.xlsx import WorkbookPathError
 
     try:
         yield
-    except ScreeningError as exc:
+    except (ScreeningError, WorkbookPathError) as exc:
         raise CliError(str(exc)) from None
 
 
 def _read_file(path: Path) -> bytes:
+    from bot.xlsx import os_reason
+
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise CliError(f"không đọc được tệp '{path}': {exc.strerror}") from None
+        raise CliError(f"không đọc được tệp '{path}': {os_reason(exc)}") from None
+
+
+def _output(path: Path) -> Path:
+    """`path` once it is known a workbook can be written there, before any work is done."""
+    from bot.xlsx import writable_path
+
+    with _as_cli_error():
+        return writable_path(path)
+
+
+def _save(book: Workbook, path: Path) -> None:
+    from bot.xlsx import save_workbook
+
+    with _as_cli_error():
+        save_workbook(book, path)
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -209,27 +269,43 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def _print_import(report: ImportReport) -> None:
-    print(
-        f"Tệp {report.source}: {report.accepted} dòng mới, {len(report.duplicates)} dòng trùng, "
-        f"{len(report.rejected)} dòng bị từ chối."
-    )
-    for title, notes in (("Bị từ chối", report.rejected), ("Trùng (bỏ qua)", report.duplicates)):
+    duplicates, rejected = len(report.duplicates), len(report.rejected)
+    if rejected:
+        print(
+            f"Tệp {report.source}: {rejected} dòng bị từ chối, nên chưa nhập dòng nào "
+            f"({report.accepted} dòng hợp lệ, {duplicates} dòng trùng)."
+        )
+    else:
+        print(f"Tệp {report.source}: {report.accepted} dòng mới, {duplicates} dòng trùng.")
+    for sheet in report.skipped_sheets:
+        print(f"Trang '{sheet}' không đọc: không thấy dòng tiêu đề (Họ và tên, Năm sinh, …).")
+    for title, notes in (
+        ("Bị từ chối", report.rejected),
+        ("Trùng (không nhập thêm)", report.duplicates),
+        ("Cần xem lại (vẫn nhập)", report.warnings),
+    ):
         if notes:
             print(f"{title}:")
         for note in notes:
-            print(f"  dòng {note.row}: {note.reason}")
+            print(f"  {note.where}: {note.reason}")
     if report.written:
-        print(f"Đã ghi {report.accepted} người vào danh sách đối tượng.")
+        print(
+            f"Đã ghi {report.accepted} người vào danh sách đối tượng"
+            + (
+                f", bổ sung đối tượng cho {report.completed} người đã có."
+                if report.completed
+                else "."
+            )
+        )
 
 
 def export_command(args: argparse.Namespace) -> int:
     from bot.screening.export import export_registrations
     from bot.screening.sessions import parse_areas
-    from bot.xlsx import save_workbook
 
     with _as_cli_error():
         areas = parse_areas(args.to) if args.to else None
-    output = args.output or Path("danh-sach-kham.xlsx")
+    output = _output(args.output or Path("danh-sach-kham.xlsx"))
     book = _run(
         lambda session: export_registrations(
             session,
@@ -237,9 +313,9 @@ def export_command(args: argparse.Namespace) -> int:
             actor=acting_user(args.actor),
             round_label=args.round,
             areas=areas,
+            save=lambda book: _save(book, output),
         )
     )
-    save_workbook(book, output)
     print(f"Đã ghi {output}: {len(book.sheetnames)} tổ dân phố ({', '.join(book.sheetnames)}).")
     return 0
 
@@ -293,10 +369,10 @@ def referral_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     from bot.config import get_settings
     from bot.screening.monthly import monthly_report, parse_month, report_workbook
-    from bot.xlsx import save_workbook
 
     with _as_cli_error():
         period = parse_month(args.month)
+    output = _output(args.output) if args.output else None
     report = _run(
         lambda session: monthly_report(
             session,
@@ -307,9 +383,9 @@ def report_command(args: argparse.Namespace) -> int:
         )
     )
     _print_report(report)
-    if args.output:
-        save_workbook(report_workbook(report), args.output)
-        print(f"Đã ghi báo cáo: {args.output}")
+    if output:
+        _save(report_workbook(report), output)
+        print(f"Đã ghi báo cáo: {output}")
     return 0
 
 
@@ -319,7 +395,7 @@ def _print_report(report: MonthlyReport) -> None:
     print(f"Báo cáo khám sàng lọc miễn phí — {report.period.label}")
     for label, value in summary_pairs(report):
         print(f"  {label}: {value}")
-    columns = ["Danh sách", "Đăng ký", "Đã khám", "Vắng", "Từ đầu năm", "Bao phủ %"]
+    columns = ["Danh sách", "Đăng ký", "Đã khám", "Vắng", "Từ đầu năm", "DS đã khám", "Bao phủ %"]
     for title, lines in (("Theo tổ dân phố", report.by_area), ("Theo đối tượng", report.by_group)):
         print(f"\n{title}:")
         print(f"  {'':<42}" + "".join(f"{c:>11}" for c in columns))

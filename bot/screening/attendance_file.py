@@ -16,11 +16,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screening.attendance import attendable, mark_all_attended
-from bot.screening.lists import ListFileError, read_tables
+from bot.screening.lists import ListFileError, find_header, place, read_tables
 from bot.screening.sessions import ScreeningError
 from bot.text import fold
 
-HEADER_SEARCH_ROWS = 10
 CODE_HEADERS = {"ma", "ma dang ky", "code"}
 MARK_HEADERS = {"ky nhan", "da kham", "co mat", "attended"}
 
@@ -59,31 +58,27 @@ async def attend_from_file(
 
 def _listed_codes(name: str, data: bytes) -> Iterator[ListedCode]:
     found_header = False
-    for title, rows in read_tables(name, data):
-        columns = _header(rows)
+    for table in read_tables(name, data):
+        columns = find_header(table.rows, _code_columns)
         if columns is None:
             continue
         found_header = True
         code_column, mark_column = columns
-        for number, cells in rows:
+        for number, cells in table.rows:
             code = _cell(cells, code_column)
             if code and (mark_column is None or _cell(cells, mark_column)):
-                yield ListedCode(f"trang '{title}' dòng {number}", code)
+                yield ListedCode(place(table.sheet, number), code)
     if not found_header:
         raise ListFileError("không thấy cột 'Mã' (mã đăng ký) trong tệp")
 
 
-def _header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, int | None] | None:
-    """(code column, marking column) from the header row, which leaves `rows` after it."""
-    for _number, cells in rows:
-        names = [fold(cell) for cell in cells]
-        code = next((i for i, text in enumerate(names) if text in CODE_HEADERS), None)
-        if code is not None:
-            mark = next((i for i, text in enumerate(names) if text in MARK_HEADERS), None)
-            return code, mark
-        if _number >= HEADER_SEARCH_ROWS:
-            return None
-    return None
+def _code_columns(cells: list[str]) -> tuple[int, int | None] | None:
+    """(code column, marking column) if these cells are the header row."""
+    names = [fold(cell) for cell in cells]
+    code = next((i for i, text in enumerate(names) if text in CODE_HEADERS), None)
+    if code is None:
+        return None
+    return code, next((i for i, text in enumerate(names) if text in MARK_HEADERS), None)
 
 
 def _cell(cells: list[str], column: int) -> str:

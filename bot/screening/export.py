@@ -1,13 +1,16 @@
 """Printable registration lists for the ward office: one sheet per tổ dân phố.
 
 Default scope is the current round (every session not archived); `round_label`
-picks one round, archived or not. Every export is an audit-log row.
+picks one round, archived or not. Every export is an audit-log row, written only once
+the workbook is out: a caller that saves it to a file passes `save`, and a file that
+cannot be written leaves no row claiming an export.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from openpyxl import Workbook
@@ -48,8 +51,10 @@ async def export_registrations(
     actor: str,
     round_label: str | None = None,
     areas: list[str] | None = None,
+    save: Callable[[Workbook], None] | None = None,
 ) -> Workbook:
-    """The registrations of the round (default: current), per tổ dân phố, as a workbook."""
+    """The registrations of the round (default: current), per tổ dân phố, as a workbook
+    (handed to `save`, when given, before the export is audited)."""
     await mark_no_shows(session, today=today)
     sessions = await _sessions_in_scope(session, round_label)
     query = (
@@ -74,6 +79,8 @@ async def export_registrations(
         _area_sheet(book.create_sheet(_sheet_title(area)), area, scope, by_area[area], by_id)
     total = sum(len(rows) for rows in by_area.values())
     where = ", ".join(areas) if areas else "mọi tổ"
+    if save is not None:
+        save(book)
     session.add(
         AuditLog(
             actor=actor, action="screening.export", detail=f"đợt {scope}; {where}; {total} dòng"

@@ -3,8 +3,13 @@
 Seed 004 asks for lists "without missing anyone or counting anyone twice", so every
 row is checked (row numbers as the spreadsheet shows them) and a person already on a
 list — same folded name, birth year and tổ dân phố — is reported as a duplicate, not
-stored again. One rejected row, or a file that cannot be read, writes nothing: a ward
-office fixes the file and imports it again, and never has to untangle half an import.
+stored again; the groups a repeat adds are kept. A workbook is read sheet by sheet
+(one tổ per sheet is common); a sheet with content but no header row is named in the
+report, never skipped in silence. The same name and birth year in two tổ dân phố is
+imported as two people, with a warning to check. One rejected row, or a file that
+cannot be read, writes nothing: a ward office fixes the file and imports it again,
+and never has to untangle half an import. Registrations made before their list came
+in are linked to their list row, for the report's coverage.
 """
 
 from __future__ import annotations
@@ -13,22 +18,26 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import match_area
 from bot.models.core import AuditLog
-from bot.models.screening import EligibleResident
+from bot.models.screening import EligibleResident, Registration
 from bot.models.types import utcnow
-from bot.screening.people import identity, normalize_phone
+from bot.screening.people import clean_name, identity, is_birth_year, normalize_phone
 from bot.screening.sessions import ScreeningError
 from bot.text import fold
 from content.station import load_screening_groups, load_station
@@ -36,8 +45,6 @@ from content.station import load_screening_groups, load_station
 # Ward lists often carry a title or two above the header row.
 HEADER_SEARCH_ROWS = 10
 CHUNK = 500
-MAX_NAME = 120
-OLDEST_BIRTH_YEAR = 1900
 # Folded header spellings → field; the Vietnamese name is what errors show.
 COLUMNS: dict[str, tuple[str, set[str]]] = {
     "full_name": ("Họ và tên", {"ho va ten", "ho ten", "ten", "name", "full name"}),
@@ -48,16 +55,37 @@ COLUMNS: dict[str, tuple[str, set[str]]] = {
 }
 REQUIRED = ("full_name", "birth_year", "groups", "area")
 _GROUP_SEPARATORS = re.compile(r"[,;/+\n]+")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+T = TypeVar("T")
+Rows = Iterator[tuple[int, list[str]]]
 
 
 class ListFileError(ScreeningError):
     """The file as a whole cannot be used (unreadable, wrong format, missing columns)."""
 
 
+def place(sheet: str, row: int) -> str:
+    """Where a row is, as the ward office finds it: 'dòng 4', or "trang 'Tổ 7', dòng 4"."""
+    return f"trang '{sheet}', dòng {row}" if sheet else f"dòng {row}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file, or one sheet of a workbook: its numbered rows, blank rows left out."""
+
+    sheet: str  # the sheet's title; "" for a CSV file
+    rows: Rows
+
+
 @dataclass(frozen=True)
 class RowNote:
     row: int
     reason: str
+    sheet: str = ""
+
+    @property
+    def where(self) -> str:
+        return place(self.sheet, self.row)
 
 
 @dataclass
@@ -66,11 +94,18 @@ class ImportReport:
     accepted: int = 0
     duplicates: list[RowNote] = field(default_factory=list)
     rejected: list[RowNote] = field(default_factory=list)
+    # imported all the same, but worth a look (a namesake in another tổ dân phố)
+    warnings: list[RowNote] = field(default_factory=list)
+    # sheets with content but no header row: not read
+    skipped_sheets: list[str] = field(default_factory=list)
+    # people already listed whose groups the file completes
+    completed: int = 0
     written: bool = False
 
 
 @dataclass(frozen=True)
 class ListRow:
+    sheet: str
     row: int
     full_name: str
     birth_year: int
@@ -78,6 +113,10 @@ class ListRow:
     area: str
     phone: str | None
     identity: str
+
+    def ref(self, sheet: str) -> str:
+        """This row as named from a row of `sheet`."""
+        return f"dòng {self.row}" if sheet == self.sheet else place(self.sheet, self.row)
 
 
 async def import_list(
@@ -91,45 +130,63 @@ async def import_list(
 ) -> ImportReport:
     """Validate the file `name` (its bytes) and, when no row is rejected, store the new rows."""
     report = ImportReport(source=Path(name).name)
-    rows = _read_rows(name, data)
-    accepted = _validate(rows, report, today)
-    known = await _known_identities(session, [row.identity for row in accepted])
-    new_rows = []
+    sheets: list[str] = []
+    accepted = _validate(_remembering(read_tables(name, data), sheets), report, today)
+    known = await _known_groups(session, [row.identity for row in accepted])
+    new_rows: list[ListRow] = []
+    completions: dict[int, list[str]] = {}
     for row in accepted:
-        if row.identity in known:
-            report.duplicates.append(RowNote(row.row, "đã có trong danh sách đã nhập trước"))
-        else:
+        if row.identity not in known:
             new_rows.append(row)
-    report.accepted = len(new_rows)
-    report.duplicates.sort(key=lambda note: note.row)
-    if report.rejected or check_only or not new_rows:
+            continue
+        listed_id, groups = known[row.identity]
+        added = _complete(groups, row.groups)
+        if added:
+            completions[listed_id] = groups
+        reason = _with_added("đã có trong danh sách đã nhập trước", added)
+        report.duplicates.append(RowNote(row.row, reason, row.sheet))
+    report.warnings += await _namesakes_listed_before(session, new_rows)
+    report.accepted, report.completed = len(new_rows), len(completions)
+    for notes in (report.duplicates, report.warnings):
+        notes.sort(key=lambda note: (sheets.index(note.sheet), note.row))
+    if report.rejected or check_only or not (new_rows or completions):
         return report
-    await _store(session, new_rows, report, actor)
+    await _store(session, new_rows, completions, report, actor)
     return report
 
 
-def _read_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
-    for _title, rows in read_tables(name, data, every_sheet=False):
-        yield from rows
+def _remembering(tables: Iterator[Table], sheets: list[str]) -> Iterator[Table]:
+    for table in tables:
+        sheets.append(table.sheet)
+        yield table
 
 
-def read_tables(
-    name: str, data: bytes, *, every_sheet: bool = True
-) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
-    """(title, numbered rows) per table: a CSV file is one, a workbook one per sheet
-    (or only the sheet Excel opens on)."""
+def read_tables(name: str, data: bytes) -> Iterator[Table]:
+    """The file's tables: a CSV file is one, a workbook one per sheet."""
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        yield Path(name).name, _csv_rows(name, data)
+        yield Table("", _csv_rows(name, data))
     elif suffix in (".xlsx", ".xlsm"):
-        yield from _xlsx_tables(name, data, every_sheet)
+        yield from _xlsx_tables(name, data)
     else:
         raise ListFileError(
             f"tệp '{Path(name).name}' không phải .xlsx hoặc .csv; trong Excel chọn Lưu thành .xlsx"
         )
 
 
-def _csv_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
+def find_header(rows: Rows, recognise: Callable[[list[str]], T | None]) -> T | None:
+    """Consume rows up to the header (searched in the first HEADER_SEARCH_ROWS rows);
+    what `recognise` made of it, or None when no row was one."""
+    for number, cells in rows:
+        found = recognise(cells)
+        if found is not None:
+            return found
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    return None
+
+
+def _csv_rows(name: str, data: bytes) -> Rows:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -140,28 +197,30 @@ def _csv_rows(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
     except csv.Error:
         dialect = csv.excel
-    for number, cells in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        yield number, [cell.strip() for cell in cells]
+    numbered = enumerate(csv.reader(io.StringIO(text), dialect), start=1)
+    return _filled((number, [cell.strip() for cell in cells]) for number, cells in numbered)
 
 
-def _xlsx_tables(
-    name: str, data: bytes, every_sheet: bool
-) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+def _xlsx_tables(name: str, data: bytes) -> Iterator[Table]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise ListFileError(f"không mở được tệp Excel '{Path(name).name}' (tệp hỏng?)") from None
     try:
-        for sheet in book.worksheets if every_sheet else [book.active]:
-            yield (
+        for sheet in book.worksheets:
+            numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+            yield Table(
                 sheet.title,
-                (
-                    (number, [_cell_text(value) for value in values])
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                _filled(
+                    (number, [_cell_text(value) for value in values]) for number, values in numbered
                 ),
             )
     finally:
         book.close()
+
+
+def _filled(rows: Iterable[tuple[int, list[str]]]) -> Rows:
+    return ((number, cells) for number, cells in rows if any(cells))
 
 
 def _cell_text(value: object) -> str:
@@ -170,64 +229,127 @@ def _cell_text(value: object) -> str:
     # Excel stores typed numbers as floats: 1950.0, and phones lose their leading zero.
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     return str(value).strip()
 
 
-def _validate(
-    rows: Iterator[tuple[int, list[str]]], report: ImportReport, today: date
-) -> list[ListRow]:
-    columns = _find_header(rows)
+def _validate(tables: Iterator[Table], report: ImportReport, today: date) -> list[ListRow]:
     matcher = _Matcher(list(load_station().areas))
-    accepted: list[ListRow] = []
-    first_seen: dict[str, int] = {}
-    for number, cells in rows:
-        values = {key: cells[index] if index < len(cells) else "" for key, index in columns.items()}
-        # Ward templates come with numbered blank rows (only "STT" filled): not data.
-        if not any(values.values()):
+    accepted = _Accepted(report)
+    read_any = False
+    for table in tables:
+        columns = _columns_of(table, report)
+        if columns is None:
             continue
-        row, problems = _check_row(number, values, matcher, today)
-        if row is None:
-            report.rejected.append(RowNote(number, "; ".join(problems)))
-        elif row.identity in first_seen:
-            report.duplicates.append(RowNote(number, f"trùng với dòng {first_seen[row.identity]}"))
-        else:
-            first_seen[row.identity] = number
-            accepted.append(row)
-    if not accepted and not report.rejected and not report.duplicates:
+        read_any = True
+        for number, cells in table.rows:
+            values = {key: cells[i] if i < len(cells) else "" for key, i in columns.items()}
+            # Ward templates come with numbered blank rows (only "STT" filled): not data.
+            if not any(values.values()):
+                continue
+            row, problems = _check_row(table.sheet, number, values, matcher, today)
+            if row is None:
+                report.rejected.append(RowNote(number, "; ".join(problems), table.sheet))
+            else:
+                accepted.take(row)
+    if not read_any:
+        wanted = ", ".join(label for label, _ in COLUMNS.values())
+        raise ListFileError(
+            f"không tìm thấy dòng tiêu đề ({wanted}) trong {HEADER_SEARCH_ROWS} dòng đầu"
+        )
+    if not accepted.rows and not report.rejected and not report.duplicates:
         raise ListFileError(f"tệp '{report.source}' không có dòng dữ liệu nào dưới dòng tiêu đề")
-    return accepted
+    return accepted.rows
 
 
-def _find_header(rows: Iterator[tuple[int, list[str]]]) -> dict[str, int]:
-    """Consume rows up to the header; the column index of each known field."""
-    for number, cells in rows:
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(cells):
-            key = next((k for k, (_, names) in COLUMNS.items() if fold(cell) in names), None)
-            if key is not None and key not in columns:
-                columns[key] = index
-        if "full_name" in columns and len(columns) >= 2:
-            missing = [COLUMNS[key][0] for key in REQUIRED if key not in columns]
-            if missing:
-                raise ListFileError(f"thiếu cột: {', '.join(missing)}")
-            return columns
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    wanted = ", ".join(label for label, _ in COLUMNS.values())
-    raise ListFileError(
-        f"không tìm thấy dòng tiêu đề ({wanted}) trong {HEADER_SEARCH_ROWS} dòng đầu"
+class _Accepted:
+    """The file's people so far: a repeat completes the first row's groups, and a namesake
+    (same name and birth year) in another tổ dân phố is flagged."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.rows: list[ListRow] = []
+        self._report = report
+        self._by_identity: dict[str, ListRow] = {}
+        self._by_name_year: dict[tuple[str, int], ListRow] = {}
+
+    def take(self, row: ListRow) -> None:
+        first = self._by_identity.get(row.identity)
+        if first is not None:
+            reason = _with_added(
+                f"trùng với {first.ref(row.sheet)}", _complete(first.groups, row.groups)
+            )
+            self._report.duplicates.append(RowNote(row.row, reason, row.sheet))
+            return
+        self._by_identity[row.identity] = row
+        self.rows.append(row)
+        namesake = self._by_name_year.setdefault((fold(row.full_name), row.birth_year), row)
+        if namesake.area != row.area:
+            other = f"{namesake.ref(row.sheet)} ({namesake.area})"
+            self._report.warnings.append(_namesake_note(row, other))
+
+
+def _complete(groups: list[str], more: list[str]) -> list[str]:
+    """Append to `groups` the codes of `more` it lacks; returns those codes."""
+    added = [code for code in more if code not in groups]
+    groups.extend(added)
+    return added
+
+
+def _with_added(reason: str, added: list[str]) -> str:
+    if not added:
+        return reason
+    labels = _group_labels()
+    return f"{reason}; thêm đối tượng: " + ", ".join(labels.get(code, code) for code in added)
+
+
+def _columns_of(table: Table, report: ImportReport) -> dict[str, int] | None:
+    """The header's column of each known field, leaving `table.rows` after it; None for an
+    empty sheet or, named in the report, a sheet without a header row."""
+    first = next(table.rows, None)
+    if first is None:
+        return None
+    columns = find_header(chain([first], table.rows), _list_columns)
+    if columns is None:
+        if table.sheet:
+            report.skipped_sheets.append(table.sheet)
+        return None
+    missing = [COLUMNS[key][0] for key in REQUIRED if key not in columns]
+    if missing:
+        where = f"trang '{table.sheet}': " if table.sheet else ""
+        raise ListFileError(f"{where}thiếu cột: {', '.join(missing)}")
+    return columns
+
+
+def _list_columns(cells: list[str]) -> dict[str, int] | None:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = next((k for k, (_, names) in COLUMNS.items() if fold(cell) in names), None)
+        if key is not None and key not in columns:
+            columns[key] = index
+    return columns if "full_name" in columns and len(columns) >= 2 else None
+
+
+def _namesake_note(row: ListRow, other: str) -> RowNote:
+    return RowNote(
+        row.row,
+        f"cùng họ tên và năm sinh với {other}: vẫn nhập là hai người; "
+        "xem lại nếu đó là một người được hai tổ ghi tên",
+        row.sheet,
     )
 
 
 def _check_row(
-    number: int, values: dict[str, str], matcher: _Matcher, today: date
+    sheet: str, number: int, values: dict[str, str], matcher: _Matcher, today: date
 ) -> tuple[ListRow | None, list[str]]:
     problems: list[str] = []
-    full_name = " ".join(values["full_name"].split())
-    if not full_name:
+    full_name = clean_name(values["full_name"])
+    if not values["full_name"].strip():
         problems.append("thiếu họ tên")
-    elif len(full_name) > MAX_NAME or any(ch.isdigit() for ch in full_name):
-        problems.append("họ tên không hợp lệ (có chữ số hoặc quá dài — lệch cột?)")
+    elif full_name is None:
+        problems.append(
+            "họ tên chỉ gồm chữ cái, tối đa 120 ký tự (có chữ số hay ký hiệu — lệch cột?)"
+        )
     birth_year = _birth_year(values["birth_year"], today)
     if birth_year is None:
         problems.append(f"năm sinh '{values['birth_year']}' không hợp lệ")
@@ -243,18 +365,29 @@ def _check_row(
     phone = normalize_phone(raw_phone) if raw_phone else None
     if raw_phone and phone is None:
         problems.append("số điện thoại không phải số di động Việt Nam")
-    if problems or birth_year is None or area is None:
+    if problems or full_name is None or birth_year is None or area is None:
         return None, problems
     key = identity(full_name, birth_year, area)
-    return ListRow(number, full_name, birth_year, groups, area, phone, key), []
+    return ListRow(sheet, number, full_name, birth_year, groups, area, phone, key), []
 
 
 def _birth_year(text: str, today: date) -> int | None:
+    """'1950'; a date of birth gives its year. A year typed into a date-formatted cell is
+    stored by Excel as that day number (1950 shows as 03/05/1905): read back as typed."""
     text = text.strip()
-    if not (len(text) == 4 and text.isdigit()):
+    if _ISO_DAY.match(text):
+        day = date.fromisoformat(text)
+        serial = int(to_excel(day))
+        year = serial if is_birth_year(serial, today) else day.year
+    elif len(text) == 4 and text.isdigit():
+        year = int(text)
+    else:
         return None
-    year = int(text)
-    return year if OLDEST_BIRTH_YEAR <= year <= today.year else None
+    return year if is_birth_year(year, today) else None
+
+
+def _group_labels() -> dict[str, str]:
+    return {group.code: group.vi for group in load_screening_groups()}
 
 
 class _Matcher:
@@ -297,21 +430,47 @@ class _Matcher:
         return found.pop() if len(found) == 1 else None
 
 
-async def _known_identities(session: AsyncSession, keys: list[str]) -> set[str]:
-    known: set[str] = set()
+async def _known_groups(session: AsyncSession, keys: list[str]) -> dict[str, tuple[int, list[str]]]:
+    """Identity → (id, groups) of the people among `keys` already listed."""
+    known: dict[str, tuple[int, list[str]]] = {}
     for first in range(0, len(keys), CHUNK):
-        known.update(
-            await session.scalars(
-                select(EligibleResident.identity).where(
-                    EligibleResident.identity.in_(keys[first : first + CHUNK])
-                )
+        rows = await session.execute(
+            select(EligibleResident.identity, EligibleResident.id, EligibleResident.groups).where(
+                EligibleResident.identity.in_(keys[first : first + CHUNK])
             )
         )
+        known.update((key, (listed_id, list(groups))) for key, listed_id, groups in rows)
     return known
 
 
+async def _namesakes_listed_before(session: AsyncSession, rows: list[ListRow]) -> list[RowNote]:
+    """Notes for new rows whose name and birth year are already listed in another tổ dân phố."""
+    years = sorted({row.birth_year for row in rows})
+    listed: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for first in range(0, len(years), CHUNK):
+        found = await session.execute(
+            select(EligibleResident.full_name, EligibleResident.birth_year, EligibleResident.area)
+            .where(EligibleResident.birth_year.in_(years[first : first + CHUNK]))
+            .where(EligibleResident.full_name.is_not(None))
+        )
+        for full_name, birth_year, area in found:
+            listed[(fold(full_name), birth_year)].add(area)
+    notes = []
+    for row in rows:
+        others = sorted(listed.get((fold(row.full_name), row.birth_year), set()) - {row.area})
+        if others:
+            notes.append(
+                _namesake_note(row, f"một người đã có trong danh sách {', '.join(others)}")
+            )
+    return notes
+
+
 async def _store(
-    session: AsyncSession, rows: list[ListRow], report: ImportReport, actor: str
+    session: AsyncSession,
+    rows: list[ListRow],
+    completions: dict[int, list[str]],
+    report: ImportReport,
+    actor: str,
 ) -> None:
     now = utcnow()
     values = [
@@ -331,11 +490,19 @@ async def _store(
     try:
         for first in range(0, len(values), CHUNK):
             await session.execute(insert(table), values[first : first + CHUNK])
+        for listed_id, groups in completions.items():
+            await session.execute(
+                update(EligibleResident)
+                .where(EligibleResident.id == listed_id)
+                .values(groups=groups)
+            )
+        await _link_registrations(session, rows)
         session.add(
             AuditLog(
                 actor=actor,
                 action="screening.import",
-                detail=f"{report.source}: {len(rows)} dòng mới, {len(report.duplicates)} trùng",
+                detail=f"{report.source}: {len(rows)} dòng mới, {len(report.duplicates)} trùng, "
+                f"{len(completions)} người thêm đối tượng",
             )
         )
         await session.commit()
@@ -343,3 +510,56 @@ async def _store(
         await session.rollback()
         raise ScreeningError("một danh sách khác vừa được nhập cùng lúc; hãy nhập lại") from None
     report.written = True
+
+
+async def listed_resident_id(
+    session: AsyncSession, full_name: str, birth_year: int, area: str, phone: str | None
+) -> int | None:
+    """The list row of this person, if any: same folded name, birth year and tổ dân phố,
+    and the same phone when both have one."""
+    found = (
+        await session.execute(
+            select(EligibleResident.id, EligibleResident.phone).where(
+                EligibleResident.identity == identity(full_name, birth_year, area)
+            )
+        )
+    ).first()
+    if found is None or not _phones_agree(found.phone, phone):
+        return None
+    return found.id
+
+
+def _phones_agree(listed: str | None, given: str | None) -> bool:
+    return not (listed and given) or listed == given
+
+
+async def _link_registrations(session: AsyncSession, rows: list[ListRow]) -> None:
+    """Registrations made before their list came in: linked to their new list row."""
+    waiting = list(
+        await session.scalars(
+            select(Registration).where(
+                Registration.eligible_id.is_(None),
+                Registration.full_name.is_not(None),
+                Registration.area.in_(sorted({row.area for row in rows})),
+            )
+        )
+    )
+    if not waiting:
+        return
+    keys = [row.identity for row in rows]
+    listed: dict[str, tuple[int, str | None]] = {}
+    for first in range(0, len(keys), CHUNK):
+        found = await session.execute(
+            select(EligibleResident.identity, EligibleResident.id, EligibleResident.phone).where(
+                EligibleResident.identity.in_(keys[first : first + CHUNK])
+            )
+        )
+        listed.update((key, (listed_id, phone)) for key, listed_id, phone in found)
+    for registration in waiting:
+        assert registration.full_name is not None
+        key = identity(registration.full_name, registration.birth_year, registration.area)
+        match = listed.get(key)
+        if match and _phones_agree(match[1], registration.phone):
+            registration.eligible_id = match[0]
+            session.add(registration)
+    await session.flush()

@@ -1,9 +1,13 @@
 """The monthly screening report (seed 004: "before the 20th of each month").
 
 Counts for the month's sessions by group and by tổ dân phố, registered vs attended
-vs eligible-from-lists. Coverage is the share of listed residents examined since
-1 January (the plan's target: everyone screened at least once a year), so it grows
-month by month. A person in several groups counts once in each group's line.
+vs eligible-from-lists. Coverage is the share of the people on the imported lists who
+were examined since 1 January (the plan's target: everyone screened at least once a
+year), so it grows month by month and never passes 100 %: a registration counts for
+coverage through its link to a list row (Registration.eligible_id), and walk-ins who
+are on no list are examined but cover nobody. Listed people are broken down by the
+groups and tổ dân phố of their list row. A person in several groups counts once in
+each group's line.
 No names or phones: the report goes to the Sở Y tế.
 """
 
@@ -36,6 +40,7 @@ LINE_HEADER = (
     "Đã khám trong tháng",
     "Vắng trong tháng",
     "Đã khám từ đầu năm",
+    "Người trong danh sách đã khám từ đầu năm",
     "Tỷ lệ bao phủ (%)",
 )
 
@@ -48,13 +53,14 @@ class Line:
     attended: int = 0
     no_show: int = 0
     attended_this_year: int = 0
+    listed_attended: int = 0
 
     @property
     def coverage(self) -> float | None:
         """Percent of the listed residents examined since 1 January; None without a list."""
         if not self.eligible:
             return None
-        return round(100 * self.attended_this_year / self.eligible, 1)
+        return round(100 * self.listed_attended / self.eligible, 1)
 
     def cells(self) -> list[object]:
         return [
@@ -64,6 +70,7 @@ class Line:
             self.attended,
             self.no_show,
             self.attended_this_year,
+            self.listed_attended,
             self.coverage if self.coverage is not None else "—",
         ]
 
@@ -116,10 +123,11 @@ async def monthly_report(
     )
     year = [registration for registration, _ in rows]
     month = [registration for registration, day in rows if day >= period.start]
+    examined = {r.eligible_id for r in year if r.status == "attended" and r.eligible_id}
     eligible = [
-        (groups, area)
-        for area, groups in await session.execute(
-            select(EligibleResident.area, EligibleResident.groups).where(
+        _Listed(groups, area, listed_id in examined)
+        for listed_id, area, groups in await session.execute(
+            select(EligibleResident.id, EligibleResident.area, EligibleResident.groups).where(
                 EligibleResident.imported_at < period.bounds(tz)[1]
             )
         )
@@ -159,16 +167,26 @@ KeysOf = Callable[[list[str], str], list[str]]
 
 
 @dataclass(frozen=True)
+class _Listed:
+    """One list row: its groups and tổ dân phố, and whether that person was examined."""
+
+    groups: list[str]
+    area: str
+    examined: bool
+
+
+@dataclass(frozen=True)
 class _Counts:
     """The year's and the month's registrations and the listed residents, to break down."""
 
     year: list[Registration]
     month: list[Registration]
-    eligible: list[tuple[list[str], str]]
+    eligible: list[_Listed]
 
     def lines(self, keys_of: KeysOf, order: list[str], labels: dict[str, str]) -> list[Line]:
         """One Line per key (every key in `order`, then any other key met), in that order."""
-        eligible = Counter(k for groups, area in self.eligible for k in keys_of(groups, area))
+        eligible = Counter(k for e in self.eligible for k in keys_of(e.groups, e.area))
+        covered = Counter(k for e in self.eligible if e.examined for k in keys_of(e.groups, e.area))
         registered = Counter(k for r in self.month for k in keys_of(r.groups, r.area))
         attended = self._with_status(self.month, "attended", keys_of)
         no_show = self._with_status(self.month, "no_show", keys_of)
@@ -182,6 +200,7 @@ class _Counts:
                 attended[key],
                 no_show[key],
                 this_year[key],
+                covered[key],
             )
             for key in [*order, *sorted(met - set(order))]
         ]
@@ -233,6 +252,7 @@ def summary_pairs(report: MonthlyReport) -> list[tuple[str, object]]:
         ("Đã khám trong tháng", total.attended),
         ("Vắng (đã đăng ký, không đến)", total.no_show),
         ("Đã khám từ đầu năm", total.attended_this_year),
+        ("Người trong danh sách đã khám từ đầu năm", total.listed_attended),
         ("Tỷ lệ bao phủ từ đầu năm (%)", total.coverage if total.coverage is not None else "—"),
         ("Chuyển tuyến, theo dõi trong tháng", len(report.referrals)),
     ]

@@ -5,11 +5,15 @@ mobile numbers are accepted and kept in one normal form, 0XXXXXXXXX.
 An identity is a hash of the folded name and birth year plus a third fact (the phone
 for a registration, the tổ dân phố for a list row), so "Nguyễn Văn A" and
 "nguyen van a" are the same person and the hash alone reveals nothing readable.
+Names and birth years follow one rule whether a resident types them or a list brings them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from datetime import date
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -17,6 +21,22 @@ from phonenumbers import PhoneNumberType
 from bot.text import fold
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+OLDEST_BIRTH_YEAR = 1900
+NAME_LENGTH = range(2, 121)
+# Words of letters joined by one space, dot, apostrophe or hyphen: "Nguyễn Thị Mai", "H'Hen".
+_NAME = re.compile(r"^[^\W\d_]+(?:[ .'-][^\W\d_]+)*$")
+
+
+def clean_name(text: str) -> str | None:
+    """The full name with spaces squeezed, in composed form (NFC); None if it is not a name.
+
+    Spreadsheets saved on a Mac often hold decomposed accents, which would fail the check."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    return name if len(name) in NAME_LENGTH and _NAME.match(name) else None
+
+
+def is_birth_year(year: int, today: date) -> bool:
+    return OLDEST_BIRTH_YEAR <= year <= today.year
 
 
 def normalize_phone(text: str) -> str | None:

@@ -3,7 +3,9 @@
 Seats are taken with a guarded UPDATE (`seats_taken < capacity`), so when two people
 press "Xác nhận" for the last seat at once, the database gives it to exactly one.
 A repeat is the same identity (name + birth year + phone) in the same round: the
-existing registration is returned instead of a second one. Codes are short and hold
+existing registration is returned instead of a second one. A session is open until it
+starts (local date and time) or is archived. Each registration is linked to the person's
+row on an imported list, when there is one, for the report's coverage. Codes are short and hold
 at most one character of each look-alike set (0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V), so
 they survive being read aloud over the phone or copied by hand.
 """
@@ -14,14 +16,15 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.screening import Registration, ScreeningSession
 from bot.models.types import utcnow
+from bot.screening.lists import listed_resident_id
 from bot.screening.people import identity
 from bot.screening.sessions import SessionSeats
 
@@ -37,6 +40,8 @@ class Outcome(StrEnum):
     CREATED = "created"
     EXISTING = "existing"
     FULL = "full"
+    # archived, started or gone: not a matter of seats
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -64,19 +69,31 @@ class Upcoming:
 
 @dataclass(frozen=True)
 class Booking:
-    """The result of `register`: the new or the earlier registration, or none (FULL)."""
+    """The result of `register`: the new or the earlier registration, or none (FULL, CLOSED)."""
 
     outcome: Outcome
     seat: Upcoming | None = None
 
 
-async def open_sessions_for(session: AsyncSession, area: str, today: date) -> list[SessionSeats]:
-    """Sessions of the current round serving `area`, from today on, with seats left."""
+def not_started(now: datetime) -> ColumnElement[bool]:
+    """Sessions that start after `now`, the station's local wall-clock time."""
+    return or_(
+        ScreeningSession.day > now.date(),
+        and_(ScreeningSession.day == now.date(), ScreeningSession.start > now.time()),
+    )
+
+
+def has_started(held: ScreeningSession, now: datetime) -> bool:
+    return (held.day, held.start) <= (now.date(), now.time())
+
+
+async def open_sessions_for(session: AsyncSession, area: str, now: datetime) -> list[SessionSeats]:
+    """Sessions of the current round serving `area`, not started by `now`, with seats left."""
     rows = await session.scalars(
         select(ScreeningSession)
         .where(
             ScreeningSession.archived.is_(False),
-            ScreeningSession.day >= today,
+            not_started(now),
             ScreeningSession.seats_taken < ScreeningSession.capacity,
         )
         .order_by(ScreeningSession.day, ScreeningSession.start, ScreeningSession.id)
@@ -95,7 +112,7 @@ async def register(
     *,
     session_id: int,
     subscriber_id: int | None,
-    today: date,
+    now: datetime,
 ) -> Booking:
     """Take a seat for `applicant` and store the registration, or say why not; commits."""
     taken_round = await session.scalar(
@@ -104,7 +121,7 @@ async def register(
             ScreeningSession.id == session_id,
             ScreeningSession.seats_taken < ScreeningSession.capacity,
             ScreeningSession.archived.is_(False),
-            ScreeningSession.day >= today,
+            not_started(now),
         )
         .values(seats_taken=ScreeningSession.seats_taken + 1)
         .returning(ScreeningSession.round)
@@ -121,7 +138,7 @@ async def register(
         return Booking(Outcome.EXISTING, earlier)
     if taken_round is None:
         await session.rollback()
-        return Booking(Outcome.FULL)
+        return Booking(await unavailable_reason(session, session_id, now))
     registration = Registration(
         code=await _new_code(session),
         session_id=session_id,
@@ -134,7 +151,12 @@ async def register(
         groups=list(applicant.groups),
         area=applicant.area,
         identity=applicant.identity,
+        eligible_id=await listed_resident_id(
+            session, applicant.full_name, applicant.birth_year, applicant.area, applicant.phone
+        ),
         consent_at=applicant.consent_at or utcnow(),
+        # the booking's clock, which the reminders and the confirmation go by
+        created_at=now.astimezone(UTC),
     )
     session.add(registration)
     await session.commit()
@@ -204,6 +226,14 @@ async def _release(registrations: Iterable[Registration], session: AsyncSession)
             .execution_options(synchronize_session=False)
         )
     await session.flush()
+
+
+async def unavailable_reason(session: AsyncSession, session_id: int, now: datetime) -> Outcome:
+    """Why a session takes no one: CLOSED (archived, started, unknown) or FULL."""
+    held = await session.get(ScreeningSession, session_id)
+    if held is None or held.archived or has_started(held, now):
+        return Outcome.CLOSED
+    return Outcome.FULL
 
 
 async def _holding(

@@ -1,8 +1,11 @@
 """Screening reminders through the outbox, each queued once: periodic scheduler hooks.
 
-Per registration: the evening before (18:00), the morning of the session (07:00), and,
-once staff have marked the person as attended, the day after (09:00) a note that the
-results are in the Sổ sức khỏe điện tử on VNeID. For staff: on the 15th, the monthly
+Per registration: the evening before (18:00), the morning of the session (07:00, for
+sessions from 08:00 on; an earlier session's evening reminder says there is no morning
+one), and, once staff have marked the person as attended, the day after (09:00) a note
+that the results are in the Sổ sức khỏe điện tử on VNeID. `reminder_slots` is the one
+rule for which reminders a registration gets: the hooks queue by it and the dialogue's
+confirmation promises by it. For staff: on the 15th, the monthly
 report due before the 20th. Each broadcast has its own key, so running the hooks
 every few minutes, after a restart or on two instances still sends each one once.
 
@@ -39,6 +42,9 @@ log = logging.getLogger(__name__)
 STATION_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EVE_AT = time(18)
 MORNING_AT = time(7)
+# The quiet hours end at 07:00 and the hooks run every ten minutes, so a morning reminder
+# for a session before 08:00 could land minutes before the start: too late to help.
+MORNING_REMINDER_FROM = time(8)
 RESULTS_AT = time(9)
 # The station's quiet hours start here: nothing routine is queued later in the day.
 EVENING_LIMIT = time(21)
@@ -63,8 +69,12 @@ class Window:
         return self.opens <= moment < self.closes
 
 
-def window(kind: Reminder, held: ScreeningSession, tz: tzinfo) -> Window:
-    """When the reminder of `kind` may be queued for a session, in local time."""
+def has_morning_reminder(held: ScreeningSession) -> bool:
+    return held.start >= MORNING_REMINDER_FROM
+
+
+def window(kind: Reminder, held: ScreeningSession, tz: tzinfo) -> Window | None:
+    """When the reminder of `kind` may be queued for a session, in local time (None: never)."""
 
     def at(day: date, hour: time) -> datetime:
         return datetime.combine(day, hour, tzinfo=tz)
@@ -73,11 +83,26 @@ def window(kind: Reminder, held: ScreeningSession, tz: tzinfo) -> Window:
         eve = held.day - timedelta(days=1)
         return Window(at(eve, EVE_AT), at(eve, EVENING_LIMIT))
     if kind is Reminder.MORNING:
+        if not has_morning_reminder(held):
+            return None
         return Window(at(held.day, MORNING_AT), at(held.day, held.start))
     after = held.day + timedelta(days=1)
     return Window(
         at(after, RESULTS_AT), at(held.day + timedelta(days=RESULTS_NOTE_DAYS), EVENING_LIMIT)
     )
+
+
+def reminder_slots(
+    held: ScreeningSession, registered_at: datetime, tz: tzinfo
+) -> dict[Reminder, Window]:
+    """The reminders before the session that a registration made at `registered_at` gets."""
+    slots = {}
+    for kind in (Reminder.EVE, Reminder.MORNING):
+        slot = window(kind, held, tz)
+        # Someone who registered after the reminder time was just told everything.
+        if slot is not None and registered_at < slot.opens:
+            slots[kind] = slot
+    return slots
 
 
 def due_reminder(
@@ -87,17 +112,12 @@ def due_reminder(
     if registration.status == "attended":
         local = now.astimezone(tz)
         daytime = MORNING_AT <= local.time() < EVENING_LIMIT
-        return (
-            Reminder.RESULTS if daytime and window(Reminder.RESULTS, held, tz).holds(now) else None
-        )
+        results = window(Reminder.RESULTS, held, tz)
+        return Reminder.RESULTS if daytime and results and results.holds(now) else None
     if registration.status != "registered":
         return None
-    for kind in (Reminder.EVE, Reminder.MORNING):
-        slot = window(kind, held, tz)
-        # Someone who registered after the reminder time was just told everything.
-        if slot.holds(now) and registration.created_at < slot.opens:
-            return kind
-    return None
+    slots = reminder_slots(held, registration.created_at, tz)
+    return next((kind for kind, slot in slots.items() if slot.holds(now)), None)
 
 
 async def queue_due_reminders(
@@ -258,8 +278,16 @@ def reminder_text(
             "**Ngày mai có lịch khám sức khỏe miễn phí**\n\n"
             "Lịch khám của {nguoi}: {ngay}, lúc {gio}, tại {dia_diem}.\n\n"
             "- Mang theo căn cước (CCCD) và thẻ BHYT nếu có\n"
-            "- Đến sớm vài phút để làm thủ tục\n\n"
+            "- Đến sớm vài phút để làm thủ tục{sang_som}\n\n"
             "Không đi được: gõ /huy để nhường chỗ cho người khác. Cần hỏi: gọi {dien_thoai}."
+        )
+        values["sang_som"] = (
+            ""
+            if has_morning_reminder(held)
+            else "\n- "
+            + _(
+                "Buổi khám bắt đầu sớm nên sáng mai mình không nhắn lại; bà con đặt báo thức giúp nhé"
+            )
         )
     elif kind is Reminder.MORNING:
         template = _(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,11 @@ _TIME = re.compile(r"^(\d{1,2})\s*[:hH.]\s*(\d{2})?$")
 
 class ScreeningError(ValueError):
     """A staff request about screening that cannot be done; the message says why."""
+
+
+def local_now(tz: tzinfo) -> datetime:
+    """The station's wall-clock time (the TIMEZONE setting): sessions are dated and timed in it."""
+    return datetime.now(tz)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,20 @@
-"""The web chat over real HTTP: the JSON API contract, bad requests, the inbox, the page."""
+"""The web chat over real HTTP: the JSON API contract, bad requests, the inbox, the page —
+and the page itself in headless Chromium when a network or the server fails it."""
 
 from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from aiohttp import web
 
-from bot.channels.web import WebChannel
+from bot.channels.web import STATIC_DIR, WebChannel
 from bot.core import Button, Reply
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
@@ -97,3 +105,94 @@ async def test_the_page_is_served_with_its_script(client):
     assert 'lang="vi"' in html and "/static/chat.js" in html
     script = await client.get("/static/chat.js")
     assert script.status == 200 and "/api/chat" in await script.text()
+
+
+class FlakyApi:
+    """Stands in for the server behind the page: answers, fails, or is unreachable."""
+
+    WELCOME = {
+        "replies": [
+            {
+                "text": "Chào bà con! Đây là **Loa phường**.",
+                "buttons": [{"text": "Chọn chủ đề nhận tin", "data": "sub:topics"}],
+            }
+        ]
+    }
+    # how /api/chat answers → (status, content type, body); None: the network is down
+    ANSWERS: dict[str, tuple[int, str, str] | None] = {
+        "ok": (200, "application/json", json.dumps(WELCOME)),
+        "offline": None,
+        "bad_request": (400, "application/json", json.dumps({"error": "text quá dài."})),
+        "proxy_error": (502, "text/html", "<html>502 Bad Gateway</html>"),
+    }
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.sent: list[dict[str, Any]] = []
+
+    def handle(self, route: Any) -> None:
+        path = route.request.url.split("chat.test", 1)[1].split("?")[0]
+        if path == "/api/chat":
+            self.sent.append(json.loads(route.request.post_data))
+            answer = self.ANSWERS[self.mode]
+            if answer is None:
+                route.abort("internetdisconnected")
+            else:
+                status, content_type, body = answer
+                route.fulfill(status=status, content_type=content_type, body=body)
+        elif path == "/api/inbox":
+            route.fulfill(json={"messages": []})
+        else:
+            route.fulfill(path=STATIC_DIR / ("chat.html" if path == "/" else path[8:]))
+
+
+@pytest.fixture
+def chat_page() -> Iterator[tuple[Any, FlakyApi]]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine: `apt-get install chromium`")
+    api = FlakyApi()
+    with sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.route("http://chat.test/**", api.handle)
+        yield page, api
+        browser.close()
+
+
+def test_the_page_says_what_went_wrong_and_keeps_what_was_typed(chat_page):
+    from playwright.sync_api import expect
+
+    page, api = chat_page
+    log, box = page.locator("#log"), page.locator("#text")
+
+    def say(text: str) -> None:
+        box.fill(text)
+        box.press("Enter")
+
+    api.mode = "offline"
+    page.goto("http://chat.test/")
+    expect(log).to_contain_text("Không kết nối được máy chủ")
+    api.mode = "ok"
+    page.reload()  # the first /start never arrived: the next visit sends it again
+    expect(log).to_contain_text("Đây là Loa phường")
+    page.reload()
+    expect(log).to_contain_text("Gõ /trogiup")
+    assert [m.get("text") for m in api.sent] == ["/start", "/start"]
+
+    api.mode = "offline"
+    say("giờ mở cửa trạm y tế")
+    expect(log).to_contain_text("kiểm tra mạng")
+    expect(box).to_have_value("giờ mở cửa trạm y tế")  # given back, not lost
+    api.mode = "bad_request"
+    say("giờ mở cửa")
+    expect(log).to_contain_text("Tin chưa gửi được: text quá dài.")
+    api.mode = "proxy_error"
+    say("giờ mở cửa")
+    expect(log).to_contain_text("Máy chủ đang trục trặc")
+
+    api.mode = "ok"
+    say("/start")
+    page.get_by_role("button", name="Chọn chủ đề nhận tin").last.click()
+    expect(log.locator(".me").last).to_have_text("Chọn chủ đề nhận tin")
+    assert api.sent[-1] == {"user_id": api.sent[0]["user_id"], "button": "sub:topics"}

@@ -4,13 +4,24 @@
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
-  let userId = localStorage.getItem("loaphuong_user_id");
-  const firstVisit = !userId;
+  const OFFLINE = "Không kết nối được máy chủ. Bà con kiểm tra mạng rồi gửi lại ạ.";
+  const SERVER_TROUBLE = "Máy chủ đang trục trặc. Bà con thử lại sau ít phút ạ.";
+
+  // Some browsers refuse storage (private mode, strict settings): the chat still works,
+  // it just forgets the person when the page closes.
+  const memory = {};
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch (err) { return memory[key] || null; } },
+    set(key, value) { try { localStorage.setItem(key, value); } catch (err) { memory[key] = value; } },
+  };
+
+  let userId = store.get("loaphuong_user_id");
   if (!userId) {
     userId = "web-" + crypto.getRandomValues(new Uint32Array(2)).join("");
-    localStorage.setItem("loaphuong_user_id", userId);
+    store.set("loaphuong_user_id", userId);
+    store.set("loaphuong_start_pending", "1");
   }
-  let inboxAfter = Number(localStorage.getItem("loaphuong_inbox_after") || 0);
+  let inboxAfter = Number(store.get("loaphuong_inbox_after") || 0);
 
   function escapeHtml(text) {
     return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -48,19 +59,27 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Sends one message; true when the bot answered. Every failure is said in the chat.
   async function send(payload) {
+    let res;
     try {
-      const res = await fetch("/api/chat", {
+      res = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(Object.assign({ user_id: userId }, payload)),
       });
-      const body = await res.json();
-      if (!res.ok) { show(body.error || "Có lỗi, bà con thử lại sau ạ.", "bot"); return; }
-      for (const reply of body.replies) { show(reply.text, "bot"); showButtons(reply.buttons); }
     } catch (err) {
-      show("Không kết nối được máy chủ. Bà con thử lại sau ạ.", "bot");
+      show(OFFLINE, "bot");
+      return false;
     }
+    let body = null;
+    try { body = await res.json(); } catch (err) { /* a proxy's HTML error page */ }
+    if (!res.ok || !body || !Array.isArray(body.replies)) {
+      show(body && body.error ? "Tin chưa gửi được: " + body.error : SERVER_TROUBLE, "bot");
+      return false;
+    }
+    for (const reply of body.replies) { show(reply.text, "bot"); showButtons(reply.buttons); }
+    return true;
   }
 
   async function pollInbox() {
@@ -71,22 +90,32 @@
         for (const m of body.messages) {
           show(m.text, "bot"); showButtons(m.buttons);
           inboxAfter = m.id;
-          localStorage.setItem("loaphuong_inbox_after", String(inboxAfter));
+          store.set("loaphuong_inbox_after", String(inboxAfter));
         }
       }
     } catch (err) { /* offline: try again on the next tick */ }
   }
 
-  form.addEventListener("submit", (event) => {
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
     show(text, "me");
-    send({ text: text });
+    // Not delivered: give the text back, so it need not be typed again.
+    if (!(await send({ text: text })) && !input.value) input.value = text;
   });
 
-  if (firstVisit) send({ text: "/start" }); else show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
+  // A newcomer is subscribed by /start; until it is answered, each visit tries again.
+  async function greet() {
+    if (!store.get("loaphuong_start_pending")) {
+      show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
+      return;
+    }
+    if (await send({ text: "/start" })) store.set("loaphuong_start_pending", "");
+  }
+
+  greet();
   pollInbox();
   setInterval(pollInbox, 5000);
 })();

@@ -195,23 +195,32 @@ async def test_birth_years_in_date_cells_and_names_follow_the_dialogue_rules(dat
     years = {name: row.birth_year for name, row in listed.items()}
     assert years == {"Vũ Văn Khải": 1950, "Vũ Thị Liên": 1960, "Đỗ Thị Ngọc": 1948}
     async with database.sessions() as session:
-        bad = await _import(session, "x.csv", "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
-                            "Lê Văn Tư (con),1950,Hộ nghèo,Tổ 7\n".encode())  # fmt: skip
+        bad = await _import(session, "x.csv", csv_list("Lê Văn Tư (con),1950,Hộ nghèo,Tổ 7"))
     assert "họ tên chỉ gồm chữ cái" in bad.rejected[0].reason
 
 
-async def test_a_repeat_row_adds_its_groups_instead_of_dropping_them(database):
-    first = "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\nHoàng Văn Em,1950,Người cao tuổi,Tổ 4\n"
-    repeat = (
-        "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
-        "Đỗ Thị Phượng,1962,Hộ cận nghèo,Tổ 4\n"
-        "Đỗ Thị Phượng,1962,Người khuyết tật,Tổ 4\n"
-        "Hoàng Văn Em,1950,Người cao tuổi; Hộ nghèo,Tổ 4\n"
-    )
+def csv_list(*rows: str) -> bytes:
+    return "\n".join(["Họ và tên,Năm sinh,Đối tượng,Tổ dân phố", *rows, ""]).encode()
+
+
+async def import_after(database, earlier: bytes, data: bytes):
+    """Import `earlier`, then `data`: the second report, and who is listed by then."""
     async with database.sessions() as session:
-        await _import(session, "a.csv", first.encode())
-        report = await _import(session, "b.csv", repeat.encode())
-        listed = await _listed(session)
+        await _import(session, "a.csv", earlier)
+        report = await _import(session, "b.csv", data)
+        return report, await _listed(session)
+
+
+async def test_a_repeat_row_adds_its_groups_instead_of_dropping_them(database):
+    report, listed = await import_after(
+        database,
+        csv_list("Hoàng Văn Em,1950,Người cao tuổi,Tổ 4"),
+        csv_list(
+            "Đỗ Thị Phượng,1962,Hộ cận nghèo,Tổ 4",
+            "Đỗ Thị Phượng,1962,Người khuyết tật,Tổ 4",
+            "Hoàng Văn Em,1950,Người cao tuổi; Hộ nghèo,Tổ 4",
+        ),
+    )
     assert listed["Đỗ Thị Phượng"].groups == ["ho_can_ngheo", "nguoi_khuyet_tat"]
     assert listed["Hoàng Văn Em"].groups == ["nguoi_cao_tuoi", "ho_ngheo"]
     assert [(n.row, n.reason) for n in report.duplicates] == [
@@ -222,17 +231,16 @@ async def test_a_repeat_row_adds_its_groups_instead_of_dropping_them(database):
 
 
 async def test_a_namesake_in_another_area_is_imported_with_a_warning(database):
-    first = "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\nLê Văn Hùng,1960,Hộ nghèo,Tổ 1\n"
-    second = (
-        "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
-        "Lê Văn Hùng,1960,Hộ nghèo,Tổ 2\n"
-        "Trần Văn Tú,1955,Hộ nghèo,Tổ 2\n"
-        "Trần Văn Tú,1955,Hộ nghèo,Tổ 3\n"
+    report, _listed_now = await import_after(
+        database,
+        csv_list("Lê Văn Hùng,1960,Hộ nghèo,Tổ 1"),
+        csv_list(
+            "Lê Văn Hùng,1960,Hộ nghèo,Tổ 2",
+            "Trần Văn Tú,1955,Hộ nghèo,Tổ 2",
+            "Trần Văn Tú,1955,Hộ nghèo,Tổ 3",
+        ),
     )
-    async with database.sessions() as session:
-        await _import(session, "a.csv", first.encode())
-        report = await _import(session, "b.csv", second.encode())
-        assert report.accepted == 3 and report.written
+    assert report.accepted == 3 and report.written
     assert [(n.row, n.reason.split(":")[0]) for n in report.warnings] == [
         (2, "cùng họ tên và năm sinh với một người đã có trong danh sách Tổ 1"),
         (4, "cùng họ tên và năm sinh với dòng 3 (Tổ 2)"),

@@ -414,8 +414,9 @@ def invite_command(args: argparse.Namespace) -> int:
     )
     if not result.invited:
         print(
-            "Không có ai mới để mời (cần người trong danh sách có số điện thoại trùng với "
-            f"người đã nhận tin của bot; {result.skipped_already_invited} người đã được mời trước)."
+            "Không có ai mới để mời (cần người trong danh sách có số điện thoại trùng với số "
+            "bà con đã cho bot qua /sdt hoặc khi tự đăng ký khám; "
+            f"{result.skipped_already_invited} người đã được mời trước)."
         )
         return 0
     print(

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 from yarl import URL
 
-from bot.channels.web import WebChannel
+from bot.channels.web import WebChannel, render_reply
+from bot.core import Reply
 from bot.models.core import Subscriber
 from bot.models.faq import FaqQuestion
 from bot.models.outbox import Broadcast, OutboxMessage
@@ -128,11 +129,11 @@ async def test_staff_answer_to_a_handed_off_question_reaches_the_resident(
     admin, dispatcher, database
 ):
     resident = ChatDriver(dispatcher, user_id="hoa")
-    await resident.send("tôi muốn hỏi về chế độ thai sản cho chồng")
+    await resident.send("trạm có khám răng cho trẻ em không")
     await resident.press(resident.button_data("Hỏi cán bộ y tế"))
     await login(admin)
     page = await (await admin.get("/admin/faq")).text()
-    assert "chế độ thai sản cho chồng" in page
+    assert "khám răng cho trẻ em" in page
     handoff_id = re.search(r"/admin/faq/handoffs/(\d+)/answer", page).group(1)
 
     page = await (
@@ -140,13 +141,16 @@ async def test_staff_answer_to_a_handed_off_question_reaches_the_resident(
             f"/admin/faq/handoffs/{handoff_id}/answer",
             data={
                 "csrf": await csrf_of(admin, "/admin/faq"),
-                "answer": "Bà con hỏi bảo hiểm xã hội quận.",
+                "answer": "Trạm chưa khám răng; bà con đưa cháu đến bệnh viện quận.",
             },
         )
     ).text()
-    assert "Đã gửi câu trả lời" in page and "chế độ thai sản" not in page.split("<h1>")[1]
+    assert "Đã gửi câu trả lời" in page and "khám răng cho trẻ em" not in page.split("<h1>")[1]
     [sent] = await outbox_texts(database, "hoa")
-    assert "Bà con hỏi bảo hiểm xã hội quận." in sent and "chế độ thai sản cho chồng" in sent
+    assert (
+        "Trạm chưa khám răng; bà con đưa cháu đến bệnh viện quận." in sent
+        and "khám răng cho trẻ em" in sent
+    )
     again = await (
         await admin.post(
             f"/admin/faq/handoffs/{handoff_id}/answer",
@@ -470,3 +474,11 @@ async def test_empty_charts_and_raw_codes_read_in_vietnamese(admin):
 async def test_charts_fit_a_320_pixel_screen():
     css = (Path(dashboard_app.__code__.co_filename).parent / "static" / "admin.css").read_text()
     assert "minmax(min(300px, 100%), 1fr)" in css
+
+
+def test_the_web_chat_shows_a_photo_as_a_link():
+    linked = render_reply(Reply("Ngập nước", photo="http://127.0.0.1:8080/anh/x.png"))
+    assert linked["text"] == "Ngập nước\n\n[🖼 Xem ảnh kèm theo](http://127.0.0.1:8080/anh/x.png)"
+    assert render_reply(Reply("Ngập nước", photo="AgACAgIAAx-telegram-file-id"))["text"] == (
+        "Ngập nước"
+    )

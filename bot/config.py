@@ -129,25 +129,22 @@ class Settings(BaseSettings):
             raise ValueError("Telegram chỉ gửi tin tới địa chỉ https://; sửa lại địa chỉ webhook")
         return value
 
+    @field_validator("webhook_secret", "zalo_bot_webhook_secret")
+    @classmethod
+    def _secret_with_its_webhook(cls, value: str, info: ValidationInfo) -> str:
+        url_field = str(info.field_name).replace("_secret", "_url")
+        if info.data.get(url_field) and not value:
+            raise ValueError(
+                f"bắt buộc khi đặt {url_field.upper()}: thiếu nó, mọi tin gửi tới webhook bị từ chối"
+            )
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
-    def _secret_shape(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("webhook_url") and not value:
-            raise ValueError(
-                "bắt buộc khi đặt WEBHOOK_URL (chuỗi bí mật để nhận ra tin Telegram gửi tới)"
-            )
+    def _secret_shape(cls, value: str) -> str:
         # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("chỉ dùng chữ, số, '_' và '-' (tối đa 256 ký tự)")
-        return value
-
-    @field_validator("zalo_bot_webhook_secret")
-    @classmethod
-    def _zalo_secret_needed(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("zalo_bot_webhook_url") and not value:
-            raise ValueError(
-                "bắt buộc khi đặt ZALO_BOT_WEBHOOK_URL, nếu thiếu mọi tin Zalo bị từ chối"
-            )
         return value
 
     @field_validator("staff_ids")

@@ -214,13 +214,17 @@ async def test_a_token_the_server_rejects_stops_the_start_naming_it(dispatcher):
     assert TOKEN not in str(error.value) and TOKEN.split(":")[1] not in str(error.value)
 
 
-async def test_an_unreachable_bot_api_stops_the_start_naming_it(dispatcher):
-    settings = load_settings(
+def nobody_listening():
+    """Settings pointing the bot at a port where no Bot API server answers."""
+    return load_settings(
         telegram_bot_token=TOKEN,
         telegram_api_base_url=f"http://127.0.0.1:{free_port()}/bot",
         _env_file=None,
     )
-    channel = TelegramChannel(settings)
+
+
+async def test_an_unreachable_bot_api_stops_the_start_naming_it(dispatcher):
+    channel = TelegramChannel(nobody_listening())
     try:
         with pytest.raises(ConfigError) as error:
             await channel.start(dispatcher.dispatch)
@@ -332,12 +336,7 @@ async def test_send_errors_are_mapped_for_the_outbox(telegram_api, fault, kind, 
 
 
 async def test_an_unreachable_server_is_transient():
-    settings = load_settings(
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=f"http://127.0.0.1:{free_port()}/bot",
-        _env_file=None,
-    )
-    channel = TelegramChannel(settings)
+    channel = TelegramChannel(nobody_listening())
     try:
         with pytest.raises(SendError) as raised:
             await channel.send(str(RESIDENT), Reply(text="Tin"))

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_WIDTH = 60
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 _REASONS = {
     errno.EACCES: "không có quyền ghi",
     errno.EPERM: "không có quyền ghi",
@@ -35,23 +38,49 @@ class WorkbookPathError(ValueError):
 
 
 def write_sheet(
-    sheet: Worksheet, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+    sheet: Worksheet | WriteOnlyWorksheet,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
 ) -> None:
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(list(header))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    """A title row, a bold header and the rows, columns as wide as their content.
+
+    Works on a write-only sheet too (a big export streams to disk instead of holding
+    every cell), which needs all about the sheet set before its first row."""
+    rows = [list(row) for row in rows]
     widths = [len(str(h)) for h in header]
     for row in rows:
-        sheet.append(list(row))
         for index, value in enumerate(row[: len(widths)]):
             widths[index] = max(widths[index], len(str(value if value is not None else "")))
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "1:2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(10, width + 2), MAX_WIDTH)
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "1:2"
+    sheet.append([_styled(sheet, title, Font(bold=True, size=13))])
+    sheet.append([_styled(sheet, name, Font(bold=True), HEADER_ALIGNMENT) for name in header])
+    for row in rows:
+        sheet.append(row)
+
+
+def _styled(
+    sheet: Worksheet | WriteOnlyWorksheet,
+    value: object,
+    font: Font,
+    alignment: Alignment | None = None,
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]
+    cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
+
+
+def discard(book: Workbook) -> None:
+    """Finish the write-only sheets of a workbook that will not be saved: left open, they
+    complain on stderr when collected."""
+    for sheet in book.worksheets:
+        if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
+            sheet.close()
 
 
 def writable_path(path: Path) -> Path:

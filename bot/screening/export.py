@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from bot.models.core import AuditLog
 from bot.models.screening import Registration, ScreeningSession
 from bot.screening.attendance import mark_no_shows
 from bot.screening.sessions import ScreeningError
-from bot.xlsx import write_sheet
+from bot.xlsx import discard, write_sheet
 from content.station import load_screening_groups, load_station
 
 STATUS_LABELS = {"registered": "Đã đăng ký", "attended": "Đã khám", "no_show": "Vắng"}
@@ -71,8 +71,8 @@ async def export_registrations(
     for registration in await session.scalars(query):
         by_area[registration.area].append(registration)
     served = {area for s in sessions for area in s.areas} | set(by_area)
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only: thousands of rows stream to disk on save instead of living as cells.
+    book = Workbook(write_only=True)
     scope = round_label or ", ".join(sorted({s.round for s in sessions}))
     by_id = {s.id: s for s in sessions}
     for area in _ordered(served, areas):
@@ -80,7 +80,11 @@ async def export_registrations(
     total = sum(len(rows) for rows in by_area.values())
     where = ", ".join(areas) if areas else "mọi tổ"
     if save is not None:
-        save(book)
+        try:
+            save(book)
+        except BaseException:
+            discard(book)
+            raise
     session.add(
         AuditLog(
             actor=actor, action="screening.export", detail=f"đợt {scope}; {where}; {total} dòng"
@@ -113,7 +117,7 @@ def _ordered(served: set[str], wanted: list[str] | None) -> list[str]:
 
 
 def _area_sheet(
-    sheet: Worksheet,
+    sheet: WriteOnlyWorksheet,
     area: str,
     scope: str,
     registrations: list[Registration],
@@ -145,11 +149,11 @@ def _area_sheet(
         f"{len(rows)} người: {counts['registered']} đã đăng ký, "
         f"{counts['attended']} đã khám, {counts['no_show']} vắng"
     )
-    write_sheet(sheet, title, HEADER, rows)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    write_sheet(sheet, title, HEADER, rows)
 
 
 def _sheet_title(area: str) -> str:

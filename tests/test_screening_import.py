@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,13 @@ from bot.models.outbox import OutboxMessage
 from bot.models.screening import EligibleResident
 from bot.screening.invites import invite_listed_subscribers
 from bot.screening.lists import ListFileError, RowNote, import_list
+from bot.screening.reminders import STATION_TZ
 from bot.screening.sessions import ScreeningError
 from tests.screening_rows import add_registration, add_session_row, cli_runner
 
 DATA = Path(__file__).parent / "data" / "screening"
 TODAY = date(2026, 11, 24)
+NOW = datetime.now(STATION_TZ)  # for invitations, which look at the real sessions ahead
 
 
 @pytest.fixture
@@ -277,24 +279,27 @@ async def _outbox(session) -> dict[int, str]:
 
 
 async def test_invites_reach_listed_subscribers_once(database):
-    today = date.today()
+    today = NOW.date()
     async with database.sessions() as session:
         await add_session_row(
             session, today + timedelta(days=5), ["Tổ 1"], place="Nhà văn hóa tổ 1"
         )
         await add_session_row(session, today + timedelta(days=6), ["Tổ 3"], place="Trạm y tế")
+        # started at midnight today: too late to invite anyone to
+        await add_session_row(session, today, ["Tổ 1"], place="Đã bắt đầu", start=time(0))
         await _import(session, "good.csv")
         an = await _subscriber(session, "1", "0912345678")
         dung = await _subscriber(session, "2", "0903111222", language="en")
         await _subscriber(session, "3", "0999999999")  # not on any list
-        result = await invite_listed_subscribers(session, today=today, actor="lan")
+        result = await invite_listed_subscribers(session, now=NOW, actor="lan")
         assert (result.invited, result.skipped_already_invited) == (2, 0)
         texts = await _outbox(session)
         assert set(texts) == {an.id, dung.id}
         assert "Nhà văn hóa tổ 1" in texts[an.id] and "Trạm y tế" not in texts[an.id]
+        assert "Đã bắt đầu" not in texts[an.id]
         assert "/dangky" in texts[an.id] and "Nguyễn" not in texts[an.id]
         assert "Trạm y tế" in texts[dung.id] and "invites" in texts[dung.id]
-        again = await invite_listed_subscribers(session, today=today, actor="lan")
+        again = await invite_listed_subscribers(session, now=NOW, actor="lan")
         assert (again.invited, again.skipped_already_invited) == (0, 2)
         assert len(await _outbox(session)) == 2
         audit = list(
@@ -304,10 +309,10 @@ async def test_invites_reach_listed_subscribers_once(database):
 
 
 async def test_invites_skip_people_already_registered_and_need_an_open_session(database):
-    today = date.today()
+    today = NOW.date()
     async with database.sessions() as session:
         with pytest.raises(ScreeningError, match="không còn buổi khám"):
-            await invite_listed_subscribers(session, today=today, actor="lan")
+            await invite_listed_subscribers(session, now=NOW, actor="lan")
         held = await add_session_row(session, today + timedelta(days=5), ["Tổ 1", "Tổ 2"])
         await _import(session, "good.csv")
         await _subscriber(session, "1", "0912345678")
@@ -315,5 +320,5 @@ async def test_invites_skip_people_already_registered_and_need_an_open_session(d
         await add_registration(
             session, held, "AB12", "Tổ 1", ["nguoi_cao_tuoi"], phone="0912345678"
         )
-        result = await invite_listed_subscribers(session, today=today, actor="lan")
+        result = await invite_listed_subscribers(session, now=NOW, actor="lan")
         assert result.invited == 1 and set(await _outbox(session)) == {cuong.id}

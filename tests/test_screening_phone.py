@@ -4,7 +4,7 @@ invite them when a tổ dân phố's list carries it; /sdt or /xoadulieu deletes
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,11 +13,13 @@ from bot.models.core import AuditLog, Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.screening.invites import invite_listed_subscribers
 from bot.screening.lists import import_list
+from bot.screening.reminders import STATION_TZ
 from tests.screening_rows import add_session_row
 from tests.test_screening_dialogue import production_logging  # noqa: F401 (fixture)
 
 GOOD = (Path(__file__).parent / "data" / "screening" / "good.csv").read_bytes()
 LISTED_PHONE = "0912345678"  # Nguyễn Văn An, Tổ 1, in good.csv
+NOW = datetime.now(STATION_TZ)
 
 
 async def kept_phone(database, chat_id: str = "resident-1") -> str | None:
@@ -61,17 +63,17 @@ async def test_the_kept_number_is_shown_and_can_be_deleted(chat, database):
 
 
 async def test_a_shared_number_lets_the_station_invite_and_erasing_ends_it(chat, database):
-    today = date.today()
+    today = NOW.date()
     async with database.sessions() as session:
         await add_session_row(session, today + timedelta(days=5), ["Tổ 1"])
         await import_list(session, "good.csv", GOOD, today=today, actor="lan")
-        nobody = await invite_listed_subscribers(session, today=today, actor="lan")
+        nobody = await invite_listed_subscribers(session, now=NOW, actor="lan")
     assert nobody.invited == 0
     await chat.send("/start")
     await chat.send("/sdt")
     await chat.send(LISTED_PHONE)
     async with database.sessions() as session:
-        invited = await invite_listed_subscribers(session, today=today, actor="lan")
+        invited = await invite_listed_subscribers(session, now=NOW, actor="lan")
         [row] = await session.scalars(select(OutboxMessage))
     assert invited.invited == 1 and "/dangky" in (row.text or "")
 

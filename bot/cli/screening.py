@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
@@ -142,11 +142,15 @@ class VietnameseParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: lỗi: {message} (xem --help)\n")
 
 
-def _today() -> date:
+def _now() -> datetime:
     from bot.config import get_settings
     from bot.screening.sessions import local_now
 
-    return local_now(get_settings().tz).date()
+    return local_now(get_settings().tz)
+
+
+def _today() -> date:
+    return _now().date()
 
 
 @contextmanager
@@ -409,7 +413,7 @@ def invite_command(args: argparse.Namespace) -> int:
 
     result = _run(
         lambda session: invite_listed_subscribers(
-            session, today=_today(), actor=acting_user(args.actor)
+            session, now=_now(), actor=acting_user(args.actor)
         )
     )
     if not result.invited:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.screening import EligibleResident, Registration, ScreeningSession
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
+from bot.screening.registrations import has_started
 from bot.screening.sessions import ScreeningError, list_sessions
 from content.dates import format_full_date
 from content.station import load_station
@@ -37,13 +38,14 @@ class InviteResult:
 
 
 async def invite_listed_subscribers(
-    session: AsyncSession, *, today: date, actor: str
+    session: AsyncSession, *, now: datetime, actor: str
 ) -> InviteResult:
-    """Queue an invitation for each listed resident's subscriber account not yet reached."""
+    """Queue an invitation for each listed resident's subscriber account not yet reached
+    (`now`: the station's local time; sessions already started are not offered)."""
     open_sessions = [
         seats.session
         for seats in await list_sessions(session)
-        if seats.seats_left > 0 and seats.session.day >= today
+        if seats.seats_left > 0 and not has_started(seats.session, now)
     ]
     if not open_sessions:
         raise ScreeningError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,9 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from bot.cli.vietnamese import VietnameseParser
+
+    parser = VietnameseParser(
         prog="loaphuong",
         description="Loa phường — chatbot của trạm y tế phường (Telegram, Zalo, web chat).",
     )
@@ -42,7 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args) or 0
+        status = args.func(args) or 0
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # `loaphuong calendar | head`: the reader left; say nothing more, like any Unix tool.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         return 130
     except CliError as exc:

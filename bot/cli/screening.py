@@ -7,13 +7,11 @@ one Vietnamese line and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import re
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.cli import CliError
 from bot.cli.common import acting_user, run_with_session
@@ -32,9 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "screening", help="khám sàng lọc miễn phí: buổi khám, danh sách, xuất, báo cáo"
     )
-    actions = parser.add_subparsers(
-        dest="screening_action", metavar="ACTION", required=True, parser_class=VietnameseParser
-    )
+    actions = parser.add_subparsers(dest="screening_action", metavar="ACTION", required=True)
     _register_sessions(actions)
 
     imports = actions.add_parser(
@@ -111,37 +107,6 @@ def _actor(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 # argparse's own messages (English) → Vietnamese; anything else is shown as argparse says it.
-_ARGPARSE_MESSAGES = (
-    (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số: {0}"),
-    (re.compile(r"unrecognized arguments: (.+)"), "không hiểu tham số: {0}"),
-    (
-        re.compile(r"argument (\S+): invalid int value: (.+)"),
-        "tham số {0}: {1} không phải số nguyên",
-    ),
-    (re.compile(r"argument (\S+): expected one argument"), "tham số {0} cần một giá trị"),
-    (re.compile(r"argument (\S+): invalid choice: (\S+)"), "tham số {0}: không có lựa chọn {1}"),
-)
-
-
-class VietnameseParser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors read in Vietnamese."""
-
-    def format_usage(self) -> str:
-        formatter = self._get_formatter()
-        formatter.add_usage(
-            self.usage, self._actions, self._mutually_exclusive_groups, prefix="cách dùng: "
-        )
-        return formatter.format_help()
-
-    def error(self, message: str) -> NoReturn:
-        for pattern, vietnamese in _ARGPARSE_MESSAGES:
-            if found := pattern.fullmatch(message):
-                message = vietnamese.format(*found.groups())
-                break
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: lỗi: {message} (xem --help)\n")
-
-
 def _now() -> datetime:
     from bot.config import get_settings
     from bot.screening.sessions import local_now

@@ -21,8 +21,9 @@ from sqlalchemy.exc import ArgumentError
 TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 SUPPORTED_DATABASES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# The channel names STAFF_IDS may use (bot/channels/*: each adapter's `name`).
-CHANNELS = ("web", "telegram", "zalo_bot", "zalo_oa")
+# The channel names STAFF_IDS may use (bot/channels/*: each adapter's `name`). Not "web":
+# a browser names itself, so web chat staff are the accounts signed in at /admin.
+CHANNELS = ("telegram", "zalo_bot", "zalo_oa")
 
 
 class ConfigError(Exception):
@@ -152,10 +153,15 @@ class Settings(BaseSettings):
     def _staff_ids_shape(cls, value: str) -> str:
         for item in filter(None, (part.strip() for part in value.split(","))):
             channel, _, user_id = item.partition(":")
+            if channel == "web":
+                raise ValueError(
+                    f"'{item}': web chat không có đăng nhập nên không cấp quyền theo mã; "
+                    "cán bộ dùng web chat thì đăng nhập /admin (loaphuong staff add)"
+                )
             if channel not in CHANNELS or not user_id.strip():
                 raise ValueError(
                     f"'{item}' phải có dạng kênh:mã, kênh là {', '.join(CHANNELS)}; "
-                    "nhiều mục cách nhau bằng dấu phẩy, ví dụ telegram:12345,web:staff-1"
+                    "nhiều mục cách nhau bằng dấu phẩy, ví dụ telegram:12345,zalo_bot:abc"
                 )
         return value
 

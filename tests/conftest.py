@@ -11,6 +11,7 @@ from bot.app import build_dispatcher
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.routing import Dispatcher, Services
+from bot.staff import add_staff, web_chat_id
 from bot.state import SqlStateStorage
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import ChatDriver
@@ -39,7 +40,7 @@ def db_url(tmp_path: Path) -> str:
 def settings(db_url: str) -> Settings:
     return load_settings(
         database_url=db_url,
-        staff_ids="web:staff-1,telegram:9001",
+        staff_ids="telegram:9001",
         web_port=18080,
         _env_file=None,
     )
@@ -69,5 +70,9 @@ def chat(dispatcher: Dispatcher) -> ChatDriver:
 
 
 @pytest.fixture
-def staff_chat(dispatcher: Dispatcher) -> ChatDriver:
-    return ChatDriver(dispatcher, user_id="staff-1")
+async def staff_chat(dispatcher: Dispatcher, database: Database) -> ChatDriver:
+    """Staff account "lan" on the web chat while signed in to the dashboard (the web
+    channel gives such a browser this identity; no other web user is staff)."""
+    async with database.sessions() as session:
+        member = await add_staff(session, "lan", "staff", password="mat-khau-rat-dai")
+    return ChatDriver(dispatcher, user_id=web_chat_id(member))

@@ -35,6 +35,7 @@ from tests.processes import free_port
         ("staff_ids", "12345", "kênh:mã"),
         ("staff_ids", "a;b", "kênh:mã"),
         ("staff_ids", "telegram:1,sms:0912345678", "'sms:0912345678'"),
+        ("staff_ids", "telegram:1,web:staff-1", "đăng nhập /admin"),
         ("telegram_api_base_url", "127.0.0.1:9000/bot", "http://"),
     ],
 )
@@ -67,9 +68,9 @@ def test_defaults_need_no_token():
 
 
 def test_staff_ids_are_per_channel():
-    settings = load_settings(staff_ids="telegram:1, web:a ,telegram:2", _env_file=None)
+    settings = load_settings(staff_ids="telegram:1, zalo_bot:a ,telegram:2", _env_file=None)
     assert settings.staff_ids_for("telegram") == {"1", "2"}
-    assert settings.staff_ids_for("web") == {"a"}
+    assert settings.staff_ids_for("zalo_bot") == {"a"}
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from bot.subscribers import (
     update_subscriber,
 )
 from content.station import load_station, load_topics
+from handlers.staff_tools import staff_help
 
 router = Router("subscribe")
 PRIVATE = [ChatKind.PRIVATE]
@@ -164,22 +165,28 @@ async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
 
 
 @router.command("trogiup", "help", chats=PRIVATE)
-async def on_help(_incoming: Incoming, ctx: Context) -> Reply:
-    """List what residents can do."""
-    return Reply(
-        ctx._(
-            "**Các lệnh của Loa phường**\n\n"
-            "- /start — bắt đầu, nhận tin sức khỏe\n"
-            "- /chude — chọn chủ đề, tổ dân phố, ngôn ngữ\n"
-            "- /dangky — đăng ký khám sàng lọc miễn phí\n"
-            "- /huy — hủy lịch khám đã đăng ký\n"
-            "- /hoi câu hỏi — hỏi đáp (hoặc gõ câu hỏi bình thường)\n"
-            "- /baotin — báo tin đồn, tin giả về sức khỏe\n"
-            "- /xoadulieu — xóa dữ liệu cá nhân\n"
-            "- /dungnhan — dừng nhận tin\n\n"
-            "Cấp cứu: gọi ngay **115**."
+async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """List what residents can do, and what staff or group admins can do besides."""
+    replies = [
+        Reply(
+            ctx._(
+                "**Các lệnh của Loa phường**\n\n"
+                "- /start — bắt đầu, nhận tin sức khỏe\n"
+                "- /chude — chọn chủ đề, tổ dân phố, ngôn ngữ\n"
+                "- /dangky — đăng ký khám sàng lọc miễn phí\n"
+                "- /huy — hủy lịch khám đã đăng ký\n"
+                "- /sdt — cho số điện thoại để trạm mời đi khám\n"
+                "- /hoi câu hỏi — hỏi đáp (hoặc gõ câu hỏi bình thường)\n"
+                "- /baotin — báo tin đồn, tin giả về sức khỏe\n"
+                "- /xoadulieu — xóa dữ liệu cá nhân\n"
+                "- /dungnhan — dừng nhận tin\n\n"
+                "Cấp cứu: gọi ngay **115**."
+            )
         )
-    )
+    ]
+    if more := await staff_help(incoming, ctx):
+        replies.append(Reply(more))
+    return replies
 
 
 async def save_area(incoming: Incoming, ctx: Context, typed: str) -> Reply:

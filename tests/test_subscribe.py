@@ -97,8 +97,17 @@ async def test_finishing_topics_after_stopping_resumes_and_says_so(chat, databas
 
 async def test_help_lists_the_commands(chat):
     await chat.send("/trogiup")
-    for command in ("/start", "/chude", "/dangky", "/dungnhan", "/xoadulieu", "115"):
+    for command in ("/start", "/chude", "/dangky", "/sdt", "/dungnhan", "/xoadulieu", "115"):
         assert command in chat.text
+    assert len(chat.last) == 1 and "/canhbao" not in chat.text
+
+
+async def test_staff_help_adds_the_staff_commands(staff_chat):
+    await staff_chat.send("/trogiup")
+    residents, staff = staff_chat.last
+    assert "/dangky" in residents.text
+    for command in ("/canhbao", "/duyet", "/tindon", "/thongke", "/chuyentiep"):
+        assert command in staff.text
 
 
 async def test_dialogue_survives_a_restart(settings, database):

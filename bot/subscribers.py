@@ -28,9 +28,7 @@ async def subscribe(
     """
     existing = await find_subscriber(session, incoming.channel, incoming.chat_id)
     if existing:
-        existing.active = True
-        existing.updated_at = utcnow()
-        await session.commit()
+        await resume_messages(session, existing)
         return existing, False
     subscriber = Subscriber(
         channel=incoming.channel,
@@ -103,3 +101,13 @@ async def language_of(session: AsyncSession, incoming: Incoming) -> str | None:
 
 def is_group(incoming: Incoming) -> bool:
     return incoming.chat_kind is ChatKind.GROUP
+
+
+async def stop_messages(session: AsyncSession, subscriber: Subscriber) -> None:
+    """No more messages to this chat; reports count it as stopped from now."""
+    await update_subscriber(session, subscriber, active=False, stopped_at=utcnow())
+
+
+async def resume_messages(session: AsyncSession, subscriber: Subscriber) -> None:
+    if not subscriber.active or subscriber.stopped_at is not None:
+        await update_subscriber(session, subscriber, active=True, stopped_at=None)

@@ -15,6 +15,8 @@ from bot.routing import Context, Router
 from bot.subscribers import (
     find_subscriber,
     require_subscriber,
+    resume_messages,
+    stop_messages,
     subscribe,
     topics_of,
     update_subscriber,
@@ -24,8 +26,6 @@ from handlers.subscribe import (
     LANGUAGES,
     area_question,
     language_buttons,
-    resume_messages,
-    stop_messages,
     toggle_and_show,
     topic_labels,
     topics_reply,
@@ -39,8 +39,7 @@ GROUP = [ChatKind.GROUP]
 async def on_added(incoming: Incoming, ctx: Context) -> Reply:
     """Register the group as a recipient and introduce the bot to its members."""
     async with ctx.sessions() as session:
-        group, _created = await subscribe(session, incoming, ctx.locale)
-        await resume_messages(session, group)
+        await subscribe(session, incoming, ctx.locale)
     return group_welcome(ctx)
 
 

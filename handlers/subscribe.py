@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from enum import Enum, auto
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.areas import match_area
 from bot.core import Button, ChatKind, Incoming, Reply
-from bot.models.core import Subscriber
-from bot.models.types import utcnow
 from bot.routing import Context, Router
 from bot.subscribers import (
     require_subscriber,
+    resume_messages,
+    stop_messages,
     subscribe,
     toggle_topic,
     topics_of,
@@ -43,8 +41,7 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription."""
     _ = ctx._
     async with ctx.sessions() as session:
-        subscriber, created = await subscribe(session, incoming, ctx.locale)
-        await resume_messages(session, subscriber)
+        created = (await subscribe(session, incoming, ctx.locale))[1]
     station = load_station().in_language(ctx.locale)
     greeting = _("Chào bà con!") if created else _("Chào mừng bà con quay lại!")
     text = _(
@@ -238,13 +235,3 @@ def language_question(ctx: Context) -> Reply:
 
 def language_buttons(prefix: str = "") -> list[Button]:
     return [Button(label, f"{prefix}lang:{code}") for code, label in LANGUAGES.items()]
-
-
-async def stop_messages(session: AsyncSession, subscriber: Subscriber) -> None:
-    """No more messages to this chat; reports count it as stopped from now."""
-    await update_subscriber(session, subscriber, active=False, stopped_at=utcnow())
-
-
-async def resume_messages(session: AsyncSession, subscriber: Subscriber) -> None:
-    if not subscriber.active or subscriber.stopped_at is not None:
-        await update_subscriber(session, subscriber, active=True, stopped_at=None)

@@ -1,11 +1,14 @@
 """OutboxRunner: claim due rows, pace them, send through the adapters, record results.
 
-Per channel one lane: a claim task keeps about a second of rows in memory (most
+Per channel one lane: a claim task keeps a quarter second of rows in memory (most
 urgent first), a send loop spends the pacer's tokens, and each send runs as its own
 task so a slow platform answer never stalls the rate. Results reach the table in
-batches every `flush_interval`; a crash before a flush leaves those rows leased, and
-when the lease expires they are sent again and counted as in doubt. In the quiet
-hours (QUIET_START–QUIET_END) only urgent rows go out; routine ones wait for morning.
+batches every `flush_interval`; a heartbeat keeps the leases of the rows a lane holds,
+so only a crash lets one run out: those rows are then sent again and counted as in
+doubt, as are sends that got no answer. A 429 pauses one chat, or the whole lane when
+several chats are refused at once; while the lane is paused it claims nothing. Senders
+sharing a database announce themselves and each paces at its share of the limit. In
+the quiet hours (QUIET_START–QUIET_END) only urgent rows go out; routine ones wait.
 """
 
 from __future__ import annotations

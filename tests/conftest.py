@@ -14,7 +14,7 @@ from bot.routing import Dispatcher, Services
 from bot.staff import add_staff, web_chat_id
 from bot.state import SqlStateStorage
 from tests.fakes.telegram_server import FakeTelegramServer
-from tests.helpers import ChatDriver
+from tests.helpers import ChatDriver, CliRun, cli_runner
 
 # The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
 pytest_plugins = ["tests.postgres"]
@@ -76,3 +76,9 @@ async def staff_chat(dispatcher: Dispatcher, database: Database) -> ChatDriver:
     async with database.sessions() as session:
         member = await add_staff(session, "lan", "staff", password="mat-khau-rat-dai")
     return ChatDriver(dispatcher, user_id=web_chat_id(member))
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str) -> CliRun:
+    """`cli("screening", "session", "list")` → (exit code, stdout, stderr) on this test's database."""
+    return cli_runner(monkeypatch, capsys, db_url)

@@ -1,11 +1,20 @@
-"""Drive dialogues the way a channel adapter would: feed Incoming, read Replies."""
+"""Drive dialogues the way a channel adapter would (feed Incoming, read Replies), and the CLI."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import pytest
+
+from bot.cli import main
+from bot.config import get_settings
 from bot.core import ChatKind, Incoming, Reply
 from bot.routing import Dispatcher
+
+CliRun = Callable[..., tuple[int, str, str]]
 
 
 @dataclass
@@ -57,3 +66,24 @@ class ChatDriver:
         matches = [data for label, data in self.buttons.items() if containing in label]
         assert len(matches) == 1, f"{containing!r} matches {matches} among {list(self.buttons)}"
         return matches[0]
+
+
+def cli_runner(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
+) -> CliRun:
+    """`run("screening", "session", "list")` → (exit code, stdout, stderr) on `db_url`;
+    `stdin=` is what the command reads (e.g. a password)."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        # The CLI starts its own event loop, so it runs on a thread of its own: callable
+        # from async tests (whose loop is running) as well as from plain ones.
+        get_settings.cache_clear()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            code = pool.submit(main, list(argv)).result()
+        get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

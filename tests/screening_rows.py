@@ -1,21 +1,13 @@
-"""Screening rows for staff-side tests, inserted directly (the resident dialogue is tested apart),
-and a runner for `loaphuong screening …` against the test database."""
+"""Screening rows for staff-side tests, inserted directly (the resident dialogue is tested apart)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, time
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import main
-from bot.config import get_settings
 from bot.models.screening import Registration, ScreeningSession
 from bot.screening.people import identity
-
-CliRun = Callable[..., tuple[int, str, str]]
 
 
 async def add_session_row(
@@ -76,22 +68,3 @@ async def add_registration(
         held.seats_taken += 1
     await session.commit()
     return row
-
-
-def cli_runner(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
-) -> CliRun:
-    """`run("screening", "session", "list")` → (exit code, stdout, stderr) on `db_url`."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        # The CLI starts its own event loop, so it runs on a thread of its own: callable
-        # from async tests (whose loop is running) as well as from plain ones.
-        get_settings.cache_clear()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            code = pool.submit(main, list(argv)).result()
-        get_settings.cache_clear()
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run

@@ -101,3 +101,9 @@ async def test_report_counts_recipients_and_deliveries_of_the_period(
     rows = [r for r in sheets["Các đợt tin"].iter_rows(values_only=True) if r[0] == "10/03/2026"]
     assert rows == [("10/03/2026", "Thông báo của trạm", "Tin thử tháng 3", 4, 4, 0)]
     assert summary_of(before_anyone)["Người/nhóm đang nhận tin (cuối kỳ)"] == 0
+
+
+@pytest.mark.parametrize(("output", "complaint"), [(".", "là một thư mục"), ("r.csv", ".xlsx")])
+def test_cli_report_to_an_unwritable_path_is_one_line(cli, output, complaint):
+    code, out, err = cli("report", "--period", "2026-H1", "-o", output)
+    assert code == 2 and complaint in err and err.count("\n") == 1 and out == ""

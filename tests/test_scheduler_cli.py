@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.scheduling.run import run_due
-from tests.screening_rows import cli_runner
+from tests.helpers import cli_runner
 from tests.test_scheduler_run import add_subscriber
 
 APRIL_7_MORNING = datetime(2027, 4, 7, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

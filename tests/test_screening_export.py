@@ -15,14 +15,9 @@ from bot.screening.attendance_file import attend_from_file
 from bot.screening.export import HEADER, export_registrations
 from bot.screening.sessions import ScreeningError
 from bot.xlsx import save_workbook
-from tests.screening_rows import add_registration, add_session_row, cli_runner
+from tests.screening_rows import add_registration, add_session_row
 
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, db_url):
-    return cli_runner(monkeypatch, capsys, db_url)
 
 
 @pytest.fixture

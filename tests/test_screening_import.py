@@ -20,16 +20,11 @@ from bot.screening.invites import invite_listed_subscribers
 from bot.screening.lists import ListFileError, RowNote, import_list
 from bot.screening.reminders import STATION_TZ
 from bot.screening.sessions import ScreeningError
-from tests.screening_rows import add_registration, add_session_row, cli_runner
+from tests.screening_rows import add_registration, add_session_row
 
 DATA = Path(__file__).parent / "data" / "screening"
 TODAY = date(2026, 11, 24)
 NOW = datetime.now(STATION_TZ)  # for invitations, which look at the real sessions ahead
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, db_url):
-    return cli_runner(monkeypatch, capsys, db_url)
 
 
 async def _import(session, name, data=None, **options):

@@ -18,16 +18,11 @@ from bot.screening.monthly import Line, monthly_report, parse_month, report_work
 from bot.screening.people import identity
 from bot.screening.sessions import ScreeningError
 from bot.xlsx import save_workbook
-from tests.screening_rows import add_registration, add_session_row, cli_runner
+from tests.screening_rows import add_registration, add_session_row
 
 FIXTURE = Path(__file__).parent / "data" / "screening" / "month_2026_11.yaml"
 TODAY = date(2026, 11, 24)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, db_url):
-    return cli_runner(monkeypatch, capsys, db_url)
 
 
 @pytest.fixture

@@ -17,14 +17,9 @@ from bot.screening.sessions import (
     parse_day,
     parse_start,
 )
-from tests.screening_rows import add_session_row, cli_runner
+from tests.screening_rows import add_session_row
 
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, db_url):
-    return cli_runner(monkeypatch, capsys, db_url)
 
 
 @pytest.mark.parametrize(

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from bot.cli import main
-from bot.config import get_settings
 from bot.core import Reply
 from bot.routing import Router
 from bot.staff import StaffError, add_staff, check_password
 from tests.helpers import ChatDriver
-
-
-@pytest.fixture
-def cli(monkeypatch, db_url, capsys):
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    get_settings.cache_clear()
-
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_add_list_remove(cli):

@@ -12,9 +12,11 @@ from bot.routing import Context, Router
 from bot.screening.sessions import local_now
 
 router = Router("privacy")
+# Personal data is asked and shown in private chats only, never in a group.
+PRIVATE = [ChatKind.PRIVATE]
 
 
-@router.command("xoadulieu", chats=[ChatKind.PRIVATE])
+@router.command("xoadulieu", chats=PRIVATE)
 async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     """Say what will be deleted and ask for confirmation."""
     async with ctx.sessions() as session:
@@ -38,11 +40,9 @@ async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:erase")
+@router.button("privacy:erase", chats=PRIVATE)
 async def erase(incoming: Incoming, ctx: Context) -> Reply:
     """Delete everything about this chat, then say how to come back."""
-    if incoming.chat_kind is not ChatKind.PRIVATE:
-        return Reply(ctx._("Lệnh này chỉ dùng trong tin nhắn riêng với Loa phường."))
     async with ctx.sessions() as session:
         await forget_chat(session, incoming, local_now(ctx.settings.tz).date())
     return Reply(
@@ -50,7 +50,7 @@ async def erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:keep")
+@router.button("privacy:keep", chats=PRIVATE)
 async def keep(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     return Reply(ctx._("Dạ, mình giữ nguyên, không xóa gì."))

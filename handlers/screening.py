@@ -50,6 +50,8 @@ from handlers.common import back_button, cancel_button
 from handlers.subscribe import area_question
 
 router = Router("screening")
+# Personal data is asked and shown in private chats only, never in a group.
+PRIVATE = [ChatKind.PRIVATE]
 
 # Người cao tuổi: from 60 (Luật Người cao tuổi 2009, Điều 2); the group is pre-ticked.
 OLDER_PERSON_AGE = 60
@@ -115,22 +117,22 @@ def typed_way_out(handler: Handler) -> Handler:
     return guarded
 
 
-@router.command("dangky", chats=[ChatKind.PRIVATE])
-@router.button("screening:start")
+@router.command("dangky", chats=PRIVATE)
+@router.button("screening:start", chats=PRIVATE)
 async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     """Start afresh: say what is kept and why, and ask for consent."""
     await ctx.end_dialogue()
     return await go_to(ctx, ScreeningStep.CONSENT)
 
 
-@router.button("screening:consent:yes")
+@router.button("screening:consent:yes", chats=PRIVATE)
 @during(ScreeningStep.CONSENT)
 async def give_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """Note when consent was given and ask who is being registered."""
     return await go_to(ctx, ScreeningStep.WHO, consent_at=utcnow().isoformat())
 
 
-@router.button("screening:consent:no")
+@router.button("screening:consent:no", chats=PRIVATE)
 @during(ScreeningStep.CONSENT)
 async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """End without storing anything."""
@@ -138,7 +140,7 @@ async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Dạ, mình không lưu thông tin gì. Khi cần đăng ký, bà con gõ /dangky ạ."))
 
 
-@router.button("screening:who:")
+@router.button("screening:who:", chats=PRIVATE)
 @during(ScreeningStep.WHO)
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     """Self or a relative, then ask the full name."""
@@ -146,7 +148,7 @@ async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.NAME, for_relative=relative)
 
 
-@router.step(ScreeningStep.NAME)
+@router.step(ScreeningStep.NAME, chats=PRIVATE)
 @typed_way_out
 async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the full name, then ask the birth year."""
@@ -157,7 +159,7 @@ async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
-@router.step(ScreeningStep.BIRTH_YEAR)
+@router.step(ScreeningStep.BIRTH_YEAR, chats=PRIVATE)
 @typed_way_out
 async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep a sane birth year, then ask the groups (age shown back)."""
@@ -176,7 +178,7 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
 
 
-@router.button("screening:group:")
+@router.button("screening:group:", chats=PRIVATE)
 @during(ScreeningStep.GROUPS)
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     """Tick or untick one group and show the list again."""
@@ -187,7 +189,7 @@ async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.GROUPS, groups=chosen)
 
 
-@router.button("screening:groups_done")
+@router.button("screening:groups_done", chats=PRIVATE)
 @during(ScreeningStep.GROUPS)
 async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     """At least one group, then ask the tổ dân phố."""
@@ -197,21 +199,21 @@ async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.AREA)
 
 
-@router.button("screening:area:")
+@router.button("screening:area:", chats=PRIVATE)
 @during(ScreeningStep.AREA)
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """The tổ dân phố picked with a button."""
     return await save_area(ctx, (incoming.button or "").removeprefix("screening:area:"))
 
 
-@router.step(ScreeningStep.AREA)
+@router.step(ScreeningStep.AREA, chats=PRIVATE)
 @typed_way_out
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
     """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
     return await save_area(ctx, incoming.text or "")
 
 
-@router.step(ScreeningStep.PHONE)
+@router.step(ScreeningStep.PHONE, chats=PRIVATE)
 @typed_way_out
 async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form; a person already registered is told so."""
@@ -229,7 +231,7 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.SESSION)
 
 
-@router.button("screening:session:")
+@router.button("screening:session:", chats=PRIVATE)
 @during(ScreeningStep.SESSION)
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the chosen session if it is still open, then show the summary."""
@@ -243,7 +245,7 @@ async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
 
 
-@router.button("screening:confirm")
+@router.button("screening:confirm", chats=PRIVATE)
 @during(ScreeningStep.CONFIRM)
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Take the seat and give the code; a seat taken meanwhile sends back to the sessions."""
@@ -269,7 +271,7 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     return registered(ctx, booking.seat)
 
 
-@router.button("screening:back")
+@router.button("screening:back", chats=PRIVATE)
 @during(*STEPS[1:])
 async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the previous question again (answers given so far are kept)."""
@@ -277,7 +279,7 @@ async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, STEPS[STEPS.index(current) - 1])
 
 
-@router.button("screening:cancel")
+@router.button("screening:cancel", chats=PRIVATE)
 @during(*STEPS)
 async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave the dialogue; what was typed so far is forgotten."""
@@ -291,6 +293,7 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     ScreeningStep.GROUPS,
     ScreeningStep.SESSION,
     ScreeningStep.CONFIRM,
+    chats=PRIVATE,
 )
 @typed_way_out
 async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -299,7 +302,7 @@ async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, step, ctx._("Bà con bấm một nút bên dưới ạ."))
 
 
-@router.command("huy", chats=[ChatKind.PRIVATE])
+@router.command("huy", chats=PRIVATE)
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     """List the account's upcoming registrations, each with its cancel button."""
     async with ctx.sessions() as session:
@@ -324,7 +327,7 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:drop:")
+@router.button("screening:drop:", chats=PRIVATE)
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
     wanted = (incoming.button or "").removeprefix("screening:drop:")
@@ -346,7 +349,7 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("sdt", chats=[ChatKind.PRIVATE])
+@router.command("sdt", chats=PRIVATE)
 async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
     async with ctx.sessions() as session:
@@ -355,7 +358,7 @@ async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     return phone_share_question(ctx, subscriber.phone if subscriber else None)
 
 
-@router.step(PhoneShareStep.ASK)
+@router.step(PhoneShareStep.ASK, chats=PRIVATE)
 async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
     if fold(incoming.text or "") in CANCEL_WORDS:
@@ -374,7 +377,7 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:phone:forget")
+@router.button("screening:phone:forget", chats=PRIVATE)
 async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Delete the number kept for this chat."""
     await save_shared_phone(incoming, ctx, None)
@@ -382,7 +385,7 @@ async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã xóa số điện thoại. Trạm sẽ không nhắn lời mời theo số này nữa."))
 
 
-@router.button("screening:phone:cancel")
+@router.button("screening:phone:cancel", chats=PRIVATE)
 async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     await ctx.end_dialogue()

@@ -112,13 +112,16 @@ async def test_the_same_person_can_register_again_after_erasing(chat, database):
     assert await count(database, Registration, Registration.full_name == NAME) == 1
 
 
-async def test_erasing_is_only_offered_in_private_chats(dispatcher, database):
+async def test_personal_data_is_only_asked_and_erased_in_private_chats(dispatcher, database):
     group = ChatDriver(dispatcher, user_id="admin", chat_id="-100", chat_kind=ChatKind.GROUP)
     await group.send("/start")
     await group.send("/xoadulieu")
     assert "privacy:erase" not in group.buttons.values()
     await group.press("privacy:erase")
     assert await count(database, Subscriber) == 1
+    for button in ("screening:start", "screening:consent:yes", "screening:phone:forget"):
+        await group.press(button)
+        assert "Nút này đã cũ" in group.text and not group.buttons, button
 
 
 async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):

@@ -36,6 +36,15 @@ def test_every_message_has_an_english_translation():
     )
 
 
+def test_every_catalog_text_is_still_used():
+    """A text the code no longer shows is dead weight a translator would keep paying for."""
+    used = source_messages()
+    stale = [
+        m.id for m in read_catalogs("en") if isinstance(m.id, str) and m.id and m.id not in used
+    ]
+    assert not stale, "remove from bot/locale/en/LC_MESSAGES/*.po:\n" + "\n".join(stale)
+
+
 def test_translations_keep_the_placeholders():
     english = read_catalogs("en")
     broken = [

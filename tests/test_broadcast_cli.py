@@ -17,12 +17,6 @@ from sqlalchemy import select
 from bot.cli.broadcast import spread_window
 from bot.models.core import AuditLog, Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
-from tests.screening_rows import cli_runner
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, db_url):
-    return cli_runner(monkeypatch, capsys, db_url)
 
 
 @pytest.fixture

@@ -253,6 +253,30 @@ async def test_a_long_reply_is_split_for_telegram(telegram_api):
     assert [bool(keyboard(p)) for p in replies] == [False] * (len(replies) - 1) + [True]
 
 
+@pytest.mark.parametrize(
+    ("words", "methods"),
+    [(20, ["sendPhoto"]), (200, ["sendPhoto", "sendMessage"])],
+)
+async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, methods):
+    """A caption holds 1,024 characters: a longer text follows the photo, whole, not cut."""
+    channel = TelegramChannel(telegram_settings(telegram_api))
+    text = "**Cảnh báo** " + " ".join(["đun sôi nước"] * words)
+
+    async def dispatch(_incoming):
+        return [Reply(text=text, photo="https://loa.example.vn/anh/1.jpg")]
+
+    await channel.start(dispatch)
+    try:
+        telegram_api.push_text(RESIDENT, "xem ảnh")
+        await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) == len(methods))
+    finally:
+        await channel.stop()
+    sent = [(method, p) for method, p in telegram_api.sent if str(p["chat_id"]) == str(RESIDENT)]
+    assert [method for method, _ in sent] == methods
+    shown = "".join(p.get("caption", "") + p.get("text", "") for _, p in sent)
+    assert shown == "<b>Cảnh báo</b> " + " ".join(["đun sôi nước"] * words)
+
+
 @pytest.fixture
 async def webhook(telegram_api, dispatcher, aiohttp_client):
     url = "https://loa.example.vn/telegram/webhook"

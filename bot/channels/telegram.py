@@ -84,7 +84,9 @@ class TelegramChannel:
     name = "telegram"
     max_text_length = SPLIT_AT
 
-    def __init__(self, settings: Settings, *, connection_pool_size: int = 64) -> None:
+    # As many connections as the outbox keeps sends in flight (Tuning.max_in_flight): at
+    # ~100-300 ms per Bot API call, 1,000 messages/s need a few hundred at once.
+    def __init__(self, settings: Settings, *, connection_pool_size: int = 256) -> None:
         self._webhook_url = settings.webhook_url
         self._webhook_secret = settings.webhook_secret.encode()
         self._base_url = settings.telegram_api_base_url
@@ -216,7 +218,7 @@ class TelegramChannel:
             return await self.bot.send_photo(
                 chat_id,
                 reply.photo,
-                caption=html[:MAX_CAPTION],
+                caption=html,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )
@@ -320,10 +322,14 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
 
 
 def _parts(reply: Reply) -> list[Reply]:
-    """A reply too long for one message, as several; buttons and photo go with the last."""
+    """A reply too long for one message, as several; buttons go with the last. A photo
+    whose text is too long for a caption goes first, on its own (a cut caption could
+    break an HTML tag and the whole send)."""
+    photo_alone = bool(reply.photo) and len(to_telegram_html(reply.text)) > MAX_CAPTION
     texts = split_text(reply.text, SPLIT_AT) or [reply.text]
-    last = replace(reply, text=texts[-1])
-    return [Reply(text=text) for text in texts[:-1]] + [last]
+    last = replace(reply, text=texts[-1], photo=None if photo_alone else reply.photo)
+    parts = [Reply(text=text) for text in texts[:-1]] + [last]
+    return [Reply(text="", photo=reply.photo), *parts] if photo_alone else parts
 
 
 # A broadcast renders the same Markdown for every recipient.
@@ -338,7 +344,8 @@ def _payload(chat_id: str, reply: Reply) -> tuple[str, dict[str, Any]]:
     if markup is not None:
         payload["reply_markup"] = markup.to_dict()
     if reply.photo:
-        return "sendPhoto", {**payload, "photo": reply.photo, "caption": html[:MAX_CAPTION]}
+        # The outbox splits a first part to caption_length, so the caption fits as it is.
+        return "sendPhoto", {**payload, "photo": reply.photo, "caption": html}
     return "sendMessage", {**payload, "text": html}
 
 

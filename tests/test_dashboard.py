@@ -218,6 +218,7 @@ async def test_broadcast_cancel_withdraws_what_is_not_sent(admin, dispatcher, da
     assert "3 tin chưa gửi được rút lại" in page
     progress = await (await admin.get(f"/admin/broadcasts/{broadcast.id}/progress")).json()
     assert progress["cancelled"] == 3 and progress["pending"] == 0
+    assert progress["summary"].startswith("đã gửi 0/3") and "đã hủy 3" in progress["summary"]
     assert "broadcast.cancel" in await (await admin.get("/admin/audit")).text()
 
 

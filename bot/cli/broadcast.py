@@ -257,7 +257,7 @@ async def _watch(broadcast_id: int) -> int:
         with tqdm(total=progress.total, unit=" tin", desc=f"Tin số {broadcast_id}") as bar:
             while True:
                 bar.n = progress.total - progress.pending
-                bar.set_postfix_str(_counts(progress), refresh=False)
+                bar.set_postfix_str(progress.summary(), refresh=False)
                 bar.refresh()
                 if progress.done:
                     break
@@ -269,16 +269,8 @@ async def _watch(broadcast_id: int) -> int:
     return 0
 
 
-def _counts(progress: Progress) -> str:
-    return (
-        f"đã gửi {progress.sent}, chờ {progress.pending}, lỗi {progress.failed}, "
-        f"bị chặn {progress.blocked}, ngoài khung 48 giờ {progress.outside_window}, "
-        f"đã hủy {progress.cancelled}, hết hạn {progress.expired}"
-    )
-
-
 def _progress_line(broadcast_id: int, progress: Progress) -> str:
-    line = f"Tin số {broadcast_id}: {_counts(progress)} / {progress.total}"
+    line = f"Tin số {broadcast_id}: {progress.summary()}"
     if progress.pending and progress.rate_per_s > 0:
         eta = timedelta(seconds=round(progress.pending / progress.rate_per_s))
         line += f" — {progress.rate_per_s} tin/giây, còn khoảng {_duration(eta)}"

@@ -47,6 +47,14 @@ class Progress:
     def done(self) -> bool:
         return self.pending == 0
 
+    def summary(self) -> str:
+        """The counts as staff read them, in the CLI and on the dashboard."""
+        return (
+            f"đã gửi {self.sent}/{self.total}, chờ {self.pending}, lỗi {self.failed}, "
+            f"bị chặn {self.blocked}, ngoài khung 48 giờ {self.outside_window}, "
+            f"đã hủy {self.cancelled}, hết hạn {self.expired}"
+        )
+
 
 async def create_broadcast(
     session: AsyncSession,

@@ -56,7 +56,7 @@ async def progress(request: web.Request) -> web.Response:
         if await session.get(Broadcast, broadcast_id) is None:
             raise web.HTTPNotFound()
         figures = await broadcast_progress(session, broadcast_id)
-    return web.json_response(asdict(figures))
+    return web.json_response({**asdict(figures), "summary": figures.summary()})
 
 
 @routes.post("/broadcasts/{broadcast_id:[0-9]{1,9}}/cancel", name="broadcast_cancel")

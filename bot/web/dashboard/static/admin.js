@@ -12,9 +12,9 @@
         const bar = box.querySelector("progress");
         bar.max = p.total || 1;
         bar.value = p.sent;
+        // The server words the counts (Progress.summary), as on the page itself.
         box.querySelector(".progress-text").textContent =
-          "Đã gửi " + p.sent + "/" + p.total + ", chờ " + p.pending + ", lỗi " + p.failed +
-          ", bị chặn " + p.blocked + ", ngoài khung 48 giờ " + p.outside_window + ", " + p.rate_per_s + " tin/giây";
+          p.summary.charAt(0).toUpperCase() + p.summary.slice(1) + ", " + p.rate_per_s + " tin/giây";
       } catch (err) { /* try again next tick */ }
     }
   }

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import match_area
+from bot.channels.markdown import to_plain_text
 from bot.config import Settings
 from bot.models.core import AuditLog, Subscriber
 from bot.models.staff import Alert
@@ -107,8 +108,9 @@ async def draft_alert(
 ) -> Alert:
     """Check the text and the target against the station's content, then save a draft."""
     text = text.strip()
-    if not text:
-        raise AlertError("Nội dung cảnh báo đang trống.")
+    if not to_plain_text(text).strip():
+        # "***" or "---" alone would reach every resident as an empty message.
+        raise AlertError("Nội dung cảnh báo đang trống (không có chữ nào để đọc).")
     if len(text) > MAX_ALERT_TEXT:
         raise AlertError(f"Nội dung dài quá {MAX_ALERT_TEXT} ký tự; bà con khó đọc hết.")
     checked = AlertTarget(

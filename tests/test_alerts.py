@@ -97,11 +97,12 @@ async def test_cancel_withdraws_what_is_not_yet_sent(dispatcher, database, setti
     assert pending == 0
 
 
-async def test_empty_alert_text_is_refused(database):
+@pytest.mark.parametrize("text", ["  ", "***", "---", "- "])
+async def test_an_alert_with_nothing_to_read_is_refused(database, text):
     async with database.sessions() as session:
-        with pytest.raises(AlertError):
+        with pytest.raises(AlertError, match="trống"):
             await draft_alert(
-                session, text="  ", target=AlertTarget(), urgent=False, drafted_by="lan"
+                session, text=text, target=AlertTarget(), urgent=False, drafted_by="lan"
             )
 
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.areas import match_area
+from bot.areas import UnknownArea, match_areas
 from bot.channels.markdown import to_plain_text
 from bot.config import Settings
 from bot.models.core import AuditLog, Subscriber
@@ -42,16 +42,12 @@ def checked_topics(given: list[str]) -> list[str]:
 
 def checked_areas(given: list[str]) -> list[str]:
     """Each typed tổ dân phố matched to one of the station's (shared with the broadcast CLI)."""
-    known = list(load_station().areas)
-    matched = []
-    for text in given:
-        area = match_area(text, known)
-        if area is None:
-            raise AlertError(
-                f"Không có tổ dân phố '{text}'. Các tổ của phường: {', '.join(known)}."
-            )
-        matched.append(area)
-    return list(dict.fromkeys(matched))
+    try:
+        return match_areas(given, list(load_station().areas))
+    except UnknownArea as unknown:
+        raise AlertError(
+            f"Không có tổ dân phố '{unknown.typed}'. Các tổ của phường: {', '.join(unknown.known)}."
+        ) from None
 
 
 @dataclass

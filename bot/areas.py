@@ -30,3 +30,24 @@ def match_area(text: str, areas: list[str]) -> str | None:
             return None
     best = process.extractOne(wanted, list(folded), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     return folded[best[0]] if best else None
+
+
+class UnknownArea(ValueError):
+    """A typed tổ dân phố that matches none of the station's; callers word the refusal."""
+
+    def __init__(self, typed: str, known: list[str]) -> None:
+        super().__init__(typed)
+        self.typed = typed
+        self.known = known
+
+
+def match_areas(texts: list[str], areas: list[str]) -> list[str]:
+    """Each typed tổ dân phố matched (duplicates dropped, order kept), or UnknownArea."""
+    matched: list[str] = []
+    for text in texts:
+        area = match_area(text, areas)
+        if area is None:
+            raise UnknownArea(text, areas)
+        if area not in matched:
+            matched.append(area)
+    return matched

@@ -101,11 +101,14 @@ def spread_window(text: str) -> timedelta:
 
 
 def send_command(args: argparse.Namespace) -> int:
-    from content.station import load_station, load_topics
+    from bot.alerts import AlertError, checked_areas, checked_topics
 
     text = _text_of(args)
-    topics = _valid_topics(args.topic, [topic.code for topic in load_topics()])
-    areas = _valid_areas(args.area, list(load_station().areas))
+    try:
+        topics = checked_topics(args.topic)
+        areas = checked_areas(args.area)
+    except AlertError as exc:
+        raise CliError(str(exc)) from None
     if args.urgent and args.spread:
         raise CliError("tin khẩn đi ngay, không rải theo --spread; bỏ một trong hai")
     broadcast, recipients = run_with_session(
@@ -194,25 +197,6 @@ def _text_of(args: argparse.Namespace) -> str:
     if len(text) > MAX_TEXT:
         raise CliError(f"nội dung quá dài: {len(text)} ký tự (tối đa {MAX_TEXT})")
     return text
-
-
-def _valid_topics(given: list[str], known: list[str]) -> list[str]:
-    unknown = [topic for topic in given if topic not in known]
-    if unknown:
-        raise CliError(f"không có chủ đề {', '.join(unknown)}; các chủ đề: {', '.join(known)}")
-    return list(dict.fromkeys(given))
-
-
-def _valid_areas(given: list[str], known: list[str]) -> list[str]:
-    from bot.areas import match_area
-
-    matched = []
-    for text in given:
-        area = match_area(text, known)
-        if area is None:
-            raise CliError(f"không có tổ dân phố '{text}'; các tổ: {', '.join(known)}")
-        matched.append(area)
-    return list(dict.fromkeys(matched))
 
 
 def status_command(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.areas import match_area
+from bot.areas import UnknownArea, match_areas
 from bot.models.core import AuditLog
 from bot.models.screening import ScreeningSession
 from content.station import load_station
@@ -62,16 +62,13 @@ def parse_start(text: str) -> time:
 
 def parse_areas(text: str) -> list[str]:
     """'Tổ 1, to 2' → ['Tổ 1', 'Tổ 2'], each matched to the station's tổ dân phố."""
-    known = list(load_station().areas)
-    areas: list[str] = []
-    for part in filter(None, (piece.strip() for piece in text.split(","))):
-        area = match_area(part, known)
-        if area is None:
-            raise ScreeningError(
-                f"không có tổ dân phố '{part}'; các tổ của trạm: {', '.join(known)}"
-            )
-        if area not in areas:
-            areas.append(area)
+    parts = [piece.strip() for piece in text.split(",") if piece.strip()]
+    try:
+        areas = match_areas(parts, list(load_station().areas))
+    except UnknownArea as unknown:
+        raise ScreeningError(
+            f"không có tổ dân phố '{unknown.typed}'; các tổ của trạm: {', '.join(unknown.known)}"
+        ) from None
     if not areas:
         raise ScreeningError('cần ít nhất một tổ dân phố, ví dụ --to "Tổ 1,Tổ 2"')
     return areas

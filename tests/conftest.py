@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -46,10 +48,30 @@ def settings(db_url: str) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file brought to head by the real migrations, once per test run: each test
+    starts from a copy (alembic from nothing costs ~0.1 s a test; tests/test_run_e2e.py and
+    the PostgreSQL tests still migrate from nothing)."""
+    path = tmp_path_factory.mktemp("migrated") / "loaphuong.db"
+
+    async def build() -> None:
+        template = Database(f"sqlite+aiosqlite:///{path}")
+        await template.migrate()
+        await template.close()
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
+async def database(
+    settings: Settings, db_url: str, tmp_path: Path, migrated_sqlite: Path
+) -> AsyncIterator[Database]:
+    if settings.database_url == db_url:
+        shutil.copyfile(migrated_sqlite, tmp_path / "loaphuong.db")
     database = Database(settings.database_url)
-    await database.migrate()
+    await database.migrate()  # at head already: a check that the copy is current
     yield database
     await database.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import resource
 import subprocess
@@ -66,6 +67,7 @@ async def _measure(url: str, recipients: int, rate: float) -> dict[str, Any]:
         settings = bench_settings(url, base_url, rate)
         channel = TelegramChannel(settings)
         runner = OutboxRunner(database, {"telegram": channel}, settings)
+        gc.freeze()  # as `loaphuong run` does once started (bot/app.py serve)
         await runner.start()
         await wait_until_delivered(database)
         await runner.stop()

@@ -7,6 +7,7 @@ scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.sen
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from functools import partial
@@ -169,6 +170,10 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await app.start()
+        # What start loaded (modules, content, the FAQ index) lives as long as the process:
+        # kept out of the collector's full passes, which stall the loop ~0.1 s at a time
+        # and cost a 1,000/s broadcast 5 % of its rate (bench broadcast).
+        gc.freeze()
         await stop.wait()
         log.info("Loa phường đang dừng…")
     finally:

@@ -70,8 +70,14 @@ async def test_topics_and_urgency(cli, database, residents, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["--text", "x", "--topic", "thu_cung"], "Không có chủ đề thu_cung. Các chủ đề hiện có: chung"),
-        (["--text", "x", "--area", "Tổ 99"], "Không có tổ dân phố 'Tổ 99'. Các tổ của phường: Tổ 1"),
+        (
+            ["--text", "x", "--topic", "thu_cung"],
+            "Không có chủ đề thu_cung. Các chủ đề hiện có: chung",
+        ),
+        (
+            ["--text", "x", "--area", "Tổ 99"],
+            "Không có tổ dân phố 'Tổ 99'. Các tổ của phường: Tổ 1",
+        ),
         (["--text", "   "], "nội dung tin trống"),
         (["--text", "***"], "không có chữ nào để đọc"),
         (["--text", "x" * 10_001], "nội dung quá dài: 10001 ký tự"),

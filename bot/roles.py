@@ -91,14 +91,22 @@ async def _admins_of(ctx: Context, channel_name: str, chat_id: str) -> set[str]:
 
 ADMIN_CACHE_SECONDS = 300
 
-ROLE_CHECKS: list[RoleSource] = [configured_roles, staff_account_roles, group_admin_roles]
+# Each source with the strongest role it can grant: a source too weak for the role asked
+# is not asked at all (a staff check never reads the platform's group admin lists).
+ROLE_CHECKS: list[tuple[RoleSource, str]] = [
+    (configured_roles, "staff"),
+    (staff_account_roles, "admin"),
+    (group_admin_roles, "group_admin"),
+]
 
 
 async def has_role(incoming: Incoming, ctx: Context, role: str) -> bool:
     """Sources are asked in order and the first that grants enough ends the search, so the
     platform's group admin lists are read only for people who are not staff."""
     wanted = ROLES.index(role)
-    for source in ROLE_CHECKS:
+    for source, strongest in ROLE_CHECKS:
+        if ROLES.index(strongest) < wanted:
+            continue
         if any(ROLES.index(held) >= wanted for held in await source(incoming, ctx)):
             return True
     return False

@@ -18,7 +18,7 @@ from bot.models.core import AuditLog, Subscriber
 from bot.models.staff import Alert
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, create_broadcast
+from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
 from content.station import load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
@@ -192,9 +192,9 @@ async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> tupl
     if alert.status == "draft":
         alert.status = "cancelled"
     elif alert.status == "sent" and alert.broadcast_id is not None:
-        if not (await broadcast_progress(session, alert.broadcast_id)).pending:
-            raise AlertError(f"Cảnh báo số {alert.id} đã gửi xong; không còn tin nào để dừng.")
         withdrawn = await cancel_broadcast(session, alert.broadcast_id)
+        if not withdrawn:  # nothing changed: cancel_broadcast keeps a delivered broadcast
+            raise AlertError(f"Cảnh báo số {alert.id} đã gửi xong; không còn tin nào để dừng.")
     else:
         raise _already(alert)
     session.add(alert)

@@ -111,8 +111,6 @@ def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Probl
         data = load_yaml(path)
     except ContentError as exc:
         return exc.problems
-    except OSError as exc:
-        return [Problem(path, 1, f"không đọc được tệp: {exc.strerror}")]
     if not isinstance(data, list):
         return [Problem(path, 1, f"{path.name} phải là một danh sách")]
     problems: list[Problem] = []
@@ -140,7 +138,7 @@ def read_station(path: Path = STATION_FILE) -> Station:
     mistakes of its own (those are reported by `check_station`)."""
     try:
         data = load_yaml(path)
-    except (ContentError, OSError):
+    except ContentError:
         data = None
     return station_of(data if isinstance(data, dict) else {})
 
@@ -167,7 +165,7 @@ def topic_codes(path: Path = TOPICS_FILE) -> set[str] | None:
     """Topic codes in topics.yaml, or None when the file cannot be read as a list."""
     try:
         data = load_yaml(path)
-    except (ContentError, OSError):
+    except ContentError:
         return None
     if not isinstance(data, list):
         return None

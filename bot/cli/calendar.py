@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from bot.cli import CliError
-from bot.cli.common import iso_date
+from bot.cli.common import cli_settings, iso_date
 
 if TYPE_CHECKING:
     from content.observances import Occurrence
@@ -75,12 +75,7 @@ def _window(year: int | None, start: date | None, end: date | None) -> tuple[dat
 
 def _today() -> date:
     """Today in the station's time zone (TIMEZONE in the configuration)."""
-    from bot.config import ConfigError, get_settings
-
-    try:
-        return datetime.now(get_settings().tz).date()
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    return datetime.now(cli_settings().tz).date()
 
 
 def _table(found: list[Occurrence], first: date, last: date) -> str:

@@ -9,13 +9,16 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import CliError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 T = TypeVar("T")
 
@@ -25,16 +28,22 @@ def acting_user(explicit: str | None = None) -> str:
     return explicit or os.environ.get("USER") or getpass.getuser()
 
 
+def cli_settings() -> Settings:
+    """The configuration; a mistake in it is a CliError (its message names the variable)."""
+    from bot.config import ConfigError, get_settings
+
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
 @asynccontextmanager
 async def open_session() -> AsyncIterator[AsyncSession]:
     """A session on DATABASE_URL with the schema migrated to the newest revision."""
-    from bot.config import ConfigError, get_settings
     from bot.db import Database
 
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    settings = cli_settings()
     database = Database(settings.database_url)
     try:
         try:

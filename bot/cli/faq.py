@@ -77,13 +77,10 @@ def _print_match(match: Match, out: TextIO) -> None:
 def run_unanswered(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.config import ConfigError, get_settings
+    from bot.cli.common import cli_settings
     from bot.faq.log import unanswered_questions
 
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    settings = cli_settings()
     rows = asyncio.run(unanswered_questions(settings.database_url, args.days, args.limit))
     for row in rows:
         record = {

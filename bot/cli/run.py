@@ -20,12 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(_args: argparse.Namespace) -> int:
-    from bot.config import ConfigError, get_settings
+    from bot.cli.common import cli_settings
+    from bot.config import ConfigError
 
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    settings = cli_settings()
     # Imported after the settings are read: a wrong variable is named in a blink.
     from bot.app import serve
     from bot.logs import setup_logging

@@ -59,18 +59,14 @@ class Row:
 
 
 def schedule_command(args: argparse.Namespace) -> int:
-    from bot.cli.common import run_with_session
-    from bot.config import ConfigError, get_settings
+    from bot.cli.common import cli_settings, run_with_session
     from bot.scheduling.plan import plan
     from bot.scheduling.run import queued_keys, recipient_counts
     from content.yamlfile import ContentError
 
     if not 1 <= args.days <= MAX_DAYS:
         raise CliError(f"--days phải từ 1 đến {MAX_DAYS}")
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    settings = cli_settings()
     first = args.start or datetime.now(settings.tz).date()
     last = first + timedelta(days=args.days - 1)
     try:

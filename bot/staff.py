@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import Incoming
 from bot.models.core import AuditLog
 from bot.models.staff import StaffMember
+from bot.models.types import ROW_ID
 
 STAFF_ROLES = ("staff", "admin")
 # A signed-in staff account's web chat identity: "staff:<account id>". Only the web channel
 # sets it, after checking the dashboard session; an anonymous browser may not claim it.
 WEB_STAFF_PREFIX = "staff:"
-_WEB_STAFF_ID = re.compile(rf"{WEB_STAFF_PREFIX}([0-9]{{1,9}})")
+_WEB_STAFF_ID = re.compile(rf"{WEB_STAFF_PREFIX}({ROW_ID})")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core import Incoming
+from bot.models.types import ROW_ID
 from bot.routing import Context
 from bot.staff import staff_for_chat
 
@@ -16,10 +17,7 @@ async def actor_of(incoming: Incoming, ctx: Context) -> str:
     return member.name if member else f"{incoming.channel}:{incoming.user_id}"
 
 
-# Record numbers staff type or buttons carry: more digits than this cannot be a row
-# (PostgreSQL's INTEGER ends at 2,147,483,647), so they are "not found", never an overflow.
-MAX_ID_DIGITS = 9
-_ROW_ID = re.compile(rf"[0-9]{{1,{MAX_ID_DIGITS}}}")
+_ROW_ID = re.compile(ROW_ID)
 
 
 def number_after(prefix: str, data: str | None) -> int | None:

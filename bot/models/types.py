@@ -41,3 +41,9 @@ def utc_field(*, nullable: bool = False, index: bool = False, default_now: bool 
         default_factory=utcnow if default_now and not nullable else None,
         sa_column=Column(UtcDateTime(), nullable=nullable, index=index),
     )
+
+
+# A record number as staff type it, a button carries it or a URL holds it: more digits than
+# this cannot be a row (PostgreSQL's INTEGER ends at 2,147,483,647), so a longer one is
+# "not found", never an overflow. A regular expression, for route patterns too.
+ROW_ID = "[0-9]{1,9}"

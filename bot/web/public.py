@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.forward_kit import public_broadcast
+from bot.models.types import ROW_ID
 from bot.web.dashboard.uploads import upload_routes
 from content.station import load_station
 
@@ -29,8 +30,7 @@ NOT_FOUND = (
     "<p><b>Không có tin này.</b></p><p>Tin có thể đã bị trạm y tế dừng, hoặc đường dẫn "
     "bị chép thiếu. Bà con hỏi lại người gửi đường dẫn, hoặc gọi trạm y tế ạ.</p>"
 )
-# Broadcast numbers are at most 9 digits (PostgreSQL INTEGER); longer is simply not found.
-_BROADCAST_ID = re.compile(r"[0-9]{1,9}")
+_BROADCAST_ID = re.compile(ROW_ID)
 
 
 def public_routes(sessions: async_sessionmaker[AsyncSession]) -> list[web.RouteDef]:

@@ -19,6 +19,7 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
+from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
 from bot.web.dashboard.uploads import MAX_PHOTO_BYTES, UploadError, photo_url, save_photo
@@ -92,7 +93,7 @@ async def create_draft(request: web.Request) -> web.Response:
     raise redirect(PATH, f"Đã lưu bản nháp số {alert.id}; xem lại rồi duyệt.", f"alert-{alert.id}")
 
 
-@routes.post("/alerts/{alert_id:[0-9]{1,9}}/approve", name="alert_approve")
+@routes.post(f"/alerts/{{alert_id:{ROW_ID}}}/approve", name="alert_approve")
 async def approve(request: web.Request) -> web.Response:
     alert_id = int(request.match_info["alert_id"])
     try:
@@ -110,7 +111,7 @@ async def approve(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/alerts/{alert_id:[0-9]{1,9}}/cancel", name="alert_cancel")
+@routes.post(f"/alerts/{{alert_id:{ROW_ID}}}/cancel", name="alert_cancel")
 async def cancel(request: web.Request) -> web.Response:
     alert_id = int(request.match_info["alert_id"])
     try:

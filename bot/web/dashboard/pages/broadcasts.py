@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.forward_kit import PUBLIC_KINDS, forward_kit
 from bot.models.outbox import Broadcast
+from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast_as
 from bot.reports import KIND_NAMES
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -48,7 +49,7 @@ async def broadcasts_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/broadcasts/{broadcast_id:[0-9]{1,9}}/progress", name="broadcast_progress")
+@routes.get(f"/broadcasts/{{broadcast_id:{ROW_ID}}}/progress", name="broadcast_progress")
 async def progress(request: web.Request) -> web.Response:
     """JSON for the live progress bars (this page and the alerts page)."""
     broadcast_id = int(request.match_info["broadcast_id"])
@@ -59,7 +60,7 @@ async def progress(request: web.Request) -> web.Response:
     return web.json_response({**asdict(figures), "summary": figures.summary()})
 
 
-@routes.post("/broadcasts/{broadcast_id:[0-9]{1,9}}/cancel", name="broadcast_cancel")
+@routes.post(f"/broadcasts/{{broadcast_id:{ROW_ID}}}/cancel", name="broadcast_cancel")
 async def cancel(request: web.Request) -> web.Response:
     broadcast_id = int(request.match_info["broadcast_id"])
     async with services(request).sessions() as session:

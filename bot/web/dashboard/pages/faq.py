@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.faq.log import HandoffError, answer_handoff, open_handoffs, unanswered
+from bot.models.types import ROW_ID
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
 
 TITLE = "Hỏi đáp"
@@ -32,7 +33,7 @@ async def faq_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/faq/handoffs/{handoff_id:[0-9]{1,9}}/answer", name="faq_answer")
+@routes.post(f"/faq/handoffs/{{handoff_id:{ROW_ID}}}/answer", name="faq_answer")
 async def answer(request: web.Request) -> web.Response:
     handoff_id = int(request.match_info["handoff_id"])
     form = await request.post()

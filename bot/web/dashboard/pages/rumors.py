@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.models.types import ROW_ID
 from bot.rumors import RumorError, answer_similar, correction_to_alert, open_groups
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
 
@@ -27,7 +28,7 @@ async def rumors_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/rumors/{report_id:[0-9]{1,9}}/answer", name="rumor_answer")
+@routes.post(f"/rumors/{{report_id:{ROW_ID}}}/answer", name="rumor_answer")
 async def answer(request: web.Request) -> web.Response:
     report_id = int(request.match_info["report_id"])
     form = await request.post()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.screening import Registration
+from bot.models.types import ROW_ID
 from bot.screening.attendance import mark_attended
 from bot.screening.export import export_registrations
 from bot.screening.monthly import monthly_report, parse_month, report_workbook
@@ -90,7 +91,7 @@ async def add(request: web.Request) -> web.Response:
     raise redirect(PATH, f"Đã thêm buổi khám số {row.id} ({row.day:%d/%m/%Y}).")
 
 
-@routes.post("/screening/sessions/{session_id:[0-9]{1,9}}/archive", name="screening_archive")
+@routes.post(f"/screening/sessions/{{session_id:{ROW_ID}}}/archive", name="screening_archive")
 async def archive(request: web.Request) -> web.Response:
     session_id = int(request.match_info["session_id"])
     try:

@@ -92,41 +92,49 @@ ALL_CHATS = frozenset(ChatKind)
 
 
 class Router:
-    """One feature's handlers, registered with decorators."""
+    """One feature's handlers, registered with decorators.
 
-    def __init__(self, name: str) -> None:
+    `chats` is the chat kinds a command, button, step or text handler answers in when
+    its decorator names none (events answer in every kind).
+    """
+
+    def __init__(self, name: str, *, chats: Iterable[ChatKind] = ALL_CHATS) -> None:
         self.name = name
+        self.chats = frozenset(chats)
         self.commands: dict[str, list[Route]] = {}
         self.buttons: dict[str, Route] = {}
         self.steps: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
         self.fallback: Route | None = None
 
+    def _kinds(self, chats: Iterable[ChatKind] | None) -> frozenset[ChatKind]:
+        return self.chats if chats is None else frozenset(chats)
+
     def command(
-        self, *names: str, chats: Iterable[ChatKind] = ALL_CHATS, role: str | None = None
+        self, *names: str, chats: Iterable[ChatKind] | None = None, role: str | None = None
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             for name in names:
-                self.commands.setdefault(name, []).append(Route(handler, frozenset(chats), role))
+                self.commands.setdefault(name, []).append(Route(handler, self._kinds(chats), role))
             return handler
 
         return register
 
     def button(
-        self, prefix: str, *, chats: Iterable[ChatKind] = ALL_CHATS, role: str | None = None
+        self, prefix: str, *, chats: Iterable[ChatKind] | None = None, role: str | None = None
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.buttons[prefix] = Route(handler, frozenset(chats), role)
+            self.buttons[prefix] = Route(handler, self._kinds(chats), role)
             return handler
 
         return register
 
     def step(
-        self, *steps: Enum, chats: Iterable[ChatKind] = ALL_CHATS
+        self, *steps: Enum, chats: Iterable[ChatKind] | None = None
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             for step in steps:
-                self.steps[step_name(step)] = Route(handler, frozenset(chats))
+                self.steps[step_name(step)] = Route(handler, self._kinds(chats))
             return handler
 
         return register
@@ -138,9 +146,9 @@ class Router:
 
         return register
 
-    def text(self, chats: Iterable[ChatKind] = ALL_CHATS) -> Callable[[Handler], Handler]:
+    def text(self, chats: Iterable[ChatKind] | None = None) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.fallback = Route(handler, frozenset(chats))
+            self.fallback = Route(handler, self._kinds(chats))
             return handler
 
         return register

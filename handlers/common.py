@@ -6,6 +6,10 @@ from bot.core import Button, ChatKind, Incoming, Reply
 from bot.routing import Context, Services
 from bot.subscribers import language_of
 
+# Personal data is asked and shown in private chats only, never in a group.
+PRIVATE = frozenset({ChatKind.PRIVATE})
+GROUP = frozenset({ChatKind.GROUP})
+
 
 async def locale_of(incoming: Incoming, services: Services) -> str | None:
     """The language chosen in /chude; a group that has not chosen speaks Vietnamese,

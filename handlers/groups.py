@@ -9,7 +9,7 @@ Flow: /chude → gtopic: toggles → gsub:done → garea: → glang: → saved (
 from __future__ import annotations
 
 from bot.areas import match_area
-from bot.core import ChatKind, Incoming, Reply
+from bot.core import Incoming, Reply
 from bot.roles import has_role
 from bot.routing import Context, Router
 from bot.subscribers import (
@@ -22,6 +22,7 @@ from bot.subscribers import (
     update_subscriber,
 )
 from content.station import load_station
+from handlers.common import GROUP
 from handlers.subscribe import (
     LANGUAGES,
     area_question,
@@ -31,8 +32,7 @@ from handlers.subscribe import (
     topics_reply,
 )
 
-router = Router("groups")
-GROUP = [ChatKind.GROUP]
+router = Router("groups", chats=GROUP)
 
 
 @router.event("bot_added")
@@ -43,7 +43,7 @@ async def on_added(incoming: Incoming, ctx: Context) -> Reply:
     return group_welcome(ctx)
 
 
-@router.command("start", chats=GROUP)
+@router.command("start")
 async def on_group_start(incoming: Incoming, ctx: Context) -> Reply:
     """Introduce the bot; a group its admins stopped is resumed by an admin only."""
     async with ctx.sessions() as session:
@@ -78,7 +78,7 @@ async def on_left(incoming: Incoming, ctx: Context) -> None:
             await stop_messages(session, subscriber)
 
 
-@router.command("dungnhan", chats=GROUP, role="group_admin")
+@router.command("dungnhan", role="group_admin")
 async def on_group_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop sending into this group, and say who can resume it."""
     async with ctx.sessions() as session:
@@ -91,7 +91,7 @@ async def on_group_stop(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("trogiup", "help", chats=GROUP)
+@router.command("trogiup", "help")
 async def on_group_help(_incoming: Incoming, ctx: Context) -> Reply:
     """List what the bot does in a group, and for whom."""
     return Reply(
@@ -109,7 +109,7 @@ async def on_group_help(_incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("chude", chats=GROUP, role="group_admin")
+@router.command("chude", role="group_admin")
 async def on_group_topics(incoming: Incoming, ctx: Context) -> Reply:
     """Show the group's topics to a group admin."""
     async with ctx.sessions() as session:
@@ -118,19 +118,19 @@ async def on_group_topics(incoming: Incoming, ctx: Context) -> Reply:
     return topics_reply(ctx, chosen, prefix="g")
 
 
-@router.button("gtopic:", chats=GROUP, role="group_admin")
+@router.button("gtopic:", role="group_admin")
 async def toggle_group_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one of the group's topics on or off."""
     return await toggle_and_show(incoming, ctx, prefix="g")
 
 
-@router.button("gsub:done", chats=GROUP, role="group_admin")
+@router.button("gsub:done", role="group_admin")
 async def ask_group_area(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask which tổ dân phố the group belongs to (alerts can target it)."""
     return area_question(ctx, prefix="g")
 
 
-@router.button("garea:", chats=GROUP, role="group_admin")
+@router.button("garea:", role="group_admin")
 async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's tổ dân phố, then ask its language."""
     area = match_area((incoming.button or "").removeprefix("garea:"), list(load_station().areas))
@@ -142,7 +142,7 @@ async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
     return group_language_question(ctx)
 
 
-@router.button("glang:", chats=GROUP, role="group_admin")
+@router.button("glang:", role="group_admin")
 async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's language and confirm the group's whole choice in it."""
     language = (incoming.button or "").removeprefix("glang:")

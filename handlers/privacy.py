@@ -6,17 +6,17 @@
 
 from __future__ import annotations
 
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import Button, Incoming, Reply
 from bot.privacy import forget_chat, upcoming_count
 from bot.routing import Context, Router
 from bot.screening.sessions import local_now
+from handlers.common import PRIVATE
 
-router = Router("privacy")
 # Personal data is asked and shown in private chats only, never in a group.
-PRIVATE = [ChatKind.PRIVATE]
+router = Router("privacy", chats=PRIVATE)
 
 
-@router.command("xoadulieu", chats=PRIVATE)
+@router.command("xoadulieu")
 async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     """Say what will be deleted and ask for confirmation."""
     async with ctx.sessions() as session:
@@ -40,7 +40,7 @@ async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:erase", chats=PRIVATE)
+@router.button("privacy:erase")
 async def erase(incoming: Incoming, ctx: Context) -> Reply:
     """Delete everything about this chat, then say how to come back."""
     async with ctx.sessions() as session:
@@ -50,7 +50,7 @@ async def erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:keep", chats=PRIVATE)
+@router.button("privacy:keep")
 async def keep(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     return Reply(ctx._("Dạ, mình giữ nguyên, không xóa gì."))

@@ -22,7 +22,7 @@ from enum import Enum, auto
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import match_area
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import Button, Incoming, Reply
 from bot.models.core import AuditLog
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
@@ -46,12 +46,11 @@ from bot.subscribers import find_subscriber, require_subscriber, update_subscrib
 from bot.text import fold
 from content.dates import format_full_date
 from content.station import load_screening_groups, load_station
-from handlers.common import back_button, cancel_button
+from handlers.common import PRIVATE, back_button, cancel_button
 from handlers.subscribe import area_question
 
-router = Router("screening")
 # Personal data is asked and shown in private chats only, never in a group.
-PRIVATE = [ChatKind.PRIVATE]
+router = Router("screening", chats=PRIVATE)
 
 # Người cao tuổi: from 60 (Luật Người cao tuổi 2009, Điều 2); the group is pre-ticked.
 OLDER_PERSON_AGE = 60
@@ -117,22 +116,22 @@ def typed_way_out(handler: Handler) -> Handler:
     return guarded
 
 
-@router.command("dangky", chats=PRIVATE)
-@router.button("screening:start", chats=PRIVATE)
+@router.command("dangky")
+@router.button("screening:start")
 async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     """Start afresh: say what is kept and why, and ask for consent."""
     await ctx.end_dialogue()
     return await go_to(ctx, ScreeningStep.CONSENT)
 
 
-@router.button("screening:consent:yes", chats=PRIVATE)
+@router.button("screening:consent:yes")
 @during(ScreeningStep.CONSENT)
 async def give_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """Note when consent was given and ask who is being registered."""
     return await go_to(ctx, ScreeningStep.WHO, consent_at=utcnow().isoformat())
 
 
-@router.button("screening:consent:no", chats=PRIVATE)
+@router.button("screening:consent:no")
 @during(ScreeningStep.CONSENT)
 async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """End without storing anything."""
@@ -140,7 +139,7 @@ async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Dạ, mình không lưu thông tin gì. Khi cần đăng ký, bà con gõ /dangky ạ."))
 
 
-@router.button("screening:who:", chats=PRIVATE)
+@router.button("screening:who:")
 @during(ScreeningStep.WHO)
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     """Self or a relative, then ask the full name."""
@@ -148,7 +147,7 @@ async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.NAME, for_relative=relative)
 
 
-@router.step(ScreeningStep.NAME, chats=PRIVATE)
+@router.step(ScreeningStep.NAME)
 @typed_way_out
 async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the full name, then ask the birth year."""
@@ -159,7 +158,7 @@ async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
-@router.step(ScreeningStep.BIRTH_YEAR, chats=PRIVATE)
+@router.step(ScreeningStep.BIRTH_YEAR)
 @typed_way_out
 async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep a sane birth year, then ask the groups (age shown back)."""
@@ -178,7 +177,7 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
 
 
-@router.button("screening:group:", chats=PRIVATE)
+@router.button("screening:group:")
 @during(ScreeningStep.GROUPS)
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     """Tick or untick one group and show the list again."""
@@ -189,7 +188,7 @@ async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.GROUPS, groups=chosen)
 
 
-@router.button("screening:groups_done", chats=PRIVATE)
+@router.button("screening:groups_done")
 @during(ScreeningStep.GROUPS)
 async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     """At least one group, then ask the tổ dân phố."""
@@ -199,21 +198,21 @@ async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.AREA)
 
 
-@router.button("screening:area:", chats=PRIVATE)
+@router.button("screening:area:")
 @during(ScreeningStep.AREA)
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """The tổ dân phố picked with a button."""
     return await save_area(ctx, (incoming.button or "").removeprefix("screening:area:"))
 
 
-@router.step(ScreeningStep.AREA, chats=PRIVATE)
+@router.step(ScreeningStep.AREA)
 @typed_way_out
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
     """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
     return await save_area(ctx, incoming.text or "")
 
 
-@router.step(ScreeningStep.PHONE, chats=PRIVATE)
+@router.step(ScreeningStep.PHONE)
 @typed_way_out
 async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form; a person already registered is told so."""
@@ -231,7 +230,7 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.SESSION)
 
 
-@router.button("screening:session:", chats=PRIVATE)
+@router.button("screening:session:")
 @during(ScreeningStep.SESSION)
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the chosen session if it is still open, then show the summary."""
@@ -245,7 +244,7 @@ async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
 
 
-@router.button("screening:confirm", chats=PRIVATE)
+@router.button("screening:confirm")
 @during(ScreeningStep.CONFIRM)
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Take the seat and give the code; a seat taken meanwhile sends back to the sessions."""
@@ -271,7 +270,7 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     return registered(ctx, booking.seat)
 
 
-@router.button("screening:back", chats=PRIVATE)
+@router.button("screening:back")
 @during(*STEPS[1:])
 async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the previous question again (answers given so far are kept)."""
@@ -279,7 +278,7 @@ async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, STEPS[STEPS.index(current) - 1])
 
 
-@router.button("screening:cancel", chats=PRIVATE)
+@router.button("screening:cancel")
 @during(*STEPS)
 async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave the dialogue; what was typed so far is forgotten."""
@@ -293,7 +292,6 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     ScreeningStep.GROUPS,
     ScreeningStep.SESSION,
     ScreeningStep.CONFIRM,
-    chats=PRIVATE,
 )
 @typed_way_out
 async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -302,7 +300,7 @@ async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, step, ctx._("Bà con bấm một nút bên dưới ạ."))
 
 
-@router.command("huy", chats=PRIVATE)
+@router.command("huy")
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     """List the account's upcoming registrations, each with its cancel button."""
     async with ctx.sessions() as session:
@@ -327,7 +325,7 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:drop:", chats=PRIVATE)
+@router.button("screening:drop:")
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
     wanted = (incoming.button or "").removeprefix("screening:drop:")
@@ -349,7 +347,7 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("sdt", chats=PRIVATE)
+@router.command("sdt")
 async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
     async with ctx.sessions() as session:
@@ -358,7 +356,7 @@ async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     return phone_share_question(ctx, subscriber.phone if subscriber else None)
 
 
-@router.step(PhoneShareStep.ASK, chats=PRIVATE)
+@router.step(PhoneShareStep.ASK)
 async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
     if fold(incoming.text or "") in CANCEL_WORDS:
@@ -377,7 +375,7 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:phone:forget", chats=PRIVATE)
+@router.button("screening:phone:forget")
 async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Delete the number kept for this chat."""
     await save_shared_phone(incoming, ctx, None)
@@ -385,7 +383,7 @@ async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã xóa số điện thoại. Trạm sẽ không nhắn lời mời theo số này nữa."))
 
 
-@router.button("screening:phone:cancel", chats=PRIVATE)
+@router.button("screening:phone:cancel")
 async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     await ctx.end_dialogue()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import Button, Incoming, Reply
 from bot.routing import Context, Router
 from bot.subscribers import (
     require_subscriber,
@@ -23,10 +23,10 @@ from bot.subscribers import (
     update_subscriber,
 )
 from content.station import load_station, load_topics
+from handlers.common import PRIVATE
 from handlers.staff_tools import staff_help
 
-router = Router("subscribe")
-PRIVATE = [ChatKind.PRIVATE]
+router = Router("subscribe", chats=PRIVATE)
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -36,7 +36,7 @@ class SubscribeStep(Enum):
     ASK_LANGUAGE = auto()
 
 
-@router.command("start", chats=[ChatKind.PRIVATE])
+@router.command("start")
 async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription."""
     _ = ctx._
@@ -68,8 +68,8 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.command("chude", chats=PRIVATE)
-@router.button("sub:topics", chats=PRIVATE)
+@router.command("chude")
+@router.button("sub:topics")
 async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
     """Show the topics as toggle buttons with the current choice."""
     async with ctx.sessions() as session:
@@ -78,7 +78,7 @@ async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
     return topics_reply(ctx, chosen)
 
 
-@router.button("topic:", chats=PRIVATE)
+@router.button("topic:")
 async def toggle_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one topic on or off and show the list again."""
     return await toggle_and_show(incoming, ctx, prefix="")
@@ -94,26 +94,26 @@ async def toggle_and_show(incoming: Incoming, ctx: Context, prefix: str) -> Repl
     return topics_reply(ctx, chosen, prefix)
 
 
-@router.button("sub:done", chats=PRIVATE)
+@router.button("sub:done")
 async def ask_area(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask which tổ dân phố the resident lives in."""
     await ctx.set_step(SubscribeStep.ASK_AREA)
     return area_question(ctx)
 
 
-@router.button("area:", chats=PRIVATE)
+@router.button("area:")
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố picked with a button."""
     return await save_area(incoming, ctx, (incoming.button or "").removeprefix("area:"))
 
 
-@router.step(SubscribeStep.ASK_AREA, chats=PRIVATE)
+@router.step(SubscribeStep.ASK_AREA)
 async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố typed as text ("to 3", "tổ 3", "3")."""
     return await save_area(incoming, ctx, incoming.text or "")
 
 
-@router.button("lang:", chats=PRIVATE)
+@router.button("lang:")
 async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Save the language, confirm the whole choice in it; finishing is a wish to receive."""
     language = (incoming.button or "").removeprefix("lang:")
@@ -142,13 +142,13 @@ async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.step(SubscribeStep.ASK_LANGUAGE, chats=PRIVATE)
+@router.step(SubscribeStep.ASK_LANGUAGE)
 async def repeat_language_question(_incoming: Incoming, ctx: Context) -> Reply:
     """Typed text while the language buttons are showing: show them again."""
     return language_question(ctx)
 
 
-@router.command("dungnhan", chats=PRIVATE)
+@router.command("dungnhan")
 async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop every message to this chat, and say how to resume."""
     async with ctx.sessions() as session:
@@ -161,7 +161,7 @@ async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("trogiup", "help", chats=PRIVATE)
+@router.command("trogiup", "help")
 async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
     """List what residents can do, and what staff or group admins can do besides."""
     replies = [

@@ -18,6 +18,7 @@ from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
 from bot.privacy import forget_abandoned_dialogues
+from handlers import privacy, screening
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
 from tests.test_screening_dialogue import NAME, PHONE, reach
@@ -122,6 +123,13 @@ async def test_personal_data_is_only_asked_and_erased_in_private_chats(dispatche
     for button in ("screening:start", "screening:consent:yes", "screening:phone:forget"):
         await group.press(button)
         assert "Nút này đã cũ" in group.text and not group.buttons, button
+
+
+def test_every_personal_data_route_answers_in_private_chats_only():
+    for router in (privacy.router, screening.router):
+        routes = [route for routes in router.commands.values() for route in routes]
+        routes += [*router.buttons.values(), *router.steps.values()]
+        assert routes and all(route.chat_kinds == {ChatKind.PRIVATE} for route in routes)
 
 
 async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):

@@ -14,12 +14,11 @@ from functools import partial
 from typing import Protocol
 
 from aiohttp import web
-from sqlalchemy.exc import DBAPIError
 
 from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import ConfigError, Settings
-from bot.db import Database
+from bot.db import UNREACHABLE, Database, unreachable_reason
 from bot.outbox.worker import OutboxRunner
 from bot.privacy import forget_abandoned_dialogues
 from bot.roles import has_role
@@ -144,10 +143,10 @@ class LoaPhuong:
         try:
             async with self.database.engine.connect():
                 pass
-        except (OSError, DBAPIError) as exc:
-            reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        except UNREACHABLE as exc:
             raise ConfigError(
-                f"cấu hình sai: DATABASE_URL: không mở được cơ sở dữ liệu ({reason})"
+                "cấu hình sai: DATABASE_URL: không mở được cơ sở dữ liệu "
+                f"({unreachable_reason(exc)})"
             ) from None
         await self.database.migrate()
 

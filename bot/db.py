@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,10 +18,18 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# What opening a database raises when it cannot be reached: the driver's error wrapped
+# (DBAPIError), or the socket's or the file's own (OSError).
+UNREACHABLE = (OSError, DBAPIError)
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def unreachable_reason(error: BaseException) -> BaseException:
+    """What the driver said behind `error` (one of UNREACHABLE), for a message."""
+    return getattr(error, "orig", None) or error
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -12,7 +12,6 @@ from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import CliError
@@ -41,14 +40,14 @@ def cli_settings() -> Settings:
 @asynccontextmanager
 async def open_session() -> AsyncIterator[AsyncSession]:
     """A session on DATABASE_URL with the schema migrated to the newest revision."""
-    from bot.db import Database
+    from bot.db import UNREACHABLE, Database
 
     settings = cli_settings()
     database = Database(settings.database_url)
     try:
         try:
             await database.migrate()
-        except (DBAPIError, OSError) as exc:
+        except UNREACHABLE as exc:
             raise CliError(_unreachable(settings.database_url, exc)) from None
         async with database.sessions() as session:
             yield session
@@ -57,7 +56,9 @@ async def open_session() -> AsyncIterator[AsyncSession]:
 
 
 def _unreachable(url: str, error: Exception) -> str:
-    reason = getattr(error, "orig", None) or error
+    from bot.db import unreachable_reason
+
+    reason = unreachable_reason(error)
     shown = make_url(url).render_as_string(hide_password=True)
     return (
         f"không mở được cơ sở dữ liệu {shown} ({reason}); "

@@ -91,10 +91,6 @@ class Normalizer:
         """Expanded words with diacritics kept (for signal phrases)."""
         return self.expand(words(text))
 
-    def folded(self, text: str) -> list[str]:
-        """Expanded words without diacritics (for retrieval)."""
-        return [fold_word(token) for token in self.tokens(text)]
-
 
 class Span(NamedTuple):
     """Where a phrase was found: words `start` up to (not including) `end`."""

@@ -487,16 +487,19 @@ async def _store(
         for row in rows
     ]
     table = EligibleResident.__table__  # type: ignore[attr-defined]
+    insert_rows = insert(table).returning(table.c.identity, table.c.id)
+    listed_ids: dict[str, int] = {}
     try:
         for first in range(0, len(values), CHUNK):
-            await session.execute(insert(table), values[first : first + CHUNK])
+            inserted = await session.execute(insert_rows, values[first : first + CHUNK])
+            listed_ids.update((key, listed_id) for key, listed_id in inserted)
         for listed_id, groups in completions.items():
             await session.execute(
                 update(EligibleResident)
                 .where(EligibleResident.id == listed_id)
                 .values(groups=groups)
             )
-        await _link_registrations(session, rows)
+        await _link_registrations(session, rows, listed_ids)
         session.add(
             AuditLog(
                 actor=actor,
@@ -533,8 +536,11 @@ def _phones_agree(listed: str | None, given: str | None) -> bool:
     return not (listed and given) or listed == given
 
 
-async def _link_registrations(session: AsyncSession, rows: list[ListRow]) -> None:
-    """Registrations made before their list came in: linked to their new list row."""
+async def _link_registrations(
+    session: AsyncSession, rows: list[ListRow], listed_ids: dict[str, int]
+) -> None:
+    """Registrations made before their list came in: linked to their new list row
+    (`listed_ids`: identity → id of the rows just inserted)."""
     waiting = list(
         await session.scalars(
             select(Registration).where(
@@ -546,20 +552,11 @@ async def _link_registrations(session: AsyncSession, rows: list[ListRow]) -> Non
     )
     if not waiting:
         return
-    keys = [row.identity for row in rows]
-    listed: dict[str, tuple[int, str | None]] = {}
-    for first in range(0, len(keys), CHUNK):
-        found = await session.execute(
-            select(EligibleResident.identity, EligibleResident.id, EligibleResident.phone).where(
-                EligibleResident.identity.in_(keys[first : first + CHUNK])
-            )
-        )
-        listed.update((key, (listed_id, phone)) for key, listed_id, phone in found)
+    phones = {row.identity: row.phone for row in rows}
     for registration in waiting:
         assert registration.full_name is not None
         key = identity(registration.full_name, registration.birth_year, registration.area)
-        match = listed.get(key)
-        if match and _phones_agree(match[1], registration.phone):
-            registration.eligible_id = match[0]
-            session.add(registration)
+        listed_id = listed_ids.get(key)
+        if listed_id is not None and _phones_agree(phones[key], registration.phone):
+            registration.eligible_id = listed_id
     await session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.models.core import KeyValue
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # What opening a database raises when it cannot be reached: the driver's error wrapped
@@ -74,6 +77,21 @@ async def migrate(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)
+
+
+async def install_secret(session: AsyncSession, key: str, make: Callable[[], str]) -> str:
+    """The secret kept under `key` in the key_value table, made by `make` on first use
+    and never changed after: one per install, shared by every instance."""
+    row = await session.get(KeyValue, key)
+    if row is None:
+        session.add(KeyValue(key=key, value=make()))
+        try:
+            await session.commit()
+        except IntegrityError:  # another instance made it at the same moment: use theirs
+            await session.rollback()
+        row = await session.get(KeyValue, key)
+        assert row is not None
+    return row.value
 
 
 class Database:

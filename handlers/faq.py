@@ -13,7 +13,7 @@ import re
 from bot.core import Button, Incoming, Reply
 from bot.faq import Match, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
-from bot.faq.signing import button_secret, sign_question, signed_question
+from bot.faq.signing import SECRET_KEY, button_secret, sign_question, signed_question
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
@@ -45,7 +45,6 @@ async def answer(text: str, ctx: Context) -> Reply:
     match = index.ask(question)
     async with ctx.sessions() as session:
         logged = await log_question(session, question, ctx.locale, match)
-        secret = await button_secret(session)
     if match.answer is not None:
         return Reply(match.answer)
     if match.off_topic:
@@ -55,7 +54,18 @@ async def answer(text: str, ctx: Context) -> Reply:
                 "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
             )
         )
-    return unsure_reply(match, sign_question(secret, logged.id or 0, ctx.incoming), ctx)
+    signed = sign_question(await _button_secret(ctx), logged.id or 0, ctx.incoming)
+    return unsure_reply(match, signed, ctx)
+
+
+async def _button_secret(ctx: Context) -> bytes:
+    """The install's button signing secret, read once per process: once made it never
+    changes, so a question or a press costs no query for it."""
+    extras = ctx.services.extras
+    if SECRET_KEY not in extras:
+        async with ctx.sessions() as session:
+            extras[SECRET_KEY] = await button_secret(session)
+    return extras[SECRET_KEY]
 
 
 def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
@@ -84,8 +94,9 @@ async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     entry = get_index(ctx.locale).entries.get(topic)
     if entry is None:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
+    secret = await _button_secret(ctx)
     async with ctx.sessions() as session:
-        question_id = signed_question(await button_secret(session), signed, incoming)
+        question_id = signed_question(secret, signed, incoming)
         if question_id is not None:
             await record_choice(session, question_id, topic)
     return Reply(entry.answer)
@@ -95,8 +106,9 @@ async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
 async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     """Hand the question to station staff, if this chat asked it; they answer here."""
     signed = (incoming.button or "").removeprefix(STAFF_BUTTON)
+    secret = await _button_secret(ctx)
     async with ctx.sessions() as session:
-        question_id = signed_question(await button_secret(session), signed, incoming)
+        question_id = signed_question(secret, signed, incoming)
         handoff = None
         if question_id is not None:
             await require_subscriber(session, incoming)  # the answer is sent to this chat

@@ -14,11 +14,10 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Incoming
-from bot.models.core import KeyValue
+from bot.db import install_secret
 
 SECRET_KEY = "faq.button_secret"
 # 8 bytes (11 characters): guessing one takes about 2**63 tries.
@@ -27,16 +26,7 @@ SIGNATURE_BYTES = 8
 
 async def button_secret(session: AsyncSession) -> bytes:
     """The install's signing secret, made on first use."""
-    row = await session.get(KeyValue, SECRET_KEY)
-    if row is None:
-        session.add(KeyValue(key=SECRET_KEY, value=secrets.token_urlsafe(32)))
-        try:
-            await session.commit()
-        except IntegrityError:  # another instance made it at the same moment: use theirs
-            await session.rollback()
-        row = await session.get(KeyValue, SECRET_KEY)
-        assert row is not None
-    return row.value.encode()
+    return (await install_secret(session, SECRET_KEY, lambda: secrets.token_urlsafe(32))).encode()
 
 
 def sign_question(secret: bytes, question_id: int, incoming: Incoming) -> str:

@@ -22,7 +22,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.models.core import KeyValue
+from bot.db import install_secret
 from bot.models.staff import StaffMember
 from bot.routing import Services
 
@@ -42,12 +42,9 @@ SERVICES = web.AppKey("services", Services)
 
 async def cookie_secret(sessions: async_sessionmaker[AsyncSession]) -> bytes:
     """The cookie encryption key, made once and kept in the database so logins survive restarts."""
-    async with sessions() as session, session.begin():
-        stored = await session.get(KeyValue, SECRET_KEY)
-        if stored is None:
-            stored = KeyValue(key=SECRET_KEY, value=Fernet.generate_key().decode())
-            session.add(stored)
-        return base64.urlsafe_b64decode(stored.value)
+    async with sessions() as session:
+        stored = await install_secret(session, SECRET_KEY, lambda: Fernet.generate_key().decode())
+    return base64.urlsafe_b64decode(stored)
 
 
 def cookie_storage(secret: bytes) -> EncryptedCookieStorage:

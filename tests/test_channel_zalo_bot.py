@@ -7,6 +7,7 @@ platform errors → SendError kinds.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -298,6 +299,45 @@ async def test_webhook_mode_registers_the_secret_and_checks_it(
         await channel.stop()
     assert [i.text for i in recorder.incoming] == ["chào"]
     assert fake.texts_to("u-7") == ["Đã nhận"]
+
+
+async def status_of_raw_post(server: Any, secret: bytes, body: bytes) -> int:
+    """POST `body` with `secret` as the raw bytes of the secret header (aiohttp's client
+    cannot send bytes that are not UTF-8); the HTTP status answered."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(
+        b"POST " + WEBHOOK_PATH.encode() + b" HTTP/1.1\r\nHost: zalo\r\n"
+        b"X-Bot-Api-Secret-Token: " + secret + b"\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+async def test_webhook_refuses_a_secret_that_is_not_ascii(
+    fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
+):
+    recorder = Recorder()
+    channel = ZaloBotChannel(
+        TOKEN, api_base_url=fake.base_url, webhook_url="x", webhook_secret=SECRET
+    )
+    server = await aiohttp_server(await webhook_app(channel))
+    channel._webhook_url = str(server.make_url(WEBHOOK_PATH))
+    await channel.start(recorder)
+    try:
+        assert await fake.deliver(fake.text_update("chào"), secret="bí-mật-trạm") == 403
+        body = json.dumps(fake.text_update("chào")).encode()
+        for secret in ("bí-mật-trạm".encode(), b"\xff\xfe" + SECRET.encode()):
+            assert await status_of_raw_post(server, secret, body) == 403
+        assert await status_of_raw_post(server, SECRET.encode(), body) == 200
+        await channel.drain()
+    finally:
+        await channel.stop()
+    assert [i.text for i in recorder.incoming] == ["chào"]
 
 
 async def test_webhook_accepts_an_update_wrapped_like_getupdates(

@@ -11,6 +11,7 @@ Handlers never import an adapter; adapters never decide what to say.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,6 +65,14 @@ def maybe_delivered(error: SendError) -> bool:
     if error.kind is not FailureKind.TRANSIENT or cause is None:
         return False
     return not isinstance(cause, aiohttp.ClientConnectorError)
+
+
+def secret_header_ok(request: web.Request, header_name: str, secret: bytes) -> bool:
+    """Whether a webhook request carries `secret` in `header_name`; never without a
+    secret. Compared as bytes: aiohttp hands a non-ASCII header over as str, undecodable
+    bytes as surrogates, which compare_digest and a plain encode() refuse."""
+    given = request.headers.get(header_name, "").encode("utf-8", "surrogateescape")
+    return bool(secret) and hmac.compare_digest(given, secret)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ points it at any Bot-API-compatible server (a local fake, a self-hosted one).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from dataclasses import replace
@@ -30,7 +29,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Dispatch, FailureKind, SendError, Sent
+from bot.channels.base import Dispatch, FailureKind, SendError, Sent, secret_header_ok
 from bot.channels.markdown import to_telegram_html
 from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
@@ -162,9 +161,7 @@ class TelegramChannel:
         return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
 
     async def webhook(self, request: web.Request) -> web.Response:
-        # Bytes: aiohttp hands over a non-ASCII header as str, which compare_digest refuses.
-        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
-        if not self._webhook_secret or not hmac.compare_digest(given, self._webhook_secret):
+        if not secret_header_ok(request, SECRET_HEADER, self._webhook_secret):
             log.warning("telegram webhook: wrong or missing secret token, refused")
             return web.Response(status=403)
         # Telegram re-sends whatever is not answered 2xx, holding back the updates behind

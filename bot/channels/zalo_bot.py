@@ -30,7 +30,6 @@ public SDKs and READMEs), and what is assumed:
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from typing import Any
@@ -38,7 +37,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Dispatch, FailureKind, SendError, Sent
+from bot.channels.base import Dispatch, FailureKind, SendError, Sent, secret_header_ok
 from bot.channels.zalo_common import (
     MAX_TEXT,
     ZaloLifecycle,
@@ -125,9 +124,7 @@ class ZaloBotChannel(ZaloLifecycle):
         return [web.post(WEBHOOK_PATH, self.webhook)] if self._webhook_url else []
 
     async def webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        secret = self._webhook_secret.encode()
-        if not secret or not hmac.compare_digest(given.encode(), secret):
+        if not secret_header_ok(request, SECRET_HEADER, self._webhook_secret.encode()):
             log.warning("zalo_bot webhook: wrong or missing secret token, refused")
             return web.Response(status=403)
         try:

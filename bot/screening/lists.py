@@ -445,16 +445,18 @@ async def _known_groups(session: AsyncSession, keys: list[str]) -> dict[str, tup
 
 async def _namesakes_listed_before(session: AsyncSession, rows: list[ListRow]) -> list[RowNote]:
     """Notes for new rows whose name and birth year are already listed in another tổ dân phố."""
+    if not rows:
+        return []
+    # Birth years run from OLDEST_BIRTH_YEAR to this year: far fewer than a query can hold.
     years = sorted({row.birth_year for row in rows})
     listed: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for first in range(0, len(years), CHUNK):
-        found = await session.execute(
-            select(EligibleResident.full_name, EligibleResident.birth_year, EligibleResident.area)
-            .where(EligibleResident.birth_year.in_(years[first : first + CHUNK]))
-            .where(EligibleResident.full_name.is_not(None))
-        )
-        for full_name, birth_year, area in found:
-            listed[(fold(full_name), birth_year)].add(area)
+    found = await session.execute(
+        select(EligibleResident.full_name, EligibleResident.birth_year, EligibleResident.area)
+        .where(EligibleResident.birth_year.in_(years))
+        .where(EligibleResident.full_name.is_not(None))
+    )
+    for full_name, birth_year, area in found:
+        listed[(fold(full_name), birth_year)].add(area)
     notes = []
     for row in rows:
         others = sorted(listed.get((fold(row.full_name), row.birth_year), set()) - {row.area})

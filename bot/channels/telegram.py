@@ -61,22 +61,23 @@ class ForgivingBot(ExtBot):
         result = await super()._do_post(endpoint, data, **kwargs)
         if endpoint != "getUpdates" or not isinstance(result, list):
             return result
-        return [readable for raw in result if (readable := _readable(raw, self)) is not None]
+        return [readable[0] for raw in result if (readable := _readable(raw, self)) is not None]
 
 
-def _readable(raw: object, bot: Bot) -> dict[str, Any] | None:
-    """`raw` if PTB can read it as an Update, an empty update with its id if not, None
-    when it has no update_id at all. Logs the id only: the rest may hold names, phones."""
+def _readable(raw: object, bot: Bot) -> tuple[dict[str, Any], Update] | None:
+    """`raw` and the Update PTB reads from it; if PTB cannot read it, an empty update
+    with its id (both ways); None when it has no update_id at all. Logs the id only:
+    the rest may hold names, phones."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     if not isinstance(update_id, int):
         log.warning("telegram: something that is not an update skipped")
         return None
     try:
-        Update.de_json(raw, bot)  # type: ignore[arg-type]
+        return raw, Update.de_json(raw, bot)  # type: ignore[arg-type,return-value]
     except Exception:  # PTB raises whatever the constructor meets: TypeError, KeyError, …
         log.warning("telegram: update %d could not be read, skipped", update_id)
-        return {"update_id": update_id}
-    return raw  # type: ignore[return-value]
+        empty = {"update_id": update_id}
+        return empty, Update.de_json(empty, bot)
 
 
 class TelegramChannel:
@@ -173,7 +174,7 @@ class TelegramChannel:
             return web.Response()
         readable = _readable(data, self.bot)
         if readable is not None:
-            await self.application.update_queue.put(Update.de_json(readable, self.bot))
+            await self.application.update_queue.put(readable[1])
         return web.Response()
 
     async def send(self, chat_id: str, reply: Reply) -> Sent:

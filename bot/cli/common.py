@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli import CliError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
     from bot.config import Settings
 
 T = TypeVar("T")
@@ -80,3 +84,24 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD)") from None
+
+
+# Output files: an unwritable one is refused in one line, before any work where possible.
+def output_path(path: Path) -> Path:
+    """`path` once it is known a workbook can be written there, before any work is done."""
+    from bot.xlsx import WorkbookPathError, writable_path
+
+    try:
+        return writable_path(path)
+    except WorkbookPathError as exc:
+        raise CliError(str(exc)) from None
+
+
+def save_output(book: Workbook, path: Path) -> None:
+    """Write `book` to `path`; a refusal from the system is one CLI line."""
+    from bot.xlsx import WorkbookPathError, save_workbook
+
+    try:
+        save_workbook(book, path)
+    except WorkbookPathError as exc:
+        raise CliError(str(exc)) from None

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot.cli import CliError
-from bot.cli.common import acting_user, run_with_session
+from bot.cli.common import acting_user, output_path, run_with_session, save_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,20 +24,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def report_command(args: argparse.Namespace) -> int:
     from bot.config import get_settings
     from bot.reports import parse_period, reach_report
-    from bot.xlsx import save_workbook, writable_path
 
     try:
         period = parse_period(args.period)
-        # WorkbookPathError is a ValueError: an unwritable -o is refused before any work.
-        output = writable_path(args.output or Path(f"bao-cao-{args.period}.xlsx"))
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    output = output_path(args.output or Path(f"bao-cao-{args.period}.xlsx"))
     book = run_with_session(
         lambda session: reach_report(session, period, get_settings().tz, acting_user(args.actor))
     )
-    try:
-        save_workbook(book, output)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    save_output(book, output)
     print(f"Đã ghi báo cáo {period.label}: {output}")
     return 0

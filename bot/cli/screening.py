@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.cli import CliError
-from bot.cli.common import acting_user, run_with_session
+from bot.cli.common import acting_user, output_path, run_with_session, save_output
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.screening.lists import ImportReport
@@ -137,21 +136,6 @@ def _read_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise CliError(f"không đọc được tệp '{path}': {os_reason(exc)}") from None
-
-
-def _output(path: Path) -> Path:
-    """`path` once it is known a workbook can be written there, before any work is done."""
-    from bot.xlsx import writable_path
-
-    with _as_cli_error():
-        return writable_path(path)
-
-
-def _save(book: Workbook, path: Path) -> None:
-    from bot.xlsx import save_workbook
-
-    with _as_cli_error():
-        save_workbook(book, path)
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -274,7 +258,7 @@ def export_command(args: argparse.Namespace) -> int:
 
     with _as_cli_error():
         areas = parse_areas(args.to) if args.to else None
-    output = _output(args.output or Path("danh-sach-kham.xlsx"))
+    output = output_path(args.output or Path("danh-sach-kham.xlsx"))
     book = _run(
         lambda session: export_registrations(
             session,
@@ -282,7 +266,7 @@ def export_command(args: argparse.Namespace) -> int:
             actor=acting_user(args.actor),
             round_label=args.round,
             areas=areas,
-            save=lambda book: _save(book, output),
+            save=lambda book: save_output(book, output),
         )
     )
     print(f"Đã ghi {output}: {len(book.sheetnames)} tổ dân phố ({', '.join(book.sheetnames)}).")
@@ -341,7 +325,7 @@ def report_command(args: argparse.Namespace) -> int:
 
     with _as_cli_error():
         period = parse_month(args.month)
-    output = _output(args.output) if args.output else None
+    output = output_path(args.output) if args.output else None
     report = _run(
         lambda session: monthly_report(
             session,
@@ -353,7 +337,7 @@ def report_command(args: argparse.Namespace) -> int:
     )
     _print_report(report)
     if output:
-        _save(report_workbook(report), output)
+        save_output(report_workbook(report), output)
         print(f"Đã ghi báo cáo: {output}")
     return 0
 

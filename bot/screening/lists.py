@@ -37,7 +37,13 @@ from bot.areas import match_area
 from bot.models.core import AuditLog
 from bot.models.screening import EligibleResident, Registration
 from bot.models.types import utcnow
-from bot.screening.people import clean_name, identity, is_birth_year, normalize_phone
+from bot.screening.people import (
+    clean_name,
+    identity,
+    is_birth_year,
+    normalize_phone,
+    phones_agree,
+)
 from bot.screening.sessions import ScreeningError
 from bot.text import fold
 from content.station import load_screening_groups, load_station
@@ -517,27 +523,6 @@ async def _store(
     report.written = True
 
 
-async def listed_resident_id(
-    session: AsyncSession, full_name: str, birth_year: int, area: str, phone: str | None
-) -> int | None:
-    """The list row of this person, if any: same folded name, birth year and tổ dân phố,
-    and the same phone when both have one."""
-    found = (
-        await session.execute(
-            select(EligibleResident.id, EligibleResident.phone).where(
-                EligibleResident.identity == identity(full_name, birth_year, area)
-            )
-        )
-    ).first()
-    if found is None or not _phones_agree(found.phone, phone):
-        return None
-    return found.id
-
-
-def _phones_agree(listed: str | None, given: str | None) -> bool:
-    return not (listed and given) or listed == given
-
-
 async def _link_registrations(
     session: AsyncSession, rows: list[ListRow], listed_ids: dict[str, int]
 ) -> None:
@@ -559,6 +544,6 @@ async def _link_registrations(
         assert registration.full_name is not None
         key = identity(registration.full_name, registration.birth_year, registration.area)
         listed_id = listed_ids.get(key)
-        if listed_id is not None and _phones_agree(phones[key], registration.phone):
+        if listed_id is not None and phones_agree(phones[key], registration.phone):
             registration.eligible_id = listed_id
     await session.flush()

@@ -17,7 +17,10 @@ from datetime import date
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.models.screening import EligibleResident
 from bot.text import fold
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -59,3 +62,25 @@ def identity(full_name: str, birth_year: int, third: str) -> str:
     """A stable, non-reversible key for "the same person"."""
     key = f"{fold(full_name)}|{birth_year}|{fold(third)}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def listed_resident_id(
+    session: AsyncSession, full_name: str, birth_year: int, area: str, phone: str | None
+) -> int | None:
+    """The list row of this person, if any: same folded name, birth year and tổ dân phố,
+    and the same phone when both have one."""
+    found = (
+        await session.execute(
+            select(EligibleResident.id, EligibleResident.phone).where(
+                EligibleResident.identity == identity(full_name, birth_year, area)
+            )
+        )
+    ).first()
+    if found is None or not phones_agree(found.phone, phone):
+        return None
+    return found.id
+
+
+def phones_agree(listed: str | None, given: str | None) -> bool:
+    """A list row and a registration agree on the phone unless both have one and they differ."""
+    return not (listed and given) or listed == given

@@ -24,8 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.screening import Registration, ScreeningSession
 from bot.models.types import utcnow
-from bot.screening.lists import listed_resident_id
-from bot.screening.people import identity
+from bot.screening.people import identity, listed_resident_id
 from bot.screening.sessions import SessionSeats
 
 log = logging.getLogger(__name__)

@@ -36,6 +36,7 @@ class RecordingChannel:
 
     name = "telegram"
     max_text_length = 4096
+    max_caption_length = 900
 
     def __init__(self, log: Counter[str]) -> None:
         self.log = log

@@ -86,6 +86,8 @@ class Channel(Protocol):
     name: str
     # Longest text one message may carry; longer texts are split on paragraphs.
     max_text_length: int
+    # Longest text sent with a photo; a longer first part follows the photo on its own.
+    max_caption_length: int
 
     async def start(self, dispatch: Dispatch) -> None:
         """Begin receiving updates (polling task or webhook routes)."""
@@ -101,14 +103,3 @@ class Channel(Protocol):
 
     # Optional: `async def pin(chat_id, message_id)` on channels whose groups can pin a
     # message; the outbox pins urgent alerts with it.
-    # Optional: `max_caption_length`, the longest text sent with a photo (CAPTION_LENGTH
-    # where a channel does not say); a longer first part follows the photo on its own.
-
-
-# Telegram's caption limit is 1,024 characters once rendered; Markdown split at this
-# length stays under it in HTML, as max_text_length does for texts.
-CAPTION_LENGTH = 900
-
-
-def caption_length(channel: Channel) -> int:
-    return int(getattr(channel, "max_caption_length", CAPTION_LENGTH))

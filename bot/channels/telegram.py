@@ -44,6 +44,8 @@ MAX_TEXT = 4096
 # longer. Splitting with this margin keeps every HTML part under Telegram's 4,096.
 SPLIT_AT = 3800
 MAX_CAPTION = 1024
+# Likewise for captions: Markdown split at this length stays under MAX_CAPTION in HTML.
+CAPTION_SPLIT_AT = 900
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
 
@@ -83,6 +85,7 @@ def _readable(raw: object, bot: Bot) -> tuple[dict[str, Any], Update] | None:
 class TelegramChannel:
     name = "telegram"
     max_text_length = SPLIT_AT
+    max_caption_length = CAPTION_SPLIT_AT
 
     # As many connections as the outbox keeps sends in flight (Tuning.max_in_flight): at
     # ~100-300 ms per Bot API call, 1,000 messages/s need a few hundred at once.
@@ -342,7 +345,7 @@ def _payload(chat_id: str, reply: Reply) -> tuple[str, dict[str, Any]]:
     if markup is not None:
         payload["reply_markup"] = markup.to_dict()
     if reply.photo:
-        # The outbox splits a first part to caption_length, so the caption fits as it is.
+        # The outbox splits a first part to max_caption_length, so the caption fits as it is.
         return "sendPhoto", {**payload, "photo": reply.photo, "caption": html}
     return "sendMessage", {**payload, "text": html}
 

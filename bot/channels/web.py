@@ -48,6 +48,9 @@ class BadRequest(Exception):
 class WebChannel:
     name = "web"
     max_text_length = 20_000
+    # A photo's link goes under the text it came with: a first part this long, as the
+    # outbox has always split it here (Telegram's figure; the web chat has no limit).
+    max_caption_length = 900
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions

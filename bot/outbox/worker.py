@@ -31,7 +31,6 @@ from bot.channels.base import (
     FailureKind,
     SendError,
     Sent,
-    caption_length,
     maybe_delivered,
 )
 from bot.config import Settings
@@ -150,7 +149,6 @@ class Lane:
         self.tuning = tuning
         self.stats = stats
         self.batch = max(10, min(2000, int(limits.per_second * tuning.claim_seconds)))
-        self._caption_length = caption_length(channel)
         # Heap entries end in a sequence number, so two entries never compare their jobs.
         self._order = itertools.count()
         self._ready: list[tuple[int, datetime, int, int, Job]] = []
@@ -281,7 +279,7 @@ class Lane:
             job.text if job.text is not None else text,
             photo,
             self.channel.max_text_length,
-            self._caption_length,
+            self.channel.max_caption_length,
         )
 
     async def _send(self, job: Job) -> None:

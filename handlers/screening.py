@@ -19,11 +19,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum, auto
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.areas import match_area
 from bot.core import Button, Incoming, Reply
-from bot.models.core import AuditLog
+from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
 from bot.routing import Context, Handler, HandlerResult, Router
@@ -223,7 +221,9 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     await ctx.set_step(ScreeningStep.PHONE, phone=phone)
     async with ctx.sessions() as session:
         earlier = await current_registration(session, applicant_of(ctx).identity)
-        here = earlier is not None and await made_here(session, incoming, earlier)
+        here = earlier is not None and made_here(
+            await find_subscriber(session, incoming.channel, incoming.chat_id), earlier
+        )
     if earlier is not None:
         await ctx.end_dialogue()
         return already_registered(ctx, earlier, here=here)
@@ -265,7 +265,7 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
         return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, booking.outcome))
     await ctx.end_dialogue()
     if booking.outcome is Outcome.EXISTING:
-        here = booking.seat.registration.subscriber_id == subscriber.id
+        here = made_here(subscriber, booking.seat)
         return already_registered(ctx, booking.seat, here=here)
     return registered(ctx, booking.seat)
 
@@ -579,9 +579,8 @@ def current_step(ctx: Context) -> ScreeningStep | None:
     return names.get(ctx.state.step) if ctx.state else None
 
 
-async def made_here(session: AsyncSession, incoming: Incoming, earlier: Upcoming) -> bool:
-    """Whether this chat's account made the earlier registration."""
-    subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+def made_here(subscriber: Subscriber | None, earlier: Upcoming) -> bool:
+    """Whether this chat's account (`subscriber`, None if it has none) made the registration."""
     return subscriber is not None and earlier.registration.subscriber_id == subscriber.id
 
 

@@ -38,6 +38,7 @@ from bot.models.core import AuditLog
 from bot.models.screening import EligibleResident, Registration
 from bot.models.types import utcnow
 from bot.screening.people import (
+    NAME_LENGTH,
     clean_name,
     identity,
     is_birth_year,
@@ -354,7 +355,8 @@ def _check_row(
         problems.append("thiếu họ tên")
     elif full_name is None:
         problems.append(
-            "họ tên chỉ gồm chữ cái, tối đa 120 ký tự (có chữ số hay ký hiệu — lệch cột?)"
+            f"họ tên chỉ gồm chữ cái, tối đa {NAME_LENGTH[-1]} ký tự "
+            "(có chữ số hay ký hiệu — lệch cột?)"
         )
     birth_year = _birth_year(values["birth_year"], today)
     if birth_year is None:

@@ -105,7 +105,6 @@ def _actor(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-# argparse's own messages (English) → Vietnamese; anything else is shown as argparse says it.
 def _now() -> datetime:
     from bot.config import get_settings
     from bot.screening.sessions import local_now

@@ -158,7 +158,7 @@ class Lane:
         self._wake = asyncio.Event()
         self._contents: dict[int, tuple[str, str | None]] = {}
         # Every row in this lane's hands, wherever it is: never held twice, leases kept.
-        self._held: dict[int, Job] = {}
+        self._held: set[int] = set()
         # Rows claimed but not yet in the queues above (contents still loading).
         self._claimed: list[Job] = []
 
@@ -183,7 +183,7 @@ class Lane:
             await self._load_contents(self._claimed)
             jobs, self._claimed = self._claimed, []
             for job in jobs:
-                self._held[job.id] = job
+                self._held.add(job.id)
                 self._push(job)
             if jobs:
                 self._wake.set()
@@ -203,8 +203,11 @@ class Lane:
         except asyncio.CancelledError:
             # Stopped mid-claim: keep what it took, so drain() hands it back at once
             # instead of leaving it leased (and counted in doubt) until the lease ends.
-            self._claimed = [job for job in await claim if job.id not in self._held]
+            self._keep_claimed(await claim)
             raise
+        self._keep_claimed(jobs)
+
+    def _keep_claimed(self, jobs: list[Job]) -> None:
         self._claimed = [job for job in jobs if job.id not in self._held]
 
     async def send_loop(self) -> None:
@@ -265,7 +268,7 @@ class Lane:
     def _release(self, job: Job, after: float) -> None:
         job.status = "pending"
         job.not_before = utcnow() + timedelta(seconds=after)
-        self._held.pop(job.id, None)
+        self._held.discard(job.id)
         self.recorder.save(job)
 
     async def _load_contents(self, jobs: list[Job]) -> None:
@@ -328,7 +331,7 @@ class Lane:
     def _finish(self, job: Job, status: str, reason: str | None) -> None:
         job.status = status
         job.last_error = reason
-        self._held.pop(job.id, None)
+        self._held.discard(job.id)
         self.recorder.save(job)
 
     async def _on_error(self, job: Job, error: SendError) -> None:

@@ -420,8 +420,7 @@ class OutboxRunner:
         self.senders = 1
 
     async def start(self) -> None:
-        self.stats.leases_expired += await self.store.expire_leases()
-        self.stats.expired += await self.store.expire_overdue()
+        await self._check_leases()
         if await self._share_the_rate() > 1:
             # The others slow down to their new share at their next announcement:
             # sending before then would exceed the platform's limit together.

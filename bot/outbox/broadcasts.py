@@ -306,13 +306,17 @@ class FailureReason:
     example: str
 
 
+# Reasons the outbox (bot.outbox.worker) writes whole in last_error of a failed row.
+EMPTY_TEXT_REASON = "empty text"
+MIGRATED_ONTO_SUBSCRIBED_REASON = "migrated to a chat that is subscribed already"
+
 # What the outbox writes in last_error (bot.outbox.worker), as staff read it.
 _FAILURE_LABELS = {
     "invalid": "nền tảng từ chối tin (chat không còn, hoặc tin không hợp lệ)",
     "transient": "lỗi mạng hoặc máy chủ của nền tảng, đã thử lại nhiều lần",
     "migrated": "nhóm đã đổi địa chỉ nhiều lần",
-    "empty text": "nội dung trống sau khi định dạng",
-    "migrated to a chat that is subscribed already": "nhóm đã nâng cấp thành nhóm đã đăng ký sẵn",
+    EMPTY_TEXT_REASON: "nội dung trống sau khi định dạng",
+    MIGRATED_ONTO_SUBSCRIBED_REASON: "nhóm đã nâng cấp thành nhóm đã đăng ký sẵn",
 }
 
 

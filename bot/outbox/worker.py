@@ -37,7 +37,12 @@ from bot.config import Settings
 from bot.core import Reply
 from bot.db import Database
 from bot.models.types import utcnow
-from bot.outbox.broadcasts import ROUTINE_PRIORITY, URGENT_PRIORITY
+from bot.outbox.broadcasts import (
+    EMPTY_TEXT_REASON,
+    MIGRATED_ONTO_SUBSCRIBED_REASON,
+    ROUTINE_PRIORITY,
+    URGENT_PRIORITY,
+)
 from bot.outbox.pacing import Limits, Pacer, limits_for
 from bot.outbox.split import message_parts
 from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore
@@ -289,7 +294,7 @@ class Lane:
         try:
             parts = self._parts(job)
             if job.parts_sent >= len(parts):
-                self._finish(job, "failed", "empty text")
+                self._finish(job, "failed", EMPTY_TEXT_REASON)
                 return
             sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
         except SendError as error:
@@ -357,7 +362,7 @@ class Lane:
                 job.chat_id = error.new_chat_id
                 self._push(job)
             else:
-                self._finish(job, "failed", "migrated to a chat that is subscribed already")
+                self._finish(job, "failed", MIGRATED_ONTO_SUBSCRIBED_REASON)
         elif kind is FailureKind.OUTSIDE_WINDOW:
             self._finish(job, "outside_window", error.reason)
         elif kind is FailureKind.TRANSIENT and job.attempts + 1 < self.tuning.max_attempts:

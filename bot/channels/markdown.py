@@ -34,6 +34,12 @@ def to_plain_text(markdown: str) -> str:
     return _render(markdown, _plain_inline)
 
 
+def has_readable_text(markdown: str) -> bool:
+    """Whether any words are left once the Markdown is rendered: "***" or "---" alone
+    would reach every recipient as an empty message."""
+    return bool(to_plain_text(markdown).strip())
+
+
 def _render(markdown: str, inline: Callable[[list[Token]], str]) -> str:
     blocks: list[str] = []
     ordered_counters: list[int | None] = []

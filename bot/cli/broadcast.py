@@ -176,7 +176,7 @@ async def _create(
 
 
 def _text_of(args: argparse.Namespace) -> str:
-    from bot.channels.markdown import to_plain_text
+    from bot.channels.markdown import has_readable_text
 
     if args.file:
         try:
@@ -190,7 +190,7 @@ def _text_of(args: argparse.Namespace) -> str:
     text = text.strip()
     if not text:
         raise CliError("nội dung tin trống")
-    if not to_plain_text(text).strip():
+    if not has_readable_text(text):
         raise CliError(
             "nội dung tin không có chữ nào để đọc (chỉ có ký hiệu Markdown như *** hay ---)"
         )

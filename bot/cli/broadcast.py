@@ -211,10 +211,15 @@ def status_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _status_lines(session: AsyncSession, broadcast_id: int) -> list[str]:
+async def _status_lines(
+    session: AsyncSession, broadcast_id: int, progress: Progress | None = None
+) -> list[str]:
+    """The progress line and the commonest failures; `progress` if just read."""
     from bot.outbox.broadcasts import failure_reasons
 
-    lines = [_progress_line(broadcast_id, await _progress(session, broadcast_id))]
+    if progress is None:
+        progress = await _progress(session, broadcast_id)
+    lines = [_progress_line(broadcast_id, progress)]
     reasons = await failure_reasons(session, broadcast_id)
     if reasons:
         lines.append("Lý do lỗi thường gặp:")
@@ -248,7 +253,7 @@ async def _watch(broadcast_id: int) -> int:
                 await asyncio.sleep(1)
                 session.expire_all()
                 progress = await _progress(session, broadcast_id)
-        for line in await _status_lines(session, broadcast_id):
+        for line in await _status_lines(session, broadcast_id, progress):
             print(line)
     return 0
 

@@ -83,8 +83,7 @@ class Pacer:
 
     def ready_in(self) -> float:
         """Seconds until the bot may send its next message, whatever the chat."""
-        pause = self.paused_until - self._clock()
-        return pause if pause > 0 else self.bucket.ready_in()
+        return self.paused_for() or self.bucket.ready_in()
 
     def paused_for(self) -> float:
         """Seconds the whole bot still has to wait because the platform said so."""

@@ -27,7 +27,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.faq.normalize import Normalizer, PhraseSet, fold_word, mostly_marked, words
+from bot.faq.normalize import Normalizer, PhraseSet, Typed, fold_word, mostly_marked, words
 from content.faq import EMERGENCY_LEAD, FaqEntry, Signals
 
 # x / (x + SCALE) maps the evidence x (BM25 × coverage) into 0..1.
@@ -152,9 +152,10 @@ class FaqIndex:
         answerable, nearest = self._rank(text, tokens)
         # With no topic allowed to answer, the score says how near the nearest one came.
         best, score = answerable[0] if answerable else (None, nearest[0][1] if nearest else 0.0)
-        off_topic = bool(self._off_topic.find(tokens))
+        typed = Typed.of(tokens)
+        off_topic = bool(self._off_topic.find_in(typed))
         confident = best is not None and score >= (OFF_TOPIC_THRESHOLD if off_topic else THRESHOLD)
-        if self._is_emergency(tokens):
+        if self._is_emergency(typed):
             # The topic asked about keeps its answer (115 first) when it is an emergency
             # topic itself or clearly the subject; otherwise the emergency answer.
             keep = best is not None and (
@@ -172,17 +173,17 @@ class FaqIndex:
             # The closest topics, even those whose required words are missing: as buttons
             # ("did you mean…?") they are a fair offer, as an answer they were not.
             alternatives=tuple(self._topics[i] for i, _ in nearest[:ALTERNATIVES]),
-            off_topic=off_topic or self._unrelated(tokens, answerable, nearest),
+            off_topic=off_topic or self._unrelated(typed, answerable, nearest),
         )
 
-    def _is_emergency(self, tokens: list[str]) -> bool:
+    def _is_emergency(self, typed: Typed) -> bool:
         """An emergency phrase that is not part of a harmless one ("ngạt mũi", "bảo hiểm
         tai nạn") is present."""
-        harmless = self._not_emergency.find(tokens)
-        return any(
-            not any(span.within(other) for other in harmless)
-            for span in self._emergency.find(tokens)
-        )
+        emergencies = self._emergency.find_in(typed)
+        if not emergencies:  # most questions: the harmless phrases need no look
+            return False
+        harmless = self._not_emergency.find_in(typed)
+        return any(not any(span.within(other) for other in harmless) for span in emergencies)
 
     def _emergency_match(
         self, best: int | None, score: float, answerable: list[tuple[int, float]]
@@ -200,13 +201,13 @@ class FaqIndex:
 
     def _unrelated(
         self,
-        tokens: list[str],
+        typed: Typed,
         answerable: list[tuple[int, float]],
         nearest: list[tuple[int, float]],
     ) -> bool:
         """No topic's required words are in the question, no topic is near, and no health
         word is there: not a question for the station ("thủ tục ly hôn", "nấu bún")."""
-        if any(self._anchors[i] for i, _ in answerable) or self._health.find(tokens):
+        if any(self._anchors[i] for i, _ in answerable) or self._health.find_in(typed):
             return False
         return not nearest or nearest[0][1] < UNRELATED
 
@@ -225,13 +226,13 @@ class FaqIndex:
         tokens = self._normalizer.tokens(text) if tokens is None else tokens
         corrected, seen = self._read(tokens)
         nearest = self._nearest(corrected)
-        literal = self._literal(text)
-        return [(i, score) for i, score in nearest if self._anchored(i, seen, literal)], nearest
+        read = Typed.of(seen, self._literal(text))
+        return [(i, score) for i, score in nearest if self._anchored(i, read)], nearest
 
     def uses_required_word(self, topic: str, text: str) -> bool:
         """Whether `text` has one of the words `topic` requires (content check)."""
         _, seen = self._read(self._normalizer.tokens(text))
-        return self._anchored(self._topics.index(topic), seen, self._literal(text))
+        return self._anchored(self._topics.index(topic), Typed.of(seen, self._literal(text)))
 
     def _literal(self, text: str) -> frozenset[str]:
         """Unmarked words to take as written, not as an unmarked spelling of another."""
@@ -251,8 +252,8 @@ class FaqIndex:
         ]
         return corrected, seen
 
-    def _anchored(self, topic: int, seen: list[str], literal: frozenset[str]) -> bool:
-        return all(group.find(seen, literal) for group in self._anchors[topic])
+    def _anchored(self, topic: int, seen: Typed) -> bool:
+        return all(group.find_in(seen) for group in self._anchors[topic])
 
     def _nearest(self, tokens: list[str]) -> list[tuple[int, float]]:
         """Candidates by BM25 (words + trigrams), then ordered by confidence."""

@@ -102,6 +102,21 @@ class Span(NamedTuple):
         return other.start <= self.start and self.end <= other.end
 
 
+class Typed(NamedTuple):
+    """A question's words prepared for `PhraseSet.find_in`, once for every phrase set."""
+
+    marked: list[str]  # as typed, tone marks in one order
+    folded: list[str]
+    loose: list[bool]  # typed without diacritics and not to be taken literally
+
+    @classmethod
+    def of(cls, tokens: Sequence[str], literal: frozenset[str] = frozenset()) -> Typed:
+        marked = [tone_key(token) for token in tokens]
+        folded = [fold_word(token) for token in marked]
+        loose = [m == f and m not in literal for m, f in zip(marked, folded, strict=True)]
+        return cls(marked, folded, loose)
+
+
 @dataclass(frozen=True)
 class PhraseSet:
     """Whole-word phrases (emergency, off-topic, required words) found in a question.
@@ -129,14 +144,16 @@ class PhraseSet:
 
     def find(self, tokens: Sequence[str], literal: frozenset[str] = frozenset()) -> list[Span]:
         """Where the phrases are in `tokens`, in order of appearance."""
-        marked = [tone_key(token) for token in tokens]
-        folded = [fold_word(token) for token in marked]
-        loose = [m == f and m not in literal for m, f in zip(marked, folded, strict=True)]
+        return self.find_in(Typed.of(tokens, literal))
+
+    def find_in(self, typed: Typed) -> list[Span]:
+        """`find` for words already prepared."""
+        marked, folded, loose = typed
         found = []
-        for start in range(len(tokens)):
+        for start in range(len(marked)):
             if folded[start] not in self.starts:
                 continue
-            for end in range(start + 1, min(start + self.longest, len(tokens)) + 1):
+            for end in range(start + 1, min(start + self.longest, len(marked)) + 1):
                 candidates = self.by_folded.get(tuple(folded[start:end]), ())
                 if any(_typed_as(marked, loose, start, phrase) for phrase in candidates):
                     found.append(Span(start, end))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import UnknownArea, match_areas
-from bot.channels.markdown import to_plain_text
+from bot.channels.markdown import has_readable_text
 from bot.config import Settings
 from bot.models.core import AuditLog, Subscriber
 from bot.models.staff import Alert
@@ -104,7 +104,7 @@ async def draft_alert(
 ) -> Alert:
     """Check the text and the target against the station's content, then save a draft."""
     text = text.strip()
-    if not to_plain_text(text).strip():
+    if not has_readable_text(text):
         # "***" or "---" alone would reach every resident as an empty message.
         raise AlertError("Nội dung cảnh báo đang trống (không có chữ nào để đọc).")
     if len(text) > MAX_ALERT_TEXT:

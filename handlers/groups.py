@@ -15,7 +15,6 @@ from bot.routing import Context, Router
 from bot.subscribers import (
     find_subscriber,
     require_subscriber,
-    resume_messages,
     stop_messages,
     subscribe,
     topics_of,
@@ -24,9 +23,9 @@ from bot.subscribers import (
 from content.station import load_station
 from handlers.common import GROUP
 from handlers.subscribe import (
-    LANGUAGES,
     area_question,
     language_buttons,
+    save_language,
     toggle_and_show,
     topic_labels,
     topics_reply,
@@ -145,15 +144,10 @@ async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
 @router.button("glang:", role="group_admin")
 async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's language and confirm the group's whole choice in it."""
-    language = (incoming.button or "").removeprefix("glang:")
-    if language not in LANGUAGES:
+    saved = await save_language(incoming, ctx, prefix="g")
+    if saved is None:
         return group_language_question(ctx)
-    async with ctx.sessions() as session:
-        group = await require_subscriber(session, incoming)
-        await update_subscriber(session, group, language=language)
-        await resume_messages(session, group)
-        chosen = await topics_of(session, group.id)
-    ctx.use_locale(language)
+    group, chosen, _was_stopped = saved
     return Reply(
         ctx._(
             "Đã lưu cho nhóm. Chủ đề: {topics}. Tổ dân phố: {area}. Quản trị viên nhóm gõ "

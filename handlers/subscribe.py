@@ -12,6 +12,7 @@ from enum import Enum, auto
 
 from bot.areas import match_area
 from bot.core import Button, Incoming, Reply
+from bot.models.core import Subscriber
 from bot.routing import Context, Router
 from bot.subscribers import (
     require_subscriber,
@@ -116,17 +117,11 @@ async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
 @router.button("lang:")
 async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Save the language, confirm the whole choice in it; finishing is a wish to receive."""
-    language = (incoming.button or "").removeprefix("lang:")
-    if language not in LANGUAGES:
+    saved = await save_language(incoming, ctx, prefix="")
+    if saved is None:
         return [language_question(ctx)]
-    async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
-        was_stopped = not subscriber.active
-        await update_subscriber(session, subscriber, language=language)
-        await resume_messages(session, subscriber)
-        chosen = await topics_of(session, subscriber.id)
+    subscriber, chosen, was_stopped = saved
     await ctx.end_dialogue()
-    ctx.use_locale(language)
     labels = topic_labels(ctx, chosen) or ctx._("(chưa chọn)")
     replies = [
         Reply(
@@ -140,6 +135,25 @@ async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
             Reply(ctx._("Loa phường gửi tin lại cho bà con từ hôm nay. Muốn dừng, gõ /dungnhan."))
         )
     return replies
+
+
+async def save_language(
+    incoming: Incoming, ctx: Context, prefix: str
+) -> tuple[Subscriber, set[str], bool] | None:
+    """The pressed language saved for this chat, which receives again from now, and the
+    reply switched to it: (subscriber, its topics, whether it had stopped); None for an
+    unknown language. Shared by residents' `lang:` and groups' `glang:` buttons."""
+    language = (incoming.button or "").removeprefix(f"{prefix}lang:")
+    if language not in LANGUAGES:
+        return None
+    async with ctx.sessions() as session:
+        subscriber = await require_subscriber(session, incoming)
+        was_stopped = not subscriber.active
+        await update_subscriber(session, subscriber, language=language)
+        await resume_messages(session, subscriber)
+        chosen = await topics_of(session, subscriber.id)
+    ctx.use_locale(language)
+    return subscriber, chosen, was_stopped
 
 
 @router.step(SubscribeStep.ASK_LANGUAGE)

@@ -94,7 +94,7 @@ def test_shipped_content_is_valid_and_complete():
         for p in (CONTENT_DIR / "messages").rglob("*.md")
     }
     ids = {p.stem for p in (CONTENT_DIR / "messages" / "vi").glob("*.md")}
-    assert len(ids) == 63
+    assert len(ids) == 65
     assert messages == {f"{lang}/{i}.md" for lang in ("vi", "en") for i in ids}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.faq import get_index
 from content import CONTENT_DIR
 from content.faq import LANGUAGES, check_faq, load_faq
 from content.yamlfile import ContentError
@@ -102,8 +103,6 @@ def test_every_required_topic_is_answered_with_station_facts(lang):
     ],
 )
 def test_reviewed_questions_get_their_own_topic(question, topic):
-    from bot.faq import get_index
-
     assert get_index("vi").ask(question).id == topic
 
 

@@ -57,9 +57,7 @@ async def add_week(database: Database) -> None:
 
 async def add(database: Database, chat_id: str, frequency: str | None, topics, area) -> int:
     async with database.sessions() as session:
-        subscriber = Subscriber(
-            channel="web", chat_id=chat_id, area=area, news_frequency=frequency
-        )
+        subscriber = Subscriber(channel="web", chat_id=chat_id, area=area, news_frequency=frequency)
         session.add(subscriber)
         await session.flush()
         session.add_all(SubscriberTopic(subscriber_id=subscriber.id, topic=t) for t in topics)

@@ -53,9 +53,7 @@ def sentence_count(text: str) -> int:
 def check_link(link: str) -> str:
     parts = urlsplit(link.strip())
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in link.strip():
-        raise NewsError(
-            f"đường dẫn không hợp lệ: {link!r} (cần dạng https://ten-trang.vn/…)"
-        )
+        raise NewsError(f"đường dẫn không hợp lệ: {link!r} (cần dạng https://ten-trang.vn/…)")
     return link.strip()
 
 

@@ -62,9 +62,10 @@ class DueNews:
     asked: set[int] = field(default_factory=set)
 
     @classmethod
-    async def load(cls, session: AsyncSession, day: date) -> DueNews:
-        periods = [period_sent_on(f, day) for f in due_frequencies(day)]
-        first = min(p.first for p in periods)
+    async def load(cls, session: AsyncSession, day: date, since: date | None = None) -> DueNews:
+        """What the digests due on `day` need (their items: from `since`, else from the
+        start of the longest period due)."""
+        first = since or min(period_sent_on(f, day).first for f in due_frequencies(day))
         items = list(
             await session.scalars(
                 select(NewsItem)
@@ -92,8 +93,11 @@ class DueNews:
         frequency = frequency_of(subscriber.news_frequency)
         return period_sent_on(frequency, self.day) if frequency in due else None
 
-    def pages_for(self, subscriber: Subscriber, topics: list[str]) -> list[str]:
-        period = self.period_for(subscriber)
+    def pages_for(
+        self, subscriber: Subscriber, topics: list[str], period: Period | None = None
+    ) -> list[str]:
+        """The subscriber's digest of `period` (else of today's due one), as pages."""
+        period = period or self.period_for(subscriber)
         if period is None:
             return []
         lang = language_of(subscriber.language)
@@ -182,9 +186,10 @@ async def queue_news(now: datetime, database: Database, timing: Timing) -> int |
     return broadcast.id
 
 
-def full_digest(news: DueNews, lang: str) -> str:
-    """Everything of the widest period due today, for the archive and the forward kit."""
-    period = period_sent_on(due_frequencies(news.day)[-1], news.day)
+def full_digest(news: DueNews, lang: str, period: Period | None = None) -> str:
+    """Everything for every tổ, of `period` or else of the longest one due that day: the
+    archive's text and the forward kit's."""
+    period = period or period_sent_on(due_frequencies(news.day)[-1], news.day)
     items = chosen_items(news.items, period, [EVERYTHING], None)  # those for every tổ
     pages = digest_pages(items, period, lang, 1_000_000)
     return pages[0] if pages else ""

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot.channels.web import WebChannel
 from bot.db import Database
+from bot.forward_kit import recent_kits
 from bot.models.core import Subscriber, SubscriberTopic, WebMessage
 from bot.models.news import Volunteer
 from bot.models.outbox import Broadcast, OutboxMessage
@@ -208,3 +209,14 @@ def test_each_frequency_covers_the_period_just_ended():
     assert period_sent_on(Frequency.MONTHLY, date(2027, 1, 1)) == Period(
         Frequency.MONTHLY, date(2026, 12, 1), date(2026, 12, 31)
     )
+
+
+async def test_the_weekly_digest_is_a_forward_kit_for_group_admins(database):
+    await add_week(database)
+    await queue_news(at(date(2026, 11, 30), 8), database, TIMING)
+    await queue_news(at(date(2026, 12, 2), 8), database, TIMING)  # a daily one: not public
+    async with database.sessions() as session:
+        kits = await recent_kits(session, "https://loa.example")
+    [kit] = kits
+    assert kit.text.startswith("Điểm tin y tế tuần 23/11 – 29/11/2026")
+    assert "Khám mắt miễn phí" in kit.text and "Phun thuốc" not in kit.text  # Tổ 3's own

@@ -4,7 +4,7 @@ A digest sent on day D covers the period just ended: daily → D−1; weekly (Mo
 week Monday–Sunday before; monthly (the 1st) → the month before. A page is a short header
 with the dates, one line per item, the links last; a page never exceeds the channel's
 limit (2,000 characters on Zalo, 4,096 elsewhere), and when items are left the page ends
-by saying how to read on (/xemthem).
+by saying how to read on (/xemthem 2, /xemthem 3, …).
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ def _page(
     lang: str,
     left: int,
     footer: str,
+    page_number: int,
 ) -> str:
     lines, links = [], []
     for offset, item in enumerate(items):
@@ -139,7 +140,9 @@ def _page(
         blocks.append(_("Đọc thêm:") + "\n" + "\n".join(links))
     if left:
         blocks.append(
-            _("Còn {n} tin nữa: gõ /{lenh} để đọc tiếp.").format(n=left, lenh=MORE_COMMAND)
+            _("Còn {n} tin nữa: gõ /{lenh} {trang} để đọc tiếp.").format(
+                n=left, lenh=MORE_COMMAND, trang=page_number + 1
+            )
         )
     if footer:
         blocks.append(footer)
@@ -159,11 +162,14 @@ def digest_pages(
             title += " " + _("(tiếp, trang {n})").format(n=len(pages) + 1)
         end = start + 1
         while end < len(items):
-            trial = _page(_, title, items[start : end + 1], start + 1, lang, 1, footer)
+            trial = _page(
+                _, title, items[start : end + 1], start + 1, lang, 1, footer, len(pages) + 1
+            )
             if len(trial) > limit:
                 break
             end += 1
-        page = _page(_, title, items[start:end], start + 1, lang, len(items) - end, footer)
+        left = len(items) - end
+        page = _page(_, title, items[start:end], start + 1, lang, left, footer, len(pages) + 1)
         pages.append(page[:limit])  # one item alone longer than a page is cut, never split
         start = end
     return pages

@@ -97,7 +97,7 @@ async def save_frequency(incoming: Incoming, ctx: Context, chosen: Frequency) ->
 
 
 def lower_first(label: str) -> str:
-    """"Hằng tuần (thứ Hai)" → "hằng tuần (thứ Hai)", inside a sentence."""
+    """ "Hằng tuần (thứ Hai)" → "hằng tuần (thứ Hai)", inside a sentence."""
     return label[:1].lower() + label[1:]
 
 

@@ -1,16 +1,26 @@
-"""What every dashboard page uses: the services, the signed-in staff member, audit rows."""
+"""What every dashboard page uses: the services, the signed-in staff member, audit rows,
+the header's counts of work waiting for staff, phone numbers made tappable."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 from yarl import URL
 
 from bot.models.core import AuditLog
 from bot.routing import Services
+from bot.waiting import Waiting, waiting_counts
 from bot.web.dashboard.auth import SERVICES, STAFF
+
+WAITING = web.RequestKey("waiting", Waiting)
+# Vietnamese phone numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678,
+# 024 3821 1234, and the short emergency numbers 113, 114, 115.
+PHONE = re.compile(r"(?<![\w+])(?:(?:\+84|0)\d(?:[ .]?\d){7,9}|11[345])(?![\w])")
 
 
 def services(request: web.Request) -> Services:
@@ -21,9 +31,35 @@ def staff_name(request: web.Request) -> str:
     return request[STAFF]["name"]
 
 
+@web.middleware
+async def count_waiting(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Pages shown to a signed-in staff member carry the header counters."""
+    if request.method == "GET" and STAFF in request:
+        async with services(request).sessions() as session:
+            request[WAITING] = await waiting_counts(session)
+    return await handler(request)
+
+
 def render(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
-    context = {"staff": request.get(STAFF), "path": request.path, **context}
+    context = {
+        "staff": request.get(STAFF),
+        "path": request.path,
+        "waiting": request.get(WAITING),
+        **context,
+    }
     return aiohttp_jinja2.render_template(template, request, context)
+
+
+def phone_links(text: str) -> Markup:
+    """`text` escaped, each phone number in it a tel: link."""
+
+    def link(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ .]", "", match.group())
+        return f'<a href="tel:{digits}">{match.group()}</a>'
+
+    return Markup(PHONE.sub(link, str(escape(text))))
 
 
 def redirect(path: str, message: str = "", anchor: str = "") -> web.HTTPFound:

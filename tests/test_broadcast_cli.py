@@ -136,7 +136,7 @@ async def test_status_and_cancel(cli, database, residents):
     code, out, _ = cli("broadcast", "cancel", "2", "--as", "minh")
     assert code == 0 and "3 tin chưa gửi sẽ không gửi nữa" in out
     code, out, _ = cli("broadcast", "status", "2")
-    assert "đã gửi 0/3" in out and "đã hủy 3, hết hạn 0" in out
+    assert "Tin số 2: đã gửi 0/3, đã hủy 3\n" in out
     async with database.sessions() as session:
         actions = list(await session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions[-1] == "broadcast.cancel"

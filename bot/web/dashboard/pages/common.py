@@ -19,8 +19,10 @@ from bot.web.dashboard.auth import SERVICES, STAFF
 
 WAITING = web.RequestKey("waiting", Waiting)
 # Vietnamese phone numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678,
-# 024 3821 1234, and the short emergency numbers 113, 114, 115.
-PHONE = re.compile(r"(?<![\w+])(?:(?:\+84|0)\d(?:[ .]?\d){7,9}|11[345])(?![\w])")
+# 024 3821 1234, and 115 (emergency). The web chat's linkPhones (chat.js) uses the same pattern.
+PHONE = re.compile(r"(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|115)(?!\w)")
+
+_TAG_OR_LINK = re.compile(r"(<a\b[^>]*>.*?</a>|<[^>]+>)", re.S)
 
 
 def services(request: web.Request) -> Services:
@@ -53,13 +55,15 @@ def render(template: str, request: web.Request, context: dict[str, Any]) -> web.
 
 
 def phone_links(text: str) -> Markup:
-    """`text` escaped, each phone number in it a tel: link."""
+    """`text` escaped (unless already Markup), each phone number in it a tel: link;
+    tags and existing links are left as they are."""
 
     def link(match: re.Match[str]) -> str:
         digits = re.sub(r"[ .]", "", match.group())
         return f'<a href="tel:{digits}">{match.group()}</a>'
 
-    return Markup(PHONE.sub(link, str(escape(text))))
+    parts = _TAG_OR_LINK.split(str(escape(text)))
+    return Markup("".join(part if i % 2 else PHONE.sub(link, part) for i, part in enumerate(parts)))
 
 
 def redirect(path: str, message: str = "", anchor: str = "") -> web.HTTPFound:

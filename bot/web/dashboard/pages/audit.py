@@ -30,6 +30,7 @@ ACTION_NAMES = {
     "screening.export": "Tải danh sách khám",
     "screening.import": "Nhập danh sách khám",
     "screening.invite": "Mời khám sàng lọc",
+    "screening.lookup": "Xem danh sách đăng ký",
     "screening.phone_deleted": "Người dân xóa số điện thoại",
     "screening.phone_shared": "Người dân chia sẻ số điện thoại",
     "screening.referral": "Chuyển tuyến",

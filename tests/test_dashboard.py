@@ -117,6 +117,8 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
     assert "Đã duyệt cảnh báo số 1" in page
     progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
     assert progress["total"] == 1 and progress["pending"] == 1
+    audit = await (await admin.get("/admin/audit")).text()
+    assert "cảnh báo số 1" in audit and "alert 1" not in audit
 
 
 async def outbox_texts(database, chat_id: str) -> list[str]:

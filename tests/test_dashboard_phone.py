@@ -132,6 +132,8 @@ async def test_every_dashboard_page_fits_a_390_pixel_phone(
         await page.goto(f"{base}/admin/calendar")
         day = await page.locator("td.head").first.bounding_box()
         assert day and day["height"] < 50, "a calendar date wraps over several lines"
+        if shots:
+            await page.screenshot(path=shots / "phone-6-calendar.png")
 
         await page.goto(f"{base}/admin/screening")
         assert await page.locator("thead").first.is_hidden()  # a card per session

@@ -16,9 +16,11 @@ from bot.models.staff import RumorReport
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
 from bot.rumors import OPEN_STATUSES
-from bot.screening.reminders import EVENING_LIMIT, STATION_TZ, staff_subscriber_ids
+from bot.screening.reminders import STATION_TZ, staff_subscriber_ids
 
 SUMMARY_AT = time(8)
+# A bot that was down at 08:00 still tells the morning; an afternoon summary would be stale news.
+SUMMARY_UNTIL = time(11)
 BROADCAST_KIND = "staff_summary"
 
 
@@ -59,10 +61,10 @@ async def tell_staff_what_is_waiting(
     tz: tzinfo = STATION_TZ,
     settings: Settings | None = None,
 ) -> bool:
-    """From 08:00, once a day, tell staff chats how many questions and rumours wait;
+    """Once a morning (08:00–11:00), tell staff chats how many questions and rumours wait;
     nothing on a day when nothing waits. No commit."""
     local = now.astimezone(tz)
-    if not SUMMARY_AT <= local.time() < EVENING_LIMIT:
+    if not SUMMARY_AT <= local.time() < SUMMARY_UNTIL:
         return False
     waiting = await waiting_counts(session)
     if not waiting:

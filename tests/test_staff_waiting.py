@@ -54,6 +54,7 @@ async def test_staff_hear_at_eight_what_waits_once_a_day_and_nothing_on_a_quiet_
         await session.commit()
 
     assert not await summary(database, at(7, 59))
+    assert not await summary(database, at(11, day=date(2030, 3, 11)))  # too late that day
     assert await summary(database, at(8))
     assert not await summary(database, at(8, 10))  # once a day
     [text] = await staff_texts(database)

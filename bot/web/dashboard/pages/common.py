@@ -18,6 +18,7 @@ from bot.waiting import Waiting, waiting_counts
 from bot.web.dashboard.auth import SERVICES, STAFF
 
 WAITING = web.RequestKey("waiting", Waiting)
+NO_HEADER = (".xlsx", "/progress")
 # Vietnamese phone numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678,
 # 024 3821 1234, and 115 (emergency). The web chat's linkPhones (chat.js) uses the same pattern.
 PHONE = re.compile(r"(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|115)(?!\w)")
@@ -37,8 +38,9 @@ def staff_name(request: web.Request) -> str:
 async def count_waiting(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Pages shown to a signed-in staff member carry the header counters."""
-    if request.method == "GET" and STAFF in request:
+    """Pages shown to a signed-in staff member carry the header counters (not the files
+    and the progress JSON polled every few seconds)."""
+    if STAFF in request and not request.path.endswith(NO_HEADER):
         async with services(request).sessions() as session:
             request[WAITING] = await waiting_counts(session)
     return await handler(request)

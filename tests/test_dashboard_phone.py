@@ -1,6 +1,7 @@
 """The dashboard on a 390-pixel phone in real headless Chromium: every page, filled with
 realistic data, fits the screen (no sideways scrolling); the registrations page finds and
-marks people; the forward kit copies. Screenshots go to $SCREENSHOT_DIR when it is set."""
+marks people; the forward kit copies; phone numbers are tappable, in the web chat too.
+Screenshots go to $SCREENSHOT_DIR when it is set."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.channels.web import WebChannel
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.staff import Alert
 from bot.outbox.audience import Audience
@@ -103,7 +105,10 @@ async def test_every_dashboard_page_fits_a_390_pixel_phone(
     aiohttp_server, services, database, dispatcher
 ):
     await seed(dispatcher, database)
+    web_chat = WebChannel(database.sessions)
+    await web_chat.start(dispatcher.dispatch)
     app = web.Application()
+    app.add_routes(web_chat.web_routes())
     app.add_subapp("/admin", await dashboard_app(services))
     server = await aiohttp_server(app)
     base = str(server.make_url("")).rstrip("/")
@@ -177,4 +182,10 @@ async def test_every_dashboard_page_fits_a_390_pixel_phone(
             await page.screenshot(path=shots / "phone-5-confirm-send.png", full_page=True)
         await page.goto(f"{base}/admin/faq")
         await expect(page.locator("a[href='tel:0987654321']")).to_be_visible()
+
+        await page.goto(f"{base}/")  # the web chat: numbers in answers are tappable too
+        await page.fill("#text", "cấp cứu gọi số nào")
+        await page.press("#text", "Enter")
+        await expect(page.locator("#log a[href='tel:115']").first).to_be_visible()
+        await expect(page.locator("#log a[href='tel:0912000115']")).to_be_visible()
         await browser.close()

@@ -36,8 +36,8 @@
       .replace(/^- /gm, "• ");
   }
 
-  // Phone numbers (0912 345 678, +84 912 345 678, 115) become tel: links, outside tags and links.
-  const PHONE = /(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|115)(?!\w)/g;
+  // Phone numbers (0912 345 678, +84 912 345 678, 1900 9095, 115) become tel: links, outside tags and links.
+  const PHONE = /(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|1[89]00(?:[ .]?\d){4,6}|115)(?!\w)/g;
   function linkPhones(html) {
     return html.split(/(<a\b[^>]*>.*?<\/a>|<[^>]+>)/).map((part, i) => i % 2 ? part :
       part.replace(PHONE, (n) => '<a href="tel:' + n.replace(/[ .]/g, "") + '">' + n + "</a>")).join("");

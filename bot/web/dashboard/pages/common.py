@@ -20,8 +20,10 @@ from bot.web.dashboard.auth import SERVICES, STAFF
 WAITING = web.RequestKey("waiting", Waiting)
 NO_HEADER = (".xlsx", "/progress")
 # Vietnamese phone numbers as people write them: 0912 345 678, 0912.345.678, +84 912 345 678,
-# 024 3821 1234, and 115 (emergency). The web chat's linkPhones (chat.js) uses the same pattern.
-PHONE = re.compile(r"(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|115)(?!\w)")
+# 024 3821 1234, 1900 9095 (hotlines), and 115 (emergency). The web chat's linkPhones (chat.js) uses the same pattern.
+PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|1[89]00(?:[ .]?\d){4,6}|115)(?!\w)"
+)
 
 _TAG_OR_LINK = re.compile(r"(<a\b[^>]*>.*?</a>|<[^>]+>)", re.S)
 

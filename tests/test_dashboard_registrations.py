@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from bot.models.core import AuditLog
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.screening import Registration
 from bot.screening.registrants import masked_phone
+from bot.web.dashboard.pages.common import phone_links
 from tests.screening_rows import add_registration, add_session_row
 from tests.test_dashboard import admin, csrf_of, login  # noqa: F401  (admin is a fixture)
 
@@ -112,3 +114,13 @@ async def test_header_counts_waiting_questions_and_rumours_and_scores_read_as_wo
 def test_a_phone_is_masked_enough_to_tell_people_apart():
     assert masked_phone("0912345678") == "0912 ••• 678"
     assert masked_phone(None) == "—"
+
+
+def test_phone_numbers_become_tel_links_but_links_years_and_tags_stay():
+    text = Markup('<p>Gọi 115 hoặc 1900 9095. <a href="https://x.vn/0912345678">xem</a></p>')
+    linked = str(phone_links(text + " Trạm: +84 912.345.678, năm 2026 & <b>"))
+    assert '<a href="tel:115">115</a>' in linked
+    assert '<a href="tel:19009095">1900 9095</a>' in linked
+    assert '<a href="tel:+84912345678">+84 912.345.678</a>' in linked
+    assert 'href="https://x.vn/0912345678">xem</a>' in linked and "tel:2026" not in linked
+    assert "&amp; &lt;b&gt;" in linked  # plain text is escaped

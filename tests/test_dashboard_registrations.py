@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from markupsafe import Markup
 from sqlalchemy import select
 
+from bot.faq import get_index
 from bot.models.core import AuditLog
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.screening import Registration
@@ -101,7 +102,7 @@ async def test_header_counts_waiting_questions_and_rumours_and_scores_read_as_wo
             FaqHandoff(channel="zalo_oa", chat_id="z", user_id="z", text="Gọi tôi: 0912 345 678")
         )
         session.add(
-            FaqQuestion(text="vắc xin sởi", topic="tiem_chung", score=0.41, outcome="unsure")
+            FaqQuestion(text="vắc xin sởi", topic="screening.cost", score=0.41, outcome="unsure")
         )
         await session.commit()
     await login(admin)
@@ -109,6 +110,7 @@ async def test_header_counts_waiting_questions_and_rumours_and_scores_read_as_wo
     assert "Câu hỏi chờ <b>1</b>" in page and "Tin báo chờ <b>0</b>" in page
     assert '<a href="tel:0912345678">0912 345 678</a>' in page
     assert "gần đúng" in page and "0.41" not in page and "kênh zalo_oa" not in page
+    assert get_index("vi").entries["screening.cost"].question in page
 
 
 def test_a_phone_is_masked_enough_to_tell_people_apart():

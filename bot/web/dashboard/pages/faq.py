@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.faq import THRESHOLD
+from bot.faq import THRESHOLD, get_index
 from bot.faq.log import HandoffError, answer_handoff, open_handoffs, unanswered
 from bot.models.types import ROW_ID
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -36,6 +36,8 @@ async def faq_page(request: web.Request) -> web.Response:
             "days": UNANSWERED_DAYS,
             "channels": CHANNEL_NAMES,
             "closeness": closeness,
+            # Topic ids ("station.emergency") read as the question they answer.
+            "topics": {id: entry.question for id, entry in get_index("vi").entries.items()},
             "tz": services(request).settings.tz,
             "message": request.query.get("msg", ""),
         },

@@ -78,7 +78,7 @@ async def test_erasing_removes_the_account_and_anonymises_registrations(dispatch
     assert await count(database, DialogueStateRow) == 0
     assert await count(database, WebMessage) == 0
     assert await count(database, FaqHandoff) == 0
-    assert await count(database, OutboxMessage) == 0
+    assert await count(database, OutboxMessage, OutboxMessage.chat_id == chat.user_id) == 0
     assert await count(database, RumorReport, RumorReport.chat_id.is_not(None)) == 0
     assert await count(database, RumorReport) == 1  # the rumor itself stays for staff
     async with database.sessions() as session:

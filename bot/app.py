@@ -20,7 +20,7 @@ from bot.channels.web import WebChannel
 from bot.config import ConfigError, Settings
 from bot.db import UNREACHABLE, Database, unreachable_reason
 from bot.outbox.worker import OutboxRunner
-from bot.privacy import forget_abandoned_dialogues
+from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
 from bot.scheduling.run import PeriodicHook
@@ -46,7 +46,12 @@ class Component(Protocol):
 
 def build_channels(settings: Settings, database: Database) -> dict[str, Channel]:
     # Platform adapters are imported only when configured: the default start stays light.
-    channels: dict[str, Channel] = {"web": WebChannel(database.sessions)}
+    web_chat = WebChannel(
+        database.sessions,
+        secure_cookies=settings.cookies_secure,
+        api_token=settings.web_api_token,
+    )
+    channels: dict[str, Channel] = {"web": web_chat}
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
 
@@ -81,6 +86,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         partial(queue_due_reminders, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
+        forget_old_chat_history,
     ]
 
 

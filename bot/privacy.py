@@ -184,6 +184,20 @@ async def empty_sqlite_wal(session: AsyncSession) -> None:
     await session.commit()
 
 
+# The web chat's conversation is kept this long, for reloads; erasure removes it at once.
+HISTORY_KEPT = timedelta(days=30)
+
+
+async def forget_old_chat_history(session: AsyncSession, now: datetime) -> int:
+    """Periodic job: delete web chat conversation rows older than HISTORY_KEPT."""
+    result = await session.execute(
+        delete(WebMessage).where(
+            WebMessage.role != "inbox", WebMessage.created_at < now - HISTORY_KEPT
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 # A dialogue left half-way (say, a registration with a name and phone typed in) is
 # forgotten after this long, so abandoned answers do not stay in the database.
 ABANDONED_AFTER = timedelta(days=7)

@@ -18,6 +18,8 @@ class StaffSession(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     staff_id: int = Field(foreign_key="staff_member.id", index=True, ondelete="CASCADE")
+    # The role signed in with: a changed role ends the session (sign in again to use it).
+    role: str = Field(max_length=16)
     csrf: str = Field(max_length=64)
     created_at: datetime = utc_field()
     last_seen: datetime = utc_field()

@@ -1,4 +1,5 @@
-"""server-side staff sessions, login and sign-up counters, delivery rows that outlive erasure
+"""server-side staff sessions, login and sign-up counters, delivery rows that outlive erasure,
+web chat history
 
 Revision ID: 0009
 Revises: 0007
@@ -43,6 +44,7 @@ def upgrade() -> None:
         "staff_session",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("csrf", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("created_at", bot.models.types.UtcDateTime(), nullable=False),
         sa.Column("last_seen", bot.models.types.UtcDateTime(), nullable=False),
@@ -72,9 +74,20 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
     _recreate_ready_index()
+    with op.batch_alter_table("web_message") as batch:
+        batch.add_column(
+            sa.Column(
+                "role",
+                sqlmodel.sql.sqltypes.AutoString(length=8),
+                nullable=False,
+                server_default="inbox",
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("web_message") as batch:
+        batch.drop_column("role")
     op.execute("DELETE FROM outbox_message WHERE subscriber_id IS NULL")
     with op.batch_alter_table("outbox_message", naming_convention=_UNNAMED_FK) as batch:
         batch.drop_constraint("fk_outbox_message_subscriber_id_subscriber", type_="foreignkey")

@@ -7,17 +7,9 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import setup as setup_sessions
 
 from bot.routing import Services
-from bot.web.dashboard.auth import (
-    LIMITER,
-    SERVICES,
-    LoginLimiter,
-    cookie_secret,
-    cookie_storage,
-    require_login,
-)
+from bot.web.dashboard.auth import SERVICES, require_login
 from bot.web.dashboard.errors import error_pages
 from bot.web.dashboard.pages import PAGES, login
 
@@ -28,8 +20,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 async def dashboard_app(services: Services) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
-    app[LIMITER] = LoginLimiter()
-    setup_sessions(app, cookie_storage(await cookie_secret(services.sessions)))
     # Outermost first: errors from the login check get the Vietnamese page too.
     app.middlewares.extend([error_pages, require_login])
     env = aiohttp_jinja2.setup(

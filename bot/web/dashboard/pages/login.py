@@ -1,18 +1,49 @@
-"""Sign in and out."""
+"""Sign in and out, and the list of one's own sessions ("đăng xuất mọi nơi").
+
+Failed logins are limited two ways, in the database so restarts and every instance share
+them: per address across names (a guesser is refused after FAILURES_PER_ADDRESS), and per
+name across addresses by a growing delay, never a lockout: anyone's wrong guesses cannot
+keep the real owner out, only slow each try down by at most MAX_DELAY seconds.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 
 from aiohttp import web
-from aiohttp_session import get_session
+from sqlalchemy import select
 
-from bot.staff import check_password
-from bot.web.dashboard.auth import LIMITER, STAFF, start_session
+from bot.models.security import StaffSession
+from bot.staff import check_password, end_sessions_of
+from bot.throttle import forget, recent, record
+from bot.web.dashboard.auth import (
+    COOKIE_NAME,
+    STAFF,
+    end_session,
+    set_session_cookie,
+    start_session,
+)
 from bot.web.dashboard.pages.common import audit, render, services
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+WINDOW = timedelta(minutes=15)
+FAILURES_PER_ADDRESS = 10
+FREE_FAILURES_PER_NAME = 3
+MAX_DELAY = 8.0
+TOO_MANY = "Có quá nhiều lần đăng nhập sai từ mạng này. Thử lại sau 15 phút."
+# Seam for tests: how a slowed-down login waits.
+pause = asyncio.sleep
+
+
+def name_delay(failures: int) -> float:
+    """Seconds to wait before checking a name that failed this often lately: 1, 2, 4, 8…"""
+    if failures < FREE_FAILURES_PER_NAME:
+        return 0.0
+    return min(2.0 ** (failures - FREE_FAILURES_PER_NAME), MAX_DELAY)
 
 
 @routes.get("/login", name="login_form")
@@ -23,35 +54,71 @@ async def login_form(request: web.Request) -> web.Response:
 @routes.post("/login", name="login")
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
-    name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+    name, password = str(form.get("name", "")).strip()[:64], str(form.get("password", ""))[:1024]
     next_page = str(form.get("next", "/admin/"))
-    if not next_page.startswith("/admin"):
+    if not next_page.startswith("/admin") or next_page.startswith("/admin//"):
         next_page = "/admin/"
-    limiter = request.app[LIMITER]
-    key = (request.remote or "?", name)
-    if limiter.blocked(key):
-        log.warning("dashboard: too many failed logins, refused for 15 minutes")
-        return render(
-            "login.html",
-            request,
-            {"error": "Sai quá nhiều lần. Thử lại sau 15 phút.", "next": next_page},
-        )
-    async with services(request).sessions() as session:
+    address, account = request.remote or "?", name.casefold()
+    db = services(request).sessions
+    async with db() as session:
+        if await recent(session, "login_address", address, WINDOW) >= FAILURES_PER_ADDRESS:
+            log.warning("dashboard: too many failed logins from one address, refused")
+            return render("login.html", request, {"error": TOO_MANY, "next": next_page})
+        await pause(name_delay(await recent(session, "login_name", account, WINDOW)))
         member = await check_password(session, name, password)
-    if member is None:
-        limiter.failed(key)
-        return render(
-            "login.html", request, {"error": "Sai tên đăng nhập hoặc mật khẩu.", "next": next_page}
-        )
-    limiter.succeeded(key)
-    await start_session(request, member)
+        if member is None:
+            await record(session, "login_address", address)
+            await record(session, "login_name", account)
+            return render(
+                "login.html",
+                request,
+                {"error": "Sai tên đăng nhập hoặc mật khẩu.", "next": next_page},
+            )
+        await forget(session, "login_name", account)
+        token = await start_session(session, member)
     request[STAFF] = {"name": member.name}
     await audit(request, "dashboard.login", "")
-    raise web.HTTPFound(next_page)
+    response = web.HTTPFound(next_page)
+    set_session_cookie(response, token, secure=services(request).settings.cookies_secure)
+    raise response
 
 
 @routes.post("/logout", name="logout")
 async def logout(request: web.Request) -> web.Response:
-    session = await get_session(request)
-    session.invalidate()
-    raise web.HTTPFound("/admin/login")
+    async with services(request).sessions() as session:
+        await end_session(session, request[STAFF]["session"])
+    response = web.HTTPFound("/admin/login")
+    response.del_cookie(COOKIE_NAME, path="/")
+    raise response
+
+
+@routes.get("/sessions", name="sessions")
+async def sessions_page(request: web.Request) -> web.Response:
+    async with services(request).sessions() as session:
+        rows = list(
+            await session.scalars(
+                select(StaffSession)
+                .where(StaffSession.staff_id == request[STAFF]["id"])
+                .order_by(StaffSession.created_at.desc())
+            )
+        )
+    return render(
+        "sessions.html",
+        request,
+        {
+            "sessions": rows,
+            "current": request[STAFF]["session"],
+            "tz": services(request).settings.tz,
+        },
+    )
+
+
+@routes.post("/sessions/end-all", name="end_all_sessions")
+async def end_all(request: web.Request) -> web.Response:
+    async with services(request).sessions() as session:
+        ended = await end_sessions_of(session, request[STAFF]["id"])
+        await session.commit()
+    await audit(request, "dashboard.logout_everywhere", f"{ended} phiên")
+    response = web.HTTPFound("/admin/login")
+    response.del_cookie(COOKIE_NAME, path="/")
+    raise response

@@ -29,6 +29,7 @@ from bot.state import SqlStateStorage
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
 from bot.web.public import public_routes
+from bot.web.site import secure_site
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
 from scheduler import Scheduler
@@ -108,6 +109,7 @@ class LoaPhuong:
             self.outbox,
         ]
         self.web_app = web.Application(client_max_size=1024**2)
+        secure_site(self.web_app)
         for channel in self.channels.values():
             self.web_app.add_routes(channel.web_routes())
         self._runner: web.AppRunner | None = None

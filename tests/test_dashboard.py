@@ -25,6 +25,7 @@ from bot.staff import add_staff, remove_staff, set_password
 from bot.web.dashboard.app import dashboard_app
 from bot.web.dashboard.pages import login as login_page
 from bot.web.public import public_routes
+from bot.web.site import HEADERS, secure_site
 from tests.helpers import ChatDriver
 
 PASSWORD = "mat-khau-rat-dai"
@@ -40,6 +41,7 @@ async def admin(aiohttp_client, services, database, dispatcher):
     web_chat = WebChannel(database.sessions)
     await web_chat.start(dispatcher.dispatch)
     app = web.Application()
+    secure_site(app)
     app.add_routes(web_chat.web_routes())
     app.add_routes(public_routes(database.sessions))
     app.add_subapp("/admin", await dashboard_app(services))
@@ -60,6 +62,36 @@ async def csrf_of(client, path="/admin/alerts") -> str:
 async def test_pages_need_login(admin):
     response = await admin.get("/admin/alerts", allow_redirects=False)
     assert response.status == 302 and "/admin/login" in response.headers["Location"]
+
+
+async def test_the_readme_address_leads_to_the_dashboard_before_and_after_sign_in(admin):
+    """http://…/admin, as the README writes it: no slash."""
+    page = await admin.get("/admin")
+    assert page.status == 200 and 'name="password"' in await page.text()
+    response = await admin.post(
+        "/admin/login", data={"name": "lan", "password": PASSWORD, "next": "/admin"}
+    )
+    assert response.status == 200 and "Tổng quan" in await response.text()
+    assert "Tổng quan" in await (await admin.get("/admin")).text()
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login", "/b/1", "/khong-co", "/api/inbox"])
+async def test_every_page_sends_the_security_headers(admin, path):
+    response = await admin.get(path)
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, (path, name)
+    assert "unsafe-inline" not in HEADERS["Content-Security-Policy"].split("script-src")[1][:20]
+
+
+async def test_public_addresses_that_lead_nowhere_answer_in_vietnamese(admin):
+    for path in ("/khong-co", "/b/", "/b/1/x"):
+        response = await admin.get(path)
+        page = await response.text()
+        assert response.status == 404 and "Không tìm thấy" in page and "Not Found" not in page
+    response = await admin.get("/api/khong-co")
+    assert response.status == 404 and "API" in (await response.json())["error"]
+    response = await admin.get("/api/chat")
+    assert response.status == 405 and "error" in await response.json()
 
 
 async def test_wrong_password_then_right_one(admin):
@@ -92,8 +124,9 @@ async def test_guesses_at_a_name_slow_it_down_but_never_lock_the_owner_out(admin
 
 
 async def test_one_address_guessing_many_names_is_refused_even_after_a_restart(
-    admin, delays, services, aiohttp_client
+    admin, delays, services, aiohttp_client, monkeypatch
 ):
+    monkeypatch.setattr(login_page, "FAILURES_PER_ADDRESS", 4)
     for n in range(login_page.FAILURES_PER_ADDRESS):
         await login(admin, f"ten-{n}", password="sai")
     assert "quá nhiều lần đăng nhập sai" in await (await login(admin, "minh")).text()
@@ -457,7 +490,12 @@ async def test_an_alert_photo_is_uploaded_checked_and_sent_with_the_alert(
         return await (await admin.post("/admin/alerts", data=form)).text()
 
     assert "Chỉ nhận ảnh JPEG hoặc PNG" in await draft(b"GIF89a" + b"\0" * 10, "a.gif")
-    assert "quá 900 KB" in await draft(PNG + b"\0" * 900 * 1024)
+    too_big = await draft(PNG + b"\0" * (900 * 1024 - len(PNG) + 1))
+    assert "Ảnh nặng 901 KB, quá giới hạn 900 KB" in too_big
+    form = aiohttp.FormData({"csrf": csrf, "text": "***"})  # a draft refused for its text
+    form.add_field("photo", PNG, filename="anh.png", content_type="image/png")
+    assert "đang trống" in await (await admin.post("/admin/alerts", data=form)).text()
+    assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
     page = await draft(PNG)
     [src] = re.findall(r'<img class="photo" src="([^"]+)"', page)
     served = await admin.get(URL(src).path)

@@ -17,6 +17,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+async def _to_overview(_request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/admin/")
+
+
 async def dashboard_app(services: Services) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
@@ -29,6 +33,8 @@ async def dashboard_app(services: Services) -> web.Application:
     )
     env.globals["nav"] = [(page.TITLE, page.PATH) for page in PAGES]
     app.router.add_static("/static", STATIC, name="static")
+    # The README's address, /admin without the slash, before and after signing in.
+    app.router.add_get("", _to_overview, name="root")
     app.add_routes(login.routes)
     for page in PAGES:
         app.add_routes(page.routes)

@@ -115,7 +115,7 @@ def csrf_ok(staff: dict, form_token: str | None) -> bool:
 @web.middleware
 async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every page but login needs a live session; every POST needs the session's CSRF token."""
-    if request.match_info.route.name in ("login", "login_form", "static"):
+    if request.match_info.route.name in ("login", "login_form", "static", "root"):
         return await handler(request)
     found = await session_of(request.config_dict[SERVICES].sessions, request)
     if found is None:

@@ -256,6 +256,8 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from exc
+    except RecursionError as exc:  # [[[[… nested past Python's limit
+        raise BadRequest("Nội dung gửi lên lồng nhau quá sâu.") from exc
     if not isinstance(body, dict):
         raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
     return body

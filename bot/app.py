@@ -51,6 +51,7 @@ def build_channels(settings: Settings, database: Database) -> dict[str, Channel]
         database.sessions,
         secure_cookies=settings.cookies_secure,
         api_token=settings.web_api_token,
+        new_chats_per_hour=settings.web_new_chats_per_hour,
     )
     channels: dict[str, Channel] = {"web": web_chat}
     if settings.telegram_bot_token:

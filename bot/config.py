@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = None
     # Bearer token for /api/integration/* (a kiosk, another site); unset = route refused.
     web_api_token: str = ""
+    # New web chats one network address may start per hour (0 = no limit). Behind a reverse
+    # proxy every visitor shares its address: raise it, or 0 and limit at the proxy.
+    web_new_chats_per_hour: int = Field(default=30, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
 

@@ -13,7 +13,6 @@ from aiohttp import web
 
 from bot.channels.web import STATIC_DIR, WebChannel
 from bot.core import Button, Reply
-from bot.web import identity
 from bot.web.identity import COOKIE_NAME as IDENTITY_COOKIE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -93,7 +92,7 @@ async def test_the_chat_survives_a_reload(client):
 
 
 async def test_new_chats_per_address_are_limited_politely(client, monkeypatch):
-    monkeypatch.setattr(identity, "NEW_PER_HOUR", 2)
+    monkeypatch.setattr(client.channel._identities, "new_per_hour", 2)
     for _ in range(2):
         client.session.cookie_jar.clear()
         assert (await post(client, {"text": "/start"}))[0] == 200
@@ -101,7 +100,7 @@ async def test_new_chats_per_address_are_limited_politely(client, monkeypatch):
     status, body = await post(client, {"text": "/start"})
     assert status == 429 and "thử lại sau ít phút" in body["error"]
     assert (await post(client, {"text": "/start"}))[0] == 429
-    monkeypatch.setattr(identity, "NEW_PER_HOUR", 3)
+    monkeypatch.setattr(client.channel._identities, "new_per_hour", 3)
     assert (await post(client, {"text": "/start"}))[0] == 200
     assert (await post(client, {"text": "/chude"}))[0] == 200  # a known chat is not counted
 

@@ -69,15 +69,19 @@ class WebChannel:
         *,
         secure_cookies: bool = False,
         api_token: str = "",
+        new_chats_per_hour: int = 30,
     ) -> None:
         self._sessions = sessions
         self._dispatch: Dispatch | None = None
         self._identities: ChatIdentities | None = None
         self._secure_cookies = secure_cookies
         self._api_token = api_token
+        self._new_chats_per_hour = new_chats_per_hour
 
     async def start(self, dispatch: Dispatch) -> None:
-        self._identities = await ChatIdentities.load(self._sessions, secure=self._secure_cookies)
+        self._identities = await ChatIdentities.load(
+            self._sessions, secure=self._secure_cookies, new_per_hour=self._new_chats_per_hour
+        )
         self._dispatch = dispatch
 
     async def stop(self) -> None:

@@ -17,7 +17,7 @@ from bot.models.staff import RumorReport
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.privacy import forget_abandoned_dialogues
+from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from handlers import privacy, screening
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
@@ -140,3 +140,16 @@ async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
         assert await forget_abandoned_dialogues(session, utcnow() + timedelta(days=8)) == 1
         await session.commit()
         assert await session.scalar(select(func.count()).select_from(DialogueStateRow)) == 0
+
+
+async def test_web_chat_history_is_kept_a_month_and_broadcasts_wait_for_their_reader(database):
+    old = utcnow() - timedelta(days=31)
+    async with database.sessions() as session:
+        session.add(WebMessage(user_id="web-a", role="me", text="tên tôi là Mai", created_at=old))
+        session.add(WebMessage(user_id="web-a", role="reply", text="Cảm ơn", created_at=utcnow()))
+        session.add(WebMessage(user_id="web-a", text="tin từ trạm", created_at=old))
+        await session.commit()
+        assert await forget_old_chat_history(session, utcnow()) == 1
+        await session.commit()
+    assert await count(database, WebMessage, WebMessage.text == "tên tôi là Mai") == 0
+    assert await count(database, WebMessage) == 2

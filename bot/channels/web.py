@@ -123,7 +123,8 @@ class WebChannel:
                 talker, issued = await self._identities.issue(request), True
             except TooManyNewChats:
                 return _error(TOO_MANY_NEW, 429)
-        response = await self._answer(talker, text, button, locale, keep_history=True)
+        incoming = _incoming(talker, text, button, locale)
+        response = await self._answer(self._dispatch, incoming, keep_history=True)
         if issued:
             self._identities.set_cookie(response, talker)
         return response
@@ -160,7 +161,9 @@ class WebChannel:
             text, button, locale = parse_chat_request(body)
         except BadRequest as exc:
             return _error(str(exc), 400)
-        return await self._answer(talker, text, button, locale, keep_history=False)
+        return await self._answer(
+            self._dispatch, _incoming(talker, text, button, locale), keep_history=False
+        )
 
     async def integration_inbox(self, request: web.Request) -> web.Response:
         if not self._integration_allowed(request):
@@ -183,21 +186,11 @@ class WebChannel:
         return self._identities.of(request) if self._identities else None
 
     async def _answer(
-        self,
-        talker: str,
-        text: str | None,
-        button: str | None,
-        locale: str | None,
-        *,
-        keep_history: bool,
+        self, dispatch: Dispatch, incoming: Incoming, *, keep_history: bool
     ) -> web.Response:
-        assert self._dispatch is not None
-        incoming = Incoming(
-            channel="web", chat_id=talker, user_id=talker, text=text, button=button, locale=locale
-        )
-        replies = await self._dispatch(incoming)
+        replies = await dispatch(incoming)
         if keep_history:
-            await self._remember(talker, text, replies)
+            await self._remember(incoming.chat_id, incoming.text, replies)
         return web.json_response(
             {"replies": [render_reply(reply) for reply in replies]}, dumps=_json_dumps
         )
@@ -243,6 +236,12 @@ INTEGRATION_ONLY = "Cần mã truy cập hợp lệ (Authorization: Bearer <WEB_
 
 def _error(message: str, status: int) -> web.Response:
     return web.json_response({"error": message}, status=status, dumps=_json_dumps)
+
+
+def _incoming(talker: str, text: str | None, button: str | None, locale: str | None) -> Incoming:
+    return Incoming(
+        channel="web", chat_id=talker, user_id=talker, text=text, button=button, locale=locale
+    )
 
 
 def _message_json(row: WebMessage) -> dict[str, Any]:

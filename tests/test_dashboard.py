@@ -166,6 +166,22 @@ async def test_a_password_change_and_sign_out_everywhere_end_every_session(
     assert "Tổng quan" in await (await login(admin, password="mot-mat-khau-moi-hon")).text()
 
 
+async def test_staff_change_their_own_password_on_the_dashboard(admin):
+    await login(admin)
+    csrf = await csrf_of(admin, "/admin/sessions")
+    for current, new, complaint in (
+        ("sai", "mot-cau-moi-dai-hon", "mật khẩu hiện tại không đúng"),
+        (PASSWORD, "1234567890", "quá dễ đoán"),
+    ):
+        form = {"csrf": csrf, "current": current, "new": new}
+        page = await (await admin.post("/admin/sessions/password", data=form)).text()
+        assert complaint in page
+    form = {"csrf": csrf, "current": PASSWORD, "new": "mot-cau-moi-dai-hon"}
+    page = await (await admin.post("/admin/sessions/password", data=form)).text()
+    assert "Đã đổi mật khẩu" in page and 'name="password"' in page
+    assert "Tổng quan" in await (await login(admin, password="mot-cau-moi-dai-hon")).text()
+
+
 async def test_session_cookies_are_secure_behind_https(admin, services):
     response = await login(admin, password=PASSWORD)
     [cookie] = [c for c in response.history[0].cookies.values()]

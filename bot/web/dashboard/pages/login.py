@@ -1,4 +1,4 @@
-"""Sign in and out, and the list of one's own sessions ("đăng xuất mọi nơi").
+"""Sign in and out, one's own sessions ("đăng xuất mọi nơi") and password.
 
 Failed logins are limited two ways, in the database so restarts and every instance share
 them: per address across names (a guesser is refused after FAILURES_PER_ADDRESS), and per
@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.models.security import StaffSession
-from bot.staff import check_password, end_sessions_of
+from bot.staff import StaffError, check_password, end_sessions_of, set_password
 from bot.throttle import forget, recent, record
 from bot.web.dashboard.auth import (
     COOKIE_NAME,
@@ -25,7 +25,7 @@ from bot.web.dashboard.auth import (
     set_session_cookie,
     start_session,
 )
-from bot.web.dashboard.pages.common import audit, render, services
+from bot.web.dashboard.pages.common import audit, redirect, render, services
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -48,7 +48,8 @@ def name_delay(failures: int) -> float:
 
 @routes.get("/login", name="login_form")
 async def login_form(request: web.Request) -> web.Response:
-    return render("login.html", request, {"next": request.query.get("next", "/admin/")})
+    context = {"next": request.query.get("next", "/admin/"), "message": request.query.get("msg")}
+    return render("login.html", request, context)
 
 
 @routes.post("/login", name="login")
@@ -109,8 +110,27 @@ async def sessions_page(request: web.Request) -> web.Response:
             "sessions": rows,
             "current": request[STAFF]["session"],
             "tz": services(request).settings.tz,
+            "message": request.query.get("msg", ""),
         },
     )
+
+
+@routes.post("/sessions/password", name="change_password")
+async def change_password(request: web.Request) -> web.Response:
+    """A new password for oneself; every session of the account ends, this one too."""
+    form = await request.post()
+    name = request[STAFF]["name"]
+    current, new = str(form.get("current", "")), str(form.get("new", ""))[:1024]
+    async with services(request).sessions() as session:
+        if await check_password(session, name, current) is None:
+            raise redirect("/admin/sessions", "Lỗi: mật khẩu hiện tại không đúng.")
+        try:
+            await set_password(session, name, new, actor=name)
+        except StaffError as exc:
+            raise redirect("/admin/sessions", f"Lỗi: {exc}.") from None
+    response = redirect("/admin/login", "Đã đổi mật khẩu. Đăng nhập lại bằng mật khẩu mới.")
+    response.del_cookie(COOKIE_NAME, path="/")
+    raise response
 
 
 @routes.post("/sessions/end-all", name="end_all_sessions")

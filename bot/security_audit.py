@@ -165,6 +165,7 @@ async def csrf_variants(target: Target, tally: Tally, quick: bool) -> None:
             "/admin/faq/handoffs/1/answer",
             "/admin/rumors/1/answer",
             "/admin/sessions/end-all",
+            "/admin/sessions/password",
         ]
     async with target.client() as staff, target.client() as other, target.client() as stranger:
         await target.login(staff, STAFF_NAME, target.password)

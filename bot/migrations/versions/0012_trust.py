@@ -1,8 +1,8 @@
 """server-side staff sessions, login and sign-up counters, delivery rows that outlive erasure,
 web chat history
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 
 import bot.models.types
 
-revision: str = "0009"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

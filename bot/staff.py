@@ -32,12 +32,26 @@ MIN_PASSWORD_SCORE = 3
 _LOCAL_GUESSES = ["loaphuong", "loa phuong", "matkhau", "mat khau", "tramyte", "tram y te", "admin"]
 _hasher = PasswordHasher()
 # argon2 takes ~50 ms of CPU and most of a core: hashing runs beside the event loop, at most
-# two at a time, so a login flood queues here instead of stalling every chat.
+# two at a time, so a login flood queues here instead of stalling every chat; past
+# MAX_WAITING_HASHES waiting, a login is told to retry rather than queue without end.
 _hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+MAX_WAITING_HASHES = 32
+_waiting = 0
+
+
+class HashingBusy(Exception):
+    """Too many password checks are waiting already."""
 
 
 async def _off_loop(function, *args):  # type: ignore[no-untyped-def]
-    return await asyncio.get_running_loop().run_in_executor(_hashing, function, *args)
+    global _waiting
+    if _waiting >= MAX_WAITING_HASHES:
+        raise HashingBusy
+    _waiting += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_hashing, function, *args)
+    finally:
+        _waiting -= 1
 
 
 def password_problem(password: str, name: str) -> str | None:
@@ -135,12 +149,17 @@ async def list_staff(session: AsyncSession) -> list[StaffMember]:
 async def check_password(session: AsyncSession, name: str, password: str) -> StaffMember | None:
     """The staff member when name and password match; None otherwise (same cost either way)."""
     member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
+    return member if await password_matches(member, password) else None
+
+
+async def password_matches(member: StaffMember | None, password: str) -> bool:
+    """Whether `password` is this account's (False for no account, at the same cost).
+    Needs no database session: a login waiting for the hasher holds no connection."""
     stored = (
         member.password_hash if member and member.password_hash else await _off_loop(_dummy_hash)
     )
-    if not await _off_loop(_verified, stored, password):
-        return None
-    return member if member and member.password_hash else None
+    verified = await _off_loop(_verified, stored, password)
+    return verified and member is not None and bool(member.password_hash)
 
 
 def _verified(stored: str, password: str) -> bool:

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 from yarl import URL
 
+from bot import staff
 from bot.channels.web import WebChannel, render_reply
 from bot.core import Reply
 from bot.models.core import Subscriber
@@ -135,6 +136,13 @@ async def test_one_address_guessing_many_names_is_refused_even_after_a_restart(
     again = await aiohttp_client(restarted)
     assert "quá nhiều lần đăng nhập sai" in await (await login(again, "minh")).text()
     assert delays == [0] * login_page.FAILURES_PER_ADDRESS  # each name tried once
+
+
+async def test_a_login_flood_waits_its_turn_and_then_is_told_to_retry(admin, monkeypatch):
+    monkeypatch.setattr(staff, "MAX_WAITING_HASHES", 0)
+    assert "Máy chủ đang bận" in await (await login(admin)).text()
+    monkeypatch.setattr(staff, "MAX_WAITING_HASHES", 32)
+    assert "Tổng quan" in await (await login(admin)).text()
 
 
 async def test_a_copied_cookie_stops_working_at_logout(admin, aiohttp_client):

@@ -16,7 +16,15 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.models.security import StaffSession
-from bot.staff import StaffError, check_password, end_sessions_of, set_password
+from bot.models.staff import StaffMember
+from bot.staff import (
+    HashingBusy,
+    StaffError,
+    check_password,
+    end_sessions_of,
+    password_matches,
+    set_password,
+)
 from bot.throttle import forget, recent, record
 from bot.web.dashboard.auth import (
     COOKIE_NAME,
@@ -35,6 +43,7 @@ FAILURES_PER_ADDRESS = 10
 FREE_FAILURES_PER_NAME = 3
 MAX_DELAY = 8.0
 TOO_MANY = "Có quá nhiều lần đăng nhập sai từ mạng này. Thử lại sau 15 phút."
+BUSY = "Máy chủ đang bận kiểm tra nhiều lượt đăng nhập. Thử lại sau ít giây."
 # Seam for tests: how a slowed-down login waits.
 pause = asyncio.sleep
 
@@ -61,13 +70,20 @@ async def login(request: web.Request) -> web.Response:
         next_page = "/admin/"
     address, account = request.remote or "?", name.casefold()
     db = services(request).sessions
+    # Sessions are short: none is held while a login waits (its delay, the hasher).
     async with db() as session:
         if await recent(session, "login_address", address, WINDOW) >= FAILURES_PER_ADDRESS:
             log.warning("dashboard: too many failed logins from one address, refused")
             return render("login.html", request, {"error": TOO_MANY, "next": next_page})
-        await pause(name_delay(await recent(session, "login_name", account, WINDOW)))
-        member = await check_password(session, name, password)
-        if member is None:
+        failures = await recent(session, "login_name", account, WINDOW)
+        member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
+    await pause(name_delay(failures))
+    try:
+        matches = await password_matches(member, password)
+    except HashingBusy:
+        return render("login.html", request, {"error": BUSY, "next": next_page})
+    async with db() as session:
+        if not matches or member is None:
             await record(session, "login_address", address)
             await record(session, "login_name", account)
             return render(

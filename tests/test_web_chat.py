@@ -262,3 +262,25 @@ def test_the_page_says_what_went_wrong_and_keeps_what_was_typed(chat_page):
     page.get_by_role("button", name="Chọn chủ đề nhận tin").last.click()
     expect(log.locator(".me").last).to_have_text("Chọn chủ đề nhận tin")
     assert api.sent[-1] == {"button": "sub:topics"}  # no id: the server's cookie says who
+
+
+async def test_the_real_page_keeps_the_chat_across_a_reload(client):
+    """chat.js against the real API: /start once, a reload shows the conversation again."""
+    async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine: `apt-get install chromium`")
+    async with async_api.async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = await browser.new_page()
+        await page.goto(str(client.make_url("/")))
+        log = page.locator("#log")
+        await async_api.expect(log).to_contain_text("Loa phường")
+        await page.fill("#text", "giờ mở cửa trạm y tế")
+        await page.press("#text", "Enter")
+        await async_api.expect(log.locator(".me")).to_have_count(2)
+        await async_api.expect(log.locator(".bot")).to_have_count(2)  # welcome, the answer
+        before = await log.locator(".msg").all_inner_texts()
+        await page.reload()
+        await async_api.expect(log.locator(".msg")).to_have_count(len(before))
+        assert await log.locator(".msg").all_inner_texts() == before
+        await browser.close()

@@ -124,6 +124,8 @@
       if (!shown) show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
       return;
     }
+    // Shown as the resident's own, as the history will show it after a reload.
+    show("/start", "me");
     if (await send({ text: "/start" })) store.set("loaphuong_started", "1");
   }
 

@@ -13,19 +13,18 @@ Answers wait in the dialogue state (ctx.data), so a restart resumes the same ste
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum, auto
 
 from bot.areas import match_area
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
-from bot.routing import Context, Handler, HandlerResult, Router
-from bot.screening.people import OLDEST_BIRTH_YEAR, clean_name, is_birth_year, normalize_phone
+from bot.routing import Context, HandlerResult, Router
+from bot.screening.people import OLDEST_BIRTH_YEAR, is_birth_year, normalize_phone, typed_name
 from bot.screening.registrations import (
     Applicant,
     Outcome,
@@ -39,9 +38,7 @@ from bot.screening.registrations import (
 )
 from bot.screening.reminders import Reminder, reminder_slots
 from bot.screening.sessions import local_now
-from bot.state import step_name
 from bot.subscribers import find_subscriber, require_subscriber, update_subscriber
-from bot.text import fold
 from content.dates import format_full_date
 from content.station import load_screening_groups, load_station
 from handlers.common import PRIVATE, back_button, cancel_button
@@ -54,9 +51,8 @@ router = Router("screening", chats=PRIVATE)
 OLDER_PERSON_AGE = 60
 OLDER_PERSON_GROUP = "nguoi_cao_tuoi"
 _YEAR = re.compile(r"\b(\d{4})\b")
-# Typed at a typing step, these act like the "Hủy" and "Quay lại" buttons (folded forms).
-CANCEL_WORDS = {"huy", "huy bo", "thoi", "cancel"}
-BACK_WORDS = {"quay lai", "tro lai", "back"}
+# Typed at any step, these act like the "Hủy" button.
+CANCEL_WORDS = ("huy", "huy bo", "thoi", "cancel")
 
 
 class ScreeningStep(Enum):
@@ -71,47 +67,10 @@ class ScreeningStep(Enum):
     CONFIRM = auto()
 
 
-STEPS = list(ScreeningStep)
-
-
 class PhoneShareStep(Enum):
     """/sdt: the resident was told what the number is for and is asked to type it."""
 
     ASK = auto()
-
-
-def during(*steps: ScreeningStep) -> Callable[[Handler], Handler]:
-    """Let a button act only at its own step; an old button re-asks the current question."""
-    names = {step_name(step) for step in steps}
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def guarded(incoming: Incoming, ctx: Context) -> HandlerResult:
-            if ctx.state is not None and ctx.state.step in names:
-                return await handler(incoming, ctx)
-            current = current_step(ctx)
-            if current is None:
-                return Reply(ctx._("Nút này đã cũ. Gõ /dangky để đăng ký khám ạ."))
-            return await go_to(ctx, current, ctx._("Bà con trả lời giúp câu hỏi này trước ạ."))
-
-        return guarded
-
-    return wrap
-
-
-def typed_way_out(handler: Handler) -> Handler:
-    """At a typing step, let typed "hủy" / "quay lại" do what the buttons do."""
-
-    @functools.wraps(handler)
-    async def guarded(incoming: Incoming, ctx: Context) -> HandlerResult:
-        typed = fold(incoming.text or "")
-        if typed in CANCEL_WORDS:
-            return await quit_registration(incoming, ctx)
-        if typed in BACK_WORDS:
-            return await go_back(incoming, ctx)
-        return await handler(incoming, ctx)
-
-    return guarded
 
 
 @router.command("dangky")
@@ -122,42 +81,34 @@ async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.CONSENT)
 
 
-@router.button("screening:consent:yes")
-@during(ScreeningStep.CONSENT)
 async def give_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """Note when consent was given and ask who is being registered."""
     return await go_to(ctx, ScreeningStep.WHO, consent_at=utcnow().isoformat())
 
 
-@router.button("screening:consent:no")
-@during(ScreeningStep.CONSENT)
 async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """End without storing anything."""
     await ctx.end_dialogue()
     return Reply(ctx._("Dạ, mình không lưu thông tin gì. Khi cần đăng ký, bà con gõ /dangky ạ."))
 
 
-@router.button("screening:who:")
-@during(ScreeningStep.WHO)
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     """Self or a relative, then ask the full name."""
     relative = incoming.button == "screening:who:relative"
     return await go_to(ctx, ScreeningStep.NAME, for_relative=relative)
 
 
-@router.step(ScreeningStep.NAME)
-@typed_way_out
 async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the full name, then ask the birth year."""
-    name = clean_name(incoming.text or "")
+    name = typed_name(incoming.text or "")
     if name is None:
-        note = ctx._("Họ và tên chỉ gồm chữ, ví dụ “Nguyễn Thị Mai”.")
+        note = ctx._(
+            "Họ và tên chỉ gồm chữ, từ 2 đến 6 tiếng, không phải câu hỏi, ví dụ “Nguyễn Thị Mai”."
+        )
         return await go_to(ctx, ScreeningStep.NAME, note)
     return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
-@router.step(ScreeningStep.BIRTH_YEAR)
-@typed_way_out
 async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep a sane birth year, then ask the groups (age shown back)."""
     today = local_now(ctx.settings.tz).date()
@@ -175,8 +126,6 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
 
 
-@router.button("screening:group:")
-@during(ScreeningStep.GROUPS)
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     """Tick or untick one group and show the list again."""
     code = (incoming.button or "").removeprefix("screening:group:")
@@ -186,8 +135,6 @@ async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.GROUPS, groups=chosen)
 
 
-@router.button("screening:groups_done")
-@during(ScreeningStep.GROUPS)
 async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     """At least one group, then ask the tổ dân phố."""
     if not ctx.data.get("groups"):
@@ -196,22 +143,16 @@ async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.AREA)
 
 
-@router.button("screening:area:")
-@during(ScreeningStep.AREA)
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """The tổ dân phố picked with a button."""
     return await save_area(ctx, (incoming.button or "").removeprefix("screening:area:"))
 
 
-@router.step(ScreeningStep.AREA)
-@typed_way_out
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
     """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
     return await save_area(ctx, incoming.text or "")
 
 
-@router.step(ScreeningStep.PHONE)
-@typed_way_out
 async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form; a person already registered is told so."""
     phone = normalize_phone(incoming.text or "")
@@ -230,8 +171,6 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     return await go_to(ctx, ScreeningStep.SESSION)
 
 
-@router.button("screening:session:")
-@during(ScreeningStep.SESSION)
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the chosen session if it is still open, then show the summary."""
     wanted = (incoming.button or "").removeprefix("screening:session:")
@@ -244,8 +183,6 @@ async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
 
 
-@router.button("screening:confirm")
-@during(ScreeningStep.CONFIRM)
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Take the seat and give the code; a seat taken meanwhile sends back to the sessions."""
     applicant = applicant_of(ctx)
@@ -270,34 +207,10 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     return registered(ctx, booking.seat)
 
 
-@router.button("screening:back")
-@during(*STEPS[1:])
-async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
-    """Show the previous question again (answers given so far are kept)."""
-    current = current_step(ctx) or ScreeningStep.WHO
-    return await go_to(ctx, STEPS[STEPS.index(current) - 1])
-
-
-@router.button("screening:cancel")
-@during(*STEPS)
 async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave the dialogue; what was typed so far is forgotten."""
     await ctx.end_dialogue()
     return Reply(ctx._("Đã hủy, thông tin vừa nhập đã được xóa. Gõ /dangky để đăng ký lại."))
-
-
-@router.step(
-    ScreeningStep.CONSENT,
-    ScreeningStep.WHO,
-    ScreeningStep.GROUPS,
-    ScreeningStep.SESSION,
-    ScreeningStep.CONFIRM,
-)
-@typed_way_out
-async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
-    """Typed text where buttons are expected: show the buttons again."""
-    step = current_step(ctx) or ScreeningStep.CONSENT
-    return await go_to(ctx, step, ctx._("Bà con bấm một nút bên dưới ạ."))
 
 
 @router.command("huy")
@@ -350,17 +263,12 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
 @router.command("sdt")
 async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
-    await ctx.set_step(PhoneShareStep.ASK)
-    return phone_share_question(ctx, subscriber.phone if subscriber else None)
+    await ctx.end_dialogue()
+    return await PHONE_FLOW.go_to(ctx, PhoneShareStep.ASK)
 
 
-@router.step(PhoneShareStep.ASK)
 async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
-    if fold(incoming.text or "") in CANCEL_WORDS:
-        return await keep_phone_as_is(incoming, ctx)
     phone = normalize_phone(incoming.text or "")
     if phone is None:
         note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
@@ -375,7 +283,6 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:phone:forget")
 async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Delete the number kept for this chat."""
     await save_shared_phone(incoming, ctx, None)
@@ -383,7 +290,6 @@ async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã xóa số điện thoại. Trạm sẽ không nhắn lời mời theo số này nữa."))
 
 
-@router.button("screening:phone:cancel")
 async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     await ctx.end_dialogue()
@@ -394,11 +300,7 @@ async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def go_to(ctx: Context, step: ScreeningStep, note: str = "", **data: object) -> Reply:
-    """Move to `step` (keeping `data`) and ask its question, after an optional note."""
-    await ctx.set_step(step, **data)
-    question = await QUESTIONS[step](ctx)
-    text = f"{note}\n\n{question.text}" if note else question.text
-    return Reply(text, question.buttons)
+    return await FLOW.go_to(ctx, step, note, **data)
 
 
 def with_way_out(ctx: Context, buttons: list[Button]) -> list[Button]:
@@ -550,19 +452,6 @@ async def ask_confirmation(ctx: Context) -> Reply:
     )
 
 
-QUESTIONS: dict[ScreeningStep, Callable[[Context], Awaitable[Reply]]] = {
-    ScreeningStep.CONSENT: ask_consent,
-    ScreeningStep.WHO: ask_who,
-    ScreeningStep.NAME: ask_name,
-    ScreeningStep.BIRTH_YEAR: ask_birth_year,
-    ScreeningStep.GROUPS: ask_groups,
-    ScreeningStep.AREA: ask_area,
-    ScreeningStep.PHONE: ask_phone,
-    ScreeningStep.SESSION: ask_session,
-    ScreeningStep.CONFIRM: ask_confirmation,
-}
-
-
 # --- helpers -----------------------------------------------------------------------
 
 
@@ -572,11 +461,6 @@ async def save_area(ctx: Context, typed: str) -> Reply:
         await ctx.set_step(ScreeningStep.AREA)
         return await ask_area(ctx, retry=True)
     return await go_to(ctx, ScreeningStep.PHONE, area=area)
-
-
-def current_step(ctx: Context) -> ScreeningStep | None:
-    names = {step_name(step): step for step in STEPS}
-    return names.get(ctx.state.step) if ctx.state else None
 
 
 def made_here(subscriber: Subscriber | None, earlier: Upcoming) -> bool:
@@ -593,7 +477,10 @@ async def save_shared_phone(incoming: Incoming, ctx: Context, phone: str | None)
         await update_subscriber(session, subscriber, phone=phone)
 
 
-def phone_share_question(ctx: Context, kept: str | None) -> Reply:
+async def ask_shared_phone(ctx: Context) -> Reply:
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+    kept = subscriber.phone if subscriber else None
     station = load_station().in_language(ctx.locale)
     text = ctx._(
         "**Nhận lời mời khám sức khỏe miễn phí**\n\n"
@@ -688,3 +575,90 @@ def already_registered(ctx: Context, earlier: Upcoming, *, here: bool) -> Reply:
             "rồi đăng ký lại."
         ).format(details=describe(ctx, earlier))
     )
+
+
+# --- the dialogues, declared -------------------------------------------------------
+
+S = ScreeningStep
+CANCEL = On("screening:cancel", quit_registration, to=(END,), words=CANCEL_WORDS)
+FLOW = router.flow(
+    Flow(
+        "screening",
+        started_by={"/dangky": S.CONSENT},
+        chats=PRIVATE,
+        back_data="screening:back",
+        way_out=(CANCEL,),
+        steps={
+            S.CONSENT: Step(
+                ask_consent,
+                buttons=(
+                    On("screening:consent:yes", give_consent, to=(S.WHO,), means=Means.YES),
+                    On("screening:consent:no", refuse_consent, to=(END,), means=Means.NO),
+                ),
+            ),
+            S.WHO: Step(
+                ask_who, buttons=(On("screening:who:", choose_who, to=(S.NAME,)),), back=S.CONSENT
+            ),
+            S.NAME: Step(ask_name, typed=Typed(receive_name, to=(S.BIRTH_YEAR,)), back=S.WHO),
+            S.BIRTH_YEAR: Step(
+                ask_birth_year, typed=Typed(receive_birth_year, to=(S.GROUPS,)), back=S.NAME
+            ),
+            S.GROUPS: Step(
+                ask_groups,
+                buttons=(
+                    On("screening:group:", toggle_group, to=(S.GROUPS,)),
+                    On("screening:groups_done", finish_groups, to=(S.AREA,), means=Means.YES),
+                ),
+                back=S.BIRTH_YEAR,
+            ),
+            S.AREA: Step(
+                ask_area,
+                buttons=(On("screening:area:", choose_area_button, to=(S.PHONE,)),),
+                typed=Typed(choose_area_text, to=(S.PHONE,)),
+                back=S.GROUPS,
+            ),
+            S.PHONE: Step(ask_phone, typed=Typed(receive_phone, to=(S.SESSION, END)), back=S.AREA),
+            S.SESSION: Step(
+                ask_session,
+                buttons=(On("screening:session:", choose_session, to=(S.CONFIRM,)),),
+                back=S.PHONE,
+            ),
+            S.CONFIRM: Step(
+                ask_confirmation,
+                buttons=(
+                    On(
+                        "screening:confirm",
+                        confirm_registration,
+                        to=(END, S.SESSION),
+                        means=Means.YES,
+                    ),
+                ),
+                back=S.SESSION,
+            ),
+        },
+    )
+)
+
+PHONE_FLOW = router.flow(
+    Flow(
+        "phone",
+        started_by={"/sdt": PhoneShareStep.ASK},
+        chats=PRIVATE,
+        way_out=(
+            On(
+                "screening:phone:cancel",
+                keep_phone_as_is,
+                to=(END,),
+                means=Means.NO,
+                words=CANCEL_WORDS,
+            ),
+        ),
+        steps={
+            PhoneShareStep.ASK: Step(
+                ask_shared_phone,
+                buttons=(On("screening:phone:forget", forget_shared_phone, to=(END,)),),
+                typed=Typed(receive_shared_phone, to=(END,)),
+            ),
+        },
+    )
+)

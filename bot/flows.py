@@ -85,10 +85,14 @@ class Typed:
 
 @dataclass(frozen=True)
 class Step:
+    """`lets_go`: typed text that is none of the buttons ends the dialogue and is read as
+    if no dialogue were running (a question after the greeting goes to the FAQ)."""
+
     ask: Question
     buttons: tuple[On, ...] = ()
     typed: Typed | None = None
     back: Enum | None = None
+    lets_go: bool = False
 
 
 @dataclass
@@ -117,9 +121,16 @@ class Flow:
     def owns(self, data: str) -> bool:
         return data == self.back_data or any(on.matches(data) for on in self._all_buttons())
 
+    def button_data(self) -> set[str]:
+        """Every button (or button prefix) of the flow."""
+        found = {on.data for on in self._all_buttons()}
+        return found | {self.back_data} if self.back_data else found
+
     def button_at(self, step: Enum, data: str) -> On | None:
         """The handler of `data` at `step`; None when the button belongs elsewhere."""
-        return next((on for on in (*self.steps[step].buttons, *self.way_out) if on.matches(data)), None)
+        return next(
+            (on for on in (*self.steps[step].buttons, *self.way_out) if on.matches(data)), None
+        )
 
     def _all_buttons(self) -> Iterable[On]:
         for step in self.steps.values():
@@ -180,7 +191,8 @@ def _without_tail(answer: str) -> str:
 def _close(answer: str, label: str) -> bool:
     if not label:
         return False
-    if fuzz.ratio(answer, label) >= TYPO_SCORE:
+    # "Tổ 99" is no typo of "Tổ 9": numbers must be typed exactly.
+    if fuzz.ratio(answer, label) >= TYPO_SCORE and not any(ch.isdigit() for ch in answer):
         return True
     padded_answer, padded_label = f" {answer} ", f" {label} "
     part_of_label = len(answer) >= MIN_PART and padded_answer in padded_label

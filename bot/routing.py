@@ -148,6 +148,14 @@ class Router:
         self.flows.append(flow)
         return flow
 
+    def button_access(self) -> dict[str, tuple[str | None, frozenset[ChatKind]]]:
+        """Every button (or prefix) this router answers, its flows' included: the role it
+        needs and the chat kinds it answers in."""
+        access = {data: (route.role, route.chat_kinds) for data, route in self.buttons.items()}
+        for flow in self.flows:
+            access |= {data: (flow.role, flow.chats) for data in flow.button_data()}
+        return access
+
     def phrase(
         self, *phrases: str, chats: Iterable[ChatKind] | None = None
     ) -> Callable[[Handler], Handler]:
@@ -317,18 +325,21 @@ class Dispatcher:
         question = await spec.ask(ctx)
         meant = read_answer(incoming.text, spec, flow, question.buttons) if incoming.text else []
         if len(meant) == 1:
-            ctx.incoming = pressed(incoming, meant[0].data)
-            return await self._flow_button(flow, ctx.incoming, ctx)
+            return await self._again(pressed(incoming, meant[0].data), ctx)
         if meant:
             return Reply(which_of(ctx, meant), meant)
         if spec.typed is not None:
             return await spec.typed.handler(incoming, ctx)
         command = self._typed_command(incoming)
-        if command is not None:
+        if spec.lets_go or command is not None:
             await ctx.end_dialogue()
-            ctx.incoming = command
-            return await self._run(await self._route(command, ctx), command, ctx)
+            return await self._again(command or incoming, ctx)
         return Reply(not_a_button(ctx, question.buttons), question.buttons)
+
+    async def _again(self, incoming: Incoming, ctx: Context) -> HandlerResult:
+        """Route `incoming` (a typed answer read as a button or a command) from the top."""
+        ctx.incoming = incoming
+        return await self._run(await self._route(incoming, ctx), incoming, ctx)
 
     async def _run(self, route: Route | None, incoming: Incoming, ctx: Context) -> HandlerResult:
         """The route's handler, if the person has the role it needs (checked at every step

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core import Button, ChatKind, Incoming, Reply
-from bot.routing import Context, Services
+from bot.routing import Context, Services, command_button
 from bot.subscribers import language_of
 
 # Personal data is asked and shown in private chats only, never in a group.
@@ -24,7 +24,9 @@ async def locale_of(incoming: Incoming, services: Services) -> str | None:
 async def not_understood(incoming: Incoming, ctx: Context) -> Reply:
     _ = ctx._
     if incoming.button is not None:
-        return Reply(_("Nút này đã cũ. Bà con gõ /trogiup để xem các lệnh ạ."))
+        if incoming.chat_kind is ChatKind.GROUP:
+            return Reply(_("Nút này đã cũ. Bà con gõ /trogiup để xem các lệnh ạ."))
+        return Reply(_("Nút này đã cũ. Bà con chọn việc cần làm bên dưới ạ."), main_menu(ctx))
     if incoming.text is None:
         return Reply(_("Mình chỉ đọc được tin nhắn chữ. Bà con gõ câu hỏi giúp mình nhé."))
     return Reply(_("Xin lỗi, mình chưa hiểu ý bà con. Gõ /trogiup để xem mình giúp được gì ạ."))
@@ -51,3 +53,14 @@ def cancel_button(ctx: Context, data: str) -> Button:
 
 def back_button(ctx: Context, data: str) -> Button:
     return Button(ctx._("Quay lại"), data)
+
+
+def main_menu(ctx: Context) -> list[Button]:
+    """What a resident can start, as buttons (/trogiup, the greeting, an old button)."""
+    return [
+        Button(ctx._("Đăng ký khám"), command_button("dangky")),
+        Button(ctx._("Hủy lịch khám"), command_button("huy")),
+        Button(ctx._("Chọn chủ đề"), command_button("chude")),
+        Button(ctx._("Báo tin đồn"), command_button("baotin")),
+        Button(ctx._("Xóa dữ liệu"), command_button("xoadulieu")),
+    ]

@@ -16,7 +16,7 @@ from bot.state import StateKey
     ("kwargs", "expected"),
     [
         ({"button": "khong-co-nut-nay"}, "Nút này đã cũ"),
-        ({"button": "topic:khong_co"}, "Chủ đề này không còn"),
+        ({"button": "topic:khong_co"}, "Nút này đã cũ"),  # a topic button outside /chude
         ({"text": None, "photo": "file-1"}, "tin nhắn chữ"),
         ({"text": "/lenhla"}, "chưa hiểu"),
         ({"text": "x" * 4096}, "Bà con"),  # the longest text allowed: the FAQ's polite "no"

@@ -61,11 +61,11 @@ def guarded_actions() -> list[tuple[str, str, dict[str, str], bool]]:
                 if route.role:
                     in_group = ChatKind.GROUP in route.chat_kinds
                     actions.append((f"/{name}", route.role, {"text": f"/{name}"}, in_group))
-        for prefix, route in router.buttons.items():
-            if route.role:
+        for prefix, (role, chat_kinds) in router.button_access().items():
+            if role:
                 data = prefix + "1" if prefix.endswith(":") else prefix
-                in_group = ChatKind.GROUP in route.chat_kinds
-                actions.append((prefix, route.role, {"button": data}, in_group))
+                in_group = ChatKind.GROUP in chat_kinds
+                actions.append((prefix, role, {"button": data}, in_group))
     return actions
 
 
@@ -74,7 +74,7 @@ def unguarded_routes() -> set[str]:
     for router in ROUTERS:
         for name, routes in router.commands.items():
             names |= {f"/{name}" for route in routes if not route.role}
-        names |= {prefix for prefix, route in router.buttons.items() if not route.role}
+        names |= {prefix for prefix, (role, _kinds) in router.button_access().items() if not role}
     return names
 
 

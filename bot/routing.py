@@ -1,7 +1,7 @@
 """Routers and dispatch: which handler answers an Incoming.
 
 Like aiogram, each feature module owns a `Router` and registers handlers with
-filters (command, button prefix, dialogue step, free text, event); the
+filters (command, button prefix, phrase, free text, event) and its dialogues as flows; the
 dispatcher tries them in a fixed order, so handler bodies hold no routing `if`s:
 
 1. events (bot added to a group, …)
@@ -116,7 +116,6 @@ class Router:
         self.chats = frozenset(chats)
         self.commands: dict[str, list[Route]] = {}
         self.buttons: dict[str, Route] = {}
-        self.steps: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
         self.flows: list[Flow] = []
         self.words: dict[str, str] = {}
@@ -177,16 +176,6 @@ class Router:
 
         return register
 
-    def step(
-        self, *steps: Enum, chats: Iterable[ChatKind] | None = None
-    ) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            for step in steps:
-                self.steps[step_name(step)] = Route(handler, self._kinds(chats))
-            return handler
-
-        return register
-
     def event(self, name: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.events[name] = Route(handler, ALL_CHATS)
@@ -231,7 +220,6 @@ class Dispatcher:
         self._words = _merge_words(router.words for router in self.routers)
         self._phrases = _merge(router.phrases for router in self.routers)
         self._events = _merge(router.events for router in self.routers)
-        self._steps = _merge(router.steps for router in self.routers)
         self._flows = [flow for router in self.routers for flow in router.flows]
         self._flow_of_step = {name: flow for flow in self._flows for name in flow.step_names()}
         buttons = _merge(router.buttons for router in self.routers)
@@ -277,9 +265,6 @@ class Dispatcher:
                 return route
         if not incoming.text:
             return _unknown(self._not_understood, incoming)
-        step_route = _for_chat(self._steps.get(state.step), incoming) if state else None
-        if step_route:
-            return step_route
         if incoming.chat_kind is ChatKind.GROUP and not incoming.addressed:
             return None
         phrase = _for_chat(self._phrases.get(folded_answer(incoming.text)), incoming)

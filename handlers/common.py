@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.routing import Context, Services, command_button
 from bot.subscribers import language_of
@@ -9,6 +11,7 @@ from bot.subscribers import language_of
 # Personal data is asked and shown in private chats only, never in a group.
 PRIVATE = frozenset({ChatKind.PRIVATE})
 GROUP = frozenset({ChatKind.GROUP})
+_COMMAND = re.compile(r"/([a-z]+)\b")
 
 
 async def locale_of(incoming: Incoming, services: Services) -> str | None:
@@ -55,12 +58,28 @@ def back_button(ctx: Context, data: str) -> Button:
     return Button(ctx._("Quay lại"), data)
 
 
+def command_labels(ctx: Context) -> dict[str, str]:
+    """What a resident can start, by command: the main menu, and the button an FAQ answer
+    carries when it mentions the command."""
+    return {
+        "dangky": ctx._("Đăng ký khám"),
+        "huy": ctx._("Hủy lịch khám"),
+        "chude": ctx._("Chọn chủ đề"),
+        "baotin": ctx._("Báo tin đồn"),
+        "xoadulieu": ctx._("Xóa dữ liệu"),
+    }
+
+
 def main_menu(ctx: Context) -> list[Button]:
-    """What a resident can start, as buttons (/trogiup, the greeting, an old button)."""
+    """The main menu as buttons (/trogiup, the greeting, thanks, an old button)."""
+    return [Button(label, command_button(name)) for name, label in command_labels(ctx).items()]
+
+
+def buttons_for_mentions(ctx: Context, text: str) -> list[Button]:
+    """A button for each resident command `text` mentions ("gõ /dangky" → "Đăng ký khám")."""
+    mentioned = set(_COMMAND.findall(text))
     return [
-        Button(ctx._("Đăng ký khám"), command_button("dangky")),
-        Button(ctx._("Hủy lịch khám"), command_button("huy")),
-        Button(ctx._("Chọn chủ đề"), command_button("chude")),
-        Button(ctx._("Báo tin đồn"), command_button("baotin")),
-        Button(ctx._("Xóa dữ liệu"), command_button("xoadulieu")),
+        Button(label, command_button(name))
+        for name, label in command_labels(ctx).items()
+        if name in mentioned
     ]

@@ -73,7 +73,9 @@ class PhoneShareStep(Enum):
     ASK = auto()
 
 
-@router.command("dangky")
+@router.command(
+    "dangky", words=("đăng ký khám", "dangky", "đăng ký", "đăng ký khám sàng lọc", "khám sàng lọc")
+)
 @router.button("screening:start")
 async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     """Start afresh: say what is kept and why, and ask for consent."""
@@ -213,7 +215,7 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã hủy, thông tin vừa nhập đã được xóa. Gõ /dangky để đăng ký lại."))
 
 
-@router.command("huy")
+@router.command("huy", words=("hủy lịch", "hủy lịch khám", "hủy đăng ký"))
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     """List the account's upcoming registrations, each with its cancel button."""
     async with ctx.sessions() as session:
@@ -260,7 +262,7 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("sdt")
+@router.command("sdt", words=("số điện thoại", "cho số điện thoại"))
 async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
     await ctx.end_dialogue()

@@ -14,7 +14,7 @@ from enum import Enum, auto
 
 from bot.areas import match_area
 from bot.core import Button, Incoming, Reply
-from bot.flows import END, Flow, Means, On, Step, Typed
+from bot.flows import END, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import Subscriber
 from bot.routing import Context, Router
 from bot.subscribers import (
@@ -183,7 +183,21 @@ async def save_language(
     return subscriber, chosen, was_stopped
 
 
-@router.command("dungnhan", words=("dừng nhận tin", "dừng", "ngừng nhận tin", "stop"))
+@router.phrase(
+    *("chào", "xin chào", "chào bạn", "chào loa phường", "hello", "hi", "alo", "chào buổi sáng"),
+    *("cảm ơn", "cám ơn", "cảm ơn nhiều", "cám ơn nhiều", "thank you", "thanks", "tks"),
+)
+async def on_greeting_or_thanks(incoming: Incoming, ctx: Context) -> Reply:
+    """A short friendly answer, and what the resident can do next as buttons."""
+    thanks = folded_answer(incoming.text or "").startswith(("cam on", "thank", "tks"))
+    if thanks:
+        text = ctx._("Dạ, không có gì ạ! Bà con cần gì thêm thì bấm bên dưới hoặc gõ câu hỏi nhé.")
+    else:
+        text = ctx._("Chào bà con! Mình là Loa phường. Bà con bấm việc cần làm, hoặc gõ câu hỏi ạ.")
+    return Reply(text, main_menu(ctx))
+
+
+@router.command("dungnhan", words=("dừng nhận tin", "ngừng nhận tin", "stop"))
 async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop every message to this chat, and say how to resume."""
     async with ctx.sessions() as session:

@@ -208,3 +208,37 @@ def pressed(incoming: Incoming, data: str) -> Incoming:
 def folded_answer(text: str) -> str:
     """`text` folded, without the politeness at its end: "Cảm ơn nhiều nhé!" → "cam on nhieu"."""
     return _without_tail(fold(text))
+
+
+def mermaid(flows: Iterable[Flow], source: str) -> str:
+    """The flows as one Mermaid state diagram, drawn from their tables only."""
+    lines = [
+        f"%% Generated from the flow tables in {source} by `loaphuong flows`; do not edit.",
+        "stateDiagram-v2",
+    ]
+    for flow in flows:
+        lines.append(f'    state "{flow.name}" as {flow.name} {{')
+        for label, step in flow.started_by.items():
+            lines.append(f"        [*] --> {_node(flow, step)}: {label}")
+        for step, spec in flow.steps.items():
+            for on in spec.buttons:
+                lines += [_edge(flow, step, to, on.data) for to in on.to]
+            if spec.typed is not None:
+                lines += [_edge(flow, step, to, spec.typed.label) for to in spec.typed.to]
+            if spec.back is not None and flow.back_data:
+                lines.append(_edge(flow, step, spec.back, flow.back_data))
+        lines.append("    }")
+        notes = [f"{on.data} ends it at any step" for on in flow.way_out]
+        if flow.role:
+            notes.append(f"role {flow.role}, checked at every step")
+        if notes:
+            lines.append(f"    note right of {flow.name}: {'; '.join(notes)}")
+    return "\n".join(lines) + "\n"
+
+
+def _node(flow: Flow, step: Enum | str) -> str:
+    return "[*]" if step == END else f"{flow.name}_{step.name}"  # type: ignore[union-attr]
+
+
+def _edge(flow: Flow, step: Enum, to: Enum | str, label: str) -> str:
+    return f"        {_node(flow, step)} --> {_node(flow, to)}: {label}"

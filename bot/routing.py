@@ -362,7 +362,8 @@ def _merge_words(tables: Iterable[dict[str, str]]) -> dict[str, str]:
 
 
 def which_of(ctx: Context, buttons: list[Button]) -> str:
-    choices = ctx._(" hay ").join(f"“{button.text}”" for button in buttons)
+    joiner = " " + ctx._("hay") + " "
+    choices = joiner.join(f"“{button.text}”" for button in buttons)
     return ctx._("Bà con muốn chọn {choices}?").format(choices=choices)
 
 

@@ -1,6 +1,6 @@
 """/canhbao: staff draft an alert → choose who gets it → urgency → preview → approve → outbox.
 
-Flow (the table at the end; docs/alert-dialogue.mmd is drawn from it):
+Flow (the table at the end; docs/alerts-dialogue.mmd is drawn from it):
     /canhbao [text] → ASK_TEXT → ASK_TARGET (all | tổ dân phố → ASK_AREA | topic → ASK_TOPIC
     | groups) → ASK_URGENCY → preview + "Duyệt và gửi" (urgent ones by a second staff
     member: /duyet <id>) → queued; "Tiến độ" shows delivery and can cancel what is not yet
@@ -249,6 +249,7 @@ async def ask_target_kind(ctx: Context) -> Reply:
             Button(ctx._("Một tổ dân phố"), "alert:target:areas"),
             Button(ctx._("Theo chủ đề"), "alert:target:topics"),
             Button(ctx._("Chỉ các nhóm"), "alert:target:groups"),
+            back_button(ctx, BACK),
             Button(ctx._("Hủy"), "alert:quit"),
         ],
     )

@@ -3,7 +3,7 @@
 Resident: /baotin [text or photo] → ASK_MESSAGE → stored with a reference, thanked.
 Staff: /tindon → similar reports grouped → Đúng | Sai (→ ASK_CORRECTION) | Đang kiểm tra
 → every reporter in the group is told; a correction can become an alert draft.
-The two typed steps are declared as flows at the end (docs/rumor-dialogue.mmd is drawn
+The two typed steps are declared as flows at the end (docs/rumors-dialogue.mmd is drawn
 from them); the queue's buttons name their report, so they work outside any flow.
 """
 

@@ -1,8 +1,8 @@
 """/dangky: register oneself or a relative for free health screening; /huy: cancel one;
 /sdt: share (or delete) a phone number so the station can invite the resident.
 
-Flow (docs/screening-dialogue.mmd); after consent every step has "Quay lại" and "Hủy"
-(typed "quay lại" / "hủy" at a typing step act the same):
+Flow (the table at the end; docs/screening-dialogue.mmd is drawn from it); after consent
+every step has "Quay lại" and "Hủy", and every button can be typed instead:
     /dangky or screening:start → CONSENT ("Không": nothing is stored) → WHO → NAME
     → BIRTH_YEAR → GROUPS (toggle, "Xong") → AREA → PHONE → SESSION → CONFIRM
     → seat taken, code given (a session filled or closed meanwhile sends the person back

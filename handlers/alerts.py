@@ -24,6 +24,7 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
+from bot.buttons import AlertAreaChoice
 from bot.core import Button, Incoming, Reply
 from bot.flows import END, Flow, On, Step, Typed
 from bot.outbox.broadcasts import broadcast_progress
@@ -78,7 +79,7 @@ async def ask_area(ctx: Context) -> Reply:
     return Reply(
         ctx._("Gửi tới tổ dân phố nào?"),
         [
-            *(Button(area, f"alert:area:{area}") for area in load_station().areas),
+            *(Button(area, AlertAreaChoice(area).pack()) for area in load_station().areas),
             back_button(ctx, BACK),
         ],
     )
@@ -96,7 +97,8 @@ async def ask_topic(ctx: Context) -> Reply:
 
 async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
     """Send to one tổ dân phố."""
-    area = (incoming.button or "").removeprefix("alert:area:")
+    chosen = AlertAreaChoice.parse(incoming.button)
+    area = chosen.area if chosen else ""
     try:
         areas = checked_areas([area])
     except AlertError as exc:
@@ -318,7 +320,7 @@ FLOW = router.flow(
             ),
             A.ASK_AREA: Step(
                 ask_area,
-                buttons=(On("alert:area:", choose_area, to=(A.ASK_URGENCY,)),),
+                buttons=(On(AlertAreaChoice.prefix(), choose_area, to=(A.ASK_URGENCY,)),),
                 back=A.ASK_TARGET,
             ),
             A.ASK_TOPIC: Step(

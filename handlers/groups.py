@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
+from bot.buttons import GroupAreaChoice
 from bot.core import Incoming, Reply
 from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.roles import has_role
@@ -144,15 +145,16 @@ async def ask_group_area(_incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def group_area_question(ctx: Context) -> Reply:
-    return area_question(ctx, prefix="g")
+    return area_question(ctx, kind=GroupAreaChoice)
 
 
 async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's tổ dân phố (pressed or typed), then ask its language."""
-    typed = incoming.text or (incoming.button or "").removeprefix("garea:")
+    pressed = GroupAreaChoice.parse(incoming.button)
+    typed = pressed.area if pressed else incoming.text or ""
     area = match_area(typed, list(load_station().areas))
     if area is None:
-        return area_question(ctx, retry=True, prefix="g")
+        return area_question(ctx, retry=True, kind=GroupAreaChoice)
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         await update_subscriber(session, subscriber, area=area)
@@ -197,7 +199,7 @@ FLOW = router.flow(
             ),
             G.AREA: Step(
                 group_area_question,
-                buttons=(On("garea:", save_group_area, to=(G.LANGUAGE,)),),
+                buttons=(On(GroupAreaChoice.prefix(), save_group_area, to=(G.LANGUAGE,)),),
                 typed=Typed(save_group_area, to=(G.LANGUAGE,)),
             ),
             G.LANGUAGE: Step(

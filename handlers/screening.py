@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import Enum, auto
 
 from bot.areas import match_area
+from bot.buttons import ConfirmDrop, DropRegistration, ScreeningAreaChoice, SessionChoice
 from bot.core import Button, Incoming, Reply
 from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.models.core import AuditLog, Subscriber
@@ -147,7 +148,8 @@ async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """The tổ dân phố picked with a button."""
-    return await save_area(ctx, (incoming.button or "").removeprefix("screening:area:"))
+    chosen = ScreeningAreaChoice.parse(incoming.button)
+    return await save_area(ctx, chosen.area if chosen else "")
 
 
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -175,14 +177,15 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
 
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the chosen session if it is still open, then show the summary."""
-    wanted = (incoming.button or "").removeprefix("screening:session:")
+    chosen = SessionChoice.parse(incoming.button)
+    wanted = chosen.session_id if chosen else 0
     now = local_now(ctx.settings.tz)
     async with ctx.sessions() as session:
         offered = await open_sessions_for(session, ctx.data["area"], now)
-        if wanted not in {str(seats.session.id) for seats in offered}:
-            reason = await unavailable_reason(session, int(wanted) if wanted.isdigit() else 0, now)
+        if wanted not in {seats.session.id for seats in offered}:
+            reason = await unavailable_reason(session, wanted, now)
             return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, reason))
-    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
+    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=wanted)
 
 
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
@@ -217,14 +220,11 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
 
 @router.command("huy", words=("hủy lịch", "hủy lịch khám", "hủy đăng ký"))
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
-    """List the account's upcoming registrations, each with its cancel button."""
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        upcoming = (
-            await upcoming_of(session, subscriber.id, local_now(ctx.settings.tz).date())
-            if subscriber and subscriber.id
-            else []
-        )
+    """List the account's upcoming registrations, each a button with its name and date.
+
+    /huy and its buttons keep no dialogue step (each button names its registration), so
+    a registration half-way through is not lost by looking at one's appointments."""
+    upcoming = await upcoming_here(incoming, ctx)
     if not upcoming:
         return Reply(ctx._("Bà con chưa có lịch khám nào sắp tới. Gõ /dangky để đăng ký."))
     lines = "\n".join(f"- {describe(ctx, u)}" for u in upcoming)
@@ -232,24 +232,50 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
         ctx._("Bà con muốn hủy lịch khám nào?\n\n{lines}").format(lines=lines),
         [
             Button(
-                ctx._("Hủy mã {code}").format(code=u.registration.code),
-                f"screening:drop:{u.registration.id}",
+                ctx._("{name}, ngày {day}").format(
+                    name=u.registration.full_name or u.registration.code,
+                    day=f"{u.session.day:%d/%m}",
+                ),
+                DropRegistration(u.registration.id or 0).pack(),
             )
             for u in upcoming
         ],
     )
 
 
-@router.button("screening:drop:")
+@router.button(DropRegistration.prefix())
+async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
+    """Say exactly which check-up would be cancelled, and ask to confirm."""
+    wanted = DropRegistration.parse(incoming.button)
+    chosen = next(
+        (
+            u
+            for u in await upcoming_here(incoming, ctx)
+            if wanted and u.registration.id == wanted.registration_id
+        ),
+        None,
+    )
+    if chosen is None:
+        return Reply(ctx._("Lịch khám này đã được hủy hoặc đã qua. Gõ /huy để xem lại."))
+    return Reply(
+        ctx._("Hủy lịch khám {details}?").format(details=describe(ctx, chosen)),
+        [
+            Button(ctx._("Hủy lịch này"), ConfirmDrop(chosen.registration.id or 0).pack()),
+            Button(ctx._("Không hủy"), "screening:keep"),
+        ],
+    )
+
+
+@router.button(ConfirmDrop.prefix())
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
-    wanted = (incoming.button or "").removeprefix("screening:drop:")
+    wanted = ConfirmDrop.parse(incoming.button)
     today = local_now(ctx.settings.tz).date()
     async with ctx.sessions() as session:
         subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
         dropped = (
-            await cancel(session, int(wanted), subscriber_id=subscriber.id, today=today)
-            if subscriber and subscriber.id and wanted.isdigit()
+            await cancel(session, wanted.registration_id, subscriber_id=subscriber.id, today=today)
+            if subscriber and subscriber.id and wanted
             else None
         )
     if dropped is None:
@@ -260,6 +286,19 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
             "Muốn đăng ký lại, gõ /dangky."
         ).format(code=dropped.registration.code)
     )
+
+
+@router.button("screening:keep")
+async def keep_registration(_incoming: Incoming, ctx: Context) -> Reply:
+    return Reply(ctx._("Dạ, lịch khám vẫn giữ nguyên ạ."))
+
+
+async def upcoming_here(incoming: Incoming, ctx: Context) -> list[Upcoming]:
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+        if subscriber is None or subscriber.id is None:
+            return []
+        return list(await upcoming_of(session, subscriber.id, local_now(ctx.settings.tz).date()))
 
 
 @router.command("sdt", words=("số điện thoại", "cho số điện thoại"))
@@ -375,7 +414,7 @@ async def ask_groups(ctx: Context) -> Reply:
 
 
 async def ask_area(ctx: Context, *, retry: bool = False) -> Reply:
-    question = area_question(ctx, retry=retry, prefix="screening:")
+    question = area_question(ctx, retry=retry, kind=ScreeningAreaChoice)
     text = question.text
     if ctx.data.get("for_relative") and not retry:
         text = ctx._("Người thân của bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
@@ -415,7 +454,7 @@ async def ask_session(ctx: Context) -> Reply:
         label = ctx._("{number}. {day} lúc {time}").format(
             number=number, day=f"{held.day:%d/%m}", time=f"{held.start:%H:%M}"
         )
-        buttons.append(Button(label, f"screening:session:{held.id}"))
+        buttons.append(Button(label, SessionChoice(held.id or 0).pack()))
     return Reply(
         ctx._("Các buổi khám cho {area}:\n\n{lines}\n\nBà con chọn một buổi:").format(
             area=area, lines="\n".join(lines)
@@ -615,14 +654,14 @@ FLOW = router.flow(
             ),
             S.AREA: Step(
                 ask_area,
-                buttons=(On("screening:area:", choose_area_button, to=(S.PHONE,)),),
+                buttons=(On(ScreeningAreaChoice.prefix(), choose_area_button, to=(S.PHONE,)),),
                 typed=Typed(choose_area_text, to=(S.PHONE,)),
                 back=S.GROUPS,
             ),
             S.PHONE: Step(ask_phone, typed=Typed(receive_phone, to=(S.SESSION, END)), back=S.AREA),
             S.SESSION: Step(
                 ask_session,
-                buttons=(On("screening:session:", choose_session, to=(S.CONFIRM,)),),
+                buttons=(On(SessionChoice.prefix(), choose_session, to=(S.CONFIRM,)),),
                 back=S.PHONE,
             ),
             S.CONFIRM: Step(

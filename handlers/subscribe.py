@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
+from bot.buttons import AreaButton, AreaChoice
 from bot.core import Button, Incoming, Reply
 from bot.flows import END, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import Subscriber
@@ -131,7 +132,8 @@ async def ask_area(_incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố picked with a button."""
-    return await save_area(incoming, ctx, (incoming.button or "").removeprefix("area:"))
+    chosen = AreaChoice.parse(incoming.button)
+    return await save_area(incoming, ctx, chosen.area if chosen else "")
 
 
 async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
@@ -271,14 +273,16 @@ def topic_labels(ctx: Context, chosen: set[str]) -> str:
     return ", ".join(t.label(ctx.locale) for t in load_topics() if t.code in chosen)
 
 
-def area_question(ctx: Context, *, retry: bool = False, prefix: str = "") -> Reply:
+def area_question(
+    ctx: Context, *, retry: bool = False, kind: type[AreaButton] = AreaChoice
+) -> Reply:
     areas = load_station().areas
     text = ctx._("Bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
     if retry:
         text = ctx._(
             "Mình không tìm thấy tổ dân phố đó. Bà con chọn một tổ trong danh sách: {areas}."
         ).format(areas=", ".join(areas))
-    return Reply(text, [Button(area, f"{prefix}area:{area}") for area in areas])
+    return Reply(text, [Button(area, kind(area).pack()) for area in areas])
 
 
 async def ask_area_question(ctx: Context) -> Reply:
@@ -317,7 +321,7 @@ FLOW = router.flow(
             ),
             S.ASK_AREA: Step(
                 ask_area_question,
-                buttons=(On("area:", choose_area_button, to=(S.ASK_LANGUAGE, END)),),
+                buttons=(On(AreaChoice.prefix(), choose_area_button, to=(S.ASK_LANGUAGE, END)),),
                 typed=Typed(choose_area_text, to=(S.ASK_LANGUAGE, END)),
             ),
             S.ASK_LANGUAGE: Step(ask_language, buttons=(On("lang:", choose_language, to=(END,)),)),

@@ -31,6 +31,7 @@ OPEN_ROUTES = {
     *("screening:start", "screening:consent:yes", "screening:consent:no", "screening:who:"),
     *("screening:group:", "screening:groups_done", "screening:area:", "screening:session:"),
     *("screening:confirm", "screening:back", "screening:cancel", "screening:drop:"),
+    *("screening:dropok:", "screening:keep"),
     *("screening:phone:forget", "screening:phone:cancel"),
     *("/xoadulieu", "privacy:erase", "privacy:keep"),
     *("/hoi", "faq:t:", "faq:staff:"),

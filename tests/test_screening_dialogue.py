@@ -354,7 +354,10 @@ async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, databas
     [row] = await registrations(database)
     await chat.send("/huy")
     assert row.code in chat.text and NAME in chat.text
-    await chat.press(chat.button_data(row.code))
+    await chat.press(chat.button_data(f"{NAME}, ngày {IN_A_WEEK:%d/%m}"))
+    assert "Hủy lịch khám mã" in chat.text and NAME in chat.text  # asks first
+    assert await seats_taken(database, sessions[0].id) == 1
+    await chat.press(chat.button_data("Hủy lịch này"))
     assert "Đã hủy lịch khám" in chat.text
     [row] = await registrations(database)
     assert row.status == "cancelled"
@@ -371,6 +374,8 @@ async def test_another_account_cannot_cancel_my_registration(dispatcher, databas
     other = ChatDriver(dispatcher, user_id="someone")
     await other.send("/start")
     await other.press(f"screening:drop:{row.id}")
+    assert "đã được hủy hoặc đã qua" in other.text and NAME not in other.text
+    await other.press(f"screening:dropok:{row.id}")
     assert "đã được hủy hoặc đã qua" in other.text
     assert (await registrations(database))[0].status == "registered"
 
@@ -398,7 +403,9 @@ async def test_a_full_registration_logs_no_name_or_phone(
     await reach(chat, 8)
     await chat.press("screening:confirm")
     await chat.send("/huy")
-    await chat.press(chat.button_data("Hủy mã"))
+    await chat.press(chat.button_data(NAME))
+    await chat.press(chat.button_data("Hủy lịch này"))
+    assert "Đã hủy lịch khám" in chat.text
     assert "screening: registration" in caplog.text  # something was logged
     for private in (NAME, "Mai", PHONE, PHONE_TYPED, "912345678"):
         assert private not in caplog.text

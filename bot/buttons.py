@@ -104,3 +104,11 @@ class ConfirmDrop(ButtonData):
 
     namespace: ClassVar[str] = "screening:dropok"
     registration_id: int
+
+
+@dataclass(frozen=True)
+class EditAnswer(ButtonData):
+    """/dangky's confirmation: change one answer (a step's name) and come back."""
+
+    namespace: ClassVar[str] = "screening:edit"
+    step: str

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import Incoming
 from bot.models.core import AuditLog, DialogueStateRow, WebMessage
 from bot.models.faq import FaqHandoff
+from bot.models.screening import WaitlistEntry
 from bot.models.staff import RumorReport
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
@@ -37,6 +38,9 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     subscriber = await find_subscriber(session, channel, chat_id)
     if subscriber is not None and subscriber.id is not None:
         anonymised = await erase_registrations(session, subscriber.id, today)
+        await session.execute(
+            delete(WaitlistEntry).where(WaitlistEntry.subscriber_id == subscriber.id)  # type: ignore[arg-type]
+        )
         await session.delete(subscriber)
     await session.execute(
         delete(DialogueStateRow).where(

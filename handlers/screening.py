@@ -18,9 +18,15 @@ from datetime import datetime
 from enum import Enum, auto
 
 from bot.areas import match_area
-from bot.buttons import ConfirmDrop, DropRegistration, ScreeningAreaChoice, SessionChoice
+from bot.buttons import (
+    ConfirmDrop,
+    DropRegistration,
+    EditAnswer,
+    ScreeningAreaChoice,
+    SessionChoice,
+)
 from bot.core import Button, Incoming, Reply
-from bot.flows import END, Flow, Means, On, Step, Typed
+from bot.flows import END, YES_WORDS, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
@@ -33,12 +39,14 @@ from bot.screening.registrations import (
     cancel,
     current_registration,
     open_sessions_for,
+    own_name,
     register,
     unavailable_reason,
     upcoming_of,
 )
 from bot.screening.reminders import Reminder, reminder_slots
 from bot.screening.sessions import local_now
+from bot.screening.waitlist import wait_for_session
 from bot.subscribers import find_subscriber, require_subscriber, update_subscriber
 from content.dates import format_full_date
 from content.station import load_screening_groups, load_station
@@ -54,18 +62,34 @@ OLDER_PERSON_GROUP = "nguoi_cao_tuoi"
 _YEAR = re.compile(r"\b(\d{4})\b")
 # Typed at any step, these act like the "Hủy" button.
 CANCEL_WORDS = ("huy", "huy bo", "thoi", "cancel")
+BACK, CANCEL_DATA = "screening:back", "screening:cancel"
+KNOWN_NAME, KNOWN_PHONE = "screening:known_name", "screening:known_phone"
+WAITLIST = "screening:waitlist"
+# "Bà con ở Tổ 7 phải không?" answered with a yes.
+AGREEING = YES_WORDS | {"dung", "dung roi", "phai", "phai roi"}
 
 
 class ScreeningStep(Enum):
     CONSENT = auto()
     WHO = auto()
+    AREA = auto()
+    NO_SESSION = auto()
     NAME = auto()
     BIRTH_YEAR = auto()
     GROUPS = auto()
-    AREA = auto()
     PHONE = auto()
     SESSION = auto()
     CONFIRM = auto()
+
+
+# From the confirmation, one answer can be changed: the dialogue comes straight back.
+EDITABLE = (
+    ScreeningStep.NAME,
+    ScreeningStep.BIRTH_YEAR,
+    ScreeningStep.GROUPS,
+    ScreeningStep.PHONE,
+    ScreeningStep.SESSION,
+)
 
 
 class PhoneShareStep(Enum):
@@ -96,9 +120,9 @@ async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
-    """Self or a relative, then ask the full name."""
+    """Self or a relative, then ask the tổ dân phố (whose sessions decide the rest)."""
     relative = incoming.button == "screening:who:relative"
-    return await go_to(ctx, ScreeningStep.NAME, for_relative=relative)
+    return await go_to(ctx, ScreeningStep.AREA, for_relative=relative)
 
 
 async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -109,7 +133,15 @@ async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
             "Họ và tên chỉ gồm chữ, từ 2 đến 6 tiếng, không phải câu hỏi, ví dụ “Nguyễn Thị Mai”."
         )
         return await go_to(ctx, ScreeningStep.NAME, note)
-    return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
+    return await onward(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
+
+
+async def use_known_name(_incoming: Incoming, ctx: Context) -> Reply:
+    """The name this account registered itself with before."""
+    name = await known_name(ctx)
+    if name is None:
+        return await go_to(ctx, ScreeningStep.NAME)
+    return await onward(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
 async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -126,7 +158,7 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     groups = ctx.data.get("groups") or (
         [OLDER_PERSON_GROUP] if this_year - year >= OLDER_PERSON_AGE else []
     )
-    return await go_to(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
+    return await onward(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
 
 
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
@@ -139,11 +171,11 @@ async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
-    """At least one group, then ask the tổ dân phố."""
+    """At least one group, then ask the phone."""
     if not ctx.data.get("groups"):
         note = ctx._("Bà con chọn ít nhất một đối tượng ạ.")
         return await go_to(ctx, ScreeningStep.GROUPS, note)
-    return await go_to(ctx, ScreeningStep.AREA)
+    return await onward(ctx, ScreeningStep.PHONE)
 
 
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
@@ -153,16 +185,33 @@ async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
-    """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
-    return await save_area(ctx, incoming.text or "")
+    """The tổ dân phố typed ("to 3", "tổ 3", "3"); "có", "đúng" for the one from /chude."""
+    typed = incoming.text or ""
+    known = None if ctx.data.get("for_relative") else await subscriber_area(ctx)
+    if known and folded_answer(typed) in AGREEING:
+        typed = known
+    return await save_area(ctx, typed)
 
 
 async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
-    """Keep the mobile number in its normal form; a person already registered is told so."""
+    """Keep the mobile number in its normal form."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
         note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
         return await go_to(ctx, ScreeningStep.PHONE, note)
+    return await keep_phone(incoming, ctx, phone)
+
+
+async def use_known_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
+    """The number this chat shared before (/sdt or an earlier registration)."""
+    phone = await known_phone(ctx)
+    if phone is None:
+        return await go_to(ctx, ScreeningStep.PHONE)
+    return await keep_phone(incoming, ctx, phone)
+
+
+async def keep_phone(incoming: Incoming, ctx: Context, phone: str) -> Reply:
+    """A person already registered in the round is told so; the others choose a session."""
     await ctx.set_step(ScreeningStep.PHONE, phone=phone)
     async with ctx.sessions() as session:
         earlier = await current_registration(session, applicant_of(ctx).identity)
@@ -172,7 +221,7 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     if earlier is not None:
         await ctx.end_dialogue()
         return already_registered(ctx, earlier, here=here)
-    return await go_to(ctx, ScreeningStep.SESSION)
+    return await onward(ctx, ScreeningStep.SESSION)
 
 
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
@@ -185,7 +234,31 @@ async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
         if wanted not in {seats.session.id for seats in offered}:
             reason = await unavailable_reason(session, wanted, now)
             return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, reason))
-    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=wanted)
+    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=wanted, editing=False)
+
+
+async def edit_answer(incoming: Incoming, ctx: Context) -> Reply:
+    """Change one answer from the confirmation, then come straight back to it."""
+    chosen = EditAnswer.parse(incoming.button)
+    step = next((s for s in EDITABLE if chosen and s.name == chosen.step), None)
+    if step is None:
+        return await go_to(ctx, ScreeningStep.CONFIRM)
+    return await go_to(ctx, step, editing=True)
+
+
+async def join_waitlist(incoming: Incoming, ctx: Context) -> Reply:
+    """No session for the tổ: the resident is invited when the station adds one."""
+    area = ctx.data["area"]
+    async with ctx.sessions() as session:
+        subscriber = await require_subscriber(session, incoming)
+        await wait_for_session(session, subscriber.id or 0, area)
+    await ctx.end_dialogue()
+    return Reply(
+        ctx._(
+            "Dạ, mình đã ghi lại. Khi trạm mở buổi khám cho {area}, mình sẽ nhắn bà con "
+            "(vào ban ngày). Bà con không cần làm gì thêm."
+        ).format(area=area)
+    )
 
 
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
@@ -345,7 +418,7 @@ async def go_to(ctx: Context, step: ScreeningStep, note: str = "", **data: objec
 
 
 def with_way_out(ctx: Context, buttons: list[Button]) -> list[Button]:
-    return [*buttons, back_button(ctx, "screening:back"), cancel_button(ctx, "screening:cancel")]
+    return [*buttons, back_button(ctx, BACK), cancel_button(ctx, CANCEL_DATA)]
 
 
 async def ask_consent(ctx: Context) -> Reply:
@@ -383,10 +456,16 @@ async def ask_who(ctx: Context) -> Reply:
 
 async def ask_name(ctx: Context) -> Reply:
     if ctx.data.get("for_relative"):
-        text = ctx._("Họ và tên đầy đủ của người thân đi khám?")
-    else:
-        text = ctx._("Họ và tên đầy đủ của bà con?")
-    return Reply(text, with_way_out(ctx, []))
+        return Reply(ctx._("Họ và tên đầy đủ của người thân đi khám?"), with_way_out(ctx, []))
+    name = await known_name(ctx)
+    if name is None:
+        return Reply(ctx._("Họ và tên đầy đủ của bà con?"), with_way_out(ctx, []))
+    return Reply(
+        ctx._("Họ và tên đầy đủ của bà con? Đúng là {name} thì bấm tên, không thì gõ lại.").format(
+            name=name
+        ),
+        with_way_out(ctx, [Button(name, KNOWN_NAME)]),
+    )
 
 
 async def ask_birth_year(ctx: Context) -> Reply:
@@ -415,16 +494,41 @@ async def ask_groups(ctx: Context) -> Reply:
 
 async def ask_area(ctx: Context, *, retry: bool = False) -> Reply:
     question = area_question(ctx, retry=retry, kind=ScreeningAreaChoice)
-    text = question.text
+    text, buttons = question.text, question.buttons
+    known = None if ctx.data.get("for_relative") else await subscriber_area(ctx)
     if ctx.data.get("for_relative") and not retry:
         text = ctx._("Người thân của bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
-    return Reply(text, with_way_out(ctx, question.buttons))
+    elif known and not retry:
+        # Chosen in /chude: offered first, one tap (or "1") away.
+        text = ctx._("Bà con ở {area} phải không? Bấm {area}, hoặc chọn tổ khác.").format(
+            area=known
+        )
+        buttons = sorted(buttons, key=lambda button: button.text != known)
+    return Reply(text, with_way_out(ctx, buttons))
+
+
+async def ask_no_session(ctx: Context) -> Reply:
+    return Reply(
+        ctx._(
+            "Hiện chưa có buổi khám nào còn chỗ cho {area}. Bà con bấm “Nhắn tôi khi có lịch” để "
+            "mình báo khi trạm mở buổi mới, hoặc chọn tổ khác. Hỏi lịch khám: gọi trạm "
+            "{dien_thoai}."
+        ).format(area=ctx.data["area"], dien_thoai=load_station().phone),
+        [
+            Button(ctx._("Nhắn tôi khi có lịch"), WAITLIST),
+            Button(ctx._("Chọn tổ khác"), BACK),
+            cancel_button(ctx, CANCEL_DATA),
+        ],
+    )
 
 
 async def ask_phone(ctx: Context) -> Reply:
-    return Reply(
-        ctx._("Số điện thoại di động để trạm liên hệ, ví dụ 0912 345 678?"), with_way_out(ctx, [])
-    )
+    text = ctx._("Số điện thoại di động để trạm liên hệ, ví dụ 0912 345 678?")
+    phone = None if ctx.data.get("for_relative") else await known_phone(ctx)
+    if phone is None:
+        return Reply(text, with_way_out(ctx, []))
+    note = ctx._("Dùng số {phone} thì bấm số, không thì gõ số khác.").format(phone=phone)
+    return Reply(f"{text} {note}", with_way_out(ctx, [Button(phone, KNOWN_PHONE)]))
 
 
 async def ask_session(ctx: Context) -> Reply:
@@ -489,7 +593,7 @@ async def ask_confirmation(ctx: Context) -> Reply:
             time=f"{held.start:%H:%M}",
             place=held.place,
         ),
-        with_way_out(ctx, [Button(ctx._("Xác nhận"), "screening:confirm")]),
+        with_way_out(ctx, [Button(ctx._("Xác nhận"), "screening:confirm"), *edit_buttons(ctx)]),
     )
 
 
@@ -497,11 +601,59 @@ async def ask_confirmation(ctx: Context) -> Reply:
 
 
 async def save_area(ctx: Context, typed: str) -> Reply:
+    """The tổ, and at once whether it has a session: none offers the waiting list."""
     area = match_area(typed, list(load_station().areas))
     if area is None:
         await ctx.set_step(ScreeningStep.AREA)
         return await ask_area(ctx, retry=True)
-    return await go_to(ctx, ScreeningStep.PHONE, area=area)
+    async with ctx.sessions() as session:
+        offered = await open_sessions_for(session, area, local_now(ctx.settings.tz))
+    if not offered:
+        return await go_to(ctx, ScreeningStep.NO_SESSION, area=area)
+    first = offered[0].session
+    note = ctx._("{area} có {count} buổi khám còn chỗ, sớm nhất {day}.").format(
+        area=area, count=len(offered), day=format_full_date(first.day, ctx.locale)
+    )
+    return await go_to(ctx, ScreeningStep.NAME, note, area=area)
+
+
+async def onward(ctx: Context, step: ScreeningStep, **data: object) -> Reply:
+    """The next question, or back to the confirmation when one answer was being changed."""
+    if ctx.data.get("editing") and ctx.data.get("session_id"):
+        return await go_to(ctx, ScreeningStep.CONFIRM, editing=False, **data)
+    return await go_to(ctx, step, **data)
+
+
+async def known_name(ctx: Context) -> str | None:
+    """The name this account last registered itself with, if any."""
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+        if subscriber is None or subscriber.id is None:
+            return None
+        return await own_name(session, subscriber.id)
+
+
+async def known_phone(ctx: Context) -> str | None:
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+    return subscriber.phone if subscriber else None
+
+
+async def subscriber_area(ctx: Context) -> str | None:
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+    return subscriber.area if subscriber else None
+
+
+def edit_buttons(ctx: Context) -> list[Button]:
+    labels = {
+        ScreeningStep.NAME: ctx._("Sửa họ tên"),
+        ScreeningStep.BIRTH_YEAR: ctx._("Sửa năm sinh"),
+        ScreeningStep.GROUPS: ctx._("Sửa đối tượng"),
+        ScreeningStep.PHONE: ctx._("Sửa số điện thoại"),
+        ScreeningStep.SESSION: ctx._("Đổi buổi khám"),
+    }
+    return [Button(labels[step], EditAnswer(step.name).pack()) for step in EDITABLE]
 
 
 def made_here(subscriber: Subscriber | None, earlier: Upcoming) -> bool:
@@ -621,13 +773,13 @@ def already_registered(ctx: Context, earlier: Upcoming, *, here: bool) -> Reply:
 # --- the dialogues, declared -------------------------------------------------------
 
 S = ScreeningStep
-CANCEL = On("screening:cancel", quit_registration, to=(END,), words=CANCEL_WORDS)
+CANCEL = On(CANCEL_DATA, quit_registration, to=(END,), words=CANCEL_WORDS)
 FLOW = router.flow(
     Flow(
         "screening",
         started_by={"/dangky": S.CONSENT},
         chats=PRIVATE,
-        back_data="screening:back",
+        back_data=BACK,
         way_out=(CANCEL,),
         steps={
             S.CONSENT: Step(
@@ -638,27 +790,51 @@ FLOW = router.flow(
                 ),
             ),
             S.WHO: Step(
-                ask_who, buttons=(On("screening:who:", choose_who, to=(S.NAME,)),), back=S.CONSENT
+                ask_who, buttons=(On("screening:who:", choose_who, to=(S.AREA,)),), back=S.CONSENT
             ),
-            S.NAME: Step(ask_name, typed=Typed(receive_name, to=(S.BIRTH_YEAR,)), back=S.WHO),
+            S.AREA: Step(
+                ask_area,
+                buttons=(
+                    On(ScreeningAreaChoice.prefix(), choose_area_button, to=(S.NAME, S.NO_SESSION)),
+                ),
+                typed=Typed(choose_area_text, to=(S.NAME, S.NO_SESSION)),
+                back=S.WHO,
+            ),
+            S.NO_SESSION: Step(
+                ask_no_session,
+                buttons=(On(WAITLIST, join_waitlist, to=(END,), means=Means.YES),),
+                back=S.AREA,
+            ),
+            S.NAME: Step(
+                ask_name,
+                buttons=(On(KNOWN_NAME, use_known_name, to=(S.BIRTH_YEAR, S.CONFIRM)),),
+                typed=Typed(receive_name, to=(S.BIRTH_YEAR, S.CONFIRM)),
+                back=S.AREA,
+            ),
             S.BIRTH_YEAR: Step(
-                ask_birth_year, typed=Typed(receive_birth_year, to=(S.GROUPS,)), back=S.NAME
+                ask_birth_year,
+                typed=Typed(receive_birth_year, to=(S.GROUPS, S.CONFIRM)),
+                back=S.NAME,
             ),
             S.GROUPS: Step(
                 ask_groups,
                 buttons=(
                     On("screening:group:", toggle_group, to=(S.GROUPS,)),
-                    On("screening:groups_done", finish_groups, to=(S.AREA,), means=Means.YES),
+                    On(
+                        "screening:groups_done",
+                        finish_groups,
+                        to=(S.PHONE, S.CONFIRM),
+                        means=Means.YES,
+                    ),
                 ),
                 back=S.BIRTH_YEAR,
             ),
-            S.AREA: Step(
-                ask_area,
-                buttons=(On(ScreeningAreaChoice.prefix(), choose_area_button, to=(S.PHONE,)),),
-                typed=Typed(choose_area_text, to=(S.PHONE,)),
+            S.PHONE: Step(
+                ask_phone,
+                buttons=(On(KNOWN_PHONE, use_known_phone, to=(S.SESSION, S.CONFIRM, END)),),
+                typed=Typed(receive_phone, to=(S.SESSION, S.CONFIRM, END)),
                 back=S.GROUPS,
             ),
-            S.PHONE: Step(ask_phone, typed=Typed(receive_phone, to=(S.SESSION, END)), back=S.AREA),
             S.SESSION: Step(
                 ask_session,
                 buttons=(On(SessionChoice.prefix(), choose_session, to=(S.CONFIRM,)),),
@@ -673,6 +849,7 @@ FLOW = router.flow(
                         to=(END, S.SESSION),
                         means=Means.YES,
                     ),
+                    On(EditAnswer.prefix(), edit_answer, to=EDITABLE),
                 ),
                 back=S.SESSION,
             ),

@@ -80,3 +80,15 @@ class EligibleResident(SQLModel, table=True):
     identity: str = Field(max_length=64)
     source: str = Field(default="", max_length=200)
     imported_at: datetime = utc_field()
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A resident who asked to be told when their tổ gets a screening session."""
+
+    __tablename__ = "screening_waitlist"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    area: str = Field(max_length=64, index=True)
+    created_at: datetime = utc_field()
+    invited_at: datetime | None = utc_field(nullable=True)

@@ -180,6 +180,20 @@ async def upcoming_of(session: AsyncSession, subscriber_id: int, today: date) ->
     return [Upcoming(registration, held) for registration, held in rows]
 
 
+async def own_name(session: AsyncSession, subscriber_id: int) -> str | None:
+    """The name the account last registered itself (not a relative) with."""
+    return await session.scalar(
+        select(Registration.full_name)
+        .where(
+            Registration.subscriber_id == subscriber_id,
+            Registration.for_relative.is_(False),  # type: ignore[attr-defined]
+            Registration.full_name.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Registration.created_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    )
+
+
 async def cancel(
     session: AsyncSession, registration_id: int, *, subscriber_id: int, today: date
 ) -> Upcoming | None:

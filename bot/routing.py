@@ -259,6 +259,9 @@ class Dispatcher:
                     return _for_chat(route, incoming) or _unknown(self._not_understood, incoming)
             return _unknown(self._not_understood, incoming)
         flow = self._flow_of_step.get(state.step) if state else None
+        # In a group an admin half-way through /chude still talks with the others freely.
+        if incoming.chat_kind is ChatKind.GROUP and not incoming.addressed:
+            flow = None
         if flow is not None:
             route = Route(partial(self._flow_text, flow), flow.chats, flow.role, flow)
             if _for_chat(route, incoming):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.channels.web import STATIC_DIR, WebChannel
+from bot.channels.web import STATIC_DIR, WebChannel, page_frame
 from bot.core import Button, Reply
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -51,6 +51,22 @@ async def test_buttons_drive_the_topic_dialogue(client):
     assert "Trẻ em" in body["replies"][0]["text"]
     _, body = await post(client, {"user_id": "web-2", "text": "/dungnhan"})
     assert "/start" in body["replies"][0]["text"]
+
+
+async def test_the_page_frame_follows_the_language_chosen_in_the_chat(client):
+    frame = await (await client.get("/api/frame?user_id=web-3")).json()
+    assert (frame["lang"], frame["send"]) == ("vi", "Gửi")
+    await post(client, {"user_id": "web-3", "text": "/start"})
+    await post(client, {"user_id": "web-3", "button": "lang:en"})
+    frame = await (await client.get("/api/frame?user_id=web-3")).json()
+    assert frame == {
+        "lang": "en",
+        "tagline": "Messages from your ward health station",
+        "placeholder": "Type a message or a question…",
+        "send": "Send",
+        "label": "Message",
+    }
+    assert (await client.get("/api/frame?user_id=../x")).status == 400
 
 
 @pytest.mark.parametrize(
@@ -129,6 +145,7 @@ class FlakyApi:
     def __init__(self) -> None:
         self.mode = "ok"
         self.sent: list[dict[str, Any]] = []
+        self.frame = page_frame("vi")
 
     def handle(self, route: Any) -> None:
         path = route.request.url.split("chat.test", 1)[1].split("?")[0]
@@ -142,6 +159,8 @@ class FlakyApi:
                 route.fulfill(status=status, content_type=content_type, body=body)
         elif path == "/api/inbox":
             route.fulfill(json={"messages": []})
+        elif path == "/api/frame":
+            route.fulfill(json=self.frame)
         else:
             route.fulfill(path=STATIC_DIR / ("chat.html" if path == "/" else path[8:]))
 
@@ -196,3 +215,10 @@ def test_the_page_says_what_went_wrong_and_keeps_what_was_typed(chat_page):
     page.get_by_role("button", name="Chọn chủ đề nhận tin").last.click()
     expect(log.locator(".me").last).to_have_text("Chọn chủ đề nhận tin")
     assert api.sent[-1] == {"user_id": api.sent[0]["user_id"], "button": "sub:topics"}
+
+    api.frame = page_frame("en")  # the resident chose English
+    say("english")
+    expect(page.locator("#composer button")).to_have_text("Send")
+    expect(box).to_have_attribute("placeholder", "Type a message or a question…")
+    page.reload()  # remembered on this browser
+    expect(page.locator("#composer button")).to_have_text("Send")

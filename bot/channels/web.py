@@ -5,6 +5,9 @@ API (a contract — keep it exact):
   → {"replies": [{"text": str, "buttons": [{"text": str, "data": str}]}]}
   GET /api/inbox?user_id=…&after=<id>
   → {"messages": [{"id": int, "text": str, "buttons": [...]}]}   (broadcasts, alerts)
+  GET /api/frame?user_id=…
+  → {"lang": "vi"|"en", "tagline": str, "placeholder": str, "send": str, "label": str}
+    (the page's own words, in the language the resident chose in /chude)
 Errors answer 400 with {"error": "<Vietnamese reason>"}.
 
 The browser chooses its user_id, so it proves nothing: a request is a staff member's only
@@ -29,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
+from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.staff import WEB_STAFF_PREFIX, web_chat_id
+from bot.subscribers import language_of
 from bot.web.dashboard.auth import cookie_secret, cookie_storage, signed_in_member
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -78,6 +83,7 @@ class WebChannel:
             web.get("/", self.page),
             web.post("/api/chat", self.chat),
             web.get("/api/inbox", self.inbox),
+            web.get("/api/frame", self.frame),
             web.static("/static", STATIC_DIR),
         ]
 
@@ -118,6 +124,17 @@ class WebChannel:
                 {"id": row.id, "text": row.text, "buttons": json.loads(row.buttons)} for row in rows
             ]
         return web.json_response({"messages": messages}, dumps=_json_dumps)
+
+    async def frame(self, request: web.Request) -> web.Response:
+        """The page's header, placeholder and "Gửi" in the resident's chosen language."""
+        user_id = request.query.get("user_id", "")
+        if not USER_ID.match(user_id):
+            return web.json_response({"error": "user_id không hợp lệ."}, status=400)
+        async with self._sessions() as session:
+            chosen = await language_of(
+                session, Incoming(channel="web", chat_id=user_id, user_id=user_id)
+            )
+        return web.json_response(page_frame(chosen), dumps=_json_dumps)
 
     async def _staff_id(self, request: web.Request) -> str | None:
         """The chat identity of the staff account signed in on this browser, if any."""
@@ -163,6 +180,17 @@ def parse_chat_request(body: dict[str, Any]) -> Incoming:
     return Incoming(
         channel="web", chat_id=user_id, user_id=user_id, text=text, button=button, locale=locale
     )
+
+
+def page_frame(locale: str | None) -> dict[str, str]:
+    _ = translator(locale)
+    return {
+        "lang": normalize_locale(locale),
+        "tagline": _("Trạm Y tế phường nhắn tin cho bà con"),
+        "placeholder": _("Nhập tin nhắn hoặc câu hỏi…"),
+        "send": _("Gửi"),
+        "label": _("Tin nhắn"),
+    }
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

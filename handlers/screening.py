@@ -634,15 +634,18 @@ async def known_name(ctx: Context) -> str | None:
 
 
 async def known_phone(ctx: Context) -> str | None:
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+    subscriber = await this_chat(ctx)
     return subscriber.phone if subscriber else None
 
 
 async def subscriber_area(ctx: Context) -> str | None:
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+    subscriber = await this_chat(ctx)
     return subscriber.area if subscriber else None
+
+
+async def this_chat(ctx: Context) -> Subscriber | None:
+    async with ctx.sessions() as session:
+        return await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
 
 
 def edit_buttons(ctx: Context) -> list[Button]:
@@ -671,9 +674,7 @@ async def save_shared_phone(incoming: Incoming, ctx: Context, phone: str | None)
 
 
 async def ask_shared_phone(ctx: Context) -> Reply:
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
-    kept = subscriber.phone if subscriber else None
+    kept = await known_phone(ctx)
     station = load_station().in_language(ctx.locale)
     text = ctx._(
         "**Nhận lời mời khám sức khỏe miễn phí**\n\n"

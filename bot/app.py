@@ -97,7 +97,7 @@ class LoaPhuong:
         )
         self.dispatcher = build_dispatcher(self.services)
         self.channels = build_channels(settings, self.database)
-        self.services.extras["channels"] = self.channels
+        self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
         self.components: list[Component] = [
             Scheduler(self.database, settings, periodic_hooks(settings)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy import select
 
@@ -70,17 +70,23 @@ async def group_admin_roles(incoming: Incoming, ctx: Context) -> set[str]:
     return set()
 
 
+@runtime_checkable
+class GroupAdminList(Protocol):
+    """A channel that can read a group's admins (Telegram); the others grant no admin."""
+
+    async def group_admin_ids(self, chat_id: str) -> set[str]: ...
+
+
 async def _admins_of(ctx: Context, channel_name: str, chat_id: str) -> set[str]:
     """The platform's admin list of one group, cached briefly; empty when it cannot be read."""
-    channel = ctx.services.extras.get("channels", {}).get(channel_name)
-    lookup = getattr(channel, "group_admin_ids", None)
-    if lookup is None:
+    channel = ctx.services.channels.get(channel_name)
+    if not isinstance(channel, GroupAdminList):
         return set()
-    admin_cache = ctx.services.extras.setdefault("group_admin_cache", {})
+    admin_cache = ctx.services.group_admin_cache
     cached = admin_cache.get((channel_name, chat_id))
     if cached is None or cached[0] < time.monotonic():
         try:
-            admins = await lookup(chat_id)
+            admins = await channel.group_admin_ids(chat_id)
         except Exception:  # the platform is down or the bot lost access: no admin rights
             log.warning("could not read the admin list of a %s group", channel_name)
             return set()

@@ -16,7 +16,7 @@ dispatcher tries them in a fixed order, so handler bodies hold no routing `if`s:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import partial
@@ -48,7 +48,12 @@ class Services:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     states: StateStorage
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The running channels by name: roles read a group's admin list through them.
+    channels: Mapping[str, object] = field(default_factory=dict)
+    # (channel, group chat) → (valid until, monotonic clock; its admins' user ids)
+    group_admin_cache: dict[tuple[str, str], tuple[float, set[str]]] = field(default_factory=dict)
+    # The FAQ buttons' signing secret, read once per process (bot/faq/signing.py).
+    faq_button_secret: bytes | None = None
 
 
 class Context:

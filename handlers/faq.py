@@ -13,7 +13,7 @@ import re
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.faq import Match, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
-from bot.faq.signing import SECRET_KEY, button_secret, sign_question, signed_question
+from bot.faq.signing import button_secret, sign_question, signed_question
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
@@ -62,11 +62,11 @@ async def answer(text: str, ctx: Context) -> Reply:
 async def _button_secret(ctx: Context) -> bytes:
     """The install's button signing secret, read once per process: once made it never
     changes, so a question or a press costs no query for it."""
-    extras = ctx.services.extras
-    if SECRET_KEY not in extras:
+    services = ctx.services
+    if services.faq_button_secret is None:
         async with ctx.sessions() as session:
-            extras[SECRET_KEY] = await button_secret(session)
-    return extras[SECRET_KEY]
+            services.faq_button_secret = await button_secret(session)
+    return services.faq_button_secret
 
 
 def action_buttons(ctx: Context, answer: str) -> list[Button]:

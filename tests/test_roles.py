@@ -32,6 +32,7 @@ OPEN_ROUTES = {
     *("screening:group:", "screening:groups_done", "screening:area:", "screening:session:"),
     *("screening:confirm", "screening:back", "screening:cancel", "screening:drop:"),
     *("screening:dropok:", "screening:keep"),
+    *("screening:edit:", "screening:known_name", "screening:known_phone", "screening:waitlist"),
     *("screening:phone:forget", "screening:phone:cancel"),
     *("/xoadulieu", "privacy:erase", "privacy:keep"),
     *("/hoi", "faq:t:", "faq:staff:"),
@@ -98,7 +99,7 @@ def test_the_table_covers_every_kind_of_staff_action():
 async def personas(services, database):
     async with database.sessions() as session:
         await add_staff(session, "lan", "admin", telegram_id="4242")
-    services.extras["channels"] = {"telegram": GroupWithOneAdmin()}
+    services.channels = {"telegram": GroupWithOneAdmin()}
     return build_dispatcher(services)
 
 

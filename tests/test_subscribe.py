@@ -177,7 +177,7 @@ class GroupAdmins:
 
 @pytest.fixture
 def in_group(services):
-    services.extras["channels"] = {"telegram": GroupAdmins()}
+    services.channels = {"telegram": GroupAdmins()}
     dispatcher = build_dispatcher(services)
 
     def member(user_id: str, locale: str | None = None) -> ChatDriver:

@@ -220,13 +220,8 @@ def mermaid(flows: Iterable[Flow], source: str) -> str:
         lines.append(f'    state "{flow.name}" as {flow.name} {{')
         for label, step in flow.started_by.items():
             lines.append(f"        [*] --> {_node(flow, step)}: {label}")
-        for step, spec in flow.steps.items():
-            for on in spec.buttons:
-                lines += [_edge(flow, step, to, on.data) for to in on.to]
-            if spec.typed is not None:
-                lines += [_edge(flow, step, to, spec.typed.label) for to in spec.typed.to]
-            if spec.back is not None and flow.back_data:
-                lines.append(_edge(flow, step, spec.back, flow.back_data))
+        for (source, target), labels in _edges(flow).items():
+            lines.append(f"        {source} --> {target}: {' / '.join(labels)}")
         lines.append("    }")
         notes = [f"{on.data} ends it at any step" for on in flow.way_out]
         if flow.role:
@@ -236,9 +231,19 @@ def mermaid(flows: Iterable[Flow], source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _edges(flow: Flow) -> dict[tuple[str, str], list[str]]:
+    """(from, to) → what leads there, in table order: one arrow per pair of steps."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for step, spec in flow.steps.items():
+        leads = [(on.data, to) for on in spec.buttons for to in on.to]
+        if spec.typed is not None:
+            leads += [(spec.typed.label, to) for to in spec.typed.to]
+        if spec.back is not None and flow.back_data:
+            leads.append((flow.back_data, spec.back))
+        for label, to in leads:
+            edges.setdefault((_node(flow, step), _node(flow, to)), []).append(label)
+    return edges
+
+
 def _node(flow: Flow, step: Enum | str) -> str:
     return "[*]" if step == END else f"{flow.name}_{step.name}"  # type: ignore[union-attr]
-
-
-def _edge(flow: Flow, step: Enum, to: Enum | str, label: str) -> str:
-    return f"        {_node(flow, step)} --> {_node(flow, to)}: {label}"

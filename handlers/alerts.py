@@ -25,7 +25,7 @@ from bot.alerts import (
     resident_text,
 )
 from bot.buttons import AlertAreaChoice
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
 from bot.outbox.broadcasts import broadcast_progress
 from bot.routing import Context, Router
@@ -45,7 +45,7 @@ class AlertStep(Enum):
     ASK_URGENCY = auto()
 
 
-@router.command("canhbao", role="staff")
+@router.command("canhbao", role=Role.STAFF)
 async def on_alert(incoming: Incoming, ctx: Context) -> Reply:
     """Start a draft; the text may come with the command."""
     await ctx.end_dialogue()
@@ -140,7 +140,7 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@router.command("duyet", role="staff")
+@router.command("duyet", role=Role.STAFF)
 async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Show a colleague's draft for approval: /duyet <số>."""
     alert_id = number_after("", incoming.argument)
@@ -159,7 +159,7 @@ async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@router.button("alert:approve:", role="staff")
+@router.button("alert:approve:", role=Role.STAFF)
 async def approve(incoming: Incoming, ctx: Context) -> Reply:
     """Approve: the alert goes into the outbox for every recipient."""
     alert_id = number_after("alert:approve:", incoming.button)
@@ -179,7 +179,7 @@ async def approve(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("alert:progress:", role="staff")
+@router.button("alert:progress:", role=Role.STAFF)
 async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     """Delivery counts so far, with a way to stop what is not yet sent."""
     alert_id = number_after("alert:progress:", incoming.button) or 0
@@ -212,7 +212,7 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("alert:cancel:", role="staff")
+@router.button("alert:cancel:", role=Role.STAFF)
 async def cancel(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel a draft, or stop what is not yet sent."""
     alert_id = number_after("alert:cancel:", incoming.button) or 0
@@ -306,7 +306,7 @@ FLOW = router.flow(
     Flow(
         "alerts",
         started_by={"/canhbao": A.ASK_TEXT, "/canhbao nội dung": A.ASK_TARGET},
-        role="staff",
+        role=Role.STAFF,
         back_data=BACK,
         way_out=(On("alert:quit", quit_draft, to=(END,)),),
         steps={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import Button, ChatKind, Incoming, Reply, Role
 from bot.routing import Context, Services, command_button
 from bot.subscribers import language_of
 
@@ -36,7 +36,7 @@ async def not_understood(incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def not_allowed(_incoming: Incoming, ctx: Context, role: str) -> Reply:
-    if role == "group_admin":
+    if role == Role.GROUP_ADMIN:
         return Reply(
             ctx._(
                 "Việc này chỉ dành cho quản trị viên của nhóm ạ. Bà con muốn tự chọn tin "

@@ -14,7 +14,7 @@ from enum import Enum, auto
 
 from bot.areas import match_area
 from bot.buttons import GroupAreaChoice
-from bot.core import Incoming, Reply
+from bot.core import Incoming, Reply, Role
 from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.roles import has_role
 from bot.routing import Context, Router
@@ -59,7 +59,7 @@ async def on_group_start(incoming: Incoming, ctx: Context) -> Reply:
     """Introduce the bot; a group its admins stopped is resumed by an admin only."""
     async with ctx.sessions() as session:
         group = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        if group and not group.active and not await has_role(incoming, ctx, "group_admin"):
+        if group and not group.active and not await has_role(incoming, ctx, Role.GROUP_ADMIN):
             return Reply(
                 ctx._(
                     "Nhóm đang tạm dừng nhận tin. Chỉ quản trị viên của nhóm bật lại được, "
@@ -89,7 +89,7 @@ async def on_left(incoming: Incoming, ctx: Context) -> None:
             await stop_messages(session, subscriber)
 
 
-@router.command("dungnhan", role="group_admin")
+@router.command("dungnhan", role=Role.GROUP_ADMIN)
 async def on_group_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop sending into this group, and say who can resume it."""
     async with ctx.sessions() as session:
@@ -120,7 +120,7 @@ async def on_group_help(_incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("chude", role="group_admin")
+@router.command("chude", role=Role.GROUP_ADMIN)
 async def on_group_topics(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the group's topics to a group admin."""
     await ctx.end_dialogue()
@@ -187,7 +187,7 @@ FLOW = router.flow(
     Flow(
         "groups",
         started_by={"/chude": G.TOPICS},
-        role="group_admin",
+        role=Role.GROUP_ADMIN,
         chats=GROUP,
         steps={
             G.TOPICS: Step(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.alerts import resident_text
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
 from bot.routing import Context, Router
 from bot.rumors import (
@@ -67,7 +67,7 @@ async def quit_dialogue(_incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã hủy."))
 
 
-@router.command("tindon", role="staff")
+@router.command("tindon", role=Role.STAFF)
 async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
     """Open reports, similar ones grouped, each group with its answer buttons."""
     async with ctx.sessions() as session:
@@ -93,8 +93,8 @@ async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.button("rumor:true:", role="staff")
-@router.button("rumor:checking:", role="staff")
+@router.button("rumor:true:", role=Role.STAFF)
+@router.button("rumor:checking:", role=Role.STAFF)
 async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
     """Mark the group true or being checked, and tell every reporter."""
     verdict, _, raw_id = (incoming.button or "").removeprefix("rumor:").partition(":")
@@ -106,7 +106,7 @@ async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
     return answered_reply(ctx, answered)
 
 
-@router.button("rumor:false:", role="staff")
+@router.button("rumor:false:", role=Role.STAFF)
 async def ask_correction(incoming: Incoming, ctx: Context) -> Reply:
     """A false rumor needs the true fact, which the reporters and the alert will carry."""
     report_id = number_after("rumor:false:", incoming.button)
@@ -144,7 +144,7 @@ async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("rumor:alert:", role="staff")
+@router.button("rumor:alert:", role=Role.STAFF)
 async def make_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Turn the correction into an alert draft, shown for approval."""
     report_id = number_after("rumor:alert:", incoming.button) or 0
@@ -216,7 +216,7 @@ CORRECTION_FLOW = router.flow(
     Flow(
         "rumor_correction",
         started_by={"Sai — đính chính": RumorStep.ASK_CORRECTION},
-        role="staff",
+        role=Role.STAFF,
         way_out=(On(QUIT_CORRECTION, quit_dialogue, to=(END,)),),
         steps={
             RumorStep.ASK_CORRECTION: Step(

@@ -178,7 +178,10 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
             meant = [b for b in buttons if (on := on_of(b)) is not None and on.means is means]
             if meant:
                 return meant[:1]
-    return [b for b in buttons if _close(answer, fold(b.text))]
+    # Where free text is expected (a name, an alert), only a whole label counts: "Bà con
+    # quay lại trạm" is an alert's text, not the "Quay lại" button.
+    partial = step.typed is None
+    return [b for b in buttons if _close(answer, fold(b.text), partial=partial)]
 
 
 def _without_tail(answer: str) -> str:
@@ -188,12 +191,14 @@ def _without_tail(answer: str) -> str:
     return " ".join(words)
 
 
-def _close(answer: str, label: str) -> bool:
+def _close(answer: str, label: str, *, partial: bool) -> bool:
     if not label:
         return False
     # "Tổ 99" is no typo of "Tổ 9": numbers must be typed exactly.
     if fuzz.ratio(answer, label) >= TYPO_SCORE and not any(ch.isdigit() for ch in answer):
         return True
+    if not partial:
+        return False
     padded_answer, padded_label = f" {answer} ", f" {label} "
     part_of_label = len(answer) >= MIN_PART and padded_answer in padded_label
     label_in_answer = len(label) >= MIN_PART + 1 and padded_label in padded_answer

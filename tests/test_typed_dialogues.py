@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core import Button
+from bot.flows import Flow, Step, Typed, read_answer
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
 from bot.models.staff import Alert, RumorReport
@@ -134,6 +136,20 @@ async def test_typed_no_keeps_the_data(chat, database):
     await chat.send("khong")
     assert "không xóa gì" in chat.text
     assert len(await only(database, Subscriber)) == 1
+
+
+def test_free_text_containing_a_label_is_free_text_where_text_is_asked():
+    async def ask(_ctx):  # pragma: no cover - only read, never asked
+        raise AssertionError
+
+    back = Button("Quay lại", "demo:back")
+    flow = Flow("demo", steps={}, started_by={}, back_data="demo:back")
+    typing = Step(ask, typed=Typed(ask))
+    choosing = Step(ask)
+    said = "Bà con quay lại trạm vào thứ Hai"
+    assert read_answer(said, typing, flow, [back]) == []
+    assert read_answer(said, choosing, flow, [back]) == [back]
+    assert read_answer("quay lai", typing, flow, [back]) == [back]
 
 
 async def test_an_alert_by_typing_only(staff_chat, database):

@@ -9,11 +9,15 @@ A flow step declares its button with `Kind.prefix()`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import astuple, dataclass, fields
 from typing import ClassVar, Self
 
+from bot.models.types import ROW_ID
+
 # Telegram's callback_data limit, the strictest of the platforms.
 MAX_BYTES = 64
+_ROW_ID = re.compile(ROW_ID)
 
 
 class ButtonTooLong(ValueError):
@@ -45,7 +49,7 @@ class ButtonData:
         values: list[object] = []
         for kind, part in zip(kinds, parts, strict=True):
             if kind in (int, "int"):
-                if not part.isdecimal() or len(part) > 18:  # beyond any row id
+                if not _ROW_ID.fullmatch(part):  # a record number, never an overflow
                     return None
                 values.append(int(part))
             else:
@@ -112,3 +116,41 @@ class EditAnswer(ButtonData):
 
     namespace: ClassVar[str] = "screening:edit"
     step: str
+
+
+@dataclass(frozen=True)
+class RecordButton(ButtonData):
+    """A button naming one record by its number (an alert, a rumour report)."""
+
+    record: int
+
+
+@dataclass(frozen=True)
+class AlertApproval(RecordButton):
+    """A draft alert approved for sending."""
+
+    namespace: ClassVar[str] = "alert:approve"
+
+
+@dataclass(frozen=True)
+class AlertProgress(RecordButton):
+    namespace: ClassVar[str] = "alert:progress"
+
+
+@dataclass(frozen=True)
+class AlertCancel(RecordButton):
+    """Cancel a draft, or stop what is not yet sent."""
+
+    namespace: ClassVar[str] = "alert:cancel"
+
+
+@dataclass(frozen=True)
+class RumorToAlert(RecordButton):
+    """A correction turned into an alert draft."""
+
+    namespace: ClassVar[str] = "rumor:alert"
+
+
+def id_of(button: RecordButton | None) -> int:
+    """The record number a button names; 0 (no record) for data that names none."""
+    return button.record if button else 0

@@ -24,7 +24,7 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
-from bot.buttons import AlertAreaChoice
+from bot.buttons import AlertApproval, AlertAreaChoice, AlertCancel, AlertProgress, id_of
 from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
 from bot.outbox.broadcasts import broadcast_progress
@@ -159,14 +159,14 @@ async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@router.button("alert:approve:", role=Role.STAFF)
+@router.button(AlertApproval.prefix(), role=Role.STAFF)
 async def approve(incoming: Incoming, ctx: Context) -> Reply:
     """Approve: the alert goes into the outbox for every recipient."""
-    alert_id = number_after("alert:approve:", incoming.button)
+    alert_id = id_of(AlertApproval.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await approve_alert(
-                session, alert_id or 0, await actor_of(incoming, ctx), ctx.settings
+                session, alert_id, await actor_of(incoming, ctx), ctx.settings
             )
             progress = await broadcast_progress(session, alert.broadcast_id or 0)
     except AlertError as exc:
@@ -175,14 +175,14 @@ async def approve(incoming: Incoming, ctx: Context) -> Reply:
         ctx._("Đã duyệt cảnh báo số {id}; đang gửi tới {count} người nhận.").format(
             id=alert.id, count=progress.total
         ),
-        [Button(ctx._("Xem tiến độ"), f"alert:progress:{alert.id}")],
+        [Button(ctx._("Xem tiến độ"), AlertProgress(alert.id or 0).pack())],
     )
 
 
-@router.button("alert:progress:", role=Role.STAFF)
+@router.button(AlertProgress.prefix(), role=Role.STAFF)
 async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     """Delivery counts so far, with a way to stop what is not yet sent."""
-    alert_id = number_after("alert:progress:", incoming.button) or 0
+    alert_id = id_of(AlertProgress.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await get_alert(session, alert_id)
@@ -195,8 +195,8 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
         return Reply(str(exc))
     if progress is None:
         return Reply(ctx._("Cảnh báo số {id} chưa được gửi.").format(id=alert_id))
-    refresh = Button(ctx._("Cập nhật"), f"alert:progress:{alert_id}")
-    stop = Button(ctx._("Dừng phần chưa gửi"), f"alert:cancel:{alert_id}")
+    refresh = Button(ctx._("Cập nhật"), AlertProgress(alert_id).pack())
+    stop = Button(ctx._("Dừng phần chưa gửi"), AlertCancel(alert_id).pack())
     return Reply(
         ctx._(
             "Cảnh báo số {id}: đã gửi {sent}/{total}, đang chờ {pending}, lỗi {failed}, bị chặn {blocked}."
@@ -212,10 +212,10 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("alert:cancel:", role=Role.STAFF)
+@router.button(AlertCancel.prefix(), role=Role.STAFF)
 async def cancel(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel a draft, or stop what is not yet sent."""
-    alert_id = number_after("alert:cancel:", incoming.button) or 0
+    alert_id = id_of(AlertCancel.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
@@ -288,13 +288,13 @@ async def approval_reply(incoming: Incoming, ctx: Context, alert_id: int) -> Rep
             + ctx._("Tin khẩn cần một cán bộ khác duyệt: nhờ đồng nghiệp gõ /duyet {id}.").format(
                 id=alert.id
             ),
-            [Button(ctx._("Hủy"), f"alert:cancel:{alert.id}")],
+            [Button(ctx._("Hủy"), AlertCancel(alert.id or 0).pack())],
         )
     return Reply(
         summary + " " + ctx._("Kiểm tra nội dung ở trên rồi duyệt."),
         [
-            Button(ctx._("Duyệt và gửi"), f"alert:approve:{alert.id}"),
-            Button(ctx._("Hủy"), f"alert:cancel:{alert.id}"),
+            Button(ctx._("Duyệt và gửi"), AlertApproval(alert.id or 0).pack()),
+            Button(ctx._("Hủy"), AlertCancel(alert.id or 0).pack()),
         ],
     )
 

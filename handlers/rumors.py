@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.alerts import resident_text
+from bot.buttons import RumorToAlert, id_of
 from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
 from bot.routing import Context, Router
@@ -140,14 +141,14 @@ async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
         return reply
     return Reply(
         reply.text,
-        [Button(ctx._("Gửi đính chính cho cả phường"), f"rumor:alert:{report_id}")],
+        [Button(ctx._("Gửi đính chính cho cả phường"), RumorToAlert(report_id).pack())],
     )
 
 
-@router.button("rumor:alert:", role=Role.STAFF)
+@router.button(RumorToAlert.prefix(), role=Role.STAFF)
 async def make_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Turn the correction into an alert draft, shown for approval."""
-    report_id = number_after("rumor:alert:", incoming.button) or 0
+    report_id = id_of(RumorToAlert.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await correction_to_alert(session, report_id, await actor_of(incoming, ctx))

@@ -13,6 +13,20 @@ required at every step. The dispatcher (bot/routing.py) enforces the table:
   word); only what is none of them goes to the step's typed handler.
 
 The tables also draw the Mermaid diagrams in docs/ (`loaphuong flows`).
+
+A new dialogue, in its handlers module (handlers/privacy.py is the smallest example):
+
+    FLOW = router.flow(Flow(
+        "survey", started_by={"/khaosat": SurveyStep.ASK}, chats=PRIVATE,
+        way_out=(On("survey:quit", quit_survey, to=(END,), words=("thôi",)),),
+        steps={SurveyStep.ASK: Step(ask, buttons=(
+            On("survey:yes", save_yes, to=(END,), means=Means.YES),
+            On("survey:no", save_no, to=(END,), means=Means.NO),
+        ))},
+    ))
+
+its command handler calls `await FLOW.go_to(ctx, SurveyStep.ASK)`, and each handler moves
+on with `FLOW.go_to(ctx, next_step, **answers)` or ends with `ctx.end_dialogue()`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """screening waiting list: residents told when their tổ gets a session
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.models.types
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,7 @@ from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
 from bot.scheduling.run import PeriodicHook
 from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
+from bot.screening.waitlist import invite_waitlisted
 from bot.state import SqlStateStorage
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
@@ -86,6 +87,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
     """Other features' jobs the scheduler runs every few minutes."""
     return [
         partial(queue_due_reminders, tz=settings.tz),
+        partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
         forget_old_chat_history,
@@ -103,7 +105,7 @@ class LoaPhuong:
         )
         self.dispatcher = build_dispatcher(self.services)
         self.channels = build_channels(settings, self.database)
-        self.services.extras["channels"] = self.channels
+        self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
         self.components: list[Component] = [
             Scheduler(self.database, settings, periodic_hooks(settings)),

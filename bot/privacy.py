@@ -27,7 +27,7 @@ from bot.core import Incoming
 from bot.models.core import AuditLog, DialogueStateRow, Subscriber, WebMessage
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.outbox import OutboxMessage
-from bot.models.screening import Registration
+from bot.models.screening import Registration, WaitlistEntry
 from bot.models.staff import RumorReport
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
@@ -64,6 +64,9 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     if subscriber is not None and subscriber.id is not None:
         await _cut_deliveries(session, subscriber.id)
         anonymised = await erase_registrations(session, subscriber.id, today)
+        await session.execute(
+            delete(WaitlistEntry).where(WaitlistEntry.subscriber_id == subscriber.id)  # type: ignore[arg-type]
+        )
         await session.delete(subscriber)
     await session.execute(
         delete(DialogueStateRow).where(

@@ -7,6 +7,9 @@ API (a contract — keep it exact):
   → {"messages": [{"id": int, "text": str, "buttons": [...]}]}   (broadcasts, alerts)
   GET /api/history
   → {"messages": [{"id": int, "role": "me"|"reply"|"inbox", "text": str, "buttons": [...]}]}
+  GET /api/frame
+  → {"lang": "vi"|"en", "tagline": str, "placeholder": str, "send": str, "label": str}
+    (the page's own words, in the language the resident chose in /chude)
 Errors answer 4xx with {"error": "<Vietnamese reason>"}.
 
 Who is talking is never taken from the request body: it is the resident id the server gave
@@ -36,8 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
+from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.staff import web_chat_id
+from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
 from bot.web.identity import TOO_MANY_NEW, ChatIdentities, TooManyNewChats
 
@@ -102,6 +107,7 @@ class WebChannel:
             web.post("/api/chat", self.chat),
             web.get("/api/inbox", self.inbox),
             web.get("/api/history", self.history),
+            web.get("/api/frame", self.frame),
             web.post("/api/integration/chat", self.integration_chat),
             web.get("/api/integration/inbox", self.integration_inbox),
             web.static("/static", STATIC_DIR),
@@ -230,6 +236,15 @@ class WebChannel:
             messages = [_message_json(row) for row in rows]
         return web.json_response({"messages": messages}, dumps=_json_dumps)
 
+    async def frame(self, request: web.Request) -> web.Response:
+        """The page's header, placeholder and "Gửi" in the resident's chosen language."""
+        talker = await self._known_talker(request)
+        chosen = None
+        if talker is not None:
+            async with self._sessions() as session:
+                chosen = await language_of(session, _incoming(talker, None, None, None))
+        return web.json_response(page_frame(chosen), dumps=_json_dumps)
+
 
 INTEGRATION_ONLY = "Cần mã truy cập hợp lệ (Authorization: Bearer <WEB_API_TOKEN>)."
 
@@ -277,6 +292,17 @@ def parse_chat_request(body: dict[str, Any]) -> tuple[str | None, str | None, st
         raise BadRequest(f"button phải là chuỗi tối đa {MAX_BUTTON} ký tự.")
     locale = body.get("locale") if isinstance(body.get("locale"), str) else None
     return text, button, locale
+
+
+def page_frame(locale: str | None) -> dict[str, str]:
+    _ = translator(locale)
+    return {
+        "lang": normalize_locale(locale),
+        "tagline": _("Trạm Y tế phường nhắn tin cho bà con"),
+        "placeholder": _("Nhập tin nhắn hoặc câu hỏi…"),
+        "send": _("Gửi"),
+        "label": _("Tin nhắn"),
+    }
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

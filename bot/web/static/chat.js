@@ -75,7 +75,26 @@
       return false;
     }
     for (const reply of body.replies) { show(reply.text, "bot"); showButtons(reply.buttons); }
+    refreshFrame();
     return true;
+  }
+
+  // The page's own words follow the language chosen in the chat (/chude, "English").
+  function applyFrame(frame) {
+    if (!frame || !frame.lang) return;
+    document.documentElement.lang = frame.lang;
+    document.querySelector("header p").textContent = frame.tagline;
+    input.placeholder = frame.placeholder;
+    input.setAttribute("aria-label", frame.label);
+    form.querySelector("button[type=submit]").textContent = frame.send;
+    store.set("loaphuong_frame", JSON.stringify(frame));
+  }
+
+  async function refreshFrame() {
+    try {
+      const res = await fetch("/api/frame");
+      if (res.ok) applyFrame(await res.json());
+    } catch (err) { /* offline: the page keeps its words */ }
   }
 
   async function pollInbox() {
@@ -129,6 +148,7 @@
     if (await send({ text: "/start" })) store.set("loaphuong_started", "1");
   }
 
+  try { applyFrame(JSON.parse(store.get("loaphuong_frame") || "null")); } catch (err) { /* none yet */ }
   greet().then(pollInbox);
   setInterval(pollInbox, 5000);
 })();

@@ -20,6 +20,7 @@ from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
 from bot.staff import add_staff
 from bot.web.dashboard.app import dashboard_app
+from bot.web.site import secure_site
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
 
@@ -108,6 +109,7 @@ async def test_every_dashboard_page_fits_a_390_pixel_phone(
     web_chat = WebChannel(database.sessions)
     await web_chat.start(dispatcher.dispatch)
     app = web.Application()
+    secure_site(app)  # the real Content-Security-Policy: no inline script may be needed
     app.add_routes(web_chat.web_routes())
     app.add_subapp("/admin", await dashboard_app(services))
     server = await aiohttp_server(app)

@@ -19,6 +19,7 @@ ACTION_NAMES = {
     "broadcast.send": "Gửi tin hàng loạt",
     "broadcast.cancel": "Dừng tin hàng loạt",
     "dashboard.login": "Đăng nhập trang quản trị",
+    "dashboard.logout_everywhere": "Đăng xuất mọi nơi",
     "faq.answer": "Trả lời câu hỏi",
     "news.add": "Thêm điểm tin",
     "news.remove": "Xóa điểm tin",
@@ -39,6 +40,7 @@ ACTION_NAMES = {
     "screening.session_archive": "Kết thúc buổi khám",
     "staff.add": "Thêm cán bộ",
     "staff.remove": "Xóa cán bộ",
+    "staff.password": "Đổi mật khẩu cán bộ",
     "volunteer.add": "Thêm cộng tác viên",
     "volunteer.remove": "Bỏ vai trò cộng tác viên",
 }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import ChatKind, Incoming
+from bot.db import insert_or_skip
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.types import utcnow
 
@@ -24,31 +24,38 @@ async def subscribe(
 ) -> tuple[Subscriber, bool]:
     """Create the subscriber for this chat, or re-activate it. Returns (subscriber, created).
 
-    Safe to call twice at once: the (channel, chat_id) unique key decides.
+    Safe to call twice at once, on one instance or two: the (channel, chat_id) unique key
+    decides in one statement which call creates it; the other finds it.
     """
     existing = await find_subscriber(session, incoming.channel, incoming.chat_id)
     if existing:
         await resume_messages(session, existing)
         return existing, False
-    subscriber = Subscriber(
-        channel=incoming.channel,
-        chat_id=incoming.chat_id,
-        kind=incoming.chat_kind.value,
-        language=language,
-    )
-    session.add(subscriber)
-    try:
-        await session.flush()
-        session.add_all(
-            SubscriberTopic(subscriber_id=subscriber.id, topic=t) for t in DEFAULT_TOPICS
+    now = utcnow()
+    new_id = await session.scalar(
+        insert_or_skip(session, Subscriber)
+        .values(
+            channel=incoming.channel,
+            chat_id=incoming.chat_id,
+            kind=incoming.chat_kind.value,
+            language=language,
+            active=True,
+            created_at=now,
+            updated_at=now,
         )
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raced = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        assert raced is not None
-        return raced, False
-    return subscriber, True
+        .on_conflict_do_nothing()
+        .returning(Subscriber.id)
+    )
+    if new_id is not None:
+        await session.execute(
+            insert_or_skip(session, SubscriberTopic).values(
+                [{"subscriber_id": new_id, "topic": topic} for topic in DEFAULT_TOPICS]
+            )
+        )
+    await session.commit()
+    subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+    assert subscriber is not None
+    return subscriber, new_id is not None
 
 
 async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subscriber:
@@ -66,19 +73,21 @@ async def topics_of(session: AsyncSession, subscriber_id: int) -> set[str]:
 
 
 async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) -> set[str]:
-    current = await topics_of(session, subscriber_id)
-    if topic in current:
-        await session.execute(
-            delete(SubscriberTopic).where(
-                SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
-            )
+    """Turn `topic` off if it is on, else on; returns the topics now chosen. Each of two
+    toggles at once (a double tap, two instances) counts: the delete tells which way."""
+    removed = await session.execute(
+        delete(SubscriberTopic).where(
+            SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
         )
-        current.discard(topic)
-    else:
-        session.add(SubscriberTopic(subscriber_id=subscriber_id, topic=topic))
-        current.add(topic)
+    )
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        await session.execute(
+            insert_or_skip(session, SubscriberTopic)
+            .values(subscriber_id=subscriber_id, topic=topic)
+            .on_conflict_do_nothing()
+        )
     await session.commit()
-    return current
+    return await topics_of(session, subscriber_id)
 
 
 async def update_subscriber(

@@ -235,6 +235,7 @@ class TelegramChannel:
         incoming = await self._to_incoming(update)
         if incoming is None or self._dispatch is None:
             return
+        incoming = replace(incoming, update_key=str(update.update_id))
         for reply in await self._dispatch(incoming):
             for part in _parts(reply):
                 await self._send(incoming.chat_id, part)

@@ -182,6 +182,7 @@ class ZaloBotChannel(ZaloLifecycle):
             button=button,
             addressed=not is_group or button is not None or self._addressed(text),
             photo=str(photo) if photo else None,
+            update_key=str(message.get("message_id") or "") or None,
         )
 
     def _addressed(self, text: str) -> bool:

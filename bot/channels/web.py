@@ -32,12 +32,14 @@ from bot.core import Incoming, Reply
 from bot.models.core import WebMessage
 from bot.staff import WEB_STAFF_PREFIX, web_chat_id
 from bot.web.dashboard.auth import cookie_secret, cookie_storage, signed_in_member
+from bot.web.safe_json import BadJson, read_json_object
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 USER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_TEXT = 4096
 MAX_BUTTON = 64
 INBOX_PAGE = 50
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 _json_dumps = partial(json.dumps, ensure_ascii=False)
 
 
@@ -88,9 +90,9 @@ class WebChannel:
         if self._dispatch is None:
             return web.json_response({"error": "Máy chủ đang khởi động, thử lại sau."}, status=503)
         try:
-            incoming = parse_chat_request(await _json_body(request))
+            incoming = parse_chat_request(await read_json_object(request))
             incoming = await self._as_signed_in_staff(request, incoming)
-        except BadRequest as exc:
+        except (BadRequest, BadJson) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         replies = await self._dispatch(incoming)
         return web.json_response(
@@ -106,7 +108,9 @@ class WebChannel:
         try:
             after = int(request.query.get("after", "0"))
         except ValueError:
-            return web.json_response({"error": "after phải là số."}, status=400)
+            after = -1
+        if not 0 <= after <= MAX_ID:
+            return web.json_response({"error": "after phải là số nguyên không âm."}, status=400)
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(WebMessage)
@@ -136,16 +140,6 @@ class WebChannel:
 
 
 STAFF_ONLY = "user_id này dành cho cán bộ đã đăng nhập trang quản trị (/admin)."
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
-    return body
 
 
 def parse_chat_request(body: dict[str, Any]) -> Incoming:

@@ -65,6 +65,7 @@ from bot.models.core import KeyValue
 from bot.models.types import utcnow
 from bot.models.zalo import ZaloOAWindow
 from bot.outbox.split import split_text
+from bot.web.safe_json import BadJson, json_object, read_body
 
 log = logging.getLogger(__name__)
 
@@ -428,10 +429,10 @@ class ZaloOAChannel(ZaloLifecycle):
         return [web.post(WEBHOOK_PATH, self.webhook)]
 
     async def webhook(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        event = _json_object(raw)
-        if event is None:
-            log.warning("zalo_oa webhook: malformed event skipped")
+        try:
+            raw = await read_body(request)
+            event = json_object(request, raw)
+        except BadJson:
             return web.Response(status=400)
         if not self._signed(raw, event, request.headers.get(SIGNATURE_HEADER, "")):
             log.warning("zalo_oa webhook: wrong or missing signature, refused")
@@ -626,14 +627,6 @@ def _image_url(message: dict[str, Any]) -> str | None:
         if url:
             return str(url)
     return None
-
-
-def _json_object(raw: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 __all__ = [

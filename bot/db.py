@@ -44,7 +44,11 @@ def unreachable_reason(error: BaseException) -> BaseException:
 def create_engine(url: str) -> AsyncEngine:
     # SQL errors quote their statement; its parameters (names, phones) stay out of it.
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # No reset when a connection goes back to the pool: the session has already
+        # committed or rolled back, and each reset is one more trip to SQLite's thread.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import ChatKind, Incoming
@@ -13,10 +13,17 @@ from bot.models.types import utcnow
 DEFAULT_TOPICS = ("chung",)
 
 
+# Statements run on nearly every message, built once: building one costs more than
+# SQLite takes to answer it.
+_OF_CHAT = (Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
+_SUBSCRIBER = select(Subscriber).where(*_OF_CHAT)
+_LANGUAGE = select(Subscriber.language).where(*_OF_CHAT)
+_LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for_update()
+_TOPICS = select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
+
+
 async def find_subscriber(session: AsyncSession, channel: str, chat_id: str) -> Subscriber | None:
-    return await session.scalar(
-        select(Subscriber).where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
-    )
+    return await session.scalar(_SUBSCRIBER, {"channel": channel, "chat_id": chat_id})
 
 
 async def subscribe(
@@ -66,15 +73,15 @@ async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subsc
 
 
 async def topics_of(session: AsyncSession, subscriber_id: int) -> set[str]:
-    rows = await session.scalars(
-        select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == subscriber_id)
-    )
-    return set(rows)
+    return set(await session.scalars(_TOPICS, {"id": subscriber_id}))
 
 
 async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) -> set[str]:
     """Turn `topic` off if it is on, else on; returns the topics now chosen. Each of two
-    toggles at once (a double tap, two instances) counts: the delete tells which way."""
+    toggles at once (a double tap, two instances) counts: the subscriber's row is locked
+    until the commit (PostgreSQL; SQLite has one writer at a time), so the second toggle
+    sees what the first did."""
+    await session.execute(_LOCKED, {"id": subscriber_id})
     removed = await session.execute(
         delete(SubscriberTopic).where(
             SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
@@ -102,9 +109,7 @@ async def update_subscriber(
 
 async def language_of(session: AsyncSession, incoming: Incoming) -> str | None:
     return await session.scalar(
-        select(Subscriber.language).where(
-            Subscriber.channel == incoming.channel, Subscriber.chat_id == incoming.chat_id
-        )
+        _LANGUAGE, {"channel": incoming.channel, "chat_id": incoming.chat_id}
     )
 
 

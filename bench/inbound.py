@@ -5,7 +5,8 @@ chat page first, then sending /start and, for the rest of the run, what resident
 (questions, topic buttons, typed replies) one request after another. The bot runs in a
 child process on SQLite (or --database-url); its memory is read at the end. Figures:
 requests answered per second, latency percentiles, errors (any non-200 answer, a
-transport error, or an "Xin lỗi, mình đang gặp trục trặc" reply), the bot's RSS.
+transport error, or an "Xin lỗi, mình đang gặp trục trặc" reply), the bot's RSS and its
+CPU time per answer (on a shared machine the latencies also count others' work).
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
             counting_from = started + args.warmup
             until = counting_from + args.seconds
 
+            cpu_at_start: list[float] = []
+
+            async def start_counting() -> None:
+                await asyncio.sleep(max(0.0, counting_from - time.monotonic()))
+                cpu_at_start.append(_cpu_seconds(bot.pid))
+
             async def resident(number: int) -> None:
                 # One browser: its own connection and cookie jar, the page first.
                 connector = aiohttp.TCPConnector(limit=1, limit_per_host=1)
@@ -82,7 +89,8 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
                             latencies.append(done - now)
                             errors[0] += not ok
 
-            await asyncio.gather(*(resident(n) for n in range(args.users)))
+            await asyncio.gather(start_counting(), *(resident(n) for n in range(args.users)))
+            cpu_s = _cpu_seconds(bot.pid) - cpu_at_start[0]
             rss_mb = _rss_mb(bot.pid)
         finally:
             bot.terminate()
@@ -97,6 +105,8 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1) if latencies else None,
         "errors": errors[0],
         "rss_mb": rss_mb,
+        # The bot's own CPU per answer: what the machine's other load does not change.
+        "cpu_ms_per_request": round(cpu_s * 1000 / max(1, len(latencies)), 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cores": os.cpu_count(),
     }
@@ -161,6 +171,12 @@ async def _wait_until_up(base: str, deadline_s: float = 60) -> None:
             if time.monotonic() - started > deadline_s:
                 raise TimeoutError("the bot did not start")
             await asyncio.sleep(0.1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float | None:

@@ -613,12 +613,14 @@ def oa_failure(code: int, message: str) -> SendError:
 
 def _event_key(event: dict[str, Any]) -> str:
     """What tells a resent event from a new one (Zalo resends what it thinks was lost):
-    a message's msg_id; an event without one (unfollow) by its name, sender and time."""
+    a message's msg_id; an event without one (unfollow) by its name, sender and time,
+    hashed, so the table of handled updates holds no one's id."""
     message_id = (event.get("message") or {}).get("msg_id")
     if message_id:
         return str(message_id)
     who = (event.get("follower") or event.get("sender") or {}).get("id")
-    return f"{event.get('event_name')}:{who}:{event.get('timestamp')}"
+    seen = f"{event.get('event_name')}:{who}:{event.get('timestamp')}"
+    return hashlib.sha256(seen.encode()).hexdigest()
 
 
 def _image_url(message: dict[str, Any]) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.models.core import KeyValue
+from bot.sqlite_writes import OneWriterConnection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # What opening a database raises when it cannot be reached: the driver's error wrapped
@@ -47,7 +48,10 @@ def create_engine(url: str) -> AsyncEngine:
         # No reset when a connection goes back to the pool: the session has already
         # committed or rolled back, and each reset is one more trip to SQLite's thread.
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+            url,
+            connect_args={"timeout": 30, "factory": OneWriterConnection},
+            hide_parameters=True,
+            pool_reset_on_return=None,
         )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine

@@ -8,10 +8,11 @@ import json
 import logging
 
 import pytest
-from aiohttp import web
 
-from bot.channels.web import WebChannel
 from bot.web import safe_json
+from tests import test_web_chat
+
+client = test_web_chat.client  # the web chat over real HTTP
 
 NESTED_OBJECT = '{"a":' * 40 + "1" + "}" * 40
 BAD_BODIES = [
@@ -21,15 +22,6 @@ BAD_BODIES = [
     ('{"user_id": "u1", "text": "' + "a" * 1_100_000 + '"}', "lớn"),
     (b'{"user_id": "u1", "text": "\xff\xfe"}', "JSON"),
 ]
-
-
-@pytest.fixture
-async def client(aiohttp_client, database, dispatcher):
-    channel = WebChannel(database.sessions)
-    await channel.start(dispatcher.dispatch)
-    app = web.Application()
-    app.add_routes(channel.web_routes())
-    return await aiohttp_client(app)
 
 
 @pytest.mark.parametrize(("body", "complaint"), BAD_BODIES, ids=range(len(BAD_BODIES)))

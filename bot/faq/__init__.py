@@ -12,7 +12,7 @@ from bot.faq.index import THRESHOLD, FaqIndex, Match
 from content import CONTENT_DIR
 from content.faq import load_abbreviations, load_faq, load_signals
 
-__all__ = ["THRESHOLD", "FaqIndex", "Match", "build_index", "get_index"]
+__all__ = ["THRESHOLD", "FaqIndex", "Match", "ask", "build_index", "get_index"]
 
 
 def build_index(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> FaqIndex:
@@ -28,3 +28,8 @@ def build_index(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> FaqIndex:
 def get_index(lang: str = "vi") -> FaqIndex:
     """The shared index of the installed content (built on first use)."""
     return build_index(lang)
+
+
+def ask(text: str, interface: str = "vi") -> Match:
+    """Answer `text` asked in a chat whose interface language is `interface`."""
+    return get_index(interface).ask(text)

@@ -28,7 +28,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.faq.normalize import Normalizer, PhraseSet, Typed, fold_word, mostly_marked, words
-from content.faq import EMERGENCY_LEAD, FaqEntry, Signals
+from bot.faq.synonyms import Rewriter
+from content.faq import EMERGENCY_LEAD, FaqEntry, Signals, Synonyms
 
 # x / (x + SCALE) maps the evidence x (BM25 × coverage) into 0..1.
 SCALE = 2.0
@@ -63,6 +64,9 @@ class Match:
     alternatives: tuple[str, ...] = ()
     emergency: bool = False
     off_topic: bool = False
+    # A dose, a diagnosis or a value to judge: for a health worker, not the library.
+    advice: bool = False
+    lang: str = "vi"  # the language of the answer (the question's)
 
 
 def word_features(tokens: Sequence[str]) -> list[str]:
@@ -102,6 +106,13 @@ class FaqIndex:
         self._off_topic = PhraseSet.build(signals.off_topic)
         self._health = PhraseSet.build(signals.health)
         self._emergency_reply = signals.emergency_reply
+        self._advice = PhraseSet.build(signals.advice)
+        self._advice_with_number = PhraseSet.build(signals.advice_with_number)
+        position = {topic: i for i, topic in enumerate(self._topics)}
+        self._not_about = [
+            (PhraseSet.build(phrases), frozenset(position[t] for t in topics if t in position))
+            for phrases, topics in signals.not_about
+        ]
         # A topic that names required words answers only questions that use one of them
         # (and one of `requires_also`, when it has that too).
         self._anchors = [
@@ -138,8 +149,11 @@ class FaqIndex:
         entries: Sequence[FaqEntry],
         abbreviations: Mapping[str, str],
         signals: Signals | None = None,
+        synonyms: Synonyms | None = None,
     ) -> FaqIndex:
-        return cls(entries, Normalizer.build(abbreviations), signals or Signals())
+        rewriter = Rewriter.build(synonyms) if synonyms else None
+        normalizer = Normalizer.build(abbreviations, rewriter.rewrite if rewriter else None)
+        return cls(entries, normalizer, signals or Signals())
 
     def rank(self, text: str, limit: int = ALTERNATIVES + 1) -> list[tuple[str, float]]:
         """Topics that may answer `text` (their required words present), with their
@@ -162,6 +176,8 @@ class FaqIndex:
                 self.entries[self._topics[best]].emergency or score >= EMERGENCY_KEEP_THRESHOLD
             )
             return self._emergency_match(best if keep else None, score, answerable)
+        if self._is_advice(typed):
+            return Match(id=None, score=round(score, 4), answer=None, advice=True)
         if confident:
             topic = self._topics[best]
             others = tuple(self._topics[i] for i, _ in answerable[1 : ALTERNATIVES + 1])
@@ -184,6 +200,13 @@ class FaqIndex:
             return False
         harmless = self._not_emergency.find_in(typed)
         return any(not any(span.within(other) for other in harmless) for span in emergencies)
+
+    def _is_advice(self, typed: Typed) -> bool:
+        """A dose or diagnosis asked, or a lab value or reading given to judge."""
+        if self._advice.find_in(typed):
+            return True
+        has_number = any(any(ch.isdigit() for ch in word) for word in typed.folded)
+        return has_number and bool(self._advice_with_number.find_in(typed))
 
     def _emergency_match(
         self, best: int | None, score: float, answerable: list[tuple[int, float]]
@@ -227,7 +250,13 @@ class FaqIndex:
         corrected, seen = self._read(tokens)
         nearest = self._nearest(corrected)
         read = Typed.of(seen, self._literal(text))
-        return [(i, score) for i, score in nearest if self._anchored(i, read)], nearest
+        barred = frozenset().union(
+            *(topics for phrases, topics in self._not_about if phrases.find_in(read))
+        )
+        answerable = [
+            (i, score) for i, score in nearest if i not in barred and self._anchored(i, read)
+        ]
+        return answerable, nearest
 
     def uses_required_word(self, topic: str, text: str) -> bool:
         """Whether `text` has one of the words `topic` requires (content check)."""

@@ -27,13 +27,13 @@ _SYLLABLE = re.compile(
 )
 # English words that are also Vietnamese syllables when unmarked: the commonest ones a
 # question uses, so that "can my son get it" reads as English.
-ENGLISH_COMMON = frozenset(
-    "a an and are as at be but by can do get go he her him his how i if in is it me my "
-    "no not of on or our so the to up us we who why you your yes hi hello ok bit hot "
-    "sick long men ban bite got had has may might much one than them then this that "
-    "these those they what when where which with will would should could does did had"
-    .split()
-)
+_ENGLISH_COMMON_WORDS = """
+    a an and are as at be but by can do get go he her him his how i if in is it me my
+    no not of on or our so the to up us we who why you your yes hi hello ok bit hot
+    sick long men ban bite got had has may might much one than them then this that
+    these those they what when where which with will would should could does did
+"""
+ENGLISH_COMMON = frozenset(_ENGLISH_COMMON_WORDS.split())
 VIETNAMESE, ENGLISH = "vi", "en"
 
 

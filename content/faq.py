@@ -48,6 +48,13 @@ class FaqEntry:
 
 
 @dataclass(frozen=True)
+class NotAbout:
+    words: tuple[str, ...]
+    topics: tuple[str, ...]
+    exact: bool = False  # the words only as written with their diacritics
+
+
+@dataclass(frozen=True)
 class Signals:
     emergency: tuple[str, ...] = ()
     # Everyday phrases that contain an emergency word ("ngạt mũi", "bảo hiểm tai nạn").
@@ -60,9 +67,9 @@ class Signals:
     # and, with a number in the question, lab names and "có sao không" (a value to judge).
     advice: tuple[str, ...] = ()
     advice_with_number: tuple[str, ...] = ()
-    # (words, topics): a question with one of the words is not for these topics
-    # ("bưu điện phường mở cửa mấy giờ" is not the station's hours).
-    not_about: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # A question with one of a rule's words is not for its topics ("bưu điện phường mở
+    # cửa mấy giờ" is not the station's hours).
+    not_about: tuple[NotAbout, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,10 +138,37 @@ def load_signals(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> Signals:
         advice=tuple(str(p) for p in data.get("advice") or ()),
         advice_with_number=tuple(str(p) for p in data.get("advice_with_number") or ()),
         not_about=tuple(
-            (tuple(map(str, rule.get("words") or ())), tuple(map(str, rule.get("topics") or ())))
+            NotAbout(
+                tuple(map(str, rule.get("words") or ())),
+                tuple(map(str, rule.get("topics") or ())),
+                rule.get("exact") is True,
+            )
             for rule in data.get("not_about") or ()
         ),
     )
+
+
+def check_signals(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+    """not_about rules name words and topics that exist."""
+    path = content_dir / "faq" / "signals.yaml"
+    try:
+        data = load_yaml(path) or {}
+        topics = {item.get("id") for item in load_yaml(faq_path("vi", content_dir)) or []}
+    except ContentError as exc:
+        return exc.problems
+    problems = []
+    for lang in LANGUAGES:
+        block = data.get(lang) or {}
+        for rule in block.get("not_about") or []:
+            if not isinstance(rule, LocatedDict) or not rule.get("words"):
+                line = getattr(rule, "line", getattr(block, "line", 1))
+                problems.append(Problem(path, line, "not_about: mỗi mục cần words: và topics:"))
+                continue
+            for topic in rule.get("topics") or []:
+                if topic not in topics:
+                    message = f"not_about: chủ đề {topic!r} không có trong faq/vi.yaml"
+                    problems.append(Problem(path, rule.line_of("topics"), message))
+    return problems
 
 
 def synonyms_path(content_dir: Path = CONTENT_DIR) -> Path:

@@ -110,8 +110,12 @@ class FaqIndex:
         self._advice_with_number = PhraseSet.build(signals.advice_with_number)
         position = {topic: i for i, topic in enumerate(self._topics)}
         self._not_about = [
-            (PhraseSet.build(phrases), frozenset(position[t] for t in topics if t in position))
-            for phrases, topics in signals.not_about
+            (
+                PhraseSet.build(rule.words),
+                frozenset(position[t] for t in rule.topics if t in position),
+                rule.exact,
+            )
+            for rule in signals.not_about
         ]
         # A topic that names required words answers only questions that use one of them
         # (and one of `requires_also`, when it has that too).
@@ -250,8 +254,13 @@ class FaqIndex:
         corrected, seen = self._read(tokens)
         nearest = self._nearest(corrected)
         read = Typed.of(seen, self._literal(text))
+        as_written = read._replace(loose=[False] * len(seen))
         barred = frozenset().union(
-            *(topics for phrases, topics in self._not_about if phrases.find_in(read))
+            *(
+                topics
+                for phrases, topics, exact in self._not_about
+                if phrases.find_in(as_written if exact else read)
+            )
         )
         answerable = [
             (i, score) for i, score in nearest if i not in barred and self._anchored(i, read)

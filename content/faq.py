@@ -247,8 +247,10 @@ def _synonym_item_problems(path: Path, items: list) -> list[Problem]:
         problems.extend(Problem(path, item.line_of(k), f"khóa lạ {k!r}") for k in sorted(unknown))
         if not isinstance(use, str) or not use.strip():
             problems.append(Problem(path, item.line_of("use"), "thiếu 'use' hoặc để trống"))
-        if not isinstance(variants, list) or not variants or not all(
-            isinstance(v, str) and v.strip() for v in variants
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
         ):
             problems.append(
                 Problem(path, item.line_of("for"), f"{use}: 'for' phải là danh sách từ không rỗng")

@@ -10,6 +10,7 @@ each is detected, with `interface` as the chat's language.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,9 @@ class Figures:
     out_of_scope: int = 0
     oos_answered: int = 0
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (score, whether the best topic was the right one) of questions decided by score,
+    # not by rule (emergency, medical advice).
+    scored: list[tuple[float, bool]] = field(default_factory=list)
 
     @property
     def top1(self) -> float:
@@ -44,6 +48,18 @@ class Figures:
     def oos_answered_rate(self) -> float:
         return self.oos_answered / self.out_of_scope if self.out_of_scope else 0.0
 
+    @property
+    def separation(self) -> float:
+        """How often a right best topic scores above a wrong one (ROC AUC; 1.0: the
+        threshold can split them perfectly, 0.5: scores say nothing)."""
+        right = sorted(score for score, good in self.scored if good)
+        wrong = sorted(score for score, good in self.scored if not good)
+        if not right or not wrong:
+            return 1.0
+        above = sum(bisect_left(wrong, score) for score in right)
+        ties = sum(bisect_right(wrong, score) - bisect_left(wrong, score) for score in right)
+        return (above + ties / 2) / (len(right) * len(wrong))
+
     def summary(self) -> dict[str, float | int]:
         return {
             "top1_in_scope": round(self.top1, 4),
@@ -52,6 +68,7 @@ class Figures:
             "oos_answered_rate": round(self.oos_answered_rate, 4),
             "out_of_scope": self.out_of_scope,
             "oos_answered": self.oos_answered,
+            "score_separation_auc": round(self.separation, 4),
         }
 
 
@@ -74,7 +91,11 @@ def evaluate(rows: Sequence[Row], ask: Asker, known: set[str] | None = None) -> 
     for row in rows:
         if row.expected is not None and known is not None and row.expected not in known:
             continue
-        got = ask(row.question).id
+        match = ask(row.question)
+        got = match.id
+        if not (match.emergency or match.advice):
+            best = got or next(iter(match.alternatives), None)
+            figures.scored.append((match.score, best is not None and best == row.expected))
         if row.expected is None:
             figures.out_of_scope += 1
             figures.oos_answered += got is not None

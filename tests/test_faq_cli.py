@@ -24,9 +24,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
 def test_ask_json_prints_one_line_with_id_score_answer(capsys):
     [line] = run_cli(capsys, "faq", "ask", "--json", "kham sang loc co mat tien ko")
     record = json.loads(line)
-    assert list(record) == ["id", "score", "answer"]
-    assert record["id"] == "screening.cost"
+    assert list(record) == ["id", "score", "answer", "lang", "advice"]
+    assert (record["id"], record["lang"], record["advice"]) == ("screening.cost", "vi", False)
     assert isinstance(record["score"], float) and "miễn phí" in record["answer"]
+
+
+def test_ask_answers_english_in_english_and_hands_off_a_lab_value(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("is the screening free\nmen gan 90 co sao ko\n"))
+    [english, lab] = run_cli(capsys, "faq", "ask", "--json", "-")
+    assert json.loads(english)["lang"] == "en" and "free" in json.loads(english)["answer"]
+    assert json.loads(lab) | {"score": 0} == {
+        "id": None,
+        "score": 0,
+        "answer": None,
+        "lang": "vi",
+        "advice": True,
+    }
 
 
 def test_ask_json_null_for_out_of_scope(capsys):

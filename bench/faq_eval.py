@@ -26,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", default="vi", help="the chat's interface language (vi)")
     parser.add_argument("--no-loo", action="store_true", help="skip leave-one-out")
     parser.add_argument(
+        "--sets",
+        default=",".join(SETS),
+        help="which sets, comma-separated (all); leave out 'blind' while tuning",
+    )
+    parser.add_argument(
         "--confusions", action="store_true", help="also list (expected, got) counts"
     )
 
@@ -37,8 +42,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     known = set(get_index(args.lang).entries)
     figures: dict[str, Any] = {"bench": "faq-eval", "topics": len(known)}
-    for name, filename in SETS.items():
-        path = args.data / filename
+    for name in args.sets.split(","):
+        if name not in SETS:
+            raise SystemExit(f"không có bộ '{name}': chọn trong {', '.join(SETS)}")
+        path = args.data / SETS[name]
         if not path.exists():
             figures[name] = "missing"
             continue

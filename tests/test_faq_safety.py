@@ -61,6 +61,8 @@ def test_an_emergency_still_gets_115_even_when_asked_as_advice():
         ("ngân hàng gần trạm mở cửa giờ nào", "station.hours"),
         ("mèo con mấy tháng thì tiêm phòng", "vaccination.children"),
         ("tiêm phòng dại cho chó ở đâu", "rabies.bite"),
+        ("post office opening hours", "station.hours"),
+        ("trạm y tế có bán khẩu trang không", "station.hours"),
     ],
 )
 def test_other_places_and_animals_do_not_carry_a_topic(question, never):

@@ -254,18 +254,24 @@ class FaqIndex:
         corrected, seen = self._read(tokens)
         nearest = self._nearest(corrected)
         read = Typed.of(seen, self._literal(text))
-        as_written = read._replace(loose=[False] * len(seen))
-        barred = frozenset().union(
-            *(
-                topics
-                for phrases, topics, exact in self._not_about
-                if phrases.find_in(as_written if exact else read)
-            )
-        )
+        barred = self._barred(tokens)
         answerable = [
             (i, score) for i, score in nearest if i not in barred and self._anchored(i, read)
         ]
         return answerable, nearest
+
+    def _barred(self, tokens: list[str]) -> frozenset[int]:
+        """Topics a not_about word rules out. The words are read as typed, not
+        typo-corrected: "post office" is not "cost office"."""
+        typed = Typed.of(tokens)
+        as_written = typed._replace(loose=[False] * len(tokens))
+        return frozenset().union(
+            *(
+                topics
+                for phrases, topics, exact in self._not_about
+                if phrases.find_in(as_written if exact else typed)
+            )
+        )
 
     def uses_required_word(self, topic: str, text: str) -> bool:
         """Whether `text` has one of the words `topic` requires (content check)."""

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.faq import ask
+from bot.faq.normalize import words
+from bot.faq.synonyms import Rewriter
 from content import CONTENT_DIR
-from content.faq import check_signals, check_synonyms
+from content.faq import check_signals, check_synonyms, load_synonyms
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,19 @@ def test_a_not_about_rule_naming_an_unknown_topic_is_named_with_its_line(tmp_pat
     )
     [problem] = check_signals(tmp_path)
     assert problem.line == 4 and "station.hourz" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("chich ngua cho be", "tiêm phòng cho be"),
+        ("bịnh lao", "bệnh lao"),
+        ("binh thuong", "binh thuong"),  # "bình", not "bịnh": exact
+        ("đi bầu cử", "đi bầu cử"),  # not "mang thai cử"
+        ("bác 75 tuổi", "bác 75 tuổi người cao tuổi"),
+        ("chị 45 tuổi", "chị 45 tuổi"),
+    ],
+)
+def test_synonyms_are_rewritten_as_the_file_says(typed, read):
+    rewriter = Rewriter.build(load_synonyms("vi"))
+    assert " ".join(rewriter.rewrite(words(typed))) == read

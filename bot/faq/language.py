@@ -35,10 +35,17 @@ _ENGLISH_COMMON_WORDS = """
 """
 ENGLISH_COMMON = frozenset(_ENGLISH_COMMON_WORDS.split())
 VIETNAMESE, ENGLISH = "vi", "en"
+MAX_WORD = 20
+_VOWEL = re.compile(r"[aeiouy]")
 
 
 def is_syllable(word: str) -> bool:
     return _SYLLABLE.fullmatch(word) is not None
+
+
+def _wordlike(word: str) -> bool:
+    """Could be a word at all (not "xxxx" or a code): then, not Vietnamese, English."""
+    return len(word) <= MAX_WORD and _VOWEL.search(word) is not None
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class LanguageGuesser:
                 vi += 3
                 continue
             vietnamese = is_syllable(word) or (word in self.vietnamese and len(word) > 1)
-            english = word in self.english or not vietnamese
+            english = word in self.english or (not vietnamese and _wordlike(word))
             vi += vietnamese and not english
             en += english and not vietnamese
         return vi, en

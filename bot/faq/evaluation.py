@@ -37,7 +37,7 @@ class Figures:
     oos_answered: int = 0
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     # (score, whether the best topic was the right one) of questions decided by score,
-    # not by rule (emergency, medical advice).
+    # not by rule (emergency, medical advice, off topic).
     scored: list[tuple[float, bool]] = field(default_factory=list)
 
     @property
@@ -93,7 +93,7 @@ def evaluate(rows: Sequence[Row], ask: Asker, known: set[str] | None = None) -> 
             continue
         match = ask(row.question)
         got = match.id
-        if not (match.emergency or match.advice):
+        if not (match.emergency or match.advice or match.off_topic):
             best = got or next(iter(match.alternatives), None)
             figures.scored.append((match.score, best is not None and best == row.expected))
         if row.expected is None:

@@ -45,7 +45,7 @@ UNRELATED = 0.4
 EMERGENCY_TOPIC = "station.emergency"
 ALTERNATIVES = 3
 # Topics scored for confidence per question (the BM25 front-runners).
-CANDIDATES = 8
+CANDIDATES = 16
 # Shorter words are not typo-corrected: one edit turns them into other real words.
 MIN_TYPO_LENGTH = 4
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.text import fold
 from content import CONTENT_DIR
 from content.station import station_of
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
@@ -204,9 +205,29 @@ def check_synonyms(content_dir: Path = CONTENT_DIR) -> list[Problem]:
     if not path.exists():
         return []
     try:
-        return _synonym_problems(path, load_yaml(path) or {})
+        data = load_yaml(path) or {}
+        problems = _synonym_problems(path, data)
+        return problems or _shadowed_synonyms(path, data, content_dir)
     except ContentError as exc:
         return exc.problems
+
+
+def _shadowed_synonyms(path: Path, data: LocatedDict, content_dir: Path) -> list[Problem]:
+    """Abbreviations are expanded first: a variant spelled as one is never seen."""
+    problems = []
+    for lang in LANGUAGES:
+        keys = {fold(key) for key in load_abbreviations(lang, content_dir)}
+        for item in (data.get(lang) or {}).get("words") or []:
+            problems.extend(
+                Problem(
+                    path,
+                    item.line_of("for"),
+                    f"{variant!r} đã là chữ viết tắt trong abbreviations.yaml (được đổi trước)",
+                )
+                for variant in item["for"]
+                if fold(variant) in keys
+            )
+    return problems
 
 
 def _synonym_problems(path: Path, data: Any) -> list[Problem]:

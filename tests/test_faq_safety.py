@@ -138,3 +138,13 @@ def test_a_not_about_rule_naming_an_unknown_topic_is_named_with_its_line(tmp_pat
 def test_synonyms_are_rewritten_as_the_file_says(typed, read):
     rewriter = Rewriter.build(load_synonyms("vi"))
     assert " ".join(rewriter.rewrite(words(typed))) == read
+
+
+def test_a_synonym_spelled_as_an_abbreviation_is_named(tmp_path: Path):
+    shutil.copytree(CONTENT_DIR / "faq", tmp_path / "faq")
+    shutil.copy(CONTENT_DIR / "abbreviations.yaml", tmp_path)
+    (tmp_path / "faq" / "synonyms.yaml").write_text(
+        "vi:\n  words:\n    - use: bác sĩ\n      for: [bác sỹ, bs]\n", encoding="utf-8"
+    )
+    [problem] = check_synonyms(tmp_path)
+    assert problem.line == 4 and "'bs'" in problem.message

@@ -7,7 +7,8 @@ share words with health topics and were used to write the topics' `requires` wor
 Its last 25 rows mark only some words ("di kham can mang giấy tờ gì ạ"), as residents
 often do.
 tests/data/faq_heldout.tsv was written after that and never tuned on: it says how the
-bot does on questions nobody looked at while building it.
+bot does on questions nobody looked at while building it. One of its rows, a fasting
+blood sugar value to judge, became out of scope when lab values began to be handed to staff.
 tests/data/faq_blind_dev.tsv and faq_blind.tsv were written by someone who saw only the
 topic list (`OOS`: out of scope). blind_dev was used to calibrate the answer threshold
 and to see which kinds of question fail; faq_blind.tsv is frozen: never read, never
@@ -58,10 +59,10 @@ def test_blind_questions_are_not_library_examples(path, already):
 @pytest.mark.parametrize(
     ("path", "least_accuracy", "most_answered_rate", "least_separation"),
     [
-        (EVAL_FILE, 0.95, 0.08, 0.95),
-        (HELDOUT_FILE, 0.90, 0.05, 0.92),
-        (BLIND_DEV_FILE, 0.92, 0.06, 0.90),
-        (BLIND_FILE, 0.84, 0.13, 0.88),
+        (EVAL_FILE, 0.95, 0.07, 0.95),
+        (HELDOUT_FILE, 0.95, 0.05, 0.90),
+        (BLIND_DEV_FILE, 0.92, 0.06, 0.87),
+        (BLIND_FILE, 0.84, 0.13, 0.82),
     ],
     ids=["eval", "heldout", "blind_dev", "blind"],
 )

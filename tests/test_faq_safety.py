@@ -50,6 +50,11 @@ def test_numbers_and_health_words_alone_are_not_advice(question, topic):
     assert not match.advice and match.id == topic
 
 
+def test_a_stroke_in_residents_words_is_an_emergency():
+    match = ask("ông tôi bị tai biến mạch máu não")
+    assert match.emergency and match.id == "stroke"
+
+
 def test_an_emergency_still_gets_115_even_when_asked_as_advice():
     match = ask("bố tôi đau ngực khó thở uống mấy viên thuốc gì")
     assert match.emergency and match.answer.lstrip("*").startswith("Gọi 115")
@@ -90,6 +95,8 @@ def test_the_same_topics_still_answer_their_own_questions(question, topic):
         ("đang có bầu cần khám gì", "pregnancy.care"),
         ("ad ơi mình hỏi được gì", "bot.help"),
         ("do grown-ups need vaccines", "vaccination.adults"),
+        ("khám sàng lọc có tốn phí không", "screening.cost"),
+        ("bé bị phỏng nước sôi", "firstaid.burns"),
     ],
 )
 def test_residents_words_reach_the_librarys(question, topic):

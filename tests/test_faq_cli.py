@@ -121,11 +121,26 @@ def test_bench_faq_prints_latency_figures(capsys):
     figures = json.loads(line)
     assert list(figures) == [
         "bench", "entries", "documents", "queries", "typo_queries", "build_s", "build_cpu_s",
-        "p50_ms", "p99_ms", "mean_ms", "typo_p50_ms", "typo_p99_ms",
+        "p50_ms", "p99_ms", "mean_ms", "typo_p50_ms", "typo_p99_ms", "cpu_p50_ms", "cpu_p99_ms",
     ]  # fmt: skip
     assert figures["bench"] == "faq" and figures["entries"] == 120
     assert figures["queries"] == 200 and 0 < figures["typo_queries"] < 200
     assert 0 < figures["p50_ms"] <= figures["p99_ms"]
     assert 0 < figures["typo_p50_ms"] <= figures["typo_p99_ms"]
+    assert 0 < figures["cpu_p50_ms"] <= figures["cpu_p99_ms"]
     # Lenient: speed is the benchmark's job, not a unit test's.
     assert figures["build_cpu_s"] > 0 and 0 < figures["build_s"] < 10
+
+
+def test_bench_faq_eval_reports_each_set_asked(capsys, tmp_path):
+    (tmp_path / "faq_eval.tsv").write_text(
+        "question\texpected_id\ngiờ mở cửa trạm y tế\tstation.hours\ngiá vàng hôm nay\tOOS\n",
+        encoding="utf-8",
+    )
+    [line] = run_cli(
+        capsys, "bench", "faq-eval", "--json", "--no-loo", "--data", str(tmp_path),
+        "--sets", "eval,blind",
+    )  # fmt: skip
+    figures = json.loads(line)
+    assert figures["blind"] == "missing"
+    assert figures["eval"]["top1_in_scope"] == 1.0 and figures["eval"]["oos_answered"] == 0

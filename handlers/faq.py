@@ -138,9 +138,9 @@ async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
             handoff = await hand_off(session, incoming, question_id, ctx.locale)
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
-    station = load_station().in_language(ctx.locale)
+    station = load_station().in_language(handoff.language)
     return Reply(
-        ctx._(
+        translator(handoff.language)(
             "Đã chuyển câu hỏi cho cán bộ {station}. Cán bộ sẽ trả lời bà con tại đây trong giờ "
             "làm việc ({hours}). Trường hợp khẩn cấp, gọi ngay 115."
         ).format(station=station.name, hours=station.hours)

@@ -181,3 +181,11 @@ async def test_a_dose_question_is_handed_off_with_a_safe_line_not_a_topic(chat, 
     await chat.press(chat.buttons["Hỏi cán bộ y tế"])
     [handoff] = await handoffs(database)
     assert handoff.text == row.text
+
+
+async def test_an_english_question_handed_off_is_confirmed_and_kept_in_english(chat, database):
+    await chat.send("how many paracetamol tablets can my dad take")
+    await chat.press(chat.buttons["Ask a health worker"])
+    assert chat.text.startswith("Your question has been passed")
+    [handoff] = await handoffs(database)
+    assert handoff.language == "en"

@@ -74,7 +74,8 @@ async def record_choice(session: AsyncSession, question_id: int, topic: str) -> 
 async def hand_off(
     session: AsyncSession, incoming: Incoming, question_id: int, language: str
 ) -> FaqHandoff | None:
-    """Queue a logged question for staff, with whom to answer; once per person."""
+    """Queue a logged question for staff, with whom to answer; once per person. The
+    answer goes out in the language the question was asked in (`language`: if unknown)."""
     question = await session.get(FaqQuestion, question_id)
     if question is None:
         return None
@@ -93,7 +94,7 @@ async def hand_off(
         channel=incoming.channel,
         chat_id=incoming.chat_id,
         user_id=incoming.user_id,
-        language=language,
+        language=question.language or language,
         text=question.text,
     )
     session.add(handoff)

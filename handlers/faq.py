@@ -139,8 +139,9 @@ async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
     station = load_station().in_language(handoff.language)
+    _ = translator(handoff.language)
     return Reply(
-        translator(handoff.language)(
+        _(
             "Đã chuyển câu hỏi cho cán bộ {station}. Cán bộ sẽ trả lời bà con tại đây trong giờ "
             "làm việc ({hours}). Trường hợp khẩn cấp, gọi ngay 115."
         ).format(station=station.name, hours=station.hours)

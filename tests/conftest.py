@@ -12,10 +12,10 @@ import pytest
 from bot.app import build_dispatcher
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.fakes.telegram_server import FakeTelegramServer
 from bot.routing import Dispatcher, Services
 from bot.staff import add_staff, web_chat_id
 from bot.state import SqlStateStorage
-from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import ChatDriver, CliRun, cli_runner
 
 # The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
@@ -26,7 +26,9 @@ pytest_plugins = ["tests.postgres"]
 async def telegram_api() -> AsyncIterator[FakeTelegramServer]:
     """The fake Bot API in-process, with limits high enough never to slow a test down
     (the real limits are the benchmark's); a hung request lasts half a second."""
-    server = FakeTelegramServer(rate=1000, private_per_second=1000, group_per_minute=60_000)
+    server = FakeTelegramServer(
+        rate=1000, free_rate=1000, private_per_second=1000, group_per_minute=60_000
+    )
     server.hang_seconds = 0.5
     await server.start()
     yield server

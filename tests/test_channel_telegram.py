@@ -18,10 +18,10 @@ from bot.channels.base import FailureKind, SendError
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, Reply
+from bot.fakes.processes import free_port
+from bot.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
-from tests.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
-from tests.processes import free_port
 from tests.screening_rows import add_session_row
 from tests.test_logs_private import captured  # noqa: F401 — the bot's own log output
 

@@ -1,4 +1,4 @@
-"""Zalo Bot Platform adapter, through the local fake server (tests/fakes/zalo_bot_server.py).
+"""Zalo Bot Platform adapter, through the local fake server (bot/fakes/zalo_bot_server.py).
 
 Tables of cases, one shared runner each: updates → Incoming, Reply → requests, and
 platform errors → SendError kinds.
@@ -19,8 +19,8 @@ from bot.channels.base import FailureKind, SendError
 from bot.channels.zalo_bot import WEBHOOK_PATH, ZaloBotChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, ChatKind, Incoming, Reply
+from bot.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 from bot.routing import Dispatcher
-from tests.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 
 SECRET = "webhook-secret-123"
 

@@ -1,4 +1,4 @@
-"""Zalo Official Account adapter, through the local fake (tests/fakes/zalo_oa_server.py):
+"""Zalo Official Account adapter, through the local fake (bot/fakes/zalo_oa_server.py):
 webhook signatures, token refresh, the consultation window, and tables of cases for
 Reply → OA messages and OA errors → SendError kinds.
 """
@@ -30,8 +30,8 @@ from bot.channels.zalo_oa import (
 from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
+from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.models.core import KeyValue
-from tests.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 
 Sessions = async_sessionmaker[AsyncSession]
 

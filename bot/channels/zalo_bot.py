@@ -2,7 +2,7 @@
 
 Polling by default (getUpdates); webhook mode when ZALO_BOT_WEBHOOK_URL is set,
 answering only requests whose X-Bot-Api-Secret-Token equals ZALO_BOT_WEBHOOK_SECRET.
-ZALO_BOT_API_BASE_URL points it at any compatible server (tests/fakes/zalo_bot_server.py).
+ZALO_BOT_API_BASE_URL points it at any compatible server (bot/fakes/zalo_bot_server.py).
 
 The platform has no inline keyboards: buttons are shown as a numbered list, and a
 reply of that number (or the button's label) is handed to the handlers as the press.

@@ -1,12 +1,17 @@
 """Pacing: never send faster than the platform allows, so it never has to say 429.
 
-One `Pacer` per channel: a token bucket for the whole bot, a minimum spacing per
-chat (private chats and groups differ), and pauses when the platform asks for one.
+One `Pacer` per channel: a token bucket for the whole bot (even spacing), a log of the
+last second's sends (a platform counting a strict sliding window sees no second with
+more than its limit, even at the edges where a bucket's burst meets a steady second), a
+minimum spacing per chat (private chats and groups differ), and pauses when the platform
+asks for one.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +23,10 @@ CHAT_MARGIN = 1.1
 # A 429 rarely says whom it is for. One chat throttled alone is that chat's limit (a
 # group's 20/min); another chat throttled within this many seconds means the bot's.
 THROTTLE_WINDOW = 1.0
+# The bot-wide window is measured where we send, counted where the platform receives:
+# requests that leave in order can arrive closer together. This much longer a window
+# absorbs that, at the cost of the same share of the rate.
+WINDOW_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -72,18 +81,42 @@ class TokenBucket:
         self._tokens = min(self._tokens, 0.0)
 
 
+class SendLog:
+    """At most `limit` sends in any `seconds`: the times of the last `limit` sends."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        # A whole number of sends per window; at a fraction of one a second (a small
+        # share of the rate) the window grows to hold one.
+        self.limit = max(1, math.floor(rate))
+        self.seconds = self.limit / rate * (1 + WINDOW_MARGIN)
+        self._times: deque[float] = deque(getattr(self, "_times", ()), maxlen=self.limit)
+
+    def ready_in(self) -> float:
+        if len(self._times) < self.limit:
+            return 0.0
+        return max(0.0, self._times[0] + self.seconds - self._clock())
+
+    def take(self) -> None:
+        self._times.append(self._clock())
+
+
 class Pacer:
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
         self.bucket = TokenBucket(limits.per_second, limits.burst, clock)
+        self.log = SendLog(limits.per_second, clock)
         self.paused_until = 0.0
         self._chat_next: dict[str, float] = {}
         self._last_throttle: tuple[float, str] = (-THROTTLE_WINDOW, "")
 
     def ready_in(self) -> float:
         """Seconds until the bot may send its next message, whatever the chat."""
-        return self.paused_for() or self.bucket.ready_in()
+        return self.paused_for() or max(self.bucket.ready_in(), self.log.ready_in())
 
     def paused_for(self) -> float:
         """Seconds the whole bot still has to wait because the platform said so."""
@@ -95,6 +128,7 @@ class Pacer:
     def take(self, chat_id: str, kind: str) -> None:
         """Spend a token on one send to this chat."""
         self.bucket.take()
+        self.log.take()
         interval = self.limits.group_interval if kind == "group" else self.limits.private_interval
         if interval:
             self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
@@ -124,6 +158,7 @@ class Pacer:
         """Several senders use one platform account: each paces at its share of the limit."""
         self.bucket.rate = self.limits.per_second / senders
         self.bucket.capacity = max(1.0, self.limits.burst / senders)
+        self.log.set_rate(self.bucket.rate)
 
     def forget_idle_chats(self) -> None:
         """Drop spacing records already in the past (a million private chats add up)."""

@@ -1,6 +1,6 @@
 """Assemble the bot: database, dispatcher, channels, web server, background components.
 
-platform update → adapter → Incoming → Dispatcher → handler → [Reply] → adapter
+platform update → adapter → Incoming → Dispatcher → handler → [Reply] → pacer → adapter.send
 scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
 """
 
@@ -115,9 +115,13 @@ class LoaPhuong:
         self.web_app.add_routes(public_routes(self.database.sessions))
         self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
-        for channel in self.channels.values():
+        for name, channel in self.channels.items():
             self._started_channels.append(channel)
-            await channel.start(self.dispatcher.dispatch)
+            dispatch = self.dispatcher.dispatch
+            if not getattr(channel, "answers_in_response", False):
+                # Answers pass the same pacer as everything else that leaves the bot.
+                dispatch = self.outbox.answering(name, dispatch)
+            await channel.start(dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)

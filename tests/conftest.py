@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.app import build_dispatcher
+from bot.channels.base import Channel, Dispatch
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.fakes.telegram_server import FakeTelegramServer
+from bot.outbox.worker import OutboxRunner, Tuning
 from bot.routing import Dispatcher, Services
 from bot.staff import add_staff, web_chat_id
 from bot.state import SqlStateStorage
@@ -81,6 +83,26 @@ async def database(
 @pytest.fixture
 def services(settings: Settings, database: Database) -> Services:
     return Services(settings, database.sessions, SqlStateStorage(database.sessions))
+
+
+@pytest.fixture
+async def answering(
+    database: Database, settings: Settings
+) -> AsyncIterator[Callable[[Channel, Dispatch], Awaitable[Dispatch]]]:
+    """`await answering(channel, dispatch)`: the dispatch the app gives a platform channel,
+    answering through a running outbox's pacer (stopped after the test)."""
+    runners: list[OutboxRunner] = []
+
+    async def wrap(channel: Channel, dispatch: Dispatch) -> Dispatch:
+        tuning = Tuning(idle_poll=0.05, flush_interval=0.02, presence_interval=0.5)
+        runner = OutboxRunner(database, {channel.name: channel}, settings, tuning=tuning)
+        await runner.start()
+        runners.append(runner)
+        return runner.answering(channel.name, dispatch)
+
+    yield wrap
+    for runner in runners:
+        await runner.stop()
 
 
 @pytest.fixture

@@ -41,9 +41,9 @@ def telegram_settings(telegram_api: FakeTelegramServer, **extra: Any):
 
 
 @pytest.fixture
-async def polling(telegram_api, dispatcher) -> AsyncIterator[TelegramChannel]:
+async def polling(telegram_api, dispatcher, answering) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(telegram_settings(telegram_api))
-    await channel.start(dispatcher.dispatch)
+    await channel.start(await answering(channel, dispatcher.dispatch))
     yield channel
     await channel.stop()
 
@@ -233,7 +233,7 @@ async def test_an_unreachable_bot_api_stops_the_start_naming_it(dispatcher):
     assert "TELEGRAM_API_BASE_URL" in str(error.value) and TOKEN not in str(error.value)
 
 
-async def test_a_long_reply_is_split_for_telegram(telegram_api):
+async def test_a_long_reply_is_split_for_telegram(telegram_api, answering):
     channel = TelegramChannel(telegram_settings(telegram_api))
     long_text = "\n\n".join(f"Đoạn {n}: " + " ".join(["rửa tay"] * 400) for n in range(3))
     replies = []
@@ -241,7 +241,7 @@ async def test_a_long_reply_is_split_for_telegram(telegram_api):
     async def dispatch(_incoming):
         return [Reply(text=long_text, buttons=[Button("Xong", "done")])]
 
-    await channel.start(dispatch)
+    await channel.start(await answering(channel, dispatch))
     try:
         telegram_api.push_text(RESIDENT, "cho xem")
         # The buttons travel with the last part: once they arrived, every part has.
@@ -257,7 +257,7 @@ async def test_a_long_reply_is_split_for_telegram(telegram_api):
     ("words", "methods"),
     [(20, ["sendPhoto"]), (200, ["sendPhoto", "sendMessage"])],
 )
-async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, methods):
+async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, methods, answering):
     """A caption holds 1,024 characters: a longer text follows the photo, whole, not cut."""
     channel = TelegramChannel(telegram_settings(telegram_api))
     text = "**Cảnh báo** " + " ".join(["đun sôi nước"] * words)
@@ -265,7 +265,7 @@ async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, meth
     async def dispatch(_incoming):
         return [Reply(text=text, photo="https://loa.example.vn/anh/1.jpg")]
 
-    await channel.start(dispatch)
+    await channel.start(await answering(channel, dispatch))
     try:
         telegram_api.push_text(RESIDENT, "xem ảnh")
         await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) == len(methods))
@@ -278,12 +278,12 @@ async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, meth
 
 
 @pytest.fixture
-async def webhook(telegram_api, dispatcher, aiohttp_client):
+async def webhook(telegram_api, dispatcher, aiohttp_client, answering):
     url = "https://loa.example.vn/telegram/webhook"
     channel = TelegramChannel(
         telegram_settings(telegram_api, webhook_url=url, webhook_secret=SECRET)
     )
-    await channel.start(dispatcher.dispatch)
+    await channel.start(await answering(channel, dispatcher.dispatch))
     app = web.Application()
     app.add_routes(channel.web_routes())
     client = await aiohttp_client(app)

@@ -10,7 +10,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,11 +59,8 @@ class Recorder:
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'oa.db'}")
-    await database.migrate()
-    yield database.sessions
-    await database.close()
+def sessions(database: Database) -> Sessions:
+    return database.sessions
 
 
 @pytest.fixture
@@ -102,10 +98,13 @@ def make_channel(
 
 @pytest.fixture
 async def channel(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ) -> AsyncIterator[ZaloOAChannel]:
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     yield channel
     await channel.stop()
 
@@ -160,12 +159,16 @@ async def serve(channel: ZaloOAChannel, aiohttp_server: Callable[..., Awaitable[
 
 
 async def test_webhook_accepts_signed_events_and_refuses_the_rest(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, aiohttp_server: Any
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    aiohttp_server: Any,
+    answering,
 ):
     recorder = Recorder()
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     url = await serve(channel, aiohttp_server)
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         forged = fake.sign(b"{}", "0", secret="guessed")
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403
@@ -250,7 +253,11 @@ async def test_a_newly_configured_refresh_token_replaces_the_stored_chain(
 
 
 async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    answering,
 ):
     monkeypatch.setattr("bot.channels.zalo_oa.STORE_RETRY_DELAYS", (0.01,))
     configured = fake.issue_tokens()
@@ -266,7 +273,7 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
         await store(tokens)
 
     monkeypatch.setattr(channel.tokens, "_store", busy_database)
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     try:
         await eventually(lambda: refusals == 0)
         await channel.tokens.settle()
@@ -283,7 +290,11 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
 
 
 async def test_token_upkeep_goes_on_after_an_error(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    answering,
 ):
     monkeypatch.setattr("bot.channels.zalo_oa.UPKEEP_RETRY_S", 0.01)
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
@@ -297,7 +308,7 @@ async def test_token_upkeep_goes_on_after_an_error(
             raise RuntimeError("database is locked")
         return await stored()
 
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     monkeypatch.setattr(channel.tokens, "_stored", flaky_read)  # before upkeep first runs
     try:
         await eventually(lambda: fake.refreshes == 1)
@@ -313,10 +324,13 @@ async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
 
 
 async def test_failed_refresh_keeps_the_old_token_and_reports_transient(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ):
     channel = make_channel(fake, sessions, clock, ("revoked-token", "unknown-refresh"))
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     try:
         await resident_writes(channel, fake, "u-1")
         with pytest.raises(SendError) as failure:
@@ -373,8 +387,9 @@ async def test_the_apps_call_limit_pauses_the_whole_oa(sessions: Sessions, clock
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     await channel.start(Recorder())
     try:
-        await resident_writes(channel, fake, "u-1")  # its answer: the first call
-        await resident_writes(channel, fake, "u-2")  # the second
+        for user in ("u-1", "u-2"):
+            await resident_writes(channel, fake, user)  # nobody answers: no call yet
+            await channel.send(user, Reply("Đã nhận"))  # the app's two calls this second
         with pytest.raises(SendError) as failure:
             await channel.send("u-2", Reply("Tin"))
     finally:
@@ -471,13 +486,16 @@ async def test_reply_becomes_oa_messages(
 
 
 async def test_pressing_a_button_reaches_the_handler_as_its_data(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ):
     recorder = Recorder(
         Reply("Chọn chủ đề:", [Button("Trẻ em", "topic:tre_em"), Button("Xong", "sub:done")])
     )
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         await channel.handle_event(fake.event("u-1", "/chude"))
         # oa.query.show sends the button's payload (its label) back as the resident's text

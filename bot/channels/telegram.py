@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -33,7 +32,6 @@ from bot.channels.base import Dispatch, FailureKind, SendError, Sent, secret_hea
 from bot.channels.markdown import to_telegram_html
 from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
-from bot.outbox.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +46,9 @@ MAX_CAPTION = 1024
 CAPTION_SPLIT_AT = 900
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
+# Messages a second Telegram allows for free; beyond it every send must say it accepts
+# the fee (allow_paid_broadcast), or it is answered 429 (https://core.telegram.org/bots/faq).
+FREE_RATE = 30
 
 
 class ForgivingBot(ExtBot):
@@ -94,6 +95,7 @@ class TelegramChannel:
         self._webhook_secret = settings.webhook_secret.encode()
         self._base_url = settings.telegram_api_base_url
         self._token = settings.telegram_bot_token
+        self._paid = settings.telegram_rate_per_second > FREE_RATE
         bot = ForgivingBot(
             token=settings.telegram_bot_token,
             base_url=settings.telegram_api_base_url,
@@ -183,7 +185,7 @@ class TelegramChannel:
     async def send(self, chat_id: str, reply: Reply) -> Sent:
         """The outbox's path: one plain HTTP call. PTB's Bot costs ~3 ms of CPU per
         message, which caps a broadcast near 300/s; paid broadcasts need 1,000/s."""
-        method, payload = _payload(chat_id, reply)
+        method, payload = _payload(chat_id, reply, paid=self._paid)
         try:
             async with self._http().post(f"{self._api}/{method}", json=payload) as response:
                 status, raw = response.status, await response.read()
@@ -212,32 +214,10 @@ class TelegramChannel:
     async def pin(self, chat_id: str, message_id: str) -> None:
         await self.bot.pin_chat_message(chat_id, int(message_id), disable_notification=False)
 
-    async def _send(self, chat_id: str, reply: Reply) -> Message:
-        markup = _keyboard(reply)
-        html = to_telegram_html(reply.text)
-        if reply.photo:
-            return await self.bot.send_photo(
-                chat_id,
-                reply.photo,
-                caption=html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        return await self.bot.send_message(
-            chat_id,
-            html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=None,
-        )
-
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = await self._to_incoming(update)
-        if incoming is None or self._dispatch is None:
-            return
-        for reply in await self._dispatch(incoming):
-            for part in _parts(reply):
-                await self._send(incoming.chat_id, part)
+        if incoming is not None and self._dispatch is not None:
+            await self._dispatch(incoming)  # it answers through the pacer
 
     async def _to_incoming(self, update: Update) -> Incoming | None:
         if update.callback_query:
@@ -322,25 +302,16 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
     )
 
 
-def _parts(reply: Reply) -> list[Reply]:
-    """A reply too long for one message, as several; buttons go with the last. A photo
-    whose text is too long for a caption goes first, on its own (a cut caption could
-    break an HTML tag and the whole send)."""
-    photo_alone = bool(reply.photo) and len(to_telegram_html(reply.text)) > MAX_CAPTION
-    texts = split_text(reply.text, SPLIT_AT) or [reply.text]
-    last = replace(reply, text=texts[-1], photo=None if photo_alone else reply.photo)
-    parts = [Reply(text=text) for text in texts[:-1]] + [last]
-    return [Reply(text="", photo=reply.photo), *parts] if photo_alone else parts
-
-
 # A broadcast renders the same Markdown for every recipient.
 _html = lru_cache(maxsize=128)(to_telegram_html)
 
 
-def _payload(chat_id: str, reply: Reply) -> tuple[str, dict[str, Any]]:
+def _payload(chat_id: str, reply: Reply, *, paid: bool) -> tuple[str, dict[str, Any]]:
     """The Bot API method and JSON body for one outbox message."""
     html = _html(reply.text)
     payload: dict[str, Any] = {"chat_id": chat_id, "parse_mode": ParseMode.HTML.value}
+    if paid:
+        payload["allow_paid_broadcast"] = True
     markup = _keyboard(reply)
     if markup is not None:
         payload["reply_markup"] = markup.to_dict()

@@ -46,7 +46,7 @@ from bot.channels.zalo_common import (
     plain_text,
 )
 from bot.config import ConfigError, Settings
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import ChatKind, Incoming, Reply
 from bot.i18n import Gettext
 from bot.outbox.split import split_text
 
@@ -148,13 +148,8 @@ class ZaloBotChannel(ZaloLifecycle):
     async def handle_update(self, update: dict[str, Any]) -> None:
         """Turn one update into an Incoming, dispatch it, show the replies."""
         incoming = self.to_incoming(update)
-        if incoming is None or self._dispatch is None:
-            return
-        replies = await self._dispatch(incoming)
-        try:
-            await self._deliver_all(incoming.chat_id, replies)
-        except SendError as exc:
-            log.warning("zalo_bot: reply not delivered (%s)", exc.kind)
+        if incoming is not None and self._dispatch is not None:
+            await self._dispatch(incoming)  # it answers through the pacer
 
     def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
         event = update.get("event_name", "")
@@ -188,15 +183,6 @@ class ZaloBotChannel(ZaloLifecycle):
         if text.startswith("/"):
             return True
         return bool(self.bot_name) and self.bot_name.casefold() in text.casefold()
-
-    async def _deliver_all(self, chat_id: str, replies: list[Reply]) -> None:
-        # Numbers run on across the replies of one answer, so each button keeps its own.
-        _ = await chat_translator(self._sessions, self.name, chat_id)
-        shown: list[Button] = []
-        for reply in replies:
-            await self._deliver(chat_id, reply, first_number=len(shown) + 1, _=_)
-            shown.extend(reply.buttons)
-        self.buttons.remember(chat_id, shown, numbered=True)
 
     async def _deliver(self, chat_id: str, reply: Reply, *, first_number: int, _: Gettext) -> str:
         text = plain_text(reply)

@@ -459,13 +459,8 @@ class ZaloOAChannel(ZaloLifecycle):
         if str(event.get("event_name", "")).startswith("user_send_"):
             async with self._sessions() as session, session.begin():
                 await open_window(session, incoming.user_id, self._clock())
-        if self._dispatch is None:
-            return
-        replies = await self._dispatch(incoming)
-        try:
-            await self._deliver_all(incoming.chat_id, replies)
-        except SendError as exc:
-            log.warning("zalo_oa: reply not delivered (%s)", exc.kind)
+        if self._dispatch is not None:
+            await self._dispatch(incoming)  # it answers through the pacer
 
     def to_incoming(self, event: dict[str, Any]) -> Incoming | None:
         name = str(event.get("event_name", ""))
@@ -508,16 +503,6 @@ class ZaloOAChannel(ZaloLifecycle):
             return True
         self._recent.append(message_id)
         return False
-
-    async def _deliver_all(self, user_id: str, replies: list[Reply]) -> None:
-        _ = await chat_translator(self._sessions, self.name, user_id)
-        shown: list[Button] = []
-        any_numbered = False
-        for reply in replies:
-            _id, numbered = await self._deliver(user_id, reply, first_number=len(shown) + 1, _=_)
-            shown.extend(reply.buttons)
-            any_numbered = any_numbered or numbered
-        self.buttons.remember(user_id, shown, numbered=any_numbered)
 
     async def _deliver(
         self, user_id: str, reply: Reply, *, first_number: int, _: Gettext

@@ -138,6 +138,8 @@ class FakeTelegramServer:
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.pinned: list[tuple[str, int]] = []
         self.http_429 = 0
+        # Which limit each 429 of the limits (not of `fail`) was for: bot, chat, unpaid.
+        self.refused_by: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self.first_send = 0.0
         self.last_send = 0.0
@@ -219,6 +221,7 @@ class FakeTelegramServer:
             "accepted": self.accepted,
             "chats": len(self.delivered),
             "http_429": self.http_429,
+            "refused_by": dict(self.refused_by),
             "duplicates": self.duplicates,
             "achieved_per_s": self.achieved_per_s,
             "first_send": self.first_send,
@@ -277,11 +280,15 @@ class FakeTelegramServer:
             return await self._inject(request, chat_id, fault)
         now = time.monotonic()
         paid = _truthy(params.get("allow_paid_broadcast"))
-        wait = max(self._bot_window.wait(now), self._chat_wait(chat_id, now))
-        if not paid:
-            wait = max(wait, self._free_window.wait(now))
+        waits = {
+            "bot": self._bot_window.wait(now),
+            "chat": self._chat_wait(chat_id, now),
+            "unpaid": 0.0 if paid else self._free_window.wait(now),
+        }
+        wait = max(waits.values())
         if wait:
             self.http_429 += 1
+            self.refused_by[max(waits, key=waits.__getitem__)] += 1
             seconds = retry_after(wait)
             return _error(
                 429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}

@@ -24,9 +24,13 @@ CHAT_MARGIN = 1.1
 # group's 20/min); another chat throttled within this many seconds means the bot's.
 THROTTLE_WINDOW = 1.0
 # The bot-wide window is measured where we send, counted where the platform receives:
-# requests that leave in order can arrive closer together. This much longer a window
-# absorbs that, at the cost of the same share of the rate.
-WINDOW_MARGIN = 0.03
+# two requests can arrive closer together than they left (the first held up on its way,
+# or the server busy when it came). The platform stamped a request before it answered:
+# so a send counts from its answer, a sure upper bound of its arrival, though from no
+# later than ANSWER_CAP after it left (a slow link would otherwise cost its whole round
+# trip in rate). The margin is for clock granularity.
+WINDOW_MARGIN = 0.01
+ANSWER_CAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,20 @@ class TokenBucket:
         self._tokens = min(self._tokens, 0.0)
 
 
+class Stamp:
+    """When one send counts as made (see ANSWER_CAP)."""
+
+    __slots__ = ("at", "left")
+
+    def __init__(self, at: float) -> None:
+        self.at = self.left = at
+
+    def answered(self, at: float) -> None:
+        self.at = min(at, self.left + ANSWER_CAP)
+
+
 class SendLog:
-    """At most `limit` sends in any `seconds`: the times of the last `limit` sends."""
+    """At most `limit` sends in any `seconds`: the stamps of the last `limit` sends."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -93,15 +109,20 @@ class SendLog:
         # share of the rate) the window grows to hold one.
         self.limit = max(1, math.floor(rate))
         self.seconds = self.limit / rate * (1 + WINDOW_MARGIN)
-        self._times: deque[float] = deque(getattr(self, "_times", ()), maxlen=self.limit)
+        self._stamps: deque[Stamp] = deque(getattr(self, "_stamps", ()), maxlen=self.limit)
 
     def ready_in(self) -> float:
-        if len(self._times) < self.limit:
+        if len(self._stamps) < self.limit:
             return 0.0
-        return max(0.0, self._times[0] + self.seconds - self._clock())
+        return max(0.0, self._stamps[0].at + self.seconds - self._clock())
 
-    def take(self) -> None:
-        self._times.append(self._clock())
+    def take(self) -> Stamp:
+        stamp = Stamp(self._clock())
+        self._stamps.append(stamp)
+        return stamp
+
+    def answered(self, stamp: Stamp) -> None:
+        stamp.answered(self._clock())
 
 
 class Pacer:
@@ -125,13 +146,18 @@ class Pacer:
     def chat_ready_in(self, chat_id: str) -> float:
         return max(0.0, self._chat_next.get(chat_id, 0.0) - self._clock())
 
-    def take(self, chat_id: str, kind: str) -> None:
-        """Spend a token on one send to this chat."""
+    def take(self, chat_id: str, kind: str) -> Stamp:
+        """Spend a token on one send to this chat; `answered(stamp)` once it is answered."""
         self.bucket.take()
-        self.log.take()
+        stamp = self.log.take()
         interval = self.limits.group_interval if kind == "group" else self.limits.private_interval
         if interval:
             self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
+        return stamp
+
+    def answered(self, stamp: Stamp) -> None:
+        """The platform answered the send `stamp` was taken for (or it failed)."""
+        self.log.answered(stamp)
 
     def throttled(self, chat_id: str, seconds: float, *, whole_bot: bool | None = None) -> bool:
         """The platform answered 429 to a send to this chat. `whole_bot`: whether it said

@@ -65,13 +65,22 @@ class Answers:
             if wait:
                 await self._later(chat_id, kind, parts[index:], wait, attempt)
                 return
-            self.lane.pacer.take(chat_id, kind)
+            stamp = self.lane.pacer.take(chat_id, kind)
             try:
                 await channel.send(chat_id, part)
             except SendError as error:
-                after = self._after(chat_id, error)
+                failure = error
+            except Exception as error:  # an adapter bug must not lose the answer
+                log.exception("%s: unexpected error sending an answer", channel.name)
+                failure = SendError(FailureKind.TRANSIENT, repr(error))
+            else:
+                failure = None
+            finally:
+                self.lane.pacer.answered(stamp)
+            if failure is not None:
+                after = self._after(chat_id, failure)
                 if after is None:
-                    log.warning("%s: an answer could not be delivered (%s)", channel.name, error)
+                    log.warning("%s: an answer could not be delivered (%s)", channel.name, failure)
                     return
                 await self._later(chat_id, kind, parts[index:], after, attempt)
                 return
@@ -108,7 +117,10 @@ class Answers:
             self.lane.nudge()
             return
         if attempt + 1 >= MEMORY_ATTEMPTS:
-            log.warning("%s: an answer to a chat with no subscription was given up", kind)
+            log.warning(
+                "%s: an answer to a chat with no subscription was given up",
+                self.lane.channel.name,
+            )
             return
         task = asyncio.create_task(self._retry(chat_id, kind, parts, after, attempt + 1))
         self._waiting.add(task)

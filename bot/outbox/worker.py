@@ -44,7 +44,7 @@ from bot.outbox.broadcasts import (
     ROUTINE_PRIORITY,
     URGENT_PRIORITY,
 )
-from bot.outbox.pacing import Limits, Pacer, limits_for
+from bot.outbox.pacing import Limits, Pacer, Stamp, limits_for
 from bot.outbox.replies import Answers
 from bot.outbox.split import reply_parts
 from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore, stored_buttons
@@ -258,8 +258,8 @@ class Lane:
                     pass
             else:
                 await self._slots.acquire()  # free: returns at once, no suspension
-                self.pacer.take(job.chat_id, job.kind)
-                task = asyncio.create_task(self._send(job))
+                stamp = self.pacer.take(job.chat_id, job.kind)
+                task = asyncio.create_task(self._send(job, stamp))
                 self._sending.add(task)
                 task.add_done_callback(self._sending.discard)
 
@@ -299,13 +299,16 @@ class Lane:
         )
         return reply_parts(reply, self.channel.max_text_length, self.channel.max_caption_length)
 
-    async def _send(self, job: Job) -> None:
+    async def _send(self, job: Job, stamp: Stamp) -> None:
         try:
             parts = self._parts(job)
             if job.parts_sent >= len(parts):
                 self._finish(job, "failed", EMPTY_TEXT_REASON)
                 return
-            sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
+            try:
+                sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
+            finally:
+                self.pacer.answered(stamp)
         except SendError as error:
             await self._on_error(job, error)
         except Exception as error:  # an adapter bug must not lose the row

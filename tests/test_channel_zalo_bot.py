@@ -198,8 +198,8 @@ async def test_reply_becomes_requests(
 # --- platform errors → SendError -------------------------------------------------------
 
 ERROR_CASES = [
-    ("blocked", 403, 403, "Forbidden: user blocked the bot", FailureKind.BLOCKED),
-    ("throttled", 429, 429, "Too Many Requests", FailureKind.THROTTLED),
+    ("internal error", 403, 403, "Internal server error", FailureKind.TRANSIENT),
+    ("quota exceeded", 429, 429, "Quota exceeded", FailureKind.THROTTLED),
     ("chat not found", 400, 400, "Bad Request: chat not found", FailureKind.INVALID),
     ("server error", 502, 502, "Bad Gateway", FailureKind.TRANSIENT),
 ]

@@ -45,6 +45,7 @@ class SendError(Exception):
         retry_after: float | None = None,
         whole_bot: bool | None = None,
         new_chat_id: str | None = None,
+        bounded: bool = False,
     ) -> None:
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
@@ -54,6 +55,9 @@ class SendError(Exception):
         # (the outbox then judges by how many chats are refused at once).
         self.whole_bot = whole_bot
         self.new_chat_id = new_chat_id
+        # A 429 that counts as an attempt (a spent quota, not a rate): retried a bounded
+        # number of times, like a transient failure.
+        self.bounded = bounded
 
 
 def maybe_delivered(error: SendError) -> bool:

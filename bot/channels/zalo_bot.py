@@ -21,10 +21,13 @@ public SDKs and READMEs), and what is assumed:
   "message.sticker.received" | "message.unsupported.received", "message": {
   "message_id", "date", "text"|"photo"+"caption", "from": {"id", …},
   "chat": {"id", "chat_type": "PRIVATE"|"GROUP"}}}`; webhooks post it unwrapped.
-- assumed (not documented): error codes follow Telegram's (403 blocked, 429 too many
-  requests, 400/404 bad request or unknown chat); no retry_after is given, so 429
-  waits one second; a list in `result` is accepted too; in groups the bot is
-  "addressed" by a /command or its name, as the API reports no mentions.
+- error codes as documented: 403 is the platform's internal server error (not a
+  blocked resident: retried with backoff, never unsubscribed), 429 "quota exceeded"
+  (the whole bot waits QUOTA_WAIT, a bounded number of times per message),
+  400/404 a bad request or an unknown chat, 408 no update in time.
+- assumed (not documented): no retry_after is given; a list in `result` is accepted
+  too; in groups the bot is "addressed" by a /command or its name, as the API reports
+  no mentions.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from bot.i18n import Gettext
 from bot.outbox.split import split_text
 
 log = logging.getLogger(__name__)
+# Seconds the whole bot waits after "quota exceeded": a quota is not back in a second.
+QUOTA_WAIT = 60.0
 
 WEBHOOK_PATH = "/zalo/bot/webhook"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -238,13 +243,13 @@ def _result(data: dict[str, Any]) -> Any:
 
 
 def bot_failure(code: int, description: str) -> SendError:
-    """A Bot Platform error as the outbox understands it (Telegram's codes, see docstring)."""
+    """A Bot Platform error as the outbox understands it (the codes: see the docstring)."""
     reason = f"{code} {description}".strip()
     if code == 429:
-        return SendError(FailureKind.THROTTLED, reason, retry_after=1.0)
-    if code == 403:
-        return SendError(FailureKind.BLOCKED, reason)
-    if code == 408 or code >= 500:
+        return SendError(
+            FailureKind.THROTTLED, reason, retry_after=QUOTA_WAIT, whole_bot=True, bounded=True
+        )
+    if code in (403, 408) or code >= 500:
         return SendError(FailureKind.TRANSIENT, reason)
     return SendError(FailureKind.INVALID, reason)
 

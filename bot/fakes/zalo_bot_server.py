@@ -4,9 +4,9 @@
 `{"ok": false, "error_code": …, "description": …}`. getUpdates long-polls and hands
 out one update per call (408 when none came in time), refuses while a webhook is set;
 setWebhook checks the 8–256-character secret; sends check the 2,000-character limit
-of a text or a caption. More than `rate` sends in any second (a sliding window) are refused
-with HTTP 429 and error_code 429, nothing delivered: Zalo documents no figure and no
-retry_after, so this is the Telegram-like behaviour the adapter assumes.
+of a text or a caption. More than `rate` sends in any second (a sliding window) are
+refused with HTTP 429 and error_code 429 ("quota exceeded"), nothing delivered: Zalo
+documents no figure and no retry_after. Its 403 is an internal server error.
 Tests queue updates with `push_text`, script failures with `fail`, and in webhook mode
 `deliver` posts an update to the registered URL with the secret header, as Zalo does.
 """
@@ -192,7 +192,7 @@ class FakeZaloBotServer:
             return _error(failure.status, failure.error_code, failure.description)
         if self._window.take(time.monotonic()):
             self.http_429 += 1
-            return _error(429, 429, "Too Many Requests")
+            return _error(429, 429, "Quota exceeded")
         self.sent.append((method, payload))
         return _ok({"message_id": f"s{next(self._ids)}", "date": int(time.time() * 1000)})
 

@@ -30,7 +30,7 @@ THROTTLE_WINDOW = 1.0
 # later than ANSWER_CAP after it left (a slow link would otherwise cost its whole round
 # trip in rate). The margin is for clock granularity.
 WINDOW_MARGIN = 0.01
-ANSWER_CAP = 0.1
+ANSWER_CAP = 0.25
 
 
 @dataclass(frozen=True)

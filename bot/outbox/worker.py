@@ -355,7 +355,12 @@ class Lane:
         kind = error.kind
         if maybe_delivered(error):
             job.in_doubt += 1  # a resend may make it arrive twice
-        if kind is FailureKind.THROTTLED:
+        if kind is FailureKind.THROTTLED and error.bounded:
+            job.attempts += 1
+        if kind is FailureKind.THROTTLED and job.attempts >= self.tuning.max_attempts:
+            self.stats.failed += 1
+            self._finish(job, "failed", f"{kind}: {error.reason}")
+        elif kind is FailureKind.THROTTLED:
             self.stats.throttled += 1
             seconds = error.retry_after if error.retry_after is not None else 1.0
             self._push(job)

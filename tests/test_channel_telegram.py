@@ -88,6 +88,24 @@ async def test_a_resident_subscribes_over_polling(polling, telegram_api, databas
     )
 
 
+async def test_the_menu_lists_the_residents_commands_in_vietnamese(polling, telegram_api):
+    menu = {entry["command"]: entry["description"] for entry in telegram_api.commands}
+    assert {"start", "chude", "dangky", "dungnhan", "trogiup"} <= menu.keys()
+    assert menu["dangky"] == "Đăng ký khám sàng lọc miễn phí"
+
+
+async def test_an_answer_refused_429_arrives_after_retry_after_buttons_and_all(
+    polling, telegram_api, database
+):
+    telegram_api.fail(RESIDENT, "throttle", retry_after=1)
+    telegram_api.push_text(RESIDENT, "/start")
+    refused_at = time.monotonic()
+    await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) >= 1)
+    assert time.monotonic() - refused_at >= 1.0  # retry_after honoured
+    assert telegram_api.http_429 == 1 and len(sent_to(telegram_api, RESIDENT)) == 1
+    assert "Chọn chủ đề nhận tin" in keyboard(sent_to(telegram_api, RESIDENT)[0])
+
+
 def message(**fields: Any) -> dict[str, Any]:
     return {
         "message_id": 77,

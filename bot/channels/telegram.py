@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 from telegram import (
     Bot,
+    BotCommand,
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -32,6 +33,7 @@ from bot.channels.base import Dispatch, FailureKind, SendError, Sent, secret_hea
 from bot.channels.markdown import to_telegram_html
 from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
+from bot.i18n import translator
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,7 @@ class TelegramChannel:
     async def _connect(self) -> None:
         await self.application.initialize()
         await self.application.start()
+        await self._set_menu()
         if self._webhook_url:
             await self.bot.set_webhook(
                 self._webhook_url,
@@ -152,6 +155,28 @@ class TelegramChannel:
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("telegram: polling mode")
+
+    async def _set_menu(self) -> None:
+        """The menu Telegram shows beside the text box: the residents' commands, in
+        Vietnamese. A refusal costs only the menu, never the start."""
+        _ = translator(None)
+        # As /trogiup lists them.
+        menu = {
+            "start": _("Bắt đầu, nhận tin sức khỏe"),
+            "chude": _("Chọn chủ đề, tổ dân phố, ngôn ngữ"),
+            "dangky": _("Đăng ký khám sàng lọc miễn phí"),
+            "huy": _("Hủy lịch khám đã đăng ký"),
+            "hoi": _("Hỏi đáp về sức khỏe"),
+            "baotin": _("Báo tin đồn, tin giả về sức khỏe"),
+            "xoadulieu": _("Xóa dữ liệu cá nhân"),
+            "dungnhan": _("Dừng nhận tin"),
+            "trogiup": _("Xem các lệnh"),
+        }
+        commands = [BotCommand(command, description) for command, description in menu.items()]
+        try:
+            await self.bot.set_my_commands(commands)
+        except TelegramError as exc:
+            log.warning("telegram: the command menu was not set (%s)", exc.message)
 
     async def stop(self) -> None:
         updater = self.application.updater

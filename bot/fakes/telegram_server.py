@@ -40,6 +40,7 @@ import contextlib
 import itertools
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -65,6 +66,8 @@ MAX_CAPTION = 1024
 SEND_METHODS = {"sendMessage", "sendPhoto"}
 # Sends a second without allow_paid_broadcast (https://core.telegram.org/bots/faq).
 FREE_RATE = 30
+# A command of the menu (setMyCommands): 1-32 lowercase letters, digits, underscores.
+COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 FAULTS = {
     "blocked": (403, "Forbidden: bot was blocked by the user"),
     "kicked": (403, "Forbidden: bot was kicked from the group chat"),
@@ -128,6 +131,8 @@ class FakeTelegramServer:
         # answerCallbackQuery's error while set (real Telegram: presses older than ~15 min).
         self.stale_button_presses = False
         self.webhook: dict[str, Any] = {}
+        # The menu the bot set with setMyCommands.
+        self.commands: list[dict[str, Any]] = []
         self.base_url = ""
         self.reset()
 
@@ -425,7 +430,17 @@ class FakeTelegramServer:
             )
         return _ok(True)
 
-    async def _api_setMyCommands(self, _params: dict[str, Any]) -> web.Response:
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> web.Response:
+        commands = params.get("commands")
+        commands = json.loads(commands) if isinstance(commands, str) else commands
+        if not isinstance(commands, list) or len(commands) > 100:
+            return _error(400, "Bad Request: can't parse commands JSON object")
+        for entry in commands:
+            name = str(entry.get("command", "")) if isinstance(entry, dict) else ""
+            description = str(entry.get("description", "")) if isinstance(entry, dict) else ""
+            if not COMMAND.fullmatch(name) or not 1 <= len(description) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands = commands
         return _ok(True)
 
     async def _api_deleteMessage(self, _params: dict[str, Any]) -> web.Response:

@@ -1,0 +1,1 @@
+"""Channel adapters: one thin module per platform behind bot.channels.base.Channel."""

@@ -1,0 +1,91 @@
+"""`loaphuong staff add|remove|list`: staff accounts (dashboard login, chat commands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.cli import CliError
+from bot.cli.common import acting_user, run_with_session
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("staff", help="quản lý tài khoản cán bộ trạm y tế")
+    actions = parser.add_subparsers(dest="staff_action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="thêm cán bộ", description="Thêm một tài khoản cán bộ.")
+    add.add_argument("name", help="tên đăng nhập, ví dụ 'lan.nguyen'")
+    add.add_argument(
+        "--role", choices=["staff", "admin"], default="staff", help="vai trò (mặc định staff)"
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="đọc mật khẩu đăng nhập trang quản trị từ dòng đầu của stdin",
+    )
+    add.add_argument("--telegram-id", help="id Telegram của cán bộ, để dùng lệnh cán bộ trong chat")
+    add.add_argument("--zalo-id", help="id Zalo của cán bộ")
+    add.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    add.set_defaults(func=add_command)
+
+    remove = actions.add_parser("remove", help="xóa cán bộ")
+    remove.add_argument("name")
+    remove.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    remove.set_defaults(func=remove_command)
+
+    listing = actions.add_parser("list", help="liệt kê cán bộ")
+    listing.set_defaults(func=list_command)
+
+
+def add_command(args: argparse.Namespace) -> int:
+    from bot.staff import StaffError, add_staff
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if args.password_stdin and not password:
+        raise CliError("không đọc được mật khẩu từ stdin")
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        try:
+            return await add_staff(
+                session,
+                args.name,
+                args.role,
+                password=password,
+                telegram_id=args.telegram_id,
+                zalo_id=args.zalo_id,
+                actor=acting_user(args.actor),
+            )
+        except StaffError as exc:
+            raise CliError(str(exc)) from None
+
+    member = run_with_session(work)
+    print(f"Đã thêm cán bộ {member.name} ({member.role}).")
+    return 0
+
+
+def remove_command(args: argparse.Namespace) -> int:
+    from bot.staff import remove_staff
+
+    removed = run_with_session(
+        lambda session: remove_staff(session, args.name, actor=acting_user(args.actor))
+    )
+    if not removed:
+        raise CliError(f"không có cán bộ tên '{args.name}'")
+    print(f"Đã xóa cán bộ {args.name}.")
+    return 0
+
+
+def list_command(_args: argparse.Namespace) -> int:
+    from bot.staff import list_staff
+
+    members = run_with_session(list_staff)
+    if not members:
+        print(
+            "Chưa có cán bộ nào. Thêm bằng: loaphuong staff add TÊN --role staff --password-stdin"
+        )
+        return 0
+    print(f"{'Tên':<24} {'Vai trò':<8} {'Đăng nhập web':<14} Telegram")
+    for member in members:
+        login = "có" if member.password_hash else "không"
+        print(f"{member.name:<24} {member.role:<8} {login:<14} {member.telegram_id or '—'}")
+    return 0

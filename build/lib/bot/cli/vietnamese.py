@@ -1,0 +1,45 @@
+"""An ArgumentParser whose usage and errors read in Vietnamese.
+
+The top-level `loaphuong` parser is one, and argparse builds every subcommand's
+parser with the class of its parent, so each command's mistakes read the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import NoReturn
+
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số: {0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "không hiểu tham số: {0}"),
+    (
+        re.compile(r"argument (\S+): invalid int value: (.+)"),
+        "tham số {0}: {1} không phải số nguyên",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), "tham số {0} cần một giá trị"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (\S+) \(choose from (.+)\)"),
+        "tham số {0}: không có lựa chọn {1} (chọn một trong: {2})",
+    ),
+)
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors read in Vietnamese."""
+
+    def format_usage(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(
+            self.usage, self._actions, self._mutually_exclusive_groups, prefix="cách dùng: "
+        )
+        return formatter.format_help()
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, vietnamese in _ARGPARSE_MESSAGES:
+            if found := pattern.fullmatch(message):
+                message = vietnamese.format(*found.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {message} (xem --help)\n")

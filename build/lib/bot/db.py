@@ -1,0 +1,109 @@
+"""Database engine, sessions and migrations (SQLite by default, PostgreSQL to scale out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bot.models.core import KeyValue
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# What opening a database raises when it cannot be reached: the driver's error wrapped
+# (DBAPIError), or the socket's or the file's own (OSError).
+UNREACHABLE = (OSError, DBAPIError)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def unreachable_reason(error: BaseException) -> BaseException:
+    """What the driver said behind `error` (one of UNREACHABLE), for a message."""
+    return getattr(error, "orig", None) or error
+
+
+def create_engine(url: str) -> AsyncEngine:
+    # SQL errors quote their statement; its parameters (names, phones) stay out of it.
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web handlers read while the outbox workers write.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision (alembic upgrade head)."""
+
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade)
+
+
+async def install_secret(session: AsyncSession, key: str, make: Callable[[], str]) -> str:
+    """The secret kept under `key` in the key_value table, made by `make` on first use
+    and never changed after: one per install, shared by every instance."""
+    row = await session.get(KeyValue, key)
+    if row is None:
+        session.add(KeyValue(key=key, value=make()))
+        try:
+            await session.commit()
+        except IntegrityError:  # another instance made it at the same moment: use theirs
+            await session.rollback()
+        row = await session.get(KeyValue, key)
+        assert row is not None
+    return row.value
+
+
+class Database:
+    """The engine and the session factory, created once per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessions = session_factory(self.engine)
+
+    async def migrate(self) -> None:
+        await migrate(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,70 @@
+"""Start the real `loaphuong run` as a child process for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_bot(workdir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_", "WEBHOOK_"))
+    }
+    environment.update(
+        {"WEB_PORT": str(port), "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bot.db'}"}
+    )
+    environment.update(env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=workdir,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def post_chat(port: int, body: dict[str, str], timeout: float = 5) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/chat",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def wait_for_answer(port: int, body: dict[str, str], deadline_s: float = 30) -> tuple[dict, float]:
+    """Poll until the bot answers; returns (answer, seconds waited)."""
+    started = time.monotonic()
+    while True:
+        try:
+            return post_chat(port, body), time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() - started > deadline_s:
+                raise
+            time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output.decode(errors="replace")

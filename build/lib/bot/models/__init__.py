@@ -1,0 +1,23 @@
+"""All tables; importing this package registers every model on SQLModel.metadata."""
+
+from bot.models import core, faq, outbox, screening, staff, zalo  # noqa: F401
+from bot.models.core import (
+    AuditLog,
+    DialogueStateRow,
+    KeyValue,
+    Subscriber,
+    SubscriberTopic,
+    WebMessage,
+)
+from bot.models.outbox import Broadcast, OutboxMessage
+
+__all__ = [
+    "AuditLog",
+    "Broadcast",
+    "DialogueStateRow",
+    "KeyValue",
+    "OutboxMessage",
+    "Subscriber",
+    "SubscriberTopic",
+    "WebMessage",
+]

@@ -1,0 +1,1 @@
+"""Free health screening (seed 004): sessions, registrations, lists, exports, reports."""

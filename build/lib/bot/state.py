@@ -1,0 +1,106 @@
+"""Dialogue state behind one storage interface keyed by (channel, chat, user).
+
+Steps are Enum members stored by name ("RegistrationStep.ASK_NAME"), never
+bare integers, so a stored state stays readable and survives a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.models.core import DialogueStateRow
+
+
+@dataclass(frozen=True)
+class StateKey:
+    channel: str
+    chat_id: str
+    user_id: str
+
+
+@dataclass
+class DialogueState:
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def step_name(step: Enum) -> str:
+    return f"{type(step).__name__}.{step.name}"
+
+
+class StateStorage(Protocol):
+    async def get(self, key: StateKey) -> DialogueState | None: ...
+
+    async def set(self, key: StateKey, state: DialogueState) -> None: ...
+
+    async def clear(self, key: StateKey) -> None: ...
+
+
+class MemoryStateStorage:
+    """For tests: the same interface, kept in a dict."""
+
+    def __init__(self) -> None:
+        self._states: dict[StateKey, DialogueState] = {}
+
+    async def get(self, key: StateKey) -> DialogueState | None:
+        state = self._states.get(key)
+        return DialogueState(state.step, dict(state.data)) if state else None
+
+    async def set(self, key: StateKey, state: DialogueState) -> None:
+        self._states[key] = DialogueState(state.step, dict(state.data))
+
+    async def clear(self, key: StateKey) -> None:
+        self._states.pop(key, None)
+
+
+class SqlStateStorage:
+    """Dialogue state in the database, so a restart resumes every dialogue."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, key: StateKey) -> DialogueState | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(DialogueStateRow).where(
+                    DialogueStateRow.channel == key.channel,
+                    DialogueStateRow.chat_id == key.chat_id,
+                    DialogueStateRow.user_id == key.user_id,
+                )
+            )
+        return DialogueState(row.step, json.loads(row.data)) if row else None
+
+    async def set(self, key: StateKey, state: DialogueState) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(
+                select(DialogueStateRow).where(
+                    DialogueStateRow.channel == key.channel,
+                    DialogueStateRow.chat_id == key.chat_id,
+                    DialogueStateRow.user_id == key.user_id,
+                )
+            )
+            if row is None:
+                row = DialogueStateRow(
+                    channel=key.channel, chat_id=key.chat_id, user_id=key.user_id
+                )
+                session.add(row)
+            row.step = state.step
+            row.data = json.dumps(state.data, ensure_ascii=False)
+            row.updated_at = datetime.now(UTC)
+
+    async def clear(self, key: StateKey) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(DialogueStateRow).where(
+                    DialogueStateRow.channel == key.channel,
+                    DialogueStateRow.chat_id == key.chat_id,
+                    DialogueStateRow.user_id == key.user_id,
+                )
+            )

@@ -1,0 +1,1 @@
+"""Web pages other than the chat: public broadcast pages, the staff dashboard."""

@@ -1,0 +1,14 @@
+"""Dashboard pages, one module per feature; each has TITLE, PATH (for the menu) and routes."""
+
+from bot.web.dashboard.pages import (
+    alerts,
+    audit,
+    broadcasts,
+    calendar,
+    faq,
+    overview,
+    rumors,
+    screening,
+)
+
+PAGES = [overview, calendar, broadcasts, alerts, screening, rumors, faq, audit]

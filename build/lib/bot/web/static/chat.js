@@ -1,0 +1,121 @@
+// Web chat: talks to POST /api/chat and polls GET /api/inbox for broadcasts.
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const OFFLINE = "Không kết nối được máy chủ. Bà con kiểm tra mạng rồi gửi lại ạ.";
+  const SERVER_TROUBLE = "Máy chủ đang trục trặc. Bà con thử lại sau ít phút ạ.";
+
+  // Some browsers refuse storage (private mode, strict settings): the chat still works,
+  // it just forgets the person when the page closes.
+  const memory = {};
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch (err) { return memory[key] || null; } },
+    set(key, value) { try { localStorage.setItem(key, value); } catch (err) { memory[key] = value; } },
+  };
+
+  let userId = store.get("loaphuong_user_id");
+  if (!userId) {
+    userId = "web-" + crypto.getRandomValues(new Uint32Array(2)).join("");
+    store.set("loaphuong_user_id", userId);
+    store.set("loaphuong_start_pending", "1");
+  }
+  let inboxAfter = Number(store.get("loaphuong_inbox_after") || 0);
+
+  function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  // The small Markdown subset content uses: **bold**, *italic*, "- " bullets, links.
+  function renderMarkdown(text) {
+    return escapeHtml(text)
+      .replace(/\*\*(.+?)\*\*/g, "<b>$1</b>")
+      .replace(/(^|[^*])\*([^*\n]+)\*/g, "$1<i>$2</i>")
+      .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<a href="$2" target="_blank" rel="noopener">$1</a>')
+      .replace(/^- /gm, "• ");
+  }
+
+  function show(text, who) {
+    const div = document.createElement("div");
+    div.className = "msg " + who;
+    if (who === "bot") div.innerHTML = renderMarkdown(text); else div.textContent = text;
+    log.appendChild(div);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showButtons(buttons) {
+    if (!buttons || !buttons.length) return;
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const b of buttons) {
+      const el = document.createElement("button");
+      el.type = "button";
+      el.textContent = b.text;
+      el.addEventListener("click", () => { show(b.text, "me"); send({ button: b.data }); });
+      row.appendChild(el);
+    }
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // Sends one message; true when the bot answered. Every failure is said in the chat.
+  async function send(payload) {
+    let res;
+    try {
+      res = await fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign({ user_id: userId }, payload)),
+      });
+    } catch (err) {
+      show(OFFLINE, "bot");
+      return false;
+    }
+    let body = null;
+    try { body = await res.json(); } catch (err) { /* a proxy's HTML error page */ }
+    if (!res.ok || !body || !Array.isArray(body.replies)) {
+      show(body && body.error ? "Tin chưa gửi được: " + body.error : SERVER_TROUBLE, "bot");
+      return false;
+    }
+    for (const reply of body.replies) { show(reply.text, "bot"); showButtons(reply.buttons); }
+    return true;
+  }
+
+  async function pollInbox() {
+    try {
+      const res = await fetch("/api/inbox?user_id=" + encodeURIComponent(userId) + "&after=" + inboxAfter);
+      if (res.ok) {
+        const body = await res.json();
+        for (const m of body.messages) {
+          show(m.text, "bot"); showButtons(m.buttons);
+          inboxAfter = m.id;
+          store.set("loaphuong_inbox_after", String(inboxAfter));
+        }
+      }
+    } catch (err) { /* offline: try again on the next tick */ }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    show(text, "me");
+    // Not delivered: give the text back, so it need not be typed again.
+    if (!(await send({ text: text })) && !input.value) input.value = text;
+  });
+
+  // A newcomer is subscribed by /start; until it is answered, each visit tries again.
+  async function greet() {
+    if (!store.get("loaphuong_start_pending")) {
+      show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
+      return;
+    }
+    if (await send({ text: "/start" })) store.set("loaphuong_start_pending", "");
+  }
+
+  greet();
+  pollInbox();
+  setInterval(pollInbox, 5000);
+})();

@@ -1,0 +1,18 @@
+"""Channel-agnostic dialogue: one module per capability, each exposing `router`.
+
+The order matters only for free text: the first router with a fallback
+(`@router.text()`, the FAQ) answers text that no dialogue step claims.
+"""
+
+from handlers import alerts, faq, groups, privacy, rumors, screening, staff_tools, subscribe
+
+ROUTERS = [
+    subscribe.router,
+    groups.router,
+    alerts.router,
+    rumors.router,
+    staff_tools.router,
+    screening.router,
+    privacy.router,
+    faq.router,
+]

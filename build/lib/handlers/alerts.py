@@ -1,0 +1,274 @@
+"""/canhbao: staff draft an alert → choose who gets it → urgency → preview → approve → outbox.
+
+Flow (docs/alert-dialogue.mmd):
+    /canhbao [text] → ASK_TEXT → target (all | tổ dân phố | topic | groups) → urgency
+    → preview + "Duyệt và gửi" (urgent ones by a second staff member: /duyet <id>)
+    → queued; "Tiến độ" shows delivery and can cancel what is not yet sent.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+
+from bot.alerts import (
+    AlertError,
+    AlertTarget,
+    approve_alert,
+    audience_size,
+    cancel_alert,
+    checked_areas,
+    checked_topics,
+    draft_alert,
+    get_alert,
+    needs_second_approver,
+    resident_text,
+)
+from bot.core import Button, Incoming, Reply
+from bot.outbox.broadcasts import broadcast_progress
+from bot.routing import Context, Router
+from content.station import load_station, load_topics
+from handlers.staffing import actor_of, number_after
+
+router = Router("alerts")
+
+
+class AlertStep(Enum):
+    ASK_TEXT = auto()
+    ASK_TARGET = auto()
+
+
+@router.command("canhbao", role="staff")
+async def on_alert(incoming: Incoming, ctx: Context) -> Reply:
+    """Start a draft; the text may come with the command."""
+    if incoming.argument:
+        return await save_text(incoming, ctx, incoming.argument)
+    await ctx.set_step(AlertStep.ASK_TEXT, photo=incoming.photo)
+    return Reply(
+        ctx._("Nhập nội dung cảnh báo (có thể gửi kèm ảnh):"), [Button(ctx._("Hủy"), "alert:quit")]
+    )
+
+
+@router.step(AlertStep.ASK_TEXT)
+async def ask_target(incoming: Incoming, ctx: Context) -> Reply:
+    """Keep the text, then ask who should receive it."""
+    return await save_text(incoming, ctx, incoming.text or "")
+
+
+@router.button("alert:target:", role="staff")
+async def choose_target(incoming: Incoming, ctx: Context) -> Reply:
+    """All, one tổ dân phố, one topic, or the groups only."""
+    kind = (incoming.button or "").removeprefix("alert:target:")
+    if kind == "areas":
+        return Reply(
+            ctx._("Gửi tới tổ dân phố nào?"),
+            [Button(area, f"alert:area:{area}") for area in load_station().areas],
+        )
+    if kind == "topics":
+        return Reply(
+            ctx._("Gửi tới người chọn chủ đề nào?"),
+            [Button(t.label(ctx.locale), f"alert:topic:{t.code}") for t in load_topics()],
+        )
+    await ctx.set_step(AlertStep.ASK_TARGET, target={"groups_only": kind == "groups"})
+    return urgency_question(ctx)
+
+
+@router.button("alert:area:", role="staff")
+async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
+    """Send to one tổ dân phố."""
+    area = (incoming.button or "").removeprefix("alert:area:")
+    try:
+        areas = checked_areas([area])
+    except AlertError as exc:
+        return Reply(str(exc))
+    await ctx.set_step(AlertStep.ASK_TARGET, target={"areas": areas})
+    return urgency_question(ctx)
+
+
+@router.button("alert:topic:", role="staff")
+async def choose_topic(incoming: Incoming, ctx: Context) -> Reply:
+    """Send to the residents who chose one topic."""
+    topic = (incoming.button or "").removeprefix("alert:topic:")
+    try:
+        topics = checked_topics([topic])
+    except AlertError as exc:
+        return Reply(str(exc))
+    await ctx.set_step(AlertStep.ASK_TARGET, target={"topics": topics})
+    return urgency_question(ctx)
+
+
+@router.button("alert:urgent:", role="staff")
+async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """Save the draft and show it exactly as residents will see it."""
+    if not ctx.data.get("text"):
+        return [Reply(ctx._("Bản nháp đã hết hạn. Gõ /canhbao để soạn lại."))]
+    target = AlertTarget(**ctx.data.get("target", {}))
+    try:
+        async with ctx.sessions() as session:
+            alert = await draft_alert(
+                session,
+                text=ctx.data["text"],
+                photo=ctx.data.get("photo"),
+                target=target,
+                urgent=incoming.button == "alert:urgent:1",
+                drafted_by=await actor_of(incoming, ctx),
+            )
+    except AlertError as exc:
+        return [Reply(str(exc))]
+    await ctx.end_dialogue()
+    return [
+        Reply(resident_text(alert), photo=alert.photo),
+        await approval_reply(incoming, ctx, alert.id),
+    ]
+
+
+@router.command("duyet", role="staff")
+async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """Show a colleague's draft for approval: /duyet <số>."""
+    alert_id = number_after("", incoming.argument)
+    if alert_id is None and incoming.argument.isdecimal():  # too many digits for any draft
+        return [Reply(ctx._("Không có cảnh báo số {id}.").format(id=incoming.argument))]
+    if alert_id is None:
+        return [Reply(ctx._("Gõ /duyet kèm số bản nháp, ví dụ /duyet 12."))]
+    try:
+        async with ctx.sessions() as session:
+            alert = await get_alert(session, alert_id)
+    except AlertError as exc:
+        return [Reply(str(exc))]
+    return [
+        Reply(resident_text(alert), photo=alert.photo),
+        await approval_reply(incoming, ctx, alert_id),
+    ]
+
+
+@router.button("alert:approve:", role="staff")
+async def approve(incoming: Incoming, ctx: Context) -> Reply:
+    """Approve: the alert goes into the outbox for every recipient."""
+    alert_id = number_after("alert:approve:", incoming.button)
+    try:
+        async with ctx.sessions() as session:
+            alert = await approve_alert(
+                session, alert_id or 0, await actor_of(incoming, ctx), ctx.settings
+            )
+            progress = await broadcast_progress(session, alert.broadcast_id or 0)
+    except AlertError as exc:
+        return Reply(str(exc))
+    return Reply(
+        ctx._("Đã duyệt cảnh báo số {id}; đang gửi tới {count} người nhận.").format(
+            id=alert.id, count=progress.total
+        ),
+        [Button(ctx._("Xem tiến độ"), f"alert:progress:{alert.id}")],
+    )
+
+
+@router.button("alert:progress:", role="staff")
+async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
+    """Delivery counts so far, with a way to stop what is not yet sent."""
+    alert_id = number_after("alert:progress:", incoming.button) or 0
+    try:
+        async with ctx.sessions() as session:
+            alert = await get_alert(session, alert_id)
+            progress = (
+                await broadcast_progress(session, alert.broadcast_id)
+                if alert.broadcast_id
+                else None
+            )
+    except AlertError as exc:
+        return Reply(str(exc))
+    if progress is None:
+        return Reply(ctx._("Cảnh báo số {id} chưa được gửi.").format(id=alert_id))
+    refresh = Button(ctx._("Cập nhật"), f"alert:progress:{alert_id}")
+    stop = Button(ctx._("Dừng phần chưa gửi"), f"alert:cancel:{alert_id}")
+    return Reply(
+        ctx._(
+            "Cảnh báo số {id}: đã gửi {sent}/{total}, đang chờ {pending}, lỗi {failed}, bị chặn {blocked}."
+        ).format(
+            id=alert_id,
+            sent=progress.sent,
+            total=progress.total,
+            pending=progress.pending,
+            failed=progress.failed,
+            blocked=progress.blocked,
+        ),
+        [refresh, stop] if progress.pending else [refresh],
+    )
+
+
+@router.button("alert:cancel:", role="staff")
+async def cancel(incoming: Incoming, ctx: Context) -> Reply:
+    """Cancel a draft, or stop what is not yet sent."""
+    alert_id = number_after("alert:cancel:", incoming.button) or 0
+    try:
+        async with ctx.sessions() as session:
+            alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
+    except AlertError as exc:
+        return Reply(str(exc))
+    if alert.status == "cancelled":
+        return Reply(ctx._("Đã hủy bản nháp số {id}.").format(id=alert_id))
+    return Reply(
+        ctx._("Đã dừng phần chưa gửi của cảnh báo số {id}: {count} tin được rút lại.").format(
+            id=alert_id, count=withdrawn
+        )
+    )
+
+
+@router.button("alert:quit", role="staff")
+async def quit_draft(_incoming: Incoming, ctx: Context) -> Reply:
+    """Leave the draft dialogue without saving."""
+    await ctx.end_dialogue()
+    return Reply(ctx._("Đã bỏ bản nháp."))
+
+
+async def save_text(incoming: Incoming, ctx: Context, text: str) -> Reply:
+    if not text.strip():
+        return Reply(ctx._("Nội dung đang trống. Nhập nội dung cảnh báo:"))
+    await ctx.set_step(
+        AlertStep.ASK_TARGET, text=text.strip(), photo=incoming.photo or ctx.data.get("photo")
+    )
+    return Reply(
+        ctx._("Gửi tới ai?"),
+        [
+            Button(ctx._("Toàn phường"), "alert:target:all"),
+            Button(ctx._("Một tổ dân phố"), "alert:target:areas"),
+            Button(ctx._("Theo chủ đề"), "alert:target:topics"),
+            Button(ctx._("Chỉ các nhóm"), "alert:target:groups"),
+            Button(ctx._("Hủy"), "alert:quit"),
+        ],
+    )
+
+
+def urgency_question(ctx: Context) -> Reply:
+    return Reply(
+        ctx._("Mức độ? Tin khẩn được gửi ngay cả giờ nghỉ và đi trước các tin thường."),
+        [Button(ctx._("Khẩn"), "alert:urgent:1"), Button(ctx._("Thường"), "alert:urgent:0")],
+    )
+
+
+async def approval_reply(incoming: Incoming, ctx: Context, alert_id: int) -> Reply:
+    """The draft's target and reach, with approve/cancel (only cancel when a colleague must approve)."""
+    async with ctx.sessions() as session:
+        alert = await get_alert(session, alert_id)
+        reach = await audience_size(session, alert)
+    target = AlertTarget.from_json(alert.target).describe()
+    summary = ctx._("Bản nháp số {id} (gửi tới: {target}; hiện có {reach} người nhận).").format(
+        id=alert.id, target=target, reach=reach
+    )
+    if not reach:
+        summary += " " + ctx._(
+            "Lưu ý: chưa có ai khớp đối tượng này; duyệt bây giờ thì không ai nhận được."
+        )
+    if needs_second_approver(alert, await actor_of(incoming, ctx), ctx.settings):
+        return Reply(
+            summary
+            + " "
+            + ctx._("Tin khẩn cần một cán bộ khác duyệt: nhờ đồng nghiệp gõ /duyet {id}.").format(
+                id=alert.id
+            ),
+            [Button(ctx._("Hủy"), f"alert:cancel:{alert.id}")],
+        )
+    return Reply(
+        summary + " " + ctx._("Kiểm tra nội dung ở trên rồi duyệt."),
+        [
+            Button(ctx._("Duyệt và gửi"), f"alert:approve:{alert.id}"),
+            Button(ctx._("Hủy"), f"alert:cancel:{alert.id}"),
+        ],
+    )

@@ -1,0 +1,124 @@
+"""Questions and answers: any plain text that no dialogue claims, and /hoi <câu hỏi>.
+
+In groups the bot answers only when mentioned or replied to (the dispatcher checks
+`addressed`); /hoi always counts as addressed. Below the confidence threshold the
+bot does not guess: it offers the closest topics and a hand-off to staff. Those
+buttons carry the question id signed for the chat that asked (bot/faq/signing.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import Button, Incoming, Reply
+from bot.faq import Match, get_index
+from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
+from bot.faq.signing import SECRET_KEY, button_secret, sign_question, signed_question
+from bot.routing import Context, Router
+from bot.subscribers import require_subscriber
+from content.station import load_station
+
+router = Router("faq")
+
+SUGGESTIONS = 3
+TOPIC_BUTTON, STAFF_BUTTON = "faq:t:", "faq:staff:"
+_MENTION = re.compile(r"(?:^|\s)@\w+")
+
+
+@router.command("hoi")
+async def on_ask_command(incoming: Incoming, ctx: Context) -> Reply:
+    """/hoi <câu hỏi>."""
+    return await answer(incoming.argument, ctx)
+
+
+@router.text()
+async def on_text(incoming: Incoming, ctx: Context) -> Reply:
+    """Free text outside any dialogue is a question."""
+    return await answer(incoming.text or "", ctx)
+
+
+async def answer(text: str, ctx: Context) -> Reply:
+    question = _MENTION.sub(" ", text).strip()[:MAX_TEXT]
+    if not question:
+        return Reply(ctx._("Bà con gõ câu hỏi sau /hoi, ví dụ: /hoi giờ mở cửa trạm y tế"))
+    index = get_index(ctx.locale)
+    match = index.ask(question)
+    async with ctx.sessions() as session:
+        logged = await log_question(session, question, ctx.locale, match)
+    if match.answer is not None:
+        return Reply(match.answer)
+    if match.off_topic:
+        return Reply(
+            ctx._(
+                "Mình chỉ giúp được các câu hỏi về sức khỏe và dịch vụ của trạm y tế ạ. "
+                "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
+            )
+        )
+    signed = sign_question(await _button_secret(ctx), logged.id or 0, ctx.incoming)
+    return unsure_reply(match, signed, ctx)
+
+
+async def _button_secret(ctx: Context) -> bytes:
+    """The install's button signing secret, read once per process: once made it never
+    changes, so a question or a press costs no query for it."""
+    extras = ctx.services.extras
+    if SECRET_KEY not in extras:
+        async with ctx.sessions() as session:
+            extras[SECRET_KEY] = await button_secret(session)
+    return extras[SECRET_KEY]
+
+
+def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
+    """The closest topics and "ask staff" as buttons; `signed` is the question, signed
+    for this chat."""
+    entries = get_index(ctx.locale).entries
+    buttons = [
+        Button(entries[topic].question, f"{TOPIC_BUTTON}{signed}:{topic}")
+        for topic in match.alternatives[:SUGGESTIONS]
+        if topic in entries
+    ]
+    buttons.append(Button(ctx._("Hỏi cán bộ y tế"), f"{STAFF_BUTTON}{signed}"))
+    return Reply(
+        ctx._(
+            "Mình chưa chắc câu trả lời. Bà con đang hỏi về một trong các chủ đề dưới đây? "
+            "Nếu không, bấm “Hỏi cán bộ y tế” để cán bộ trạm trả lời."
+        ),
+        buttons,
+    )
+
+
+@router.button(TOPIC_BUTTON)
+async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
+    """A suggested topic was picked: answer it; remember the choice if this chat asked."""
+    signed, _sep, topic = (incoming.button or "").removeprefix(TOPIC_BUTTON).rpartition(":")
+    entry = get_index(ctx.locale).entries.get(topic)
+    if entry is None:
+        return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
+    secret = await _button_secret(ctx)
+    async with ctx.sessions() as session:
+        question_id = signed_question(secret, signed, incoming)
+        if question_id is not None:
+            await record_choice(session, question_id, topic)
+    return Reply(entry.answer)
+
+
+@router.button(STAFF_BUTTON)
+async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
+    """Hand the question to station staff, if this chat asked it; they answer here."""
+    signed = (incoming.button or "").removeprefix(STAFF_BUTTON)
+    secret = await _button_secret(ctx)
+    async with ctx.sessions() as session:
+        question_id = signed_question(secret, signed, incoming)
+        handoff = None
+        if question_id is not None:
+            await require_subscriber(session, incoming)  # the answer is sent to this chat
+            handoff = await hand_off(session, incoming, question_id, ctx.locale)
+    if handoff is None:
+        return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
+    station = load_station().in_language(ctx.locale)
+    return Reply(
+        ctx._(
+            "Đã chuyển câu hỏi cho cán bộ {station}. Cán bộ sẽ trả lời bà con tại đây trong giờ "
+            "làm việc ({hours}). Trường hợp khẩn cấp, gọi ngay 115."
+        ).format(station=station.name, hours=station.hours)
+    )

@@ -1,0 +1,56 @@
+"""/xoadulieu: a resident deletes what the bot keeps about them, after one confirmation.
+
+/xoadulieu → what will be deleted (and how many upcoming check-ups are cancelled)
+→ "Xóa hết" (privacy:erase) → deleted, told so | "Không xóa" (privacy:keep) → nothing
+"""
+
+from __future__ import annotations
+
+from bot.core import Button, Incoming, Reply
+from bot.privacy import forget_chat, upcoming_count
+from bot.routing import Context, Router
+from bot.screening.sessions import local_now
+from handlers.common import PRIVATE
+
+# Personal data is asked and shown in private chats only, never in a group.
+router = Router("privacy", chats=PRIVATE)
+
+
+@router.command("xoadulieu")
+async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
+    """Say what will be deleted and ask for confirmation."""
+    async with ctx.sessions() as session:
+        upcoming = await upcoming_count(session, incoming, local_now(ctx.settings.tz).date())
+    text = ctx._(
+        "**Xóa dữ liệu cá nhân**\n\n"
+        "Mình sẽ xóa: đăng ký nhận tin, chủ đề, tổ dân phố, số điện thoại nhận lời mời khám, "
+        "tin nhắn đang chờ, câu hỏi gửi cán bộ, "
+        "và họ tên, số điện thoại trong các lần đăng ký khám. Trạm chỉ giữ số liệu không tên "
+        "(nhóm đối tượng, tổ dân phố, năm sinh) để báo cáo.\n\n"
+        "Việc này không hoàn tác được."
+    )
+    if upcoming:
+        text += "\n\n" + ctx._("{count} lịch khám sắp tới cũng sẽ bị hủy.").format(count=upcoming)
+    return Reply(
+        text,
+        [
+            Button(ctx._("Xóa hết dữ liệu"), "privacy:erase"),
+            Button(ctx._("Không xóa"), "privacy:keep"),
+        ],
+    )
+
+
+@router.button("privacy:erase")
+async def erase(incoming: Incoming, ctx: Context) -> Reply:
+    """Delete everything about this chat, then say how to come back."""
+    async with ctx.sessions() as session:
+        await forget_chat(session, incoming, local_now(ctx.settings.tz).date())
+    return Reply(
+        ctx._("Đã xóa dữ liệu của bà con. Mình sẽ không gửi tin nữa; muốn nhận lại, gõ /start.")
+    )
+
+
+@router.button("privacy:keep")
+async def keep(_incoming: Incoming, ctx: Context) -> Reply:
+    """Change nothing."""
+    return Reply(ctx._("Dạ, mình giữ nguyên, không xóa gì."))

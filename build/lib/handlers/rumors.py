@@ -1,0 +1,191 @@
+"""/baotin: a resident reports a suspicious message; /tindon: staff answer the queue.
+
+Resident: /baotin [text or photo] → ASK_MESSAGE → stored with a reference, thanked.
+Staff: /tindon → similar reports grouped → Đúng | Sai (→ ASK_CORRECTION) | Đang kiểm tra
+→ every reporter in the group is told; a correction can become an alert draft.
+Diagram: docs/rumor-dialogue.mmd.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+
+from bot.alerts import resident_text
+from bot.core import Button, Incoming, Reply
+from bot.routing import Context, Router
+from bot.rumors import (
+    Answered,
+    RumorError,
+    answer_similar,
+    correction_to_alert,
+    file_report,
+    open_groups,
+)
+from bot.subscribers import find_subscriber
+from handlers.alerts import approval_reply
+from handlers.staffing import actor_of, number_after
+
+router = Router("rumors")
+
+QUEUE_PAGE = 5
+
+
+class RumorStep(Enum):
+    ASK_MESSAGE = auto()
+    ASK_CORRECTION = auto()
+
+
+@router.command("baotin")
+async def on_report(incoming: Incoming, ctx: Context) -> Reply:
+    """Take the suspicious message now if it came with the command, else ask for it."""
+    if incoming.argument or incoming.photo:
+        return await store_report(incoming, ctx, incoming.argument)
+    await ctx.set_step(RumorStep.ASK_MESSAGE)
+    return Reply(
+        ctx._(
+            "Bà con dán hoặc chuyển tiếp tin nghi là tin đồn, tin giả về sức khỏe vào đây (chữ hoặc ảnh):"
+        ),
+        [Button(ctx._("Hủy"), "rumor:quit")],
+    )
+
+
+@router.step(RumorStep.ASK_MESSAGE)
+async def receive_report(incoming: Incoming, ctx: Context) -> Reply:
+    """Store the pasted message."""
+    return await store_report(incoming, ctx, incoming.text or "")
+
+
+@router.button("rumor:quit")
+async def quit_dialogue(_incoming: Incoming, ctx: Context) -> Reply:
+    """Leave without storing anything."""
+    await ctx.end_dialogue()
+    return Reply(ctx._("Đã hủy."))
+
+
+@router.command("tindon", role="staff")
+async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
+    """Open reports, similar ones grouped, each group with its answer buttons."""
+    async with ctx.sessions() as session:
+        groups = await open_groups(session)
+    if not groups:
+        return [Reply(ctx._("Không có tin báo nào đang chờ."))]
+    replies = []
+    for group in groups[:QUEUE_PAGE]:
+        first = group.sample
+        replies.append(
+            Reply(
+                ctx._("{ref} ({count} người báo): {text}").format(
+                    ref=first.reference, count=len(group.reports), text=first.text[:500] or "(ảnh)"
+                ),
+                [
+                    Button(ctx._("Đúng"), f"rumor:true:{first.id}"),
+                    Button(ctx._("Sai — đính chính"), f"rumor:false:{first.id}"),
+                    Button(ctx._("Đang kiểm tra"), f"rumor:checking:{first.id}"),
+                ],
+                photo=first.photo,
+            )
+        )
+    return replies
+
+
+@router.button("rumor:true:", role="staff")
+@router.button("rumor:checking:", role="staff")
+async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
+    """Mark the group true or being checked, and tell every reporter."""
+    verdict, _, raw_id = (incoming.button or "").removeprefix("rumor:").partition(":")
+    report_id = number_after("", raw_id) or 0
+    try:
+        answered = await answer_group(incoming, ctx, report_id, verdict, None)
+    except RumorError as exc:
+        return Reply(str(exc))
+    return answered_reply(ctx, answered)
+
+
+@router.button("rumor:false:", role="staff")
+async def ask_correction(incoming: Incoming, ctx: Context) -> Reply:
+    """A false rumor needs the true fact, which the reporters and the alert will carry."""
+    report_id = number_after("rumor:false:", incoming.button)
+    await ctx.set_step(RumorStep.ASK_CORRECTION, report_id=report_id)
+    return Reply(
+        ctx._("Nhập nội dung đính chính: sự thật là gì, theo nguồn nào (không nhắc lại tin sai).")
+    )
+
+
+@router.step(RumorStep.ASK_CORRECTION)
+async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
+    """Record the correction, tell the reporters, offer to alert everyone."""
+    report_id = int(ctx.data.get("report_id") or 0)
+    correction = (incoming.text or "").strip()
+    if not correction:
+        return Reply(
+            ctx._("Nội dung đính chính đang trống. Nhập sự thật là gì, theo nguồn nào:"),
+            [Button(ctx._("Hủy"), "rumor:quit")],
+        )
+    await ctx.end_dialogue()
+    try:
+        answered = await answer_group(incoming, ctx, report_id, "false", correction)
+    except RumorError as exc:
+        return Reply(str(exc))
+    reply = answered_reply(ctx, answered)
+    if answered is None:
+        return reply
+    return Reply(
+        reply.text,
+        [Button(ctx._("Gửi đính chính cho cả phường"), f"rumor:alert:{report_id}")],
+    )
+
+
+@router.button("rumor:alert:", role="staff")
+async def make_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """Turn the correction into an alert draft, shown for approval."""
+    report_id = number_after("rumor:alert:", incoming.button) or 0
+    try:
+        async with ctx.sessions() as session:
+            alert = await correction_to_alert(session, report_id, await actor_of(incoming, ctx))
+    except RumorError as exc:
+        return [Reply(str(exc))]
+    return [Reply(resident_text(alert)), await approval_reply(incoming, ctx, alert.id or 0)]
+
+
+async def store_report(incoming: Incoming, ctx: Context, text: str) -> Reply:
+    """File the report; only a subscriber is promised an answer (nobody is subscribed here)."""
+    try:
+        async with ctx.sessions() as session:
+            subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+            report = await file_report(
+                session,
+                text=text,
+                photo=incoming.photo,
+                channel=incoming.channel,
+                chat_id=incoming.chat_id,
+            )
+    except RumorError:
+        return Reply(ctx._("Tin báo đang trống. Bà con dán nội dung tin cần kiểm tra vào đây:"))
+    await ctx.end_dialogue()
+    if subscriber is None or not subscriber.active:
+        return Reply(
+            ctx._(
+                "Cảm ơn bà con! Trạm y tế đã nhận tin báo, mã {ref}. Bà con chưa nhận tin của trạm nên mình chưa nhắn lại kết quả được; muốn nhận kết quả, gõ /start ạ. Trong lúc chờ, xin đừng chia sẻ tin đó."
+            ).format(ref=report.reference)
+        )
+    return Reply(
+        ctx._(
+            "Cảm ơn bà con! Trạm y tế đã nhận tin báo, mã {ref}. Khi kiểm tra xong, mình sẽ nhắn kết quả. Trong lúc chờ, xin đừng chia sẻ tin đó ạ."
+        ).format(ref=report.reference)
+    )
+
+
+async def answer_group(
+    incoming: Incoming, ctx: Context, report_id: int, verdict: str, correction: str | None
+) -> Answered | None:
+    """Answer the report's whole group; None when it was answered already."""
+    async with ctx.sessions() as session:
+        return await answer_similar(
+            session, report_id, verdict, await actor_of(incoming, ctx), correction
+        )
+
+
+def answered_reply(ctx: Context, answered: Answered | None) -> Reply:
+    if answered is None:
+        return Reply(ctx._("Tin báo này đã được trả lời."))
+    return Reply(answered.summary(ctx._))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -173,6 +174,13 @@ async def test_webhook_accepts_signed_events_and_refuses_the_rest(
         forged = fake.sign(b"{}", "0", secret="guessed")
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature="") == 403
+        # The signature is checked before the body is read: no 400 for the unsigned.
+        async with aiohttp.ClientSession() as client, client.post(url, data=b"[[[[") as response:
+            assert response.status == 403
+        stale = fake.event("u-1", "cũ") | {
+            "timestamp": str(int(clock.now.timestamp() - 600) * 1000)
+        }
+        assert await fake.deliver(url, stale) == 200  # answered, not acted on
         event = fake.event("u-1", "thật")
         assert await fake.deliver(url, event) == 200
         assert await fake.deliver(url, event) == 200  # Zalo's resend: answered once
@@ -200,6 +208,7 @@ async def test_configured_tokens_are_refreshed_once_and_the_new_chain_survives_r
     first = make_channel(fake, sessions, clock, configured)
     await first.start(Recorder())
     await resident_writes(first, fake, "u-1")
+    await first.send("u-1", Reply("Đã nhận"))  # the first use of the token
     await first.stop()
     assert fake.refreshes == 1  # expiry unknown: refreshed before first use
     stored = await stored_tokens(sessions)

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import FailureKind, SendError
@@ -31,7 +32,7 @@ from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
 from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
-from bot.models.core import KeyValue
+from bot.models.core import KeyValue, Subscriber
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -590,3 +591,18 @@ def test_enabled_needs_app_id_oa_secret_and_a_token():
             _env_file=None,
         )
     )
+
+
+async def test_a_new_follower_is_welcomed_and_subscribed(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, dispatcher, answering
+):
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await channel.start(await answering(channel, dispatcher.dispatch))
+    try:
+        await channel.handle_event(fake.follow_event("u-7"))
+    finally:
+        await channel.stop()
+    assert "Loa phường" in fake.texts_to("u-7")[0]
+    async with sessions() as session:
+        subscriber = (await session.scalars(select(Subscriber))).one()
+    assert (subscriber.channel, subscriber.chat_id) == ("zalo_oa", "u-7")

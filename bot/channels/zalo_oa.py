@@ -72,6 +72,10 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/zalo/oa/webhook"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+# A follower arrives (welcomed, as /start would) or leaves (as if they blocked the bot).
+FOLLOW_EVENTS = {"follow": "follow", "unfollow": "bot_blocked"}
+# Events that open the resident's free window: their messages, and following the OA.
+WINDOW_OPENERS = ("user_send_", "follow")
 # Events older than this are not acted on (replays; resends long after the fact).
 MAX_EVENT_AGE_S = 300
 TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,15})"?')
@@ -467,7 +471,7 @@ class ZaloOAChannel(ZaloLifecycle):
         incoming = self.to_incoming(event)
         if incoming is None:
             return
-        if str(event.get("event_name", "")).startswith("user_send_"):
+        if str(event.get("event_name", "")).startswith(WINDOW_OPENERS):
             async with self._sessions() as session, session.begin():
                 await open_window(session, incoming.user_id, self._clock())
         if self._dispatch is not None:
@@ -475,9 +479,9 @@ class ZaloOAChannel(ZaloLifecycle):
 
     def to_incoming(self, event: dict[str, Any]) -> Incoming | None:
         name = str(event.get("event_name", ""))
-        if name == "unfollow":
+        if name in FOLLOW_EVENTS:
             user_id = str((event.get("follower") or {}).get("id") or "")
-            return self._incoming(user_id, event="bot_blocked") if user_id else None
+            return self._incoming(user_id, event=FOLLOW_EVENTS[name]) if user_id else None
         if not name.startswith("user_send_"):
             log.info("zalo_oa: %s skipped", name or "unknown event")
             return None

@@ -114,6 +114,19 @@ class FakeZaloOAServer:
             "message": {"msg_id": f"msg-{next(self._ids)}", "text": text} | message,
         }
 
+    def follow_event(self, user_id: str) -> dict[str, Any]:
+        """A resident follows the OA: an interaction, as a message is."""
+        now = self.clock()
+        self.last_interaction[user_id] = now
+        return {
+            "app_id": self.app_id,
+            "event_name": "follow",
+            "timestamp": str(int(now * 1000)),
+            "oa_id": OA_ID,
+            "source": "testing_webhook",
+            "follower": {"id": user_id},
+        }
+
     def sign(self, raw_body: bytes, timestamp: str, secret: str | None = None) -> str:
         key = self.oa_secret_key if secret is None else secret
         signed = self.app_id.encode() + raw_body + timestamp.encode() + key.encode()

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.markdown import to_plain_text
 from bot.models.outbox import Broadcast
 
-# Personal messages (reminders, rumor replies) are never published.
-PUBLIC_KINDS = ("observance", "alert", "staff")
+# Personal messages (reminders, rumor replies) are never published; of the news digests,
+# the weekly and monthly ones are (bot/news/schedule.py's PUBLIC_KIND).
+PUBLIC_KINDS = ("observance", "alert", "staff", "news")
 SHORT_TEXT = 280
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from content import CONTENT_DIR
 from content.station import station_of
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
+from content.years import unpassed_years
 
 LANGUAGES = ("vi", "en")
 MAX_ANSWER_CHARS = 600
@@ -211,6 +212,12 @@ def _one_entry_problems(
     if isinstance(answer, str) and answer.strip():
         out.extend(
             problem("answer", message) for message in _answer_problems(answer, item, station)
+        )
+        # A block answer (`answer: |`) starts on the line after its key.
+        first = item.line_of("answer") + ("\n" in answer.strip())
+        out.extend(
+            Problem(path, first + offset, f"{item.get('id', '?')}: {message}")
+            for offset, message in unpassed_years(answer.strip())
         )
     return out
 

@@ -25,6 +25,7 @@ from content.observances import (
 )
 from content.station import Station, load_station, read_station
 from content.yamlfile import ContentError, LocatedDict, Problem, loads_yaml, read_text
+from content.years import unpassed_years
 
 LANGUAGES = ("vi", "en")
 MAX_BODY_CHARS = 1000
@@ -181,7 +182,11 @@ def _file_problems(
         message = _read(path)
     except ContentError as exc:
         return exc.problems
-    problems = _unused_reminder(message, observance)
+    problems = _unused_reminder(message, observance) + [
+        Problem(message.path, first_line + offset, problem)
+        for _what, text, first_line, _limit in _texts(message)
+        for offset, problem in unpassed_years(text)
+    ]
     unfillable = _unfillable(message, observance)
     if unfillable:  # lengths cannot be measured until the placeholders can be filled
         return problems + unfillable

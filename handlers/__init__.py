@@ -4,10 +4,21 @@ The order matters only for free text: the first router with a fallback
 (`@router.text()`, the FAQ) answers text that no dialogue step claims.
 """
 
-from handlers import alerts, faq, groups, privacy, rumors, screening, staff_tools, subscribe
+from handlers import (
+    alerts,
+    faq,
+    groups,
+    news,
+    privacy,
+    rumors,
+    screening,
+    staff_tools,
+    subscribe,
+)
 
 ROUTERS = [
     subscribe.router,
+    news.router,
     groups.router,
     alerts.router,
     rumors.router,

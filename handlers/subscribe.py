@@ -25,6 +25,7 @@ from bot.subscribers import (
 )
 from content.station import load_station, load_topics
 from handlers.common import PRIVATE
+from handlers.news import news_button
 from handlers.staff_tools import staff_help
 
 router = Router("subscribe", chats=PRIVATE)
@@ -128,7 +129,8 @@ async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
         Reply(
             ctx._(
                 "Đã lưu. Chủ đề: {topics}. Tổ dân phố: {area}. Gõ /chude để đổi bất cứ lúc nào."
-            ).format(topics=labels, area=subscriber.area or "—")
+            ).format(topics=labels, area=subscriber.area or "—"),
+            [news_button(ctx, subscriber.news_frequency)],
         )
     ]
     if was_stopped:

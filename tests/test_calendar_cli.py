@@ -21,7 +21,7 @@ def calendar_json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[s
 
 def test_json_lists_every_occurrence_of_the_year_with_exact_keys(capsys):
     records = calendar_json(capsys, "--year", "2027")
-    assert len(records) == 63
+    assert len(records) == 65
     assert all(list(record) == ["id", "start", "end", "name"] for record in records)
     assert [r["start"] for r in records] == sorted(r["start"] for r in records)
     assert all(r["start"].startswith("2027-") and r["start"] <= r["end"] for r in records)
@@ -63,7 +63,7 @@ def test_from_to_narrow_to_occurrences_overlapping_the_window(capsys):
 def test_table_is_vietnamese_by_month(capsys):
     assert main(["calendar", "--year", "2027"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Lịch ngày lễ sức khỏe năm 2027 — 63 mục")
+    assert out.startswith("Lịch ngày lễ sức khỏe năm 2027 — 65 mục")
     assert "Tháng 2/2027" in out and "Tháng 12/2027" in out
     assert "Thứ Bảy, 27/02   Ngày Thầy thuốc Việt Nam — kỷ niệm 72 năm" in out
     assert "15/04 – 15/05    Tháng hành động vì an toàn thực phẩm" in out
@@ -111,7 +111,7 @@ def test_this_year_is_the_configured_time_zones(monkeypatch, capsys, timezone, y
         assert main(["calendar"]) == 0
     finally:
         get_settings.cache_clear()
-    assert capsys.readouterr().out.startswith(f"Lịch ngày lễ sức khỏe năm {year} — 63 mục")
+    assert capsys.readouterr().out.startswith(f"Lịch ngày lễ sức khỏe năm {year} — 65 mục")
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,7 @@ def test_staff_ids_are_per_channel():
         ("TELEGRAM_BOT_TOKEN", "nope"),
         ("DATABASE_URL", f"postgresql+asyncpg://loa@127.0.0.1:{free_port()}/loa"),
     ],
+    ids=["token", "database"],  # the port is random: ids must not carry it
 )
 def test_run_with_a_bad_value_prints_one_line_and_exits_2(tmp_path, variable, value):
     result = subprocess.run(

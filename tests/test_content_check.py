@@ -17,6 +17,7 @@ from content.dates import format_full_date
 from content.messages import render_message, render_reminder
 from content.station import read_station
 from content.yamlfile import ContentError, loads_yaml
+from content.years import unpassed_years
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "content_broken"
@@ -53,6 +54,10 @@ EXPECTED = [
     ("messages/vi/world_tb_day.md", 6, "{so_nam} chỉ dùng cho ngày lễ có 'since'"),
     ("messages/vi/world_tb_day.md", 8, "chỗ điền {ten_tram} không có"),
     ("messages/vi/world_tb_day.md", 9, "dấu '{' lẻ"),
+    # A year that has not passed goes stale (2099: still ahead whenever this runs); the
+    # founding year 1982 on the same line has passed and is allowed.
+    ("messages/vi/world_tb_day.md", 11, "năm 2099 viết cứng sẽ lỗi thời"),
+    ("faq/vi.yaml", 16, "screening.eligibility: năm 2099 viết cứng sẽ lỗi thời"),
 ]
 
 
@@ -94,7 +99,7 @@ def test_shipped_content_is_valid_and_complete():
         for p in (CONTENT_DIR / "messages").rglob("*.md")
     }
     ids = {p.stem for p in (CONTENT_DIR / "messages" / "vi").glob("*.md")}
-    assert len(ids) == 63
+    assert len(ids) == 65
     assert messages == {f"{lang}/{i}.md" for lang in ("vi", "en") for i in ids}
 
 
@@ -217,3 +222,11 @@ def test_run_refuses_to_start_on_broken_content(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "station.yaml:2: thiếu 'phone'" in err
     assert "nội dung có 2 lỗi" in err
+
+
+def test_only_years_not_yet_passed_are_stale():
+    today = date(2026, 12, 6)
+    text = "Ngày Thầy thuốc 27/02/1955.\nLuật có hiệu lực từ 1/7/2025.\nKhám từ tháng 5/2026, năm 2027."
+    found = unpassed_years(text, today)
+    assert [(line, message.split()[1]) for line, message in found] == [(2, "2026"), (2, "2027")]
+    assert unpassed_years("Tổng đài 1800 6606, 20260 lượt", today) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.faq import get_index
 from content import CONTENT_DIR
 from content.faq import LANGUAGES, check_faq, load_faq
 from content.yamlfile import ContentError
@@ -47,6 +48,28 @@ REQUIRED = [
     "bot.topics",
     "bot.privacy",
     "bot.report_rumor",
+    # Added with issue 15.
+    "fever.children",
+    "diarrhoea",
+    "measles",
+    "flu",
+    "chickenpox",
+    "pink_eye",
+    "heatstroke",
+    "poisoning",
+    "firstaid.burns",
+    "firstaid.drowning",
+    "firstaid.choking",
+    "snakebite",
+    "contraception",
+    "hpv.cervical",
+    "hepatitis.testing",
+    "violence.help",
+    "mental_health.hotline",
+    "vaccination.reactions",
+    "health_certificate",
+    "home_visit",
+    "antibiotics",
 ]
 
 
@@ -65,6 +88,27 @@ def test_every_required_topic_is_answered_with_station_facts(lang):
         assert entry.source and 5 <= len(entry.examples) <= 10
         if entry.emergency:
             assert "115" in entry.answer[:30]
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # The content review's wrong answers (issue 15), each now its own topic.
+        ("bị rắn cắn phải làm sao", "snakebite"),
+        ("thuốc tránh thai khẩn cấp", "contraception"),
+        ("khám sức khỏe lấy giấy đi làm", "health_certificate"),
+        ("phá thai ở đâu", "contraception"),
+        ("khám đúng tuyến là thế nào", "bhyt.benefits"),
+        ("con sốt cao 39 độ", "fever.children"),
+    ],
+)
+def test_reviewed_questions_get_their_own_topic(question, topic):
+    assert get_index("vi").ask(question).id == topic
+
+
+def test_dengue_answer_names_the_only_safe_fever_medicine():
+    answer = {e.id: e.answer for e in load_faq("vi")}["dengue.symptoms"]
+    assert "paracetamol" in answer and "ibuprofen" in answer and "oresol" in answer
 
 
 @pytest.fixture

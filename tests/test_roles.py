@@ -35,6 +35,7 @@ OPEN_ROUTES = {
     *("/xoadulieu", "privacy:erase", "privacy:keep"),
     *("/hoi", "faq:t:", "faq:staff:"),
     *("/baotin", "rumor:quit"),  # a resident reports a rumor; leaving the report dialogue
+    *("/diemtin", "news:ask", "newsfreq:", "/xemthem"),  # how often the news digest comes
 }
 # persona → (telegram user id, the strongest role they hold in GROUP_CHAT)
 PERSONAS = {

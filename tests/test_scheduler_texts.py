@@ -89,3 +89,12 @@ def test_over_the_budget_each_day_keeps_only_its_name_and_action():
         *(f"[{o.id} shortest]" for o in send.observances),
         "[contact]",
     ]
+
+
+def test_a_merged_reminder_gives_each_last_day_once_in_its_heading():
+    [send] = [s for s in plan(date(2027, 6, 16), date(2027, 6, 16)) if len(s.observances) > 1]
+    text = SendTexts(send, ContentTexts()).for_recipient(["chung"], "vi")
+    assert text is not None and send.kind is SendKind.REMINDER
+    assert "**Nhắc lại: Tháng hành động vì trẻ em** (đến 30/6)\n" in text
+    assert text.count("30/6") == len(send.observances)
+    assert "ngày 30 tháng 6" not in text

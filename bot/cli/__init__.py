@@ -22,19 +22,26 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.cli.examples import add_examples
     from bot.cli.vietnamese import VietnameseParser
 
     parser = VietnameseParser(
         prog="loaphuong",
         description="Loa phường — chatbot của trạm y tế phường (Telegram, Zalo, web chat).",
     )
-    parser.add_argument("--version", action="version", version=f"loaphuong {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"loaphuong {__version__}",
+        help="in số phiên bản rồi thoát",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
+    add_examples(subparsers)
     return parser
 
 

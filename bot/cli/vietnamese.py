@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số: {0}"),
@@ -26,8 +26,23 @@ _ARGPARSE_MESSAGES = (
 )
 
 
+HELP_TEXT = "in hướng dẫn này rồi thoát"
+
+
 class VietnameseParser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors read in Vietnamese."""
+    """An ArgumentParser whose help and usage errors read in Vietnamese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse's own words: section titles and the -h help line.
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = HELP_TEXT
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage: ", "cách dùng: ", 1)
 
     def format_usage(self) -> str:
         formatter = self._get_formatter()

@@ -27,6 +27,9 @@ class Subscriber(SQLModel, table=True):
     updated_at: datetime = utc_field()
     # When messages were last stopped (None while active): reports count as of a date.
     stopped_at: datetime | None = utc_field(nullable=True)
+    # How often the news digest comes: daily | weekly | monthly | never. None: subscribed
+    # before the digest existed, so weekly until asked once (bot/news/schedule.py).
+    news_frequency: str | None = Field(default="weekly", max_length=8)
 
 
 class SubscriberTopic(SQLModel, table=True):

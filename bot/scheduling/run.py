@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
+from bot.news.schedule import DueNews, queue_news
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
 from bot.scheduling.plan import PlannedSend, SendKind, Timing, plan
@@ -63,11 +64,14 @@ async def run_due(
     today = now.astimezone(timing.tz).date()
     due = [s for s in plan(today, today, observances, timing) if s.due(now)]
     texts = texts or ContentTexts()
-    return [await queue_send(send, database, texts) for send in due]
+    queued = [await queue_send(send, database, texts) for send in due]
+    await queue_news(now, database, timing)
+    return queued
 
 
 async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts) -> Queued:
-    """Create the broadcast of one send (a no-op when its key exists), and commit."""
+    """Create the broadcast of one send (a no-op when its key exists), and commit. Each
+    recipient's news digest due that day goes below their text (bot/news/schedule.py)."""
     async with database.sessions() as session:
         queued_title = await session.scalar(
             select(Broadcast.title).where(Broadcast.key == send.key)
@@ -76,6 +80,7 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
             _warn_if_left_out(send, queued_title)
             return Queued(send, None, 0)
         own = SendTexts(send, texts)
+        news = await DueNews.load(session, send.date)
         broadcast = await create_broadcast(
             session,
             text=own.full("vi"),
@@ -87,11 +92,14 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
             not_before=send.send_at,
             not_after=send.expires,
             created_by=CREATED_BY,
-            texts_for=lambda subscriber, topics: own.for_recipient(topics, subscriber.language),
+            texts_for=lambda subscriber, topics: news.merged(
+                own.for_recipient(topics, subscriber.language), subscriber, topics
+            ),
         )
         if broadcast is None or broadcast.id is None:  # another instance was first
             await session.rollback()
             return Queued(send, None, 0)
+        await news.mark_asked(session)
         recipients = await session.scalar(
             select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id)
         )

@@ -111,7 +111,8 @@ class ContentTexts:
         except (ContentError, KeyError) as exc:
             log.warning("scheduler: no usable %s message for %s: %s", lang, observance.id, exc)
             reminder = None
-        head = _("**Nhắc lại: {name}**").format_map(values)
+        # The last day once, in the heading: merged, several campaigns often end the same day.
+        head = _title(_, observance, lang, year, _("**Nhắc lại: {name}**").format_map(values))
         text = reminder or _reminder_fallback(_).format_map(values)
         contact = _("Cần tư vấn: {tram}, điện thoại {dien_thoai}.").format_map(values)
         return Section(
@@ -127,9 +128,10 @@ class ContentTexts:
         return values
 
 
-def _title(_: Gettext, observance: Observance, lang: str, year: int) -> str:
-    """The observance's name in bold, with its last day when it lasts several."""
-    name = f"**{observance.name(lang)}**"
+def _title(_: Gettext, observance: Observance, lang: str, year: int, name: str = "") -> str:
+    """`name` (by default the observance's name in bold), with its last day when it
+    lasts several."""
+    name = name or f"**{observance.name(lang)}**"
     if not observance.multi_day:
         return name
     last = format_day_month(observance.occurrence(year)[1], lang)

@@ -6,9 +6,10 @@ from bot.web.dashboard.pages import (
     broadcasts,
     calendar,
     faq,
+    news,
     overview,
     rumors,
     screening,
 )
 
-PAGES = [overview, calendar, broadcasts, alerts, screening, rumors, faq, audit]
+PAGES = [overview, calendar, broadcasts, alerts, news, screening, rumors, faq, audit]

@@ -1,0 +1,213 @@
+"""`loaphuong news add|list|remove|preview` and `news volunteer add|list|remove`.
+
+Health news points (điểm tin y tế): staff add items, residents get them in daily, weekly
+or monthly digests (bot/news). Mistakes are one Vietnamese line, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, timedelta
+
+from bot.cli import CliError
+from bot.cli.common import acting_user, cli_settings, iso_date, run_with_session
+
+EXAMPLES = """ví dụ:
+  loaphuong news add --title "Tiêm vắc xin cúm miễn phí" \\
+      --summary "Trạm tiêm vắc xin cúm cho người từ 60 tuổi sáng thứ Bảy." \\
+      --link https://suckhoe.vn/cum --topic nguoi_cao_tuoi --area "Tổ 3"
+  loaphuong news list --from 2026-11-23
+  loaphuong news remove 12
+  loaphuong news preview --period week --as-subscriber 5
+  loaphuong news volunteer add 5 --area "Tổ 3"
+"""
+PERIODS = {"day": "daily", "week": "weekly", "month": "monthly"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "news",
+        help="điểm tin y tế: thêm tin, xem trước bản tin, cộng tác viên",
+        description="Điểm tin y tế hằng ngày, hằng tuần, hằng tháng.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="news_action", metavar="ACTION", required=True)
+
+    add = actions.add_parser(
+        "add", help="thêm một tin", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    add.add_argument("--title", required=True, help="tiêu đề ngắn")
+    add.add_argument("--summary", required=True, help="tóm tắt 1–3 câu tiếng Việt")
+    add.add_argument("--title-en", help="tiêu đề tiếng Anh (không bắt buộc)")
+    add.add_argument("--summary-en", help="tóm tắt tiếng Anh (không bắt buộc)")
+    add.add_argument("--link", help="đường dẫn đọc thêm, https://…")
+    add.add_argument(
+        "--topic", action="append", default=[], help="chủ đề (mã hoặc tên), lặp lại được"
+    )
+    add.add_argument(
+        "--area", action="append", default=[], help='tổ dân phố, ví dụ "Tổ 3"; lặp lại được'
+    )
+    add.add_argument("--source", default="", help="nguồn tin, ví dụ 'Sở Y tế'")
+    add.add_argument("--date", type=iso_date, help="ngày của tin (mặc định hôm nay)")
+    add.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    add.set_defaults(func=add_command)
+
+    listing = actions.add_parser("list", help="liệt kê các tin")
+    listing.add_argument("--from", dest="first", type=iso_date, help="từ ngày YYYY-MM-DD")
+    listing.add_argument("--to", dest="last", type=iso_date, help="đến ngày YYYY-MM-DD")
+    listing.set_defaults(func=list_command)
+
+    remove = actions.add_parser("remove", help="xóa một tin")
+    remove.add_argument("id", type=int, help="số của tin (xem news list)")
+    remove.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    remove.set_defaults(func=remove_command)
+
+    preview = actions.add_parser(
+        "preview",
+        help="in đúng bản tin sẽ gửi",
+        description="In bản tin của kỳ tới (ngày mai, thứ Hai tới, mùng 1 tháng sau), "
+        "hoặc của ngày gửi --date.",
+    )
+    preview.add_argument("--period", choices=list(PERIODS), default="week", help="kỳ bản tin")
+    preview.add_argument("--as-subscriber", type=int, metavar="ID", help="bản tin của người này")
+    preview.add_argument("--date", type=iso_date, help="ngày gửi (mặc định: lần gửi tới)")
+    preview.set_defaults(func=preview_command)
+
+    volunteer = actions.add_parser("volunteer", help="cộng tác viên truyền thông tổ dân phố")
+    roles = volunteer.add_subparsers(dest="volunteer_action", metavar="ACTION", required=True)
+    make = roles.add_parser("add", help="giao vai trò cộng tác viên cho một người nhận tin")
+    make.add_argument("subscriber", type=int, metavar="ID", help="số người nhận tin")
+    make.add_argument("--area", required=True, help='tổ dân phố phụ trách, ví dụ "Tổ 3"')
+    make.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    make.set_defaults(func=volunteer_add_command)
+    drop = roles.add_parser("remove", help="bỏ vai trò cộng tác viên")
+    drop.add_argument("subscriber", type=int, metavar="ID", help="số người nhận tin")
+    drop.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    drop.set_defaults(func=volunteer_remove_command)
+    roles.add_parser("list", help="liệt kê cộng tác viên").set_defaults(func=volunteer_list_command)
+
+
+def add_command(args: argparse.Namespace) -> int:
+    from bot.news.items import NewsDraft, NewsError, add_news
+
+    draft = NewsDraft(
+        title=args.title,
+        summary=args.summary,
+        day=args.date or _today(),
+        link=args.link,
+        topics=args.topic,
+        areas=args.area,
+        source=args.source,
+        title_en=args.title_en,
+        summary_en=args.summary_en,
+    )
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        try:
+            return await add_news(session, draft, acting_user(args.actor))
+        except NewsError as exc:
+            raise CliError(str(exc)) from None
+
+    item = run_with_session(work)
+    print(f"Đã thêm tin số {item.id} ngày {item.day:%d/%m/%Y}: {item.title}")
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    from bot.news.items import item_areas, item_topics, list_news
+
+    items = run_with_session(lambda session: list_news(session, args.first, args.last))
+    if not items:
+        print("Chưa có tin nào. Thêm bằng: loaphuong news add --title … --summary …")
+        return 0
+    for item in items:
+        scope = ", ".join(item_topics(item) + item_areas(item)) or "mọi người"
+        print(f"{item.id:>4}  {item.day:%d/%m/%Y}  {item.title}  ({scope})")
+    return 0
+
+
+def remove_command(args: argparse.Namespace) -> int:
+    from bot.news.items import remove_news
+
+    removed = run_with_session(
+        lambda session: remove_news(session, args.id, acting_user(args.actor))
+    )
+    if not removed:
+        raise CliError(f"không có tin số {args.id}")
+    print(f"Đã xóa tin số {args.id}.")
+    return 0
+
+
+def preview_command(args: argparse.Namespace) -> int:
+    from bot.news.preview import PreviewError, preview_pages
+
+    frequency = PERIODS[args.period]
+    send_day = args.date or _next_send_day(frequency, _today())
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        try:
+            return await preview_pages(session, frequency, send_day, args.as_subscriber)
+        except PreviewError as exc:
+            raise CliError(str(exc)) from None
+
+    pages = run_with_session(work)
+    if not pages:
+        print(f"Ngày {send_day:%d/%m/%Y} không có tin nào để gửi: sẽ không gửi gì.")
+        return 0
+    for number, page in enumerate(pages, start=1):
+        print(f"--- tin nhắn {number}/{len(pages)} ({len(page)} ký tự), gửi {send_day:%d/%m/%Y}")
+        print(page)
+    return 0
+
+
+def volunteer_add_command(args: argparse.Namespace) -> int:
+    from bot.news.volunteers import VolunteerError, add_volunteer
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        try:
+            return await add_volunteer(session, args.subscriber, args.area, acting_user(args.actor))
+        except VolunteerError as exc:
+            raise CliError(str(exc)) from None
+
+    area = run_with_session(work)
+    print(f"Người nhận tin số {args.subscriber} là cộng tác viên {area}.")
+    return 0
+
+
+def volunteer_remove_command(args: argparse.Namespace) -> int:
+    from bot.news.volunteers import remove_volunteer
+
+    removed = run_with_session(
+        lambda session: remove_volunteer(session, args.subscriber, acting_user(args.actor))
+    )
+    if not removed:
+        raise CliError(f"người nhận tin số {args.subscriber} không phải cộng tác viên")
+    print(f"Đã bỏ vai trò cộng tác viên của người nhận tin số {args.subscriber}.")
+    return 0
+
+
+def volunteer_list_command(_args: argparse.Namespace) -> int:
+    from bot.news.volunteers import list_volunteers
+
+    volunteers = run_with_session(list_volunteers)
+    if not volunteers:
+        print('Chưa có cộng tác viên. Thêm bằng: loaphuong news volunteer add ID --area "Tổ 3"')
+        return 0
+    for volunteer in volunteers:
+        print(f"{volunteer.subscriber_id:>6}  {volunteer.area}")
+    return 0
+
+
+def _today() -> date:
+    return datetime.now(cli_settings().tz).date()
+
+
+def _next_send_day(frequency: str, today: date) -> date:
+    """The next day after today a `frequency` digest goes out."""
+    if frequency == "weekly":
+        return today + timedelta(days=7 - today.weekday())
+    if frequency == "monthly":
+        return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return today + timedelta(days=1)

@@ -1,0 +1,1 @@
+"""Health news points (điểm tin y tế): items staff add, and the per-recipient digests."""

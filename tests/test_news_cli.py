@@ -1,0 +1,65 @@
+"""`loaphuong news …`: items in, clear Vietnamese refusals, a preview of exactly what goes out;
+and every command's --help in Vietnamese with examples."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bot.cli import build_parser
+
+
+async def test_items_are_added_listed_previewed_and_removed(cli, database):
+    code, out, _ = cli(
+        "news", "add", "--title", "Tiêm vắc xin cúm",
+        "--summary", "Trạm tiêm vắc xin cúm cho người từ 60 tuổi. Mang theo CCCD.",
+        "--link", "https://suckhoe.vn/cum", "--topic", "Người cao tuổi", "--area", "to 3",
+        "--date", "2026-12-03",
+    )  # fmt: skip
+    assert code == 0 and "tin số 1" in out
+    cli("news", "add", "--title", "Khám mắt", "--summary", "Khám mắt miễn phí.",
+        "--date", "2026-12-05")  # fmt: skip
+    code, out, _ = cli("news", "list")
+    assert "nguoi_cao_tuoi, Tổ 3" in out and "mọi người" in out
+
+    code, out, _ = cli("news", "preview", "--period", "week", "--date", "2026-12-07")
+    assert "Điểm tin y tế tuần 30/11 – 06/12/2026" in out
+    assert "Khám mắt" in out and "Tiêm vắc xin cúm" not in out  # that one is for Tổ 3 only
+
+    assert cli("news", "remove", "2")[0] == 0
+    code, out, _ = cli("news", "preview", "--period", "week", "--date", "2026-12-07")
+    assert "không có tin nào để gửi" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--link", "ftp:/x"], "đường dẫn không hợp lệ"),
+        (["--topic", "bong da"], "không có chủ đề 'bong da'"),
+        (["--area", "Tổ 99"], "không có tổ dân phố 'Tổ 99'"),
+        (["--summary", "Một. Hai. Ba. Bốn."], "tóm tắt có 4 câu"),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_problem(cli, database, options, words):
+    code, _, err = cli("news", "add", "--title", "Tin", "--summary", "Một câu.", *options)
+    assert code == 2 and words in err
+
+
+def every_parser(parser: argparse.ArgumentParser):
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from every_parser(child)
+
+
+def test_every_commands_help_is_in_vietnamese_with_examples():
+    parser = build_parser()
+    for command in every_parser(parser):
+        text = command.format_help()
+        for english in ("usage:", "positional arguments", "options:", "show this help"):
+            assert english not in text, f"{command.prog}: {english!r}"
+    top = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    without = [name for name, sub in top.choices.items() if "ví dụ" not in sub.format_help()]
+    assert not without

@@ -89,9 +89,11 @@ async def test_a_resident_subscribes_over_polling(polling, telegram_api, databas
 
 
 async def test_the_menu_lists_the_residents_commands_in_vietnamese(polling, telegram_api):
-    menu = {entry["command"]: entry["description"] for entry in telegram_api.commands}
+    menu = {entry["command"]: entry["description"] for entry in telegram_api.commands[""]}
     assert {"start", "chude", "dangky", "dungnhan", "trogiup"} <= menu.keys()
     assert menu["dangky"] == "Đăng ký khám sàng lọc miễn phí"
+    english = {entry["command"]: entry["description"] for entry in telegram_api.commands["en"]}
+    assert english.keys() == menu.keys() and english["dungnhan"] == "Stop receiving messages"
 
 
 async def test_an_answer_refused_429_arrives_after_retry_after_buttons_and_all(

@@ -158,23 +158,11 @@ class TelegramChannel:
 
     async def _set_menu(self) -> None:
         """The menu Telegram shows beside the text box: the residents' commands, in
-        Vietnamese. A refusal costs only the menu, never the start."""
-        _ = translator(None)
-        # As /trogiup lists them.
-        menu = {
-            "start": _("Bắt đầu, nhận tin sức khỏe"),
-            "chude": _("Chọn chủ đề, tổ dân phố, ngôn ngữ"),
-            "dangky": _("Đăng ký khám sàng lọc miễn phí"),
-            "huy": _("Hủy lịch khám đã đăng ký"),
-            "hoi": _("Hỏi đáp về sức khỏe"),
-            "baotin": _("Báo tin đồn, tin giả về sức khỏe"),
-            "xoadulieu": _("Xóa dữ liệu cá nhân"),
-            "dungnhan": _("Dừng nhận tin"),
-            "trogiup": _("Xem các lệnh"),
-        }
-        commands = [BotCommand(command, description) for command, description in menu.items()]
+        Vietnamese (and in English for English-language apps). A refusal costs only the
+        menu, never the start."""
         try:
-            await self.bot.set_my_commands(commands)
+            await self.bot.set_my_commands(_menu(None))
+            await self.bot.set_my_commands(_menu("en"), language_code="en")
         except TelegramError as exc:
             log.warning("telegram: the command menu was not set (%s)", exc.message)
 
@@ -325,6 +313,22 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
         chat_kind=ChatKind.GROUP if chat.type in GROUP_TYPES else ChatKind.PRIVATE,
         event=event,
     )
+
+
+def _menu(locale: str | None) -> list[BotCommand]:
+    """The residents' commands, as /trogiup lists them."""
+    _ = translator(locale)
+    return [
+        BotCommand("start", _("Bắt đầu, nhận tin sức khỏe")),
+        BotCommand("chude", _("Chọn chủ đề, tổ dân phố, ngôn ngữ")),
+        BotCommand("dangky", _("Đăng ký khám sàng lọc miễn phí")),
+        BotCommand("huy", _("Hủy lịch khám đã đăng ký")),
+        BotCommand("hoi", _("Hỏi đáp về sức khỏe")),
+        BotCommand("baotin", _("Báo tin đồn, tin giả về sức khỏe")),
+        BotCommand("xoadulieu", _("Xóa dữ liệu cá nhân")),
+        BotCommand("dungnhan", _("Dừng nhận tin")),
+        BotCommand("trogiup", _("Xem các lệnh")),
+    ]
 
 
 # A broadcast renders the same Markdown for every recipient.

@@ -131,8 +131,8 @@ class FakeTelegramServer:
         # answerCallbackQuery's error while set (real Telegram: presses older than ~15 min).
         self.stale_button_presses = False
         self.webhook: dict[str, Any] = {}
-        # The menu the bot set with setMyCommands.
-        self.commands: list[dict[str, Any]] = []
+        # The menus the bot set with setMyCommands, by language_code ("" for everyone).
+        self.commands: dict[str, list[dict[str, Any]]] = {}
         self.base_url = ""
         self.reset()
 
@@ -440,7 +440,7 @@ class FakeTelegramServer:
             description = str(entry.get("description", "")) if isinstance(entry, dict) else ""
             if not COMMAND.fullmatch(name) or not 1 <= len(description) <= 256:
                 return _error(400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = commands
+        self.commands[str(params.get("language_code") or "")] = commands
         return _ok(True)
 
     async def _api_deleteMessage(self, _params: dict[str, Any]) -> web.Response:

@@ -1,1 +1,0 @@
-"""Channel adapters: one thin module per platform behind bot.channels.base.Channel."""

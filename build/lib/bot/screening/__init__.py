@@ -1,1 +1,0 @@
-"""Free health screening (seed 004): sessions, registrations, lists, exports, reports."""

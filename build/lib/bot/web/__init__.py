@@ -1,1 +1,0 @@
-"""Web pages other than the chat: public broadcast pages, the staff dashboard."""

@@ -14,6 +14,7 @@ from bot.channels.base import Channel, Dispatch
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.fakes.telegram_server import FakeTelegramServer
+from bot.outbox.pacing import Limits, limits_for
 from bot.outbox.worker import OutboxRunner, Tuning
 from bot.routing import Dispatcher, Services
 from bot.staff import add_staff, web_chat_id
@@ -95,7 +96,13 @@ async def answering(
 
     async def wrap(channel: Channel, dispatch: Dispatch) -> Dispatch:
         tuning = Tuning(idle_poll=0.05, flush_interval=0.02, presence_interval=0.5)
-        runner = OutboxRunner(database, {channel.name: channel}, settings, tuning=tuning)
+        # The platform's rate, but no spacing per chat: a dialogue test taps through its
+        # steps faster than once a second (the fakes here allow it; pacing has its own tests).
+        rate = limits_for(channel.name, settings).per_second
+        limits = {channel.name: Limits(rate, private_interval=0.0, group_interval=0.0)}
+        runner = OutboxRunner(
+            database, {channel.name: channel}, settings, tuning=tuning, limits=limits
+        )
         await runner.start()
         runners.append(runner)
         return runner.answering(channel.name, dispatch)

@@ -25,12 +25,13 @@ CHAT_MARGIN = 1.1
 THROTTLE_WINDOW = 1.0
 # The bot-wide window is measured where we send, counted where the platform receives:
 # two requests can arrive closer together than they left (the first held up on its way,
-# or the server busy when it came). The platform stamped a request before it answered:
-# so a send counts from its answer, a sure upper bound of its arrival, though from no
-# later than ANSWER_CAP after it left (a slow link would otherwise cost its whole round
-# trip in rate). The margin is for clock granularity.
+# or the server busy when it came). The platform stamped a request before it answered,
+# so a send counts from its answer, a sure upper bound of its arrival; one unanswered
+# ANSWER_CAP after it left counts from then (it hangs: it must not hold up the rest).
+# The price is the round trip, in rate: ~1 % on a local server, more on a slow link.
+# The margin is for clock granularity.
 WINDOW_MARGIN = 0.01
-ANSWER_CAP = 0.25
+ANSWER_CAP = 1.0
 
 
 @dataclass(frozen=True)

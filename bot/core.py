@@ -12,6 +12,15 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class Role(StrEnum):
+    """Who may do what, weakest first (each role may do what the weaker ones may); staff
+    accounts store these words."""
+
+    GROUP_ADMIN = "group_admin"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
 @dataclass(frozen=True)
 class Button:
     text: str

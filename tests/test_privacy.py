@@ -17,7 +17,7 @@ from bot.models.staff import RumorReport
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.privacy import forget_abandoned_dialogues
+from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from handlers import privacy, screening
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
@@ -75,10 +75,12 @@ async def test_erasing_removes_the_account_and_anonymises_registrations(dispatch
 
     assert await count(database, Subscriber) == 1  # the neighbour's
     assert await count(database, SubscriberTopic, SubscriberTopic.topic == "tre_em") == 0
-    assert await count(database, DialogueStateRow) == 0
+    # The neighbour's /start left its greeting step; none of mai's dialogue is left.
+    assert await count(database, DialogueStateRow, DialogueStateRow.chat_id == "mai") == 0
+    assert await count(database, DialogueStateRow) == 1
     assert await count(database, WebMessage) == 0
     assert await count(database, FaqHandoff) == 0
-    assert await count(database, OutboxMessage) == 0
+    assert await count(database, OutboxMessage, OutboxMessage.chat_id == chat.user_id) == 0
     assert await count(database, RumorReport, RumorReport.chat_id.is_not(None)) == 0
     assert await count(database, RumorReport) == 1  # the rumor itself stays for staff
     async with database.sessions() as session:
@@ -128,8 +130,9 @@ async def test_personal_data_is_only_asked_and_erased_in_private_chats(dispatche
 def test_every_personal_data_route_answers_in_private_chats_only():
     for router in (privacy.router, screening.router):
         routes = [route for routes in router.commands.values() for route in routes]
-        routes += [*router.buttons.values(), *router.steps.values()]
-        assert routes and all(route.chat_kinds == {ChatKind.PRIVATE} for route in routes)
+        kinds = [route.chat_kinds for route in routes]
+        kinds += [chat_kinds for _role, chat_kinds in router.button_access().values()]
+        assert kinds and all(chat_kinds == {ChatKind.PRIVATE} for chat_kinds in kinds)
 
 
 async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
@@ -140,3 +143,16 @@ async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
         assert await forget_abandoned_dialogues(session, utcnow() + timedelta(days=8)) == 1
         await session.commit()
         assert await session.scalar(select(func.count()).select_from(DialogueStateRow)) == 0
+
+
+async def test_web_chat_history_is_kept_a_month_and_broadcasts_wait_for_their_reader(database):
+    old = utcnow() - timedelta(days=31)
+    async with database.sessions() as session:
+        session.add(WebMessage(user_id="web-a", role="me", text="tên tôi là Mai", created_at=old))
+        session.add(WebMessage(user_id="web-a", role="reply", text="Cảm ơn", created_at=utcnow()))
+        session.add(WebMessage(user_id="web-a", text="tin từ trạm", created_at=old))
+        await session.commit()
+        assert await forget_old_chat_history(session, utcnow()) == 1
+        await session.commit()
+    assert await count(database, WebMessage, WebMessage.text == "tên tôi là Mai") == 0
+    assert await count(database, WebMessage) == 2

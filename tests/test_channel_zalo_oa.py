@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import FailureKind, SendError
 from bot.channels.zalo_oa import (
+    CONFIG_RETRY_S,
     FREE_REPLIES,
     TOKENS_KEY,
     WEBHOOK_PATH,
@@ -429,6 +430,76 @@ async def test_failed_sends_do_not_use_up_the_quota(channel: ZaloOAChannel, fake
             await channel.send("u-1", Reply("Tin"))
     await channel.send("u-1", Reply("Cuối cùng"))
     assert fake.texts_to("u-1")[-1] == "Cuối cùng"
+
+
+async def test_replies_name_the_residents_message_so_they_are_not_proactive(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer
+):
+    event = fake.event("u-1", "xin chào")
+    await channel.handle_event(event)  # answered through the channel
+    await channel.send("u-1", Reply("Thêm một tin"))
+    recipients = [body["recipient"] for body in fake.sent]
+    assert recipients == [{"user_id": "u-1", "message_id": event["message"]["msg_id"]}] * 2
+    assert fake.proactive == []
+
+
+@pytest.mark.parametrize(
+    ("remain", "expected"),
+    [
+        (None, {"quota_type": "reply"}),  # as Zalo answers since March 2026
+        (5, {"quota_type": "reply", "remain": "4", "total": "8"}),
+    ],
+)
+async def test_the_quota_in_each_answer_is_kept(
+    remain: int | None,
+    expected: dict[str, str],
+    channel: ZaloOAChannel,
+    fake: FakeZaloOAServer,
+):
+    fake.quota_remain = remain
+    await resident_writes(channel, fake, "u-1")
+    assert channel.quota == expected
+
+
+CONFIG_CASES = [
+    ("app not allowed this api", -209, "Not supported this api"),
+    ("oa not verified", -221, "The OA needs to be verified to use this feature"),
+    ("oa package too low", -224, "The OA needs to upgrade OA Tier Package"),
+    ("out of money", -321, "Zalo Cloud Account out of money or unable to be charged"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"), CONFIG_CASES, ids=[c[0] for c in CONFIG_CASES]
+)
+async def test_an_account_error_stops_the_channel_once_until_fixed(
+    name: str,
+    code: int,
+    message: str,
+    channel: ZaloOAChannel,
+    fake: FakeZaloOAServer,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+):
+    for user in ("u-1", "u-2", "u-3"):
+        await resident_writes(channel, fake, user)
+    calls = fake.calls
+    fake.misconfigure(code, message)
+    failures = []
+    for user in ("u-1", "u-2", "u-3"):
+        with pytest.raises(SendError) as failure:
+            await channel.send(user, Reply("Tin"))
+        failures.append(failure.value)
+    # Every row waits for the admin (the whole OA pauses); none fails on its own.
+    assert all(f.kind is FailureKind.THROTTLED and f.whole_bot for f in failures)
+    assert fake.calls == calls + 1  # the API is asked once, not once per row
+    assert channel.problem is not None and str(code) in channel.problem
+    stopped = [r for r in caplog.records if r.levelname == "ERROR" and "stopped" in r.message]
+    assert len(stopped) == 1 and str(code) in stopped[0].getMessage()
+    fake.misconfigure(None)  # the admin fixed the account
+    clock.advance(seconds=CONFIG_RETRY_S)
+    await channel.send("u-2", Reply("Lại gửi được"))
+    assert channel.problem is None and fake.texts_to("u-2")[-1] == "Lại gửi được"
 
 
 # --- Reply → OA messages ---------------------------------------------------------------------

@@ -91,6 +91,10 @@ REFRESH_MARGIN = timedelta(hours=1)
 STORE_RETRY_DELAYS = (0.5, 2.0, 5.0)
 UPKEEP_RETRY_S = 60.0
 TOKEN_ERRORS = {-216, -220}
+CONFIG_ERRORS = {-204, -205, -207, -208, -209, -212, -219, -221, -223, -224, -235, -320, -321}
+CONFIG_RETRY_S = 900.0
+# Residents whose last message id is remembered for replies (oldest forgotten first).
+REMEMBERED_MESSAGES = 10_000
 
 Clock = Callable[[], datetime]
 
@@ -395,6 +399,11 @@ class ZaloOAChannel(ZaloLifecycle):
         self._window = window
         self._free_replies = free_replies
         self._clock = clock
+        self._last_message: dict[str, str] = {}  # resident → their latest msg_id
+        self.quota: dict[str, str] = {}
+        # Why the OA cannot send at all (an account setting), and when to try again.
+        self.problem: str | None = None
+        self._problem_retry_at = 0.0
         self.tokens = TokenKeeper(
             app_id=app_id,
             app_secret=app_secret,
@@ -474,6 +483,7 @@ class ZaloOAChannel(ZaloLifecycle):
         if str(event.get("event_name", "")).startswith(WINDOW_OPENERS):
             async with self._sessions() as session, session.begin():
                 await open_window(session, incoming.user_id, self._clock())
+            self._remember_message(incoming.user_id, event)
         if self._dispatch is not None:
             await self._dispatch(incoming)  # it answers through the pacer
 
@@ -506,6 +516,15 @@ class ZaloOAChannel(ZaloLifecycle):
             **fields,
         )
 
+    def _remember_message(self, user_id: str, event: dict[str, Any]) -> None:
+        message_id = (event.get("message") or {}).get("msg_id")
+        if not message_id:
+            return
+        self._last_message.pop(user_id, None)
+        self._last_message[user_id] = str(message_id)
+        if len(self._last_message) > REMEMBERED_MESSAGES:
+            del self._last_message[next(iter(self._last_message))]
+
     def _signed(self, raw: bytes, timestamp: str, given: str) -> bool:
         return bool(timestamp) and signature_valid(
             given,
@@ -526,6 +545,7 @@ class ZaloOAChannel(ZaloLifecycle):
         return message_id, numbered
 
     async def _send_counted(self, user_id: str, message: dict[str, Any]) -> str:
+        self._check_stopped()
         async with self._sessions() as session, session.begin():
             refused = await claim_reply(
                 session, user_id, self._clock(), self._window, self._free_replies
@@ -540,7 +560,10 @@ class ZaloOAChannel(ZaloLifecycle):
             raise
 
     async def _send_message(self, user_id: str, message: dict[str, Any]) -> str:
-        body = {"recipient": {"user_id": user_id}, "message": message}
+        recipient = {"user_id": user_id}
+        if user_id in self._last_message:
+            recipient["message_id"] = self._last_message[user_id]  # a reply, not proactive
+        body = {"recipient": recipient, "message": message}
         for first_try in (True, False):
             token = await self.tokens.access_token()
             data = await self.http.post(
@@ -548,12 +571,54 @@ class ZaloOAChannel(ZaloLifecycle):
             )
             code = int(data.get("error") or 0)
             if code == 0:
-                return str((data.get("data") or {}).get("message_id", ""))
+                self._resume()
+                result = data.get("data") or {}
+                self._note_quota(result.get("quota"))
+                return str(result.get("message_id", ""))
             if code in TOKEN_ERRORS and first_try:
                 await self.tokens.expire(token)
                 continue
+            if code in CONFIG_ERRORS:
+                self._stop_sending(code, str(data.get("message") or ""))
             raise oa_failure(code, str(data.get("message") or ""))
         raise AssertionError("unreachable")
+
+    def _check_stopped(self) -> None:
+        """While the OA's account is misconfigured, rows wait without calling the API;
+        once per CONFIG_RETRY_S one send goes through to see whether it was fixed."""
+        if self.problem is None:
+            return
+        now = self._clock().timestamp()
+        if now < self._problem_retry_at:
+            wait = self._problem_retry_at - now
+            raise SendError(FailureKind.THROTTLED, self.problem, retry_after=wait, whole_bot=True)
+        self._problem_retry_at = now + CONFIG_RETRY_S
+
+    def _stop_sending(self, code: int, message: str) -> None:
+        if self.problem is None:
+            log.error(
+                "zalo_oa: channel stopped, error %d %s: the OA account needs an admin "
+                "(developers.zalo.me / oa.zalo.me); messages wait and sending is tried "
+                "again every %.0f s",
+                code,
+                message,
+                CONFIG_RETRY_S,
+            )
+        self.problem = f"{code} {message}".strip()
+        self._problem_retry_at = self._clock().timestamp() + CONFIG_RETRY_S
+
+    def _resume(self) -> None:
+        if self.problem is not None:
+            log.warning("zalo_oa: channel sends again (was: %s)", self.problem)
+            self.problem = None
+
+    def _note_quota(self, quota: Any) -> None:
+        if not isinstance(quota, dict):
+            return
+        seen = {key: str(quota[key]) for key in ("quota_type", "remain", "total") if key in quota}
+        if seen != self.quota:
+            log.info("zalo_oa: message quota %s", seen)
+            self.quota = seen
 
     async def _post_form(
         self, url: str, form: dict[str, str], headers: dict[str, str]
@@ -602,6 +667,9 @@ BLOCKED_CODES = {-213, -217, -227, -244}
 def oa_failure(code: int, message: str) -> SendError:
     """An OA API error as the outbox understands it."""
     reason = f"{code} {message}".strip()
+    if code in CONFIG_ERRORS:
+        # The whole OA waits for an admin; no row fails for it.
+        return SendError(FailureKind.THROTTLED, reason, retry_after=CONFIG_RETRY_S, whole_bot=True)
     if code in OUTSIDE_WINDOW_CODES:
         return SendError(FailureKind.OUTSIDE_WINDOW, reason)
     if code in BLOCKED_CODES:

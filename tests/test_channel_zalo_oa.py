@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import FailureKind, SendError
+from bot.channels.base import AccountStatus, FailureKind, SendError
 from bot.channels.zalo_oa import (
     CONFIG_RETRY_S,
     FREE_REPLIES,
@@ -493,6 +493,7 @@ async def test_an_account_error_stops_the_channel_once_until_fixed(
     # Every row waits for the admin (the whole OA pauses); none fails on its own.
     assert all(f.kind is FailureKind.THROTTLED and f.whole_bot for f in failures)
     assert fake.calls == calls + 1  # the API is asked once, not once per row
+    assert isinstance(channel, AccountStatus)  # what the staff overview shows
     assert channel.problem is not None and str(code) in channel.problem
     stopped = [r for r in caplog.records if r.levelname == "ERROR" and "stopped" in r.message]
     assert len(stopped) == 1 and str(code) in stopped[0].getMessage()

@@ -271,7 +271,7 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
     monkeypatch: pytest.MonkeyPatch,
     answering,
 ):
-    monkeypatch.setattr("bot.channels.zalo_oa.STORE_RETRY_DELAYS", (0.01,))
+    monkeypatch.setattr("bot.channels.zalo_oa.tokens.STORE_RETRY_DELAYS", (0.01,))
     configured = fake.issue_tokens()
     channel = make_channel(fake, sessions, clock, configured)
     store = channel.tokens._store
@@ -308,7 +308,7 @@ async def test_token_upkeep_goes_on_after_an_error(
     monkeypatch: pytest.MonkeyPatch,
     answering,
 ):
-    monkeypatch.setattr("bot.channels.zalo_oa.UPKEEP_RETRY_S", 0.01)
+    monkeypatch.setattr("bot.channels.zalo_oa.tokens.UPKEEP_RETRY_S", 0.01)
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     stored = channel.tokens._stored
     errors = 1

@@ -9,11 +9,19 @@ import pytest
 from bot.buttons import (
     MAX_BYTES,
     AlertAreaChoice,
+    AlertUrgency,
     AreaChoice,
     ButtonTooLong,
+    FrequencyChoice,
+    GroupTopicChoice,
+    RumorToAlert,
+    RumorVerdict,
     ScreeningAreaChoice,
     SessionChoice,
+    TopicChoice,
 )
+from bot.models.staff import Verdict
+from bot.news.digest import Frequency
 from content.station import AREA_NAME_BYTES, check_station
 from tests.test_content_check import OK
 
@@ -25,6 +33,24 @@ def test_packs_and_parses_back_in_its_own_namespace():
     assert SessionChoice.parse(SessionChoice(42).pack()) == SessionChoice(42)
     assert SessionChoice.parse("screening:session:abc") is None
     assert SessionChoice.parse("screening:session:" + "9" * 40) is None
+
+
+def test_buttons_already_sent_in_chats_still_parse():
+    assert RumorVerdict.parse("rumor:false:12") == RumorVerdict(Verdict.FALSE, 12)
+    assert RumorVerdict(Verdict.CHECKING, 3).pack() == "rumor:checking:3"
+    assert AlertUrgency.parse("alert:urgent:1") == AlertUrgency(urgent=True)
+    assert AlertUrgency(urgent=False).pack() == "alert:urgent:0"
+    assert FrequencyChoice.parse("newsfreq:weekly") == FrequencyChoice(Frequency.WEEKLY)
+    assert GroupTopicChoice("sot_xuat_huyet").pack() == "gtopic:sot_xuat_huyet"
+
+
+def test_a_value_outside_its_kind_is_refused():
+    assert RumorVerdict.parse("rumor:alert:12") is None  # RumorToAlert's, not a verdict
+    assert RumorToAlert.parse("rumor:alert:12") == RumorToAlert(12)
+    assert AlertUrgency.parse("alert:urgent:yes") is None
+    assert FrequencyChoice.parse("newsfreq:hourly") is None
+    assert TopicChoice.parse("gtopic:x") is None
+    assert RumorVerdict.prefix(Verdict.FALSE) == "rumor:false:"
 
 
 def test_a_button_longer_than_a_platform_allows_is_refused_when_built():

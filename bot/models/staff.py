@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
@@ -37,6 +38,14 @@ class Alert(SQLModel, table=True):
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     created_at: datetime = utc_field()
     sent_at: datetime | None = utc_field(nullable=True)
+
+
+class Verdict(StrEnum):
+    """What staff answered about a rumour report; stored as these words."""
+
+    TRUE = "true"
+    FALSE = "false"
+    CHECKING = "checking"
 
 
 class RumorReport(SQLModel, table=True):

@@ -17,12 +17,13 @@ from bot.buttons import (
     RumorToAlert,
     RumorVerdict,
     ScreeningAreaChoice,
+    ScreeningGroupChoice,
     SessionChoice,
     TopicChoice,
 )
 from bot.models.staff import Verdict
 from bot.news.digest import Frequency
-from content.station import AREA_NAME_BYTES, check_station
+from content.station import AREA_NAME_BYTES, CODE_BYTES, check_station, check_topics
 from tests.test_content_check import OK
 
 
@@ -69,3 +70,13 @@ def test_the_content_check_refuses_a_tổ_name_too_long_for_its_button(tmp_path)
     station.write_text(text, encoding="utf-8")
     [problem] = check_station(station)
     assert "dài quá cho nút bấm" in str(problem) and long_name in str(problem)
+
+
+def test_the_content_check_refuses_a_topic_code_too_long_for_its_button(tmp_path):
+    assert len(ScreeningGroupChoice("x" * CODE_BYTES).pack().encode()) == MAX_BYTES
+    topics = tmp_path / "topics.yaml"
+    long_code = "x" * (CODE_BYTES + 1)
+    text = (OK / "topics.yaml").read_text(encoding="utf-8")
+    topics.write_text(text + f'- code: {long_code}\n  vi: "Dài"\n  en: "Long"\n', encoding="utf-8")
+    [problem] = check_topics(topics)
+    assert "dài quá cho nút bấm" in str(problem) and long_code in str(problem)

@@ -15,14 +15,19 @@ from bot.areas import UnknownArea, match_areas
 from bot.channels.markdown import has_readable_text
 from bot.config import Settings
 from bot.models.core import AuditLog, Subscriber
-from bot.models.staff import Alert
+from bot.models.outbox import BroadcastKind
+from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
 from content.station import load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
-STATUS_NAMES = {"draft": "bản nháp", "sent": "đã duyệt và gửi", "cancelled": "đã hủy"}
+STATUS_NAMES = {
+    AlertStatus.DRAFT: "bản nháp",
+    AlertStatus.SENT: "đã duyệt và gửi",
+    AlertStatus.CANCELLED: "đã hủy",
+}
 
 
 class AlertError(ValueError):
@@ -156,7 +161,7 @@ async def approve_alert(
 ) -> Alert:
     """Approve and queue the alert for every recipient; urgent ones may need a second person."""
     alert = await get_alert(session, alert_id)
-    if alert.status != "draft":
+    if alert.status != AlertStatus.DRAFT:
         raise _already(alert)
     if needs_second_approver(alert, approver, settings):
         raise AlertError("Cảnh báo khẩn cần một cán bộ khác duyệt.")
@@ -164,14 +169,14 @@ async def approve_alert(
         session,
         text=resident_text(alert),
         audience=AlertTarget.from_json(alert.target).audience(),
-        kind="alert",
+        kind=BroadcastKind.ALERT,
         key=f"alert:{alert.id}",
         title=alert.text[:80],
         urgent=alert.urgent,
         photo=alert.photo,
         created_by=approver,
     )
-    alert.status = "sent"
+    alert.status = AlertStatus.SENT
     alert.approved_by = approver
     alert.sent_at = utcnow()
     alert.broadcast_id = broadcast.id if broadcast else alert.broadcast_id
@@ -189,9 +194,9 @@ async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> tupl
     """
     alert = await get_alert(session, alert_id)
     withdrawn = 0
-    if alert.status == "draft":
-        alert.status = "cancelled"
-    elif alert.status == "sent" and alert.broadcast_id is not None:
+    if alert.status == AlertStatus.DRAFT:
+        alert.status = AlertStatus.CANCELLED
+    elif alert.status == AlertStatus.SENT and alert.broadcast_id is not None:
         withdrawn = await cancel_broadcast(session, alert.broadcast_id)
         if not withdrawn:  # nothing changed: cancel_broadcast keeps a delivered broadcast
             raise AlertError(f"Cảnh báo số {alert.id} đã gửi xong; không còn tin nào để dừng.")

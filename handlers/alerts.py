@@ -37,6 +37,7 @@ from bot.buttons import (
 )
 from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
+from bot.models.staff import AlertStatus
 from bot.outbox.broadcasts import broadcast_progress
 from bot.routing import Context, Router
 from content.station import load_station, load_topics
@@ -236,7 +237,7 @@ async def cancel(incoming: Incoming, ctx: Context) -> Reply:
             alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
     except AlertError as exc:
         return Reply(str(exc))
-    if alert.status == "cancelled":
+    if alert.status == AlertStatus.CANCELLED:
         return Reply(ctx._("Đã hủy bản nháp số {id}.").format(id=alert_id))
     return Reply(
         ctx._("Đã dừng phần chưa gửi của cảnh báo số {id}: {count} tin được rút lại.").format(

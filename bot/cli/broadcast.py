@@ -148,7 +148,7 @@ async def _create(
     from sqlalchemy import func, select
 
     from bot.models.core import AuditLog
-    from bot.models.outbox import OutboxMessage
+    from bot.models.outbox import BroadcastKind, OutboxMessage
     from bot.outbox.audience import Audience
     from bot.outbox.broadcasts import create_broadcast
 
@@ -157,7 +157,7 @@ async def _create(
         session,
         text=text,
         audience=Audience(topics=topics, areas=areas),
-        kind="staff",
+        kind=BroadcastKind.STAFF,
         title=text.splitlines()[0][:80],
         urgent=args.urgent,
         spread=args.spread,

@@ -22,7 +22,7 @@ from bot.db import Database
 from bot.i18n import translator
 from bot.models.core import Subscriber
 from bot.models.news import NewsItem, Volunteer
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.news.digest import (
     Frequency,
     Period,
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 NEWS_PREFIX = "news"
 # The day's digest broadcast: public (a forward kit for group admins) when a weekly or
 # monthly digest is due, private for the daily ones alone.
-PUBLIC_KIND, DAILY_KIND = "news", "news_daily"
+PUBLIC_KIND, DAILY_KIND = BroadcastKind.NEWS, BroadcastKind.NEWS_DAILY
 
 
 def news_key(day: date) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.core import AuditLog, Subscriber, SubscriberTopic
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastStatus, OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.scheduling.plan import Timing
@@ -99,7 +99,7 @@ async def create_broadcast(
         created_at=now,
         not_before=start,
         spread_seconds=int(window.total_seconds()),
-        status="queued",
+        status=BroadcastStatus.QUEUED,
     )
     if broadcast_id is None:
         return None
@@ -359,7 +359,9 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     withdrawn: int = result.rowcount or 0  # type: ignore[attr-defined]
     if withdrawn:
         await session.execute(
-            update(Broadcast).where(Broadcast.id == broadcast_id).values(status="cancelled")
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id)
+            .values(status=BroadcastStatus.CANCELLED)
         )
     return withdrawn
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db import Database
 from bot.models.core import Subscriber, SubscriberTopic
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.news.schedule import DueNews, queue_news
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
@@ -31,7 +31,7 @@ from content.observances import Observance
 log = logging.getLogger(__name__)
 
 CREATED_BY = "scheduler"
-BROADCAST_KIND = "observance"
+BROADCAST_KIND = BroadcastKind.OBSERVANCE
 
 # A periodic job of another feature: called with a session and the current time on
 # every scheduler run; it commits nothing itself (the runner commits after it).

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import translator
 from bot.models.core import AuditLog, Subscriber
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.models.screening import (
     EligibleResident,
     Registration,
@@ -95,7 +95,7 @@ async def invite_listed_subscribers(
         session,
         text=invitation("vi", open_sessions, set().union(*recipients.values())),
         audience=Audience(subscriber_ids=ids, kinds=["private"]),
-        kind="screening",
+        kind=BroadcastKind.SCREENING,
         key=f"{KEY_PREFIX}:{round_label}:{digest}",
         title=f"Mời khám sàng lọc — đợt {round_label}",
         created_by=actor,

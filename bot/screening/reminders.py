@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import translator
 from bot.models.core import Subscriber
-from bot.models.outbox import Broadcast
+from bot.models.outbox import Broadcast, BroadcastKind
 from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.models.staff import StaffMember
 from bot.outbox.audience import Audience
@@ -51,7 +51,7 @@ EVENING_LIMIT = time(21)
 RESULTS_NOTE_DAYS = 14
 REPORT_DAY = 15
 REPORT_REMINDER_AT = time(8)
-BROADCAST_KIND = "screening"
+BROADCAST_KIND = BroadcastKind.SCREENING
 
 
 class Reminder(StrEnum):

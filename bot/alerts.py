@@ -19,7 +19,7 @@ from bot.models.outbox import BroadcastKind
 from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, cancel_broadcast, create_broadcast
 from content.station import load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
@@ -167,14 +167,16 @@ async def approve_alert(
         raise AlertError("Cảnh báo khẩn cần một cán bộ khác duyệt.")
     broadcast = await create_broadcast(
         session,
-        text=resident_text(alert),
-        audience=AlertTarget.from_json(alert.target).audience(),
-        kind=BroadcastKind.ALERT,
-        key=f"alert:{alert.id}",
-        title=alert.text[:80],
-        urgent=alert.urgent,
-        photo=alert.photo,
-        created_by=approver,
+        BroadcastRequest(
+            text=resident_text(alert),
+            audience=AlertTarget.from_json(alert.target).audience(),
+            kind=BroadcastKind.ALERT,
+            key=f"alert:{alert.id}",
+            title=alert.text[:80],
+            urgent=alert.urgent,
+            photo=alert.photo,
+            created_by=approver,
+        ),
     )
     alert.status = AlertStatus.SENT
     alert.approved_by = approver

@@ -34,7 +34,7 @@ from bot.news.digest import (
     text_limit,
 )
 from bot.outbox.audience import EVERYTHING, Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.scheduling.plan import KEY_PREFIX, Timing
 from bot.scheduling.texts import language_of
 
@@ -164,17 +164,19 @@ async def queue_news(now: datetime, database: Database, timing: Timing) -> int |
         public = len(due_frequencies(today)) > 1 and bool(text)
         broadcast = await create_broadcast(
             session,
-            text=text,
-            text_en=full_digest(news, "en"),
-            audience=Audience(),
-            kind=PUBLIC_KIND if public else DAILY_KIND,
-            key=news_key(today),
-            title=f"Điểm tin y tế {today.strftime('%d/%m/%Y')}",
-            not_before=send_at,
-            not_after=timing.at(today + timedelta(days=1), 0),
-            created_by="scheduler",
-            texts_for=lambda subscriber, topics: (
-                None if subscriber.id in merged_already else news.text_for(subscriber, topics)
+            BroadcastRequest(
+                text=text,
+                text_en=full_digest(news, "en"),
+                audience=Audience(),
+                kind=PUBLIC_KIND if public else DAILY_KIND,
+                key=news_key(today),
+                title=f"Điểm tin y tế {today.strftime('%d/%m/%Y')}",
+                not_before=send_at,
+                not_after=timing.at(today + timedelta(days=1), 0),
+                created_by="scheduler",
+                texts_for=lambda subscriber, topics: (
+                    None if subscriber.id in merged_already else news.text_for(subscriber, topics)
+                ),
             ),
         )
         if broadcast is None or broadcast.id is None:

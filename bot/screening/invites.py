@@ -26,7 +26,7 @@ from bot.models.screening import (
     ScreeningSession,
 )
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.screening.registrations import has_started
 from bot.screening.sessions import ScreeningError, list_sessions
 from content.dates import format_full_date
@@ -93,13 +93,15 @@ async def invite_listed_subscribers(
 
     broadcast = await create_broadcast(
         session,
-        text=invitation("vi", open_sessions, set().union(*recipients.values())),
-        audience=Audience(subscriber_ids=ids, kinds=["private"]),
-        kind=BroadcastKind.SCREENING,
-        key=f"{KEY_PREFIX}:{round_label}:{digest}",
-        title=f"Mời khám sàng lọc — đợt {round_label}",
-        created_by=actor,
-        texts_for=text_for,
+        BroadcastRequest(
+            text=invitation("vi", open_sessions, set().union(*recipients.values())),
+            audience=Audience(subscriber_ids=ids, kinds=["private"]),
+            kind=BroadcastKind.SCREENING,
+            key=f"{KEY_PREFIX}:{round_label}:{digest}",
+            title=f"Mời khám sàng lọc — đợt {round_label}",
+            created_by=actor,
+            texts_for=text_for,
+        ),
     )
     await session.commit()
     return InviteResult(len(ids), skipped, broadcast.id if broadcast else None)

@@ -33,7 +33,7 @@ from bot.models.outbox import Broadcast, BroadcastKind
 from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.models.staff import StaffMember
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from content.dates import format_full_date
 from content.station import load_station
 
@@ -184,14 +184,16 @@ async def remind_staff_of_monthly_report(
 
     broadcast = await create_broadcast(
         session,
-        text=text("vi"),
-        audience=Audience(
-            subscriber_ids=await staff_subscriber_ids(session, settings), kinds=["private"]
+        BroadcastRequest(
+            text=text("vi"),
+            audience=Audience(
+                subscriber_ids=await staff_subscriber_ids(session, settings), kinds=["private"]
+            ),
+            kind=BROADCAST_KIND,
+            key=f"screening-report-reminder:{month}",
+            title=f"Nhắc báo cáo khám sàng lọc tháng {month}",
+            texts_for=lambda subscriber, _topics: text(subscriber.language),
         ),
-        kind=BROADCAST_KIND,
-        key=f"screening-report-reminder:{month}",
-        title=f"Nhắc báo cáo khám sàng lọc tháng {month}",
-        texts_for=lambda subscriber, _topics: text(subscriber.language),
     )
     return broadcast is not None
 
@@ -242,13 +244,15 @@ async def _queue_reminder(
     assert registration.subscriber_id is not None
     await create_broadcast(
         session,
-        text=reminder_text(kind, "vi", registration, held, named=False),
-        audience=Audience(subscriber_ids=[registration.subscriber_id], kinds=["private"]),
-        kind=BROADCAST_KIND,
-        key=key,
-        title=f"Nhắc lịch khám ({kind}) — mã {registration.code}",
-        texts_for=lambda subscriber, _topics: reminder_text(
-            kind, subscriber.language, registration, held
+        BroadcastRequest(
+            text=reminder_text(kind, "vi", registration, held, named=False),
+            audience=Audience(subscriber_ids=[registration.subscriber_id], kinds=["private"]),
+            kind=BROADCAST_KIND,
+            key=key,
+            title=f"Nhắc lịch khám ({kind}) — mã {registration.code}",
+            texts_for=lambda subscriber, _topics: reminder_text(
+                kind, subscriber.language, registration, held
+            ),
         ),
     )
 

@@ -1,6 +1,7 @@
 """Assemble the bot: database, dispatcher, channels, web server, background components.
 
-platform update → adapter → Incoming → Dispatcher → handler → [Reply] → adapter
+platform update → adapter → Incoming → Inbound (once, one chat at a time) → Dispatcher
+    → handler → [Reply] → adapter
 scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
 """
 
@@ -19,6 +20,7 @@ from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import ConfigError, Settings
 from bot.db import UNREACHABLE, Database, unreachable_reason
+from bot.inbound import Inbound, forget_old_updates
 from bot.outbox.worker import OutboxRunner
 from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from bot.roles import has_role
@@ -91,6 +93,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
         forget_old_chat_history,
+        forget_old_updates,
     ]
 
 
@@ -104,6 +107,7 @@ class LoaPhuong:
             settings, self.database.sessions, SqlStateStorage(self.database.sessions)
         )
         self.dispatcher = build_dispatcher(self.services)
+        self.inbound = Inbound(self.dispatcher.dispatch, self.database.sessions)
         self.channels = build_channels(settings, self.database)
         self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
@@ -128,7 +132,7 @@ class LoaPhuong:
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         for channel in self.channels.values():
             self._started_channels.append(channel)
-            await channel.start(self.dispatcher.dispatch)
+            await channel.start(self.inbound.dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)

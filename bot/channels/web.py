@@ -45,6 +45,7 @@ from bot.staff import web_chat_id
 from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
 from bot.web.identity import TOO_MANY_NEW, ChatIdentities, TooManyNewChats
+from bot.web.safe_json import BadJson, read_json_object
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 # An integration's own user ids; "ext-" is put before them.
@@ -53,6 +54,7 @@ INTEGRATION_PREFIX = "ext-"
 MAX_TEXT = 4096
 MAX_BUTTON = 64
 INBOX_PAGE = 50
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
 _json_dumps = partial(json.dumps, ensure_ascii=False)
 
@@ -120,8 +122,8 @@ class WebChannel:
         if self._dispatch is None or self._identities is None:
             return _error("Máy chủ đang khởi động, thử lại sau.", 503)
         try:
-            text, button, locale = parse_chat_request(await _json_body(request))
-        except BadRequest as exc:
+            text, button, locale = parse_chat_request(await read_json_object(request))
+        except (BadRequest, BadJson) as exc:
             return _error(str(exc), 400)
         talker, issued = await self._known_talker(request), False
         if talker is None:
@@ -162,10 +164,10 @@ class WebChannel:
         if not self._integration_allowed(request):
             return _error(INTEGRATION_ONLY, 401)
         try:
-            body = await _json_body(request)
+            body = await read_json_object(request)
             talker = _integration_user(body.get("user_id"))
             text, button, locale = parse_chat_request(body)
-        except BadRequest as exc:
+        except (BadRequest, BadJson) as exc:
             return _error(str(exc), 400)
         return await self._answer(
             self._dispatch, _incoming(talker, text, button, locale), keep_history=False
@@ -219,7 +221,9 @@ class WebChannel:
         try:
             after = int(after_text)
         except ValueError:
-            return _error("after phải là số.", 400)
+            after = -1
+        if not 0 <= after <= MAX_ID:
+            return _error("after phải là số nguyên không âm.", 400)
         if talker is None:
             return web.json_response({"messages": []})
         async with self._sessions() as session:
@@ -267,18 +271,6 @@ def _integration_user(user_id: object) -> str:
     if not isinstance(user_id, str) or not INTEGRATION_USER_ID.match(user_id):
         raise BadRequest("Thiếu user_id, hoặc user_id không hợp lệ (1–60 ký tự chữ, số, _.-).")
     return INTEGRATION_PREFIX + user_id
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from exc
-    except RecursionError as exc:  # [[[[… nested past Python's limit
-        raise BadRequest("Nội dung gửi lên lồng nhau quá sâu.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
-    return body
 
 
 def parse_chat_request(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:

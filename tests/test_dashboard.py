@@ -239,6 +239,7 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         )
     ).text()
     assert "Đã lưu bản nháp số 1" in page and "CẢNH BÁO KHẨN" in page
+    assert 'class="status status-draft">Bản nháp</span>' in page
     assert "cần một cán bộ khác duyệt" in page
 
     await admin.post("/admin/logout", data={"csrf": csrf})
@@ -247,6 +248,7 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         await admin.post("/admin/alerts/1/approve", data={"csrf": await csrf_of(admin)})
     ).text()
     assert "Đã duyệt cảnh báo số 1" in page
+    assert 'class="status status-sent">Đã duyệt</span>' in page
     progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
     assert progress["total"] == 1 and progress["pending"] == 1
 
@@ -307,6 +309,7 @@ async def test_rumor_answered_false_tells_every_reporter_and_drafts_a_correction
     await login(admin)
     page = await (await admin.get("/admin/rumors")).text()
     assert "2 người báo" in page
+    assert 'name="verdict" value="false" required' in page
     report_id = re.search(r"/admin/rumors/(\d+)/answer", page).group(1)
     page = await (
         await admin.post(

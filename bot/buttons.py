@@ -79,6 +79,15 @@ def _parsed(kind: type, part: str) -> object | None:
 
 
 @dataclass(frozen=True)
+class CommandButton(ButtonData):
+    """A command offered as a button (the main menu, an answer's action): pressing it is
+    typing the command."""
+
+    namespace: ClassVar[str] = "cmd"
+    command: str
+
+
+@dataclass(frozen=True)
 class AreaButton(ButtonData):
     """A tổ dân phố picked from the list; each dialogue asking one has its own kind."""
 

@@ -12,6 +12,7 @@ from bot.buttons import (
     AlertUrgency,
     AreaChoice,
     ButtonTooLong,
+    CommandButton,
     FrequencyChoice,
     GroupTopicChoice,
     RumorToAlert,
@@ -43,6 +44,7 @@ def test_buttons_already_sent_in_chats_still_parse():
     assert AlertUrgency(urgent=False).pack() == "alert:urgent:0"
     assert FrequencyChoice.parse("newsfreq:weekly") == FrequencyChoice(Frequency.WEEKLY)
     assert GroupTopicChoice("sot_xuat_huyet").pack() == "gtopic:sot_xuat_huyet"
+    assert CommandButton.parse("cmd:dangky") == CommandButton("dangky")
 
 
 def test_a_value_outside_its_kind_is_refused():

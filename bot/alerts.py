@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.areas import UnknownArea, match_areas
 from bot.channels.markdown import has_readable_text
 from bot.config import Settings
+from bot.core import ChatKind
 from bot.models.core import AuditLog, Subscriber
 from bot.models.outbox import BroadcastKind
 from bot.models.staff import Alert, AlertStatus
@@ -64,7 +65,7 @@ class AlertTarget:
     groups_only: bool = False
 
     def audience(self) -> Audience:
-        kinds = ["group"] if self.groups_only else ["private", "group"]
+        kinds = [ChatKind.GROUP] if self.groups_only else [ChatKind.PRIVATE, ChatKind.GROUP]
         return Audience(topics=list(self.topics), areas=list(self.areas), kinds=kinds)
 
     def describe(self) -> str:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.db import Database
 from bot.i18n import translator
 from bot.models.core import Subscriber
@@ -78,7 +79,7 @@ class DueNews:
             for sid, area in await session.execute(select(Volunteer.subscriber_id, Volunteer.area))
         )
         counts = await session.execute(
-            Audience(kinds=["private"])
+            Audience(kinds=[ChatKind.PRIVATE])
             .where(select(Subscriber.area, func.count()))
             .where(Subscriber.area.is_not(None))
             .group_by(Subscriber.area)

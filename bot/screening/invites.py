@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.core import AuditLog, Subscriber
 from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
@@ -63,7 +64,7 @@ async def invite_listed_subscribers(
             select(Subscriber).where(
                 Subscriber.phone.in_(list(areas_by_phone)),
                 Subscriber.active.is_(True),
-                Subscriber.kind == "private",
+                Subscriber.kind == ChatKind.PRIVATE,
             )
         )
     )
@@ -95,7 +96,7 @@ async def invite_listed_subscribers(
         session,
         BroadcastRequest(
             text=invitation("vi", open_sessions, set().union(*recipients.values())),
-            audience=Audience(subscriber_ids=ids, kinds=["private"]),
+            audience=Audience(subscriber_ids=ids, kinds=[ChatKind.PRIVATE]),
             kind=BroadcastKind.SCREENING,
             key=f"{KEY_PREFIX}:{round_label}:{digest}",
             title=f"Mời khám sàng lọc — đợt {round_label}",

@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.core import Subscriber
 from bot.models.outbox import Broadcast, BroadcastKind
@@ -187,7 +188,8 @@ async def remind_staff_of_monthly_report(
         BroadcastRequest(
             text=text("vi"),
             audience=Audience(
-                subscriber_ids=await staff_subscriber_ids(session, settings), kinds=["private"]
+                subscriber_ids=await staff_subscriber_ids(session, settings),
+                kinds=[ChatKind.PRIVATE],
             ),
             kind=BROADCAST_KIND,
             key=f"screening-report-reminder:{month}",
@@ -222,7 +224,7 @@ async def staff_subscriber_ids(session: AsyncSession, settings: Settings | None)
     return list(
         await session.scalars(
             select(Subscriber.id)
-            .where(Subscriber.kind == "private", or_(*linked))
+            .where(Subscriber.kind == ChatKind.PRIVATE, or_(*linked))
             .order_by(Subscriber.id)
         )
     )
@@ -246,7 +248,9 @@ async def _queue_reminder(
         session,
         BroadcastRequest(
             text=reminder_text(kind, "vi", registration, held, named=False),
-            audience=Audience(subscriber_ids=[registration.subscriber_id], kinds=["private"]),
+            audience=Audience(
+                subscriber_ids=[registration.subscriber_id], kinds=[ChatKind.PRIVATE]
+            ),
             kind=BROADCAST_KIND,
             key=key,
             title=f"Nhắc lịch khám ({kind}) — mã {registration.code}",

@@ -14,6 +14,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.screening import WaitlistEntry
 from bot.models.types import utcnow
@@ -63,7 +64,7 @@ async def invite_waitlisted(session: AsyncSession, now: datetime, *, tz: tzinfo)
             BroadcastRequest(
                 text=invitation(area, first.day, "vi"),
                 audience=Audience(
-                    subscriber_ids=[row.subscriber_id for row in waiting], kinds=["private"]
+                    subscriber_ids=[row.subscriber_id for row in waiting], kinds=[ChatKind.PRIVATE]
                 ),
                 kind=BROADCAST_KIND,
                 title=f"Mời đăng ký khám — {area}",

@@ -29,6 +29,7 @@ from bot.scheduling.run import PeriodicHook
 from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
 from bot.screening.waitlist import invite_waitlisted
 from bot.state import SqlStateStorage
+from bot.waiting import tell_staff_what_is_waiting
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
 from bot.web.public import public_routes
@@ -91,6 +92,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         partial(queue_due_reminders, tz=settings.tz),
         partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
+        partial(tell_staff_what_is_waiting, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
         forget_old_chat_history,
         forget_old_updates,

@@ -30,6 +30,9 @@ KIND_NAMES = {
     BroadcastKind.SCREENING: "Khám sàng lọc",
     BroadcastKind.RUMOR_REPLY: "Trả lời tin báo",
     BroadcastKind.FAQ_REPLY: "Trả lời câu hỏi",
+    BroadcastKind.NEWS: "Điểm tin y tế",
+    BroadcastKind.NEWS_DAILY: "Điểm tin y tế hằng ngày",
+    BroadcastKind.STAFF_SUMMARY: "Việc chờ cán bộ",
 }
 
 

@@ -27,6 +27,7 @@ class BroadcastKind(StrEnum):
     SCREENING = "screening"
     RUMOR_REPLY = "rumor_reply"
     FAQ_REPLY = "faq_reply"
+    STAFF_SUMMARY = "staff_summary"  # the morning list of what waits for staff
     BENCH = "bench"  # load benchmarks' own, in their throwaway databases
 
 

@@ -286,6 +286,29 @@ class FrequencyChoice(ButtonData):
     frequency: Frequency
 
 
+@dataclass(frozen=True)
+class SignedQuestion(ButtonData):
+    """A question from the FAQ log, signed for the chat that asked it (bot/faq/signing.py)."""
+
+    question: int
+    signature: str
+
+
+@dataclass(frozen=True)
+class AskStaff(SignedQuestion):
+    """Hand the unanswered question to station staff."""
+
+    namespace: ClassVar[str] = "faq:staff"
+
+
+@dataclass(frozen=True)
+class FaqTopicChoice(SignedQuestion):
+    """One of the closest topics, suggested under a question the FAQ was unsure of."""
+
+    namespace: ClassVar[str] = "faq:t"
+    topic: str
+
+
 def id_of(button: RecordButton | None) -> int:
     """The record number a button names; 0 (no record) for data that names none."""
     return button.record if button else 0

@@ -25,9 +25,9 @@ from sqlalchemy import func, insert, select
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.models.core import Subscriber
-from bot.models.outbox import OutboxMessage
+from bot.models.outbox import BroadcastKind, OutboxMessage
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 
 TEXT = (
     "**Ngày Thế giới phòng, chống lao – Thứ Ba, ngày 24 tháng 3 năm 2026**\n\n"
@@ -60,7 +60,9 @@ async def _measure(url: str, recipients: int, rate: float) -> dict[str, Any]:
         await seed_subscribers(database, recipients)
         started = time.monotonic()
         async with database.sessions() as session:
-            await create_broadcast(session, text=TEXT, audience=Audience(), kind="bench")
+            await create_broadcast(
+                session, BroadcastRequest(text=TEXT, audience=Audience(), kind=BroadcastKind.BENCH)
+            )
             await session.commit()
         create_s = time.monotonic() - started
         settings = bench_settings(url, base_url, rate)

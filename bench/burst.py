@@ -70,8 +70,9 @@ async def measure(
     from bot.db import Database
     from bot.fakes.processes import free_port, start_bot, stop
     from bot.fakes.telegram_server import TOKEN
+    from bot.models.outbox import BroadcastKind
     from bot.outbox.audience import Audience
-    from bot.outbox.broadcasts import create_broadcast
+    from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 
     url = database or f"sqlite+aiosqlite:///{workdir / 'burst.db'}"
     server, base_url = start_fake_server(rate)
@@ -107,7 +108,9 @@ async def measure(
         # from another instance (whose pacer cannot know of it).
         await asyncio.sleep(1.1)
         async with db.sessions() as session:
-            await create_broadcast(session, text=TEXT, audience=Audience(), kind="bench")
+            await create_broadcast(
+                session, BroadcastRequest(text=TEXT, audience=Audience(), kind=BroadcastKind.BENCH)
+            )
             await session.commit()
         await asyncio.wait_for(wait_until_delivered(db, poll=0.2), timeout)
         broadcast = fake_stats(base_url)

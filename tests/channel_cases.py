@@ -8,10 +8,14 @@ request is authenticated, and how to wait until what was posted has been handled
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
+from bot.channels.base import Channel
 from bot.core import Incoming
 
 
@@ -62,3 +66,23 @@ def keeping(received: list[Incoming]) -> Callable[[Incoming], Awaitable[list[Any
         return []
 
     return dispatch
+
+
+@asynccontextmanager
+async def running(channel: Channel, rig: WebhookRig) -> AsyncIterator[WebhookRig]:
+    """The channel started with a dispatch that keeps what it gets in `rig.received`."""
+    await channel.start(keeping(rig.received))
+    try:
+        yield rig
+    finally:
+        await channel.stop()
+
+
+def webhook_cases_test(cases: list[WebhookCase]) -> Callable[..., Awaitable[None]]:
+    """The one test a channel's module needs for its table: it asks for a `rig` fixture."""
+
+    @pytest.mark.parametrize("case", cases, ids=lambda case: case.name)
+    async def test_webhook_case(rig: WebhookRig, case: WebhookCase) -> None:
+        await check_webhook_case(rig, case)
+
+    return test_webhook_case

@@ -24,7 +24,7 @@ from bot.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
 from bot.inbound import Inbound
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
-from tests.channel_cases import WebhookCase, WebhookRig, check_webhook_case, keeping
+from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
 from tests.screening_rows import add_session_row
 from tests.test_logs_private import captured  # noqa: F401 — the bot's own log output
 
@@ -392,14 +392,11 @@ async def rig(telegram_api, aiohttp_client) -> AsyncIterator[WebhookRig]:
     rig = WebhookRig(
         client, WEBHOOK_PATH, telegram_api, lambda _raw: {SECRET_HEADER: SECRET}, settle, received
     )
-    await channel.start(keeping(received))
-    yield rig
-    await channel.stop()
+    async with running(channel, rig):
+        yield rig
 
 
-@pytest.mark.parametrize("case", WEBHOOK_CASES, ids=lambda case: case.name)
-async def test_webhook_case(rig: WebhookRig, case: WebhookCase):
-    await check_webhook_case(rig, case)
+test_webhook_case = webhook_cases_test(WEBHOOK_CASES)
 
 
 # fault at the telegram_api server → what the outbox is told

@@ -21,7 +21,7 @@ from bot.config import ConfigError, load_settings
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 from bot.routing import Dispatcher
-from tests.channel_cases import WebhookCase, WebhookRig, check_webhook_case, keeping
+from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
 
 SECRET = "webhook-secret-123"
 
@@ -374,14 +374,11 @@ async def rig(fake: FakeZaloBotServer, aiohttp_client: Any) -> AsyncIterator[Web
         lambda _raw: {SECRET_HEADER: SECRET},
         channel.drain,
     )
-    await channel.start(keeping(rig.received))
-    yield rig
-    await channel.stop()
+    async with running(channel, rig):
+        yield rig
 
 
-@pytest.mark.parametrize("case", WEBHOOK_CASES, ids=lambda case: case.name)
-async def test_webhook_case(rig: WebhookRig, case: WebhookCase):
-    await check_webhook_case(rig, case)
+test_webhook_case = webhook_cases_test(WEBHOOK_CASES)
 
 
 async def test_real_dialogue_over_the_fake_platform(

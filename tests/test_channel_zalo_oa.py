@@ -36,7 +36,7 @@ from bot.db import Database
 from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.inbound import Inbound
 from bot.models.core import KeyValue, Subscriber
-from tests.channel_cases import WebhookCase, WebhookRig, check_webhook_case, keeping
+from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -210,14 +210,11 @@ async def rig(
         lambda raw: {SIGNATURE_HEADER: fake.sign(raw, timestamp_in(raw))},
         channel.drain,
     )
-    await channel.start(keeping(rig.received))
-    yield rig
-    await channel.stop()
+    async with running(channel, rig):
+        yield rig
 
 
-@pytest.mark.parametrize("case", WEBHOOK_CASES, ids=lambda case: case.name)
-async def test_webhook_case(rig: WebhookRig, case: WebhookCase):
-    await check_webhook_case(rig, case)
+test_webhook_case = webhook_cases_test(WEBHOOK_CASES)
 
 
 async def test_an_event_resent_by_zalo_is_answered_once(

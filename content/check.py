@@ -14,6 +14,7 @@ from content.faq import check_faq
 from content.messages import check_messages
 from content.observances import check_observances
 from content.station import check_screening_groups, check_station, check_topics
+from content.surveys import check_surveys
 from content.yamlfile import ContentError, Problem
 
 Checker = Callable[[Path], list[Problem]]
@@ -38,6 +39,7 @@ CHECKERS: list[Checker] = [
     check_messages,
     check_faq,
     check_screening_groups_file,
+    check_surveys,
 ]
 
 

@@ -27,6 +27,7 @@ from content.station import load_station, load_topics
 from handlers.common import PRIVATE
 from handlers.news import news_button
 from handlers.staff_tools import staff_help
+from handlers.survey import invitation_button
 
 router = Router("subscribe", chats=PRIVATE)
 
@@ -43,7 +44,7 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription."""
     _ = ctx._
     async with ctx.sessions() as session:
-        created = (await subscribe(session, incoming, ctx.locale))[1]
+        subscriber, created = await subscribe(session, incoming, ctx.locale)
     station = load_station().in_language(ctx.locale)
     greeting = _("Chào bà con!") if created else _("Chào mừng bà con quay lại!")
     text = _(
@@ -52,17 +53,15 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
         "miễn phí cho người cao tuổi, người khuyết tật, hộ nghèo… và trả lời câu hỏi thường gặp.\n\n"
         "Muốn dừng nhận tin, gõ /dungnhan. Gõ /trogiup để xem các lệnh."
     ).format(greeting=greeting, station=station.name)
-    replies = [
-        Reply(
-            text,
-            [
-                Button(_("Chọn chủ đề nhận tin"), "sub:topics"),
-                Button(_("Đăng ký khám sàng lọc miễn phí"), "screening:start"),
-                # Vietnamese is the default; a resident who cannot read it switches in one tap.
-                Button("English", "lang:en"),
-            ],
-        )
+    buttons = [
+        Button(_("Chọn chủ đề nhận tin"), "sub:topics"),
+        Button(_("Đăng ký khám sàng lọc miễn phí"), "screening:start"),
+        # Vietnamese is the default; a resident who cannot read it switches in one tap.
+        Button("English", "lang:en"),
     ]
+    if survey := await invitation_button(ctx, subscriber.id or 0):
+        buttons.insert(2, survey)
+    replies = [Reply(text, buttons)]
     if await ctx.load_state():
         replies.append(
             Reply(_("Bà con đang làm dở một bước trước đó; cứ trả lời tiếp câu hỏi ở trên nhé."))

@@ -2,8 +2,8 @@
 
 Gone: the subscriber row (its topics and queued outbox rows go with it by foreign key),
 dialogue state, the web chat inbox, questions handed to staff, the return address of
-rumor reports. Screening registrations made from the account lose the name, phone
-and identity hash; group, tổ dân phố, birth year and status stay as anonymous counts
+rumor reports, survey answers. Screening registrations made from the account lose the name,
+phone and identity hash; group, tổ dân phố, birth year and status stay as anonymous counts
 for the monthly report, and upcoming ones are cancelled so their seats go to others.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Incoming
 from bot.models.core import AuditLog, DialogueStateRow, WebMessage
 from bot.models.faq import FaqHandoff
 from bot.models.staff import RumorReport
+from bot.models.survey import SurveyAnswer, SurveyResponse
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
 
@@ -37,6 +38,10 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     subscriber = await find_subscriber(session, channel, chat_id)
     if subscriber is not None and subscriber.id is not None:
         anonymised = await erase_registrations(session, subscriber.id, today)
+        # The subscriber's deletion cascades to these; said outright, it needs no foreign keys.
+        responses = select(SurveyResponse.id).where(SurveyResponse.subscriber_id == subscriber.id)
+        await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses)))
+        await session.execute(delete(SurveyResponse).where(SurveyResponse.id.in_(responses)))
         await session.delete(subscriber)
     await session.execute(
         delete(DialogueStateRow).where(

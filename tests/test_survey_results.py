@@ -3,13 +3,16 @@ appear on the dashboard (by age group, tổ, channel) and in `survey export`, au
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.models.core import AuditLog
+from bot.models.core import AuditLog, Subscriber
+from bot.models.news import NewsItem
+from bot.models.outbox import Broadcast, OutboxMessage
+from bot.reports import parse_period, reach_report
 from tests.helpers import ChatDriver
 from tests.test_dashboard import admin, login  # noqa: F401  (the fixture)
 
@@ -43,11 +46,11 @@ async def residents_answer(dispatcher) -> None:
 
 
 async def test_typed_answers_reach_the_dashboard_and_the_export(
-    admin,
+    admin,  # noqa: F811
     dispatcher,
     database,
     cli,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     await residents_answer(dispatcher)
     await login(admin)
@@ -76,3 +79,40 @@ async def test_typed_answers_reach_the_dashboard_and_the_export(
 
     code, out, err = cli("survey", "export", "-o", str(tmp_path))
     assert (code, out) == (2, "") and "là một thư mục" in err and err.count("\n") == 1
+
+
+async def test_the_period_report_counts_participation_top_topics_and_news_reach(
+    dispatcher, database, settings
+):
+    await residents_answer(dispatcher)
+    now = datetime.now(UTC)
+    async with database.sessions() as session:
+        session.add(NewsItem(day=now.date(), title="Tiêm cúm", summary="Tiêm cúm miễn phí."))
+        [first, second] = await session.scalars(select(Subscriber.id).order_by(Subscriber.id))
+        news = Broadcast(key="news:x", kind="news", text="**Điểm tin y tế tuần …**")
+        observance = Broadcast(key="observances:x", kind="observance", text="Ngày sức khỏe")
+        session.add_all([news, observance])
+        await session.flush()
+        session.add_all(
+            [
+                OutboxMessage(broadcast_id=news.id, subscriber_id=first, channel="web",
+                              chat_id="a", status="sent", sent_at=now),
+                OutboxMessage(broadcast_id=observance.id, subscriber_id=second, channel="web",
+                              chat_id="b", status="sent", sent_at=now,
+                              text="Ngày sức khỏe\n\n**Health news, week …**"),
+                OutboxMessage(broadcast_id=observance.id, subscriber_id=first, channel="web",
+                              chat_id="a", status="sent", sent_at=now, text="Ngày sức khỏe"),
+            ]
+        )  # fmt: skip
+        await session.commit()
+        book = await reach_report(session, parse_period(str(now.year)), settings.tz, actor="lan")
+    news_sheet = {r[0]: r[1] for r in book["Điểm tin"].iter_rows(min_row=3, values_only=True)}
+    assert news_sheet == {
+        "Tin điểm tin y tế đưa lên trong kỳ": 1,
+        "Bản điểm tin đã gửi tới người nhận": 2,
+        "Số người/nhóm đã nhận điểm tin": 2,
+    }
+    survey = {r[1]: r[2] for r in book["Khảo sát"].iter_rows(min_row=3, values_only=True)}
+    assert survey["Người trả lời ít nhất một câu"] == 2 and survey["Trả lời hết"] == 2
+    top = [label for label in survey if label.startswith("Chủ đề được mong muốn")]
+    assert len(top) == 4  # older people, chronic diseases, children, vaccination: once each

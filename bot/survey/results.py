@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,12 +99,21 @@ class Results:
         return sorted(counts.items(), key=lambda item: -item[1])[:limit]
 
 
-async def load_results(session: AsyncSession, survey: Survey) -> Results:
+async def load_results(
+    session: AsyncSession,
+    survey: Survey,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Results:
+    """The survey's results (of the responses begun from `since` until `until`, if given)."""
+    scope = [SurveyResponse.survey == survey.code]
+    if since is not None and until is not None:
+        scope += [SurveyResponse.created_at >= since, SurveyResponse.created_at < until]
     statuses = Counter(
         dict(
             (await session.execute(
                 select(SurveyResponse.status, func.count())
-                .where(SurveyResponse.survey == survey.code)
+                .where(*scope)
                 .group_by(SurveyResponse.status)
             )).all()
         )
@@ -114,7 +124,7 @@ async def load_results(session: AsyncSession, survey: Survey) -> Results:
             SurveyAnswer.question, SurveyAnswer.choice, SurveyAnswer.text,
         )
         .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-        .where(SurveyResponse.survey == survey.code)
+        .where(*scope)
         .order_by(SurveyResponse.id, SurveyAnswer.id)
     )  # fmt: skip
     by_id: dict[int, Respondent] = {}

@@ -79,7 +79,10 @@ async def invitation_button(ctx: Context, subscriber_id: int) -> Button | None:
     async with ctx.sessions() as session:
         if not await should_invite(session, survey.code, subscriber_id):
             return None
-    return Button(ctx._("Góp ý cho trạm (5 câu, 2 phút)"), f"{PREFIX}intro")
+    return Button(
+        ctx._("Góp ý cho trạm ({n} câu hỏi ngắn)").format(n=len(survey.questions)),
+        f"{PREFIX}intro",
+    )
 
 
 @router.command("khaosat")
@@ -339,7 +342,7 @@ def question_reply(ctx: Context, survey: Survey, *, retry: bool = False) -> Repl
     )
     text += "\n" + how + " " + _("Gõ “bỏ qua” để sang câu sau, “dừng” để dừng.")
     if retry:
-        text = _("Mình chưa hiểu câu trả lời. ") + text
+        text = _("Mình chưa hiểu câu trả lời.") + " " + text
     buttons = []
     for number, option in enumerate(question.options, start=1):
         mark = ("✅ " if option.code in picked else "⬜ ") if question.multiple else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from content import CONTENT_DIR
-from content.station import TOPICS_FILE, load_topics, topic_codes
+from content.station import TOPICS_FILE, Topic, load_topics, topic_codes
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
 
 SURVEYS_DIR = CONTENT_DIR / "surveys"
@@ -29,14 +29,8 @@ LANGUAGES = ("vi", "en")
 MAX_CODE = 16
 
 
-@dataclass(frozen=True)
-class Option:
-    code: str
-    vi: str
-    en: str
-
-    def label(self, locale: str) -> str:
-        return self.en if locale == "en" else self.vi
+# An option is labelled as a topic is: a code, its Vietnamese and English labels.
+Option = Topic
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ async def test_typed_answers_reach_the_dashboard_and_the_export(
     narrowed = await (await admin.get("/admin/survey?area=Tổ 3")).text()
     assert "Đang xem 1 người trả lời." in narrowed
 
+    download = await admin.get("/admin/survey/export.xlsx")
+    assert download.status == 200 and "khao-sat-nhu_cau_2027.xlsx" in str(download.headers)
     output = tmp_path / "results.xlsx"
     code, out, err = cli("survey", "export", "-o", str(output), "--as", "lan")
     assert (code, err) == (0, "") and "Đã ghi kết quả khảo sát" in out
@@ -75,7 +77,7 @@ async def test_typed_answers_reach_the_dashboard_and_the_export(
     assert by_channel[0][2:] == ("Telegram", "Web")
     async with database.sessions() as session:
         actions = list(await session.scalars(select(AuditLog.action)))
-    assert actions.count("survey.export") == 1
+    assert actions.count("survey.export") == 2  # the download and the CLI
 
     code, out, err = cli("survey", "export", "-o", str(tmp_path))
     assert (code, out) == (2, "") and "là một thư mục" in err and err.count("\n") == 1

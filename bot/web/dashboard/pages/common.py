@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -11,6 +12,11 @@ from yarl import URL
 from bot.models.core import AuditLog
 from bot.routing import Services
 from bot.web.dashboard.auth import SERVICES, STAFF
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def services(request: web.Request) -> Services:
@@ -35,3 +41,14 @@ def redirect(path: str, message: str = "", anchor: str = "") -> web.HTTPFound:
 async def audit(request: web.Request, action: str, detail: str) -> None:
     async with services(request).sessions() as session, session.begin():
         session.add(AuditLog(actor=staff_name(request), action=action, detail=detail))
+
+
+def download(book: Workbook, filename: str) -> web.Response:
+    """A workbook as a file the browser saves."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return web.Response(
+        body=buffer.getvalue(),
+        content_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

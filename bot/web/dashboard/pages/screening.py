@@ -7,12 +7,10 @@ every export writes an audit row (done by the screening functions themselves).
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from datetime import date, datetime
 
 from aiohttp import web
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,12 +28,11 @@ from bot.screening.sessions import (
     parse_day,
     parse_start,
 )
-from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+from bot.web.dashboard.pages.common import download, redirect, render, services, staff_name
 from content.station import load_station
 
 TITLE = "Khám sàng lọc"
 PATH = "/admin/screening"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 routes = web.RouteTableDef()
 
 
@@ -122,7 +119,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         book = await export_registrations(
             session, today=_today(request), actor=staff_name(request), areas=areas or None
         )
-    return _download(book, "danh-sach-kham-sang-loc.xlsx")
+    return download(book, "danh-sach-kham-sang-loc.xlsx")
 
 
 @routes.get("/screening/report.xlsx", name="screening_report")
@@ -136,17 +133,7 @@ async def report(request: web.Request) -> web.StreamResponse:
         figures = await monthly_report(
             session, period, today=_today(request), tz=settings.tz, actor=staff_name(request)
         )
-    return _download(report_workbook(figures), f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
-
-
-def _download(book: Workbook, filename: str) -> web.Response:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return web.Response(
-        body=buffer.getvalue(),
-        content_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(report_workbook(figures), f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
 
 
 def _today(request: web.Request) -> date:

@@ -3,20 +3,17 @@ of groups narrows every chart), its "Khác" words, and the XLSX download."""
 
 from __future__ import annotations
 
-import io
-
 from aiohttp import web
 from markupsafe import Markup
 
 from bot.survey.export import export_results
 from bot.survey.results import BREAKDOWNS, STATUS_NAMES, load_results
 from bot.web.dashboard.charts import bar_chart
-from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+from bot.web.dashboard.pages.common import download, redirect, render, services, staff_name
 from content.surveys import Survey, find_survey, load_surveys
 
 TITLE = "Khảo sát"
 PATH = "/admin/survey"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 routes = web.RouteTableDef()
 
 
@@ -68,10 +65,4 @@ async def export(request: web.Request) -> web.Response:
     survey = chosen_survey(request)
     async with services(request).sessions() as session:
         book = await export_results(session, survey, staff_name(request))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return web.Response(
-        body=buffer.getvalue(),
-        content_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="khao-sat-{survey.code}.xlsx"'},
-    )
+    return download(book, f"khao-sat-{survey.code}.xlsx")

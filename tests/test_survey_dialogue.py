@@ -108,3 +108,18 @@ async def test_do_not_ask_again_is_kept_and_stale_buttons_are_harmless(chat, dat
     assert "Góp ý cho trạm" not in str(chat.buttons)
     await chat.press("svy:o:0:tre_em")
     assert "Nút này đã cũ" in chat.text
+
+
+async def test_in_english_the_questions_and_typed_words_are_english(chat, database):
+    await chat.send("/start")
+    await chat.press("lang:en")
+    await chat.send("/khaosat")
+    assert "no names asked" in chat.text
+    await chat.send("start")
+    assert "Question 1/5" in chat.text and "Which topics" in chat.text
+    await chat.send("children, vaccination")
+    await chat.send("skip")
+    assert "Question 3/5" in chat.text
+    await chat.send("stop")
+    assert "Survey stopped" in chat.text
+    assert await answers(database) == {"chu_de": [("tre_em", None), ("tiem_chung", None)]}

@@ -16,6 +16,7 @@ from datetime import date
 from enum import Enum, auto
 
 from bot.core import Button, Incoming, Reply
+from bot.outbox.audience import EVERYTHING
 from bot.routing import Context, Router
 from bot.screening.sessions import local_now
 from bot.subscribers import require_subscriber, toggle_topic, topics_of
@@ -36,7 +37,6 @@ from handlers.common import PRIVATE
 
 router = Router("survey", chats=PRIVATE)
 PREFIX = "svy:"
-EVERYTHING = "chung"
 
 
 class SurveyStep(Enum):
@@ -50,9 +50,12 @@ TypedHandler = Callable[[Incoming, Context], Awaitable[list[Reply]]]
 
 @dataclass(frozen=True)
 class Step:
-    """One step: what typed text means there, where "Quay lại" (none here: skip instead)
-    would go. The question each step shows is `show(ctx)` below, from the state."""
+    """One step of the dialogue: what it shows (from the state), the buttons that answer
+    it (data prefixes), and what typed text means there. There is no "Quay lại": any
+    question can be skipped instead, and /khaosat starts over."""
 
+    ask: Callable[[Context], Reply]
+    buttons: tuple[str, ...]
     typed: TypedHandler
 
 
@@ -87,7 +90,7 @@ async def invitation_button(ctx: Context, subscriber_id: int) -> Button | None:
 
 @router.command("khaosat")
 @router.button(f"{PREFIX}intro")
-async def on_survey(incoming: Incoming, ctx: Context) -> Reply:
+async def on_survey(incoming: Incoming, ctx: Context) -> Reply | list[Reply]:
     """Say what the survey is and ask whether to begin."""
     survey = open_survey(today(ctx))
     if survey is None:
@@ -97,15 +100,7 @@ async def on_survey(incoming: Incoming, ctx: Context) -> Reply:
         response = await response_of(session, survey.code, subscriber.id or 0)
     if response is not None and response.status == Status.DONE:
         return Reply(ctx._("Bà con đã trả lời khảo sát này rồi. Cảm ơn bà con nhiều!"))
-    await ctx.set_step(SurveyStep.INTRO, survey=survey.code)
-    return Reply(
-        f"**{survey.text('title', ctx.locale)}**\n\n{survey.text('intro', ctx.locale)}",
-        [
-            Button(ctx._("1. Bắt đầu"), f"{PREFIX}go"),
-            Button(ctx._("2. Để sau"), f"{PREFIX}later"),
-            Button(ctx._("3. Đừng hỏi lại"), f"{PREFIX}never"),
-        ],
-    )
+    return await move(ctx, SurveyStep.INTRO, survey=survey.code)
 
 
 async def intro_typed(incoming: Incoming, ctx: Context) -> list[Reply]:
@@ -126,8 +121,9 @@ async def begin(incoming: Incoming, ctx: Context) -> list[Reply]:
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         response_id = await start_response(session, survey.code, subscriber)
-    await ctx.set_step(SurveyStep.ANSWER, survey=survey.code, response=response_id, q=0, picked=[])
-    return [question_reply(ctx, survey)]
+    return await move(
+        ctx, SurveyStep.ANSWER, survey=survey.code, response=response_id, q=0, picked=[]
+    )
 
 
 @router.button(f"{PREFIX}later")
@@ -162,16 +158,14 @@ async def option_pressed(incoming: Incoming, ctx: Context) -> list[Reply]:
     if survey is None or question is None or number != str(ctx.data.get("q")):
         return [Reply(ctx._("Nút này đã cũ. Bà con gõ /khaosat để trả lời tiếp ạ."))]
     if code == OTHER:
-        await ctx.set_step(SurveyStep.OTHER_TEXT)
-        return [other_question(ctx)]
+        return await move(ctx, SurveyStep.OTHER_TEXT)
     if question.option(code) is None:
-        return [question_reply(ctx, survey)]
+        return [question_reply(ctx)]
     if not question.multiple:
         return await answered(ctx, survey, Answer(Kind.CHOICES, (code,)))
     picked = list(ctx.data.get("picked", []))
     picked = [p for p in picked if p != code] if code in picked else [*picked, code]
-    await ctx.set_step(SurveyStep.ANSWER, picked=picked)
-    return [question_reply(ctx, survey)]
+    return await move(ctx, SurveyStep.ANSWER, picked=picked)
 
 
 @router.button(f"{PREFIX}ok")
@@ -209,10 +203,9 @@ async def answer_typed(incoming: Incoming, ctx: Context) -> list[Reply]:
     if answer.kind is Kind.STOP:
         return await stop(ctx)
     if answer.kind is Kind.ASK_OTHER:
-        await ctx.set_step(SurveyStep.OTHER_TEXT, picked=list(answer.choices))
-        return [other_question(ctx)]
+        return await move(ctx, SurveyStep.OTHER_TEXT, picked=list(answer.choices))
     if answer.kind is Kind.UNCLEAR:
-        return [question_reply(ctx, survey, retry=True)]
+        return [question_reply(ctx, retry=True)]
     return await answered(ctx, survey, answer)
 
 
@@ -243,8 +236,7 @@ async def answered(ctx: Context, survey: Survey, answer: Answer) -> list[Reply]:
             )
     following = ctx.data["q"] + 1
     if following < len(survey.questions):
-        await ctx.set_step(SurveyStep.ANSWER, q=following, picked=[])
-        return [question_reply(ctx, survey)]
+        return await move(ctx, SurveyStep.ANSWER, q=following, picked=[])
     return await finish(ctx, survey)
 
 
@@ -301,35 +293,26 @@ async def subscribe_topic(incoming: Incoming, ctx: Context) -> Reply:
 
 # ---- the one declaration of the steps -------------------------------------------------
 
-STEPS: dict[SurveyStep, Step] = {
-    SurveyStep.INTRO: Step(typed=intro_typed),
-    SurveyStep.ANSWER: Step(typed=answer_typed),
-    SurveyStep.OTHER_TEXT: Step(typed=other_typed),
-}
-for _step, _declared in STEPS.items():
-    router.step(_step)(_declared.typed)
 
-
-# ---- what is shown ------------------------------------------------------------------
-
-
-def current_survey(ctx: Context) -> Survey | None:
-    code = ctx.data.get("survey")
-    return find_survey(code) if isinstance(code, str) else None
-
-
-def where_we_are(ctx: Context) -> tuple[Survey | None, Question | None]:
+def intro_reply(ctx: Context) -> Reply:
     survey = current_survey(ctx)
-    index = ctx.data.get("q")
-    if survey is None or not isinstance(index, int) or not 0 <= index < len(survey.questions):
-        return survey, None
-    return survey, survey.questions[index]
+    assert survey is not None
+    return Reply(
+        f"**{survey.text('title', ctx.locale)}**\n\n{survey.text('intro', ctx.locale)}",
+        [
+            Button(ctx._("1. Bắt đầu"), f"{PREFIX}go"),
+            Button(ctx._("2. Để sau"), f"{PREFIX}later"),
+            Button(ctx._("3. Đừng hỏi lại"), f"{PREFIX}never"),
+        ],
+    )
 
 
-def question_reply(ctx: Context, survey: Survey, *, retry: bool = False) -> Reply:
+def question_reply(ctx: Context, *, retry: bool = False) -> Reply:
+    """The current question, its options as buttons (multiple choice: ticked or not)."""
     _ = ctx._
+    survey, question = where_we_are(ctx)
+    assert survey is not None and question is not None
     index = ctx.data["q"]
-    question = survey.questions[index]
     picked = set(ctx.data.get("picked", []))
     count = len(question.options) + (1 if question.other else 0)
     how = (
@@ -364,6 +347,47 @@ def other_question(ctx: Context) -> Reply:
         ctx._("Bà con gõ ngắn điều muốn nói (không cần ghi tên, số điện thoại)."),
         [Button(ctx._("Bỏ qua"), f"{PREFIX}skip"), Button(ctx._("Dừng"), f"{PREFIX}stop")],
     )
+
+
+STEPS: dict[SurveyStep, Step] = {
+    SurveyStep.INTRO: Step(
+        ask=intro_reply, buttons=(f"{PREFIX}go", f"{PREFIX}later", f"{PREFIX}never"),
+        typed=intro_typed,  # "1"/"bat dau", "2"/"de sau", "3"/"dung hoi lai"
+    ),
+    SurveyStep.ANSWER: Step(
+        ask=question_reply,
+        buttons=(f"{PREFIX}o:", f"{PREFIX}ok", f"{PREFIX}skip", f"{PREFIX}stop"),
+        typed=answer_typed,  # numbers "1 3", labels, "bo qua", "dung", Khác words
+    ),
+    SurveyStep.OTHER_TEXT: Step(
+        ask=other_question, buttons=(f"{PREFIX}skip", f"{PREFIX}stop"),
+        typed=other_typed,  # the resident's own words, "bo qua", "dung"
+    ),
+}  # fmt: skip
+for _step, _declared in STEPS.items():
+    router.step(_step)(_declared.typed)
+
+
+async def move(ctx: Context, step: SurveyStep, **data: object) -> list[Reply]:
+    """Go to `step` (merging `data` into the state) and show what it asks."""
+    await ctx.set_step(step, **data)
+    return [STEPS[step].ask(ctx)]
+
+
+# ---- what is shown ------------------------------------------------------------------
+
+
+def current_survey(ctx: Context) -> Survey | None:
+    code = ctx.data.get("survey")
+    return find_survey(code) if isinstance(code, str) else None
+
+
+def where_we_are(ctx: Context) -> tuple[Survey | None, Question | None]:
+    survey = current_survey(ctx)
+    index = ctx.data.get("q")
+    if survey is None or not isinstance(index, int) or not 0 <= index < len(survey.questions):
+        return survey, None
+    return survey, survey.questions[index]
 
 
 def topic_offer(ctx: Context, survey: Survey, missing: list[str]) -> Reply | None:

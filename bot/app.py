@@ -20,7 +20,7 @@ from bot.channels.web import WebChannel
 from bot.config import ConfigError, Settings
 from bot.db import UNREACHABLE, Database, unreachable_reason
 from bot.outbox.worker import OutboxRunner
-from bot.privacy import forget_abandoned_dialogues
+from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
 from bot.scheduling.run import PeriodicHook
@@ -29,6 +29,7 @@ from bot.state import SqlStateStorage
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
 from bot.web.public import public_routes
+from bot.web.site import secure_site
 from handlers import ROUTERS
 from handlers.common import failed, locale_of, not_allowed, not_understood
 from scheduler import Scheduler
@@ -46,7 +47,13 @@ class Component(Protocol):
 
 def build_channels(settings: Settings, database: Database) -> dict[str, Channel]:
     # Platform adapters are imported only when configured: the default start stays light.
-    channels: dict[str, Channel] = {"web": WebChannel(database.sessions)}
+    web_chat = WebChannel(
+        database.sessions,
+        secure_cookies=settings.cookies_secure,
+        api_token=settings.web_api_token,
+        new_chats_per_hour=settings.web_new_chats_per_hour,
+    )
+    channels: dict[str, Channel] = {"web": web_chat}
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
 
@@ -81,6 +88,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         partial(queue_due_reminders, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
+        forget_old_chat_history,
     ]
 
 
@@ -102,6 +110,7 @@ class LoaPhuong:
             self.outbox,
         ]
         self.web_app = web.Application(client_max_size=1024**2)
+        secure_site(self.web_app)
         for channel in self.channels.values():
             self.web_app.add_routes(channel.web_routes())
         self._runner: web.AppRunner | None = None

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=1, le=65535)
     # The address residents reach the web server at (forward-kit links); default: WEB_HOST:WEB_PORT.
     public_url: str = ""
+    # Cookies only over HTTPS (the Secure flag). Unset: on whenever PUBLIC_URL is https://.
+    secure_cookies: bool | None = None
+    # Bearer token for /api/integration/* (a kiosk, another site); unset = route refused.
+    web_api_token: str = ""
+    # New web chats one network address may start per hour (0 = no limit). Behind a reverse
+    # proxy every visitor shares its address: raise it, or 0 and limit at the proxy.
+    web_new_chats_per_hour: int = Field(default=30, ge=0)
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
 
@@ -168,6 +175,12 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.startswith("https://")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -53,6 +53,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left in free pages (/xoadulieu).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

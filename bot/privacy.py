@@ -1,26 +1,51 @@
 """/xoadulieu: forget one resident's chat — deletion that really deletes.
 
-Gone: the subscriber row (its topics and queued outbox rows go with it by foreign key),
-dialogue state, the web chat inbox, questions handed to staff, the return address of
-rumor reports, survey answers. Screening registrations made from the account lose the name,
+Gone: the subscriber row and its topics, dialogue state, the web chat inbox, questions
+handed to staff, the return address of rumor reports, survey answers. The person's name
+and phone are masked wherever they were copied as text (rumor reports and corrections, the FAQ question
+log, answers, queued and sent outbox texts, audit details). Delivery rows stay, cut from
+the person (no subscriber, no chat id, no text), so the ward's counts do not change; rows
+still queued are cancelled. Screening registrations made from the account lose the name,
 phone and identity hash; group, tổ dân phố, birth year and status stay as anonymous counts
 for the monthly report, and upcoming ones are cancelled so their seats go to others.
+On SQLite the freed pages are zeroed (secure_delete) and the WAL is emptied afterwards,
+so no copy is left in the database file or beside it.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core import Incoming
-from bot.models.core import AuditLog, DialogueStateRow, WebMessage
-from bot.models.faq import FaqHandoff
+from bot.models.core import AuditLog, DialogueStateRow, Subscriber, WebMessage
+from bot.models.faq import FaqHandoff, FaqQuestion
+from bot.models.outbox import OutboxMessage
+from bot.models.screening import Registration
 from bot.models.staff import RumorReport
 from bot.models.survey import SurveyAnswer, SurveyResponse
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
+
+MASK = "[đã xóa]"
+# Every column that may hold a copy of what a resident typed or was told about them.
+_TEXT_COLUMNS: tuple[InstrumentedAttribute, ...] = (
+    RumorReport.text,
+    RumorReport.correction,
+    FaqQuestion.text,
+    FaqHandoff.text,
+    FaqHandoff.answer,
+    OutboxMessage.text,
+    AuditLog.detail,
+    WebMessage.text,
+)
+_PERSONAL_KEYS = ("full_name", "phone", "name")
 
 
 async def upcoming_count(session: AsyncSession, incoming: Incoming, today: date) -> int:
@@ -36,7 +61,9 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     channel, chat_id = incoming.channel, incoming.chat_id
     anonymised = 0
     subscriber = await find_subscriber(session, channel, chat_id)
+    personal = await _personal_strings(session, subscriber, channel, chat_id)
     if subscriber is not None and subscriber.id is not None:
+        await _cut_deliveries(session, subscriber.id)
         anonymised = await erase_registrations(session, subscriber.id, today)
         # The subscriber's deletion cascades to these; said outright, it needs no foreign keys.
         responses = select(SurveyResponse.id).where(SurveyResponse.subscriber_id == subscriber.id)
@@ -58,6 +85,7 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
         .where(RumorReport.channel == channel, RumorReport.chat_id == chat_id)
         .values(channel=None, chat_id=None)
     )
+    await mask_everywhere(session, personal)
     session.add(
         AuditLog(
             actor="resident",
@@ -66,7 +94,113 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
         )
     )
     await session.commit()
+    await empty_sqlite_wal(session)
     return anonymised
+
+
+async def _cut_deliveries(session: AsyncSession, subscriber_id: int) -> None:
+    """Keep the person's delivery rows for the counts, without anything that leads to them."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.subscriber_id == subscriber_id,
+            OutboxMessage.status.in_(("pending", "sending")),
+        )
+        .values(status="cancelled", lease_until=None)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.subscriber_id == subscriber_id)
+        .values(subscriber_id=None, chat_id="", text=None, platform_message_id=None)
+    )
+
+
+async def _personal_strings(
+    session: AsyncSession, subscriber: Subscriber | None, channel: str, chat_id: str
+) -> set[str]:
+    """The names and phone numbers this chat gave, in the forms they may have been copied."""
+    found: set[str] = set()
+    if subscriber is not None:
+        found.add(subscriber.phone or "")
+        rows = await session.execute(
+            select(Registration.full_name, Registration.phone).where(
+                Registration.subscriber_id == subscriber.id
+            )
+        )
+        for name, phone in rows:
+            found.update((name or "", phone or ""))
+    states = await session.scalars(
+        select(DialogueStateRow.data).where(
+            DialogueStateRow.channel == channel, DialogueStateRow.chat_id == chat_id
+        )
+    )
+    for data in states:
+        found.update(_personal_values(data))
+    return {value.strip() for value in found if len(value.strip()) >= 3}
+
+
+def _personal_values(data: str) -> Iterable[str]:
+    try:
+        values = json.loads(data)
+    except ValueError:
+        return ()
+    if not isinstance(values, dict):
+        return ()
+    return [str(values[key]) for key in _PERSONAL_KEYS if isinstance(values.get(key), str)]
+
+
+def personal_pattern(personal: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for every way the strings may have been typed: a name in any case and
+    spacing, a phone 0912345678 also as "0912 345 678", "0912.345.678" or "+84 912…"."""
+    forms = []
+    for value in sorted(personal, key=len, reverse=True):
+        digits = re.sub(r"[^0-9]", "", value)
+        if re.fullmatch(r"0[0-9]{9}", digits):
+            spaced = "".join(rf"[\s.-]*{digit}" for digit in digits[1:])
+            forms.append(rf"(?<!\d)(?:\+?84|0){spaced}(?!\d)")
+        else:
+            forms.append(r"\s+".join(re.escape(word) for word in value.split()))
+    return re.compile("|".join(forms), re.IGNORECASE) if forms else None
+
+
+async def mask_everywhere(session: AsyncSession, personal: Iterable[str]) -> None:
+    """Replace the person's name and phone wherever text was copied. Every row is read:
+    SQL's LIKE cannot see "0912 345 678" or another letter case, and erasures are rare."""
+    pattern = personal_pattern(personal)
+    if pattern is None:
+        return
+    for column in _TEXT_COLUMNS:
+        table = column.class_
+        rows = await session.execute(select(table.id, column).where(column.is_not(None)))
+        for row_id, value in rows.all():
+            masked = pattern.sub(MASK, value)
+            if masked != value:
+                await session.execute(
+                    update(table).where(table.id == row_id).values({column.key: masked})
+                )
+
+
+async def empty_sqlite_wal(session: AsyncSession) -> None:
+    """Copy the WAL into the (secure_delete) database file and truncate it to nothing, so
+    erased rows do not wait there for later writes to overwrite them. A no-op elsewhere."""
+    if session.bind.dialect.name != "sqlite":
+        return
+    await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    await session.commit()
+
+
+# The web chat's conversation is kept this long, for reloads; erasure removes it at once.
+HISTORY_KEPT = timedelta(days=30)
+
+
+async def forget_old_chat_history(session: AsyncSession, now: datetime) -> int:
+    """Periodic job: delete web chat conversation rows older than HISTORY_KEPT."""
+    result = await session.execute(
+        delete(WebMessage).where(
+            WebMessage.role != "inbox", WebMessage.created_at < now - HISTORY_KEPT
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 # A dialogue left half-way (say, a registration with a name and phone typed in) is

@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from bot import staff
 from bot.app import build_dispatcher
 from bot.config import Settings, load_settings
 from bot.db import Database
@@ -20,6 +22,13 @@ from tests.helpers import ChatDriver, CliRun, cli_runner
 
 # The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
 pytest_plugins = ["tests.postgres"]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its production cost takes most of a second on a busy CI core; tests check
+    logins, not the hash's strength, so they hash with the smallest settings argon2 allows."""
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import socket
@@ -38,13 +39,22 @@ def start_bot(workdir: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
     )
 
 
+# One browser per body["user_id"]: the server knows a chat by the cookie it gave it, so
+# each name keeps its own cookies (across restarts of the bot, as a browser would).
+_browsers: dict[str, urllib.request.OpenerDirector] = {}
+
+
 def post_chat(port: int, body: dict[str, str], timeout: float = 5) -> dict:
+    browser = _browsers.setdefault(
+        body.get("user_id", ""),
+        urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())),
+    )
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/chat",
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with browser.open(request, timeout=timeout) as response:
         return json.loads(response.read())
 
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 from yarl import URL
 
+from bot import staff
 from bot.channels.web import WebChannel, render_reply
 from bot.core import Reply
 from bot.models.core import Subscriber
@@ -21,12 +22,16 @@ from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.staff import Alert, StaffMember
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.staff import add_staff, remove_staff
+from bot.staff import add_staff, remove_staff, set_password
 from bot.web.dashboard.app import dashboard_app
+from bot.web.dashboard.pages import PAGES
+from bot.web.dashboard.pages import login as login_page
 from bot.web.public import public_routes
+from bot.web.site import HEADERS, secure_site
 from tests.helpers import ChatDriver
 
 PASSWORD = "mat-khau-rat-dai"
+NAV = [(page.TITLE, page.PATH) for page in PAGES]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
@@ -39,6 +44,7 @@ async def admin(aiohttp_client, services, database, dispatcher):
     web_chat = WebChannel(database.sessions)
     await web_chat.start(dispatcher.dispatch)
     app = web.Application()
+    secure_site(app)
     app.add_routes(web_chat.web_routes())
     app.add_routes(public_routes(database.sessions))
     app.add_subapp("/admin", await dashboard_app(services))
@@ -61,6 +67,46 @@ async def test_pages_need_login(admin):
     assert response.status == 302 and "/admin/login" in response.headers["Location"]
 
 
+async def test_the_readme_address_leads_to_the_dashboard_before_and_after_sign_in(admin):
+    """http://…/admin, as the README writes it: no slash."""
+    page = await admin.get("/admin")
+    assert page.status == 200 and 'name="password"' in await page.text()
+    response = await admin.post(
+        "/admin/login", data={"name": "lan", "password": PASSWORD, "next": "/admin"}
+    )
+    assert response.status == 200 and "Tổng quan" in await response.text()
+    assert "Tổng quan" in await (await admin.get("/admin")).text()
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login", "/b/1", "/khong-co", "/api/inbox"])
+async def test_every_page_sends_the_security_headers(admin, path):
+    response = await admin.get(path)
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, (path, name)
+    assert "unsafe-inline" not in HEADERS["Content-Security-Policy"].split("script-src")[1][:20]
+
+
+async def test_no_page_has_an_inline_script(admin):
+    """What the Content-Security-Policy would refuse: every script is a file."""
+    await login(admin)
+    for path in ["/", "/admin/login", *(href for _, href in NAV)]:
+        html = await (await admin.get(path)).text()
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert all(" src=" in tag for tag in scripts), (path, scripts)
+        assert not re.search(r"\son[a-z]+\s*=", html), path
+
+
+async def test_public_addresses_that_lead_nowhere_answer_in_vietnamese(admin):
+    for path in ("/khong-co", "/b/", "/b/1/x"):
+        response = await admin.get(path)
+        page = await response.text()
+        assert response.status == 404 and "Không tìm thấy" in page and "Not Found" not in page
+    response = await admin.get("/api/khong-co")
+    assert response.status == 404 and "API" in (await response.json())["error"]
+    response = await admin.get("/api/chat")
+    assert response.status == 405 and "error" in await response.json()
+
+
 async def test_wrong_password_then_right_one(admin):
     page = await (await login(admin, password="sai")).text()
     assert "Sai tên đăng nhập hoặc mật khẩu" in page
@@ -68,11 +114,101 @@ async def test_wrong_password_then_right_one(admin):
     assert response.status == 200 and "Tổng quan" in await response.text()
 
 
-async def test_failed_logins_are_limited(admin):
-    for _ in range(5):
+@pytest.fixture
+def delays(monkeypatch) -> list[float]:
+    """The waits a slowed-down login would make, recorded instead of slept."""
+    waited: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr(login_page, "pause", record)
+    return waited
+
+
+async def test_guesses_at_a_name_slow_it_down_but_never_lock_the_owner_out(admin, delays):
+    for _ in range(6):
         await login(admin, password="sai")
-    page = await (await login(admin)).text()
-    assert "Sai quá nhiều lần" in page
+    response = await login(admin)
+    assert "Tổng quan" in await response.text()
+    assert delays == [0, 0, 0, 1, 2, 4, 8]
+    await login(admin, "lan", password="sai")  # a success forgets the name's failures
+    assert delays[-1] == 0
+
+
+async def test_one_address_guessing_many_names_is_refused_even_after_a_restart(
+    admin, delays, services, aiohttp_client, monkeypatch
+):
+    monkeypatch.setattr(login_page, "FAILURES_PER_ADDRESS", 4)
+    for n in range(login_page.FAILURES_PER_ADDRESS):
+        await login(admin, f"ten-{n}", password="sai")
+    assert "quá nhiều lần đăng nhập sai" in await (await login(admin, "minh")).text()
+    restarted = web.Application()
+    restarted.add_subapp("/admin", await dashboard_app(services))
+    again = await aiohttp_client(restarted)
+    assert "quá nhiều lần đăng nhập sai" in await (await login(again, "minh")).text()
+    assert delays == [0] * login_page.FAILURES_PER_ADDRESS  # each name tried once
+
+
+async def test_a_login_flood_waits_its_turn_and_then_is_told_to_retry(admin, monkeypatch):
+    monkeypatch.setattr(staff, "MAX_WAITING_HASHES", 0)
+    assert "Máy chủ đang bận" in await (await login(admin)).text()
+    monkeypatch.setattr(staff, "MAX_WAITING_HASHES", 32)
+    assert "Tổng quan" in await (await login(admin)).text()
+
+
+async def test_a_copied_cookie_stops_working_at_logout(admin, aiohttp_client):
+    await login(admin)
+    copy = await aiohttp_client(admin.app)
+    copy.session.cookie_jar.update_cookies(
+        {c.key: c.value for c in admin.session.cookie_jar}, URL(str(admin.make_url("/")))
+    )
+    assert (await copy.get("/admin/", allow_redirects=False)).status == 200
+    await admin.post("/admin/logout", data={"csrf": await csrf_of(admin)})
+    assert (await copy.get("/admin/", allow_redirects=False)).status == 302
+
+
+async def test_a_password_change_and_sign_out_everywhere_end_every_session(
+    admin, database, aiohttp_client
+):
+    await login(admin)
+    other = await aiohttp_client(admin.app)
+    await login(other)
+    page = await (await admin.get("/admin/sessions")).text()
+    assert page.count("<tr><td>") == 2 and "trình duyệt này" in page
+    await admin.post("/admin/sessions/end-all", data={"csrf": await csrf_of(admin)})
+    for browser in (admin, other):
+        assert (await browser.get("/admin/", allow_redirects=False)).status == 302
+    await login(admin)
+    async with database.sessions() as session:
+        await set_password(session, "lan", "mot-mat-khau-moi-hon", actor="cli")
+    assert (await admin.get("/admin/", allow_redirects=False)).status == 302
+    assert "Tổng quan" in await (await login(admin, password="mot-mat-khau-moi-hon")).text()
+
+
+async def test_staff_change_their_own_password_on_the_dashboard(admin):
+    await login(admin)
+    csrf = await csrf_of(admin, "/admin/sessions")
+    for current, new, complaint in (
+        ("sai", "mot-cau-moi-dai-hon", "mật khẩu hiện tại không đúng"),
+        (PASSWORD, "1234567890", "quá dễ đoán"),
+    ):
+        form = {"csrf": csrf, "current": current, "new": new}
+        page = await (await admin.post("/admin/sessions/password", data=form)).text()
+        assert complaint in page
+    form = {"csrf": csrf, "current": PASSWORD, "new": "mot-cau-moi-dai-hon"}
+    page = await (await admin.post("/admin/sessions/password", data=form)).text()
+    assert "Đã đổi mật khẩu" in page and 'name="password"' in page
+    assert "Tổng quan" in await (await login(admin, password="mot-cau-moi-dai-hon")).text()
+
+
+async def test_session_cookies_are_secure_behind_https(admin, services):
+    response = await login(admin, password=PASSWORD)
+    [cookie] = [c for c in response.history[0].cookies.values()]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and not cookie["secure"]
+    services.settings.public_url = "https://loa.phuong.example"
+    response = await login(admin)
+    assert response.history[0].cookies["loaphuong_admin"]["secure"]
 
 
 async def test_post_without_csrf_is_refused(admin):
@@ -295,8 +431,9 @@ async def test_web_chat_is_staff_only_with_a_dashboard_session(admin, database):
     status, body = await chat_api(admin, user_id="staff-1", text="/canhbao Mất nước")
     assert status == 200 and "chỉ dành cho cán bộ" in body["replies"][0]["text"]
     status, body = await chat_api(admin, user_id="staff:1", text="/canhbao Mất nước")
-    assert status == 400 and "đăng nhập" in body["error"]
-    assert (await admin.get("/api/inbox", params={"user_id": "staff:1"})).status == 403
+    assert status == 200 and "chỉ dành cho cán bộ" in body["replies"][0]["text"]
+    inbox = await admin.get("/api/inbox", params={"user_id": "staff:1"})
+    assert (await inbox.json())["messages"] == []
 
     await login(admin, "lan")
     await chat_api(admin, user_id="staff-1", text="/canhbao Mất nước Tổ 3 từ 14 giờ")
@@ -389,7 +526,12 @@ async def test_an_alert_photo_is_uploaded_checked_and_sent_with_the_alert(
         return await (await admin.post("/admin/alerts", data=form)).text()
 
     assert "Chỉ nhận ảnh JPEG hoặc PNG" in await draft(b"GIF89a" + b"\0" * 10, "a.gif")
-    assert "quá 900 KB" in await draft(PNG + b"\0" * 900 * 1024)
+    too_big = await draft(PNG + b"\0" * (900 * 1024 - len(PNG) + 1))
+    assert "Ảnh nặng 901 KB, quá giới hạn 900 KB" in too_big
+    form = aiohttp.FormData({"csrf": csrf, "text": "***"})  # a draft refused for its text
+    form.add_field("photo", PNG, filename="anh.png", content_type="image/png")
+    assert "đang trống" in await (await admin.post("/admin/alerts", data=form)).text()
+    assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
     page = await draft(PNG)
     [src] = re.findall(r'<img class="photo" src="([^"]+)"', page)
     served = await admin.get(URL(src).path)

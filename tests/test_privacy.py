@@ -17,7 +17,7 @@ from bot.models.staff import RumorReport
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
-from bot.privacy import forget_abandoned_dialogues
+from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from handlers import privacy, screening
 from tests.helpers import ChatDriver
 from tests.screening_rows import add_registration, add_session_row
@@ -78,7 +78,7 @@ async def test_erasing_removes_the_account_and_anonymises_registrations(dispatch
     assert await count(database, DialogueStateRow) == 0
     assert await count(database, WebMessage) == 0
     assert await count(database, FaqHandoff) == 0
-    assert await count(database, OutboxMessage) == 0
+    assert await count(database, OutboxMessage, OutboxMessage.chat_id == chat.user_id) == 0
     assert await count(database, RumorReport, RumorReport.chat_id.is_not(None)) == 0
     assert await count(database, RumorReport) == 1  # the rumor itself stays for staff
     async with database.sessions() as session:
@@ -165,3 +165,16 @@ async def test_erasing_deletes_survey_answers_and_keeps_the_neighbours(
     await chat.press("privacy:erase")
     assert await count(database, SurveyResponse) == 1
     assert await count(database, SurveyAnswer) == 1
+
+
+async def test_web_chat_history_is_kept_a_month_and_broadcasts_wait_for_their_reader(database):
+    old = utcnow() - timedelta(days=31)
+    async with database.sessions() as session:
+        session.add(WebMessage(user_id="web-a", role="me", text="tên tôi là Mai", created_at=old))
+        session.add(WebMessage(user_id="web-a", role="reply", text="Cảm ơn", created_at=utcnow()))
+        session.add(WebMessage(user_id="web-a", text="tin từ trạm", created_at=old))
+        await session.commit()
+        assert await forget_old_chat_history(session, utcnow()) == 1
+        await session.commit()
+    assert await count(database, WebMessage, WebMessage.text == "tên tôi là Mai") == 0
+    assert await count(database, WebMessage) == 2

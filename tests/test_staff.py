@@ -12,7 +12,9 @@ from tests.helpers import ChatDriver
 
 def test_add_list_remove(cli):
     assert (
-        cli("staff", "add", "lan", "--role", "admin", "--password-stdin", stdin="mat-khau-dai\n")[0]
+        cli(
+            "staff", "add", "lan", "--role", "admin", "--password-stdin", stdin="mat-khau-rat-dai\n"
+        )[0]
         == 0
     )
     assert cli("staff", "add", "minh", "--telegram-id", "777")[0] == 0
@@ -25,7 +27,10 @@ def test_add_list_remove(cli):
 @pytest.mark.parametrize(
     ("argv", "stdin", "complaint"),
     [
-        (("staff", "add", "a", "--password-stdin"), "ngan\n", "ít nhất 8"),
+        (("staff", "add", "a", "--password-stdin"), "ngan\n", "ít nhất 10"),
+        (("staff", "add", "a", "--password-stdin"), "1234567890\n", "quá dễ đoán"),
+        (("staff", "add", "a", "--password-stdin"), "matkhau2026\n", "quá dễ đoán"),
+        (("staff", "password", "khong-co"), "mat-khau-rat-dai\n", "không có cán bộ"),
         (("staff", "add", "a", "--password-stdin"), "", "stdin"),
         (("staff", "add", "a", "--telegram-id", "abc"), "", "phải là số"),
         (("staff", "remove", "khong-co"), "", "không có cán bộ"),
@@ -44,10 +49,10 @@ def test_duplicate_name_is_refused(cli):
 
 async def test_password_check(database):
     async with database.sessions() as session:
-        await add_staff(session, "lan", "staff", password="dung-mat-khau")
-        assert (await check_password(session, "lan", "dung-mat-khau")).name == "lan"
+        await add_staff(session, "lan", "staff", password="mat-khau-rat-dai")
+        assert (await check_password(session, "lan", "mat-khau-rat-dai")).name == "lan"
         assert await check_password(session, "lan", "sai-mat-khau") is None
-        assert await check_password(session, "khong-co", "dung-mat-khau") is None
+        assert await check_password(session, "khong-co", "mat-khau-rat-dai") is None
         with pytest.raises(StaffError):
             await add_staff(session, "x", "boss")
 

@@ -1,43 +1,54 @@
 """The built-in web chat: the page at `/`, the JSON API, and an inbox for broadcasts.
 
 API (a contract — keep it exact):
-  POST /api/chat  {"user_id": str, "text": str} or {"user_id": str, "button": str}
+  POST /api/chat  {"text": str} or {"button": str}
   → {"replies": [{"text": str, "buttons": [{"text": str, "data": str}]}]}
-  GET /api/inbox?user_id=…&after=<id>
+  GET /api/inbox?after=<id>
   → {"messages": [{"id": int, "text": str, "buttons": [...]}]}   (broadcasts, alerts)
-Errors answer 400 with {"error": "<Vietnamese reason>"}.
+  GET /api/history
+  → {"messages": [{"id": int, "role": "me"|"reply"|"inbox", "text": str, "buttons": [...]}]}
+Errors answer 4xx with {"error": "<Vietnamese reason>"}.
 
-The browser chooses its user_id, so it proves nothing: a request is a staff member's only
-when it carries a live dashboard session (cookie), and its chat identity is then that
-account's ("staff:<id>", whatever user_id says), so one person is never two approvers.
-Anonymous requests may not claim a "staff:" id. A photo travels as a link in the text.
+Who is talking is never taken from the request body: it is the resident id the server gave
+this browser in a signed cookie (bot/web/identity.py; a posted "user_id" is ignored), or,
+when the browser carries a live dashboard session, that staff account ("staff:<id>"), so
+one person is never two approvers. A photo travels as a link in the text.
+
+Integrations (a kiosk, another site) use their own route with a bearer token
+(WEB_API_TOKEN), naming their user; their ids live apart ("ext-…") from residents' and staff's:
+  POST /api/integration/chat  {"user_id": str, "text"|"button": str}   (same answer)
+  GET /api/integration/inbox?user_id=…&after=<id>
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp_session import AbstractStorage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
 from bot.models.core import WebMessage
-from bot.staff import WEB_STAFF_PREFIX, web_chat_id
-from bot.web.dashboard.auth import cookie_secret, cookie_storage, signed_in_member
+from bot.staff import web_chat_id
+from bot.web.dashboard.auth import signed_in_member
+from bot.web.identity import TOO_MANY_NEW, ChatIdentities, TooManyNewChats
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
-USER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# An integration's own user ids; "ext-" is put before them.
+INTEGRATION_USER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+INTEGRATION_PREFIX = "ext-"
 MAX_TEXT = 4096
 MAX_BUTTON = 64
 INBOX_PAGE = 50
+HISTORY_PAGE = 100
 _json_dumps = partial(json.dumps, ensure_ascii=False)
 
 
@@ -52,13 +63,25 @@ class WebChannel:
     # outbox has always split it here (Telegram's figure; the web chat has no limit).
     max_caption_length = 900
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        secure_cookies: bool = False,
+        api_token: str = "",
+        new_chats_per_hour: int = 30,
+    ) -> None:
         self._sessions = sessions
         self._dispatch: Dispatch | None = None
-        self._cookies: AbstractStorage | None = None
+        self._identities: ChatIdentities | None = None
+        self._secure_cookies = secure_cookies
+        self._api_token = api_token
+        self._new_chats_per_hour = new_chats_per_hour
 
     async def start(self, dispatch: Dispatch) -> None:
-        self._cookies = cookie_storage(await cookie_secret(self._sessions))
+        self._identities = await ChatIdentities.load(
+            self._sessions, secure=self._secure_cookies, new_per_hour=self._new_chats_per_hour
+        )
         self._dispatch = dispatch
 
     async def stop(self) -> None:
@@ -78,6 +101,9 @@ class WebChannel:
             web.get("/", self.page),
             web.post("/api/chat", self.chat),
             web.get("/api/inbox", self.inbox),
+            web.get("/api/history", self.history),
+            web.post("/api/integration/chat", self.integration_chat),
+            web.get("/api/integration/inbox", self.integration_inbox),
             web.static("/static", STATIC_DIR),
         ]
 
@@ -85,57 +111,147 @@ class WebChannel:
         return web.FileResponse(STATIC_DIR / "chat.html")
 
     async def chat(self, request: web.Request) -> web.Response:
-        if self._dispatch is None:
-            return web.json_response({"error": "Máy chủ đang khởi động, thử lại sau."}, status=503)
+        if self._dispatch is None or self._identities is None:
+            return _error("Máy chủ đang khởi động, thử lại sau.", 503)
         try:
-            incoming = parse_chat_request(await _json_body(request))
-            incoming = await self._as_signed_in_staff(request, incoming)
+            text, button, locale = parse_chat_request(await _json_body(request))
         except BadRequest as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        replies = await self._dispatch(incoming)
+            return _error(str(exc), 400)
+        talker, issued = await self._known_talker(request), False
+        if talker is None:
+            try:
+                talker, issued = await self._identities.issue(request), True
+            except TooManyNewChats:
+                return _error(TOO_MANY_NEW, 429)
+        incoming = _incoming(talker, text, button, locale)
+        response = await self._answer(self._dispatch, incoming, keep_history=True)
+        if issued:
+            self._identities.set_cookie(response, talker)
+        return response
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        talker = await self._known_talker(request)
+        return await self._inbox_of(talker, request.query.get("after", "0"))
+
+    async def history(self, request: web.Request) -> web.Response:
+        """The chat so far, oldest first, so a reload shows it again."""
+        talker = await self._known_talker(request)
+        if talker is None:
+            return web.json_response({"messages": []})
+        async with self._sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(WebMessage)
+                    .where(WebMessage.user_id == talker)
+                    .order_by(WebMessage.id.desc())
+                    .limit(HISTORY_PAGE)
+                )
+            )
+        messages = [_message_json(row) | {"role": row.role} for row in reversed(rows)]
+        return web.json_response({"messages": messages}, dumps=_json_dumps)
+
+    async def integration_chat(self, request: web.Request) -> web.Response:
+        if self._dispatch is None:
+            return _error("Máy chủ đang khởi động, thử lại sau.", 503)
+        if not self._integration_allowed(request):
+            return _error(INTEGRATION_ONLY, 401)
+        try:
+            body = await _json_body(request)
+            talker = _integration_user(body.get("user_id"))
+            text, button, locale = parse_chat_request(body)
+        except BadRequest as exc:
+            return _error(str(exc), 400)
+        return await self._answer(
+            self._dispatch, _incoming(talker, text, button, locale), keep_history=False
+        )
+
+    async def integration_inbox(self, request: web.Request) -> web.Response:
+        if not self._integration_allowed(request):
+            return _error(INTEGRATION_ONLY, 401)
+        try:
+            talker = _integration_user(request.query.get("user_id"))
+        except BadRequest as exc:
+            return _error(str(exc), 400)
+        return await self._inbox_of(talker, request.query.get("after", "0"))
+
+    def _integration_allowed(self, request: web.Request) -> bool:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return bool(self._api_token) and hmac.compare_digest(given, self._api_token)
+
+    async def _known_talker(self, request: web.Request) -> str | None:
+        """The signed-in staff account's chat identity, else this browser's resident id."""
+        member = await signed_in_member(self._sessions, request)
+        if member is not None:
+            return web_chat_id(member)
+        return self._identities.of(request) if self._identities else None
+
+    async def _answer(
+        self, dispatch: Dispatch, incoming: Incoming, *, keep_history: bool
+    ) -> web.Response:
+        replies = await dispatch(incoming)
+        if keep_history:
+            await self._remember(incoming.chat_id, incoming.text, replies)
         return web.json_response(
             {"replies": [render_reply(reply) for reply in replies]}, dumps=_json_dumps
         )
 
-    async def inbox(self, request: web.Request) -> web.Response:
-        user_id = request.query.get("user_id", "")
-        if not USER_ID.match(user_id):
-            return web.json_response({"error": "user_id không hợp lệ."}, status=400)
-        if user_id.startswith(WEB_STAFF_PREFIX) and await self._staff_id(request) != user_id:
-            return web.json_response({"error": STAFF_ONLY}, status=403)
+    async def _remember(self, talker: str, text: str | None, replies: list[Reply]) -> None:
+        async with self._sessions() as session, session.begin():
+            if text is not None:
+                session.add(WebMessage(user_id=talker, role="me", text=text))
+            for reply in replies:
+                session.add(
+                    WebMessage(
+                        user_id=talker,
+                        role="reply",
+                        text=_with_photo_link(reply),
+                        buttons=_buttons_json(reply),
+                    )
+                )
+
+    async def _inbox_of(self, talker: str | None, after_text: str) -> web.Response:
         try:
-            after = int(request.query.get("after", "0"))
+            after = int(after_text)
         except ValueError:
-            return web.json_response({"error": "after phải là số."}, status=400)
+            return _error("after phải là số.", 400)
+        if talker is None:
+            return web.json_response({"messages": []})
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(WebMessage)
-                .where(WebMessage.user_id == user_id, WebMessage.id > after)
+                .where(
+                    WebMessage.user_id == talker,
+                    WebMessage.role == "inbox",
+                    WebMessage.id > after,
+                )
                 .order_by(WebMessage.id)
                 .limit(INBOX_PAGE)
             )
-            messages = [
-                {"id": row.id, "text": row.text, "buttons": json.loads(row.buttons)} for row in rows
-            ]
+            messages = [_message_json(row) for row in rows]
         return web.json_response({"messages": messages}, dumps=_json_dumps)
 
-    async def _staff_id(self, request: web.Request) -> str | None:
-        """The chat identity of the staff account signed in on this browser, if any."""
-        if self._cookies is None:
-            return None
-        member = await signed_in_member(self._sessions, await self._cookies.load_session(request))
-        return web_chat_id(member) if member else None
 
-    async def _as_signed_in_staff(self, request: web.Request, incoming: Incoming) -> Incoming:
-        staff_id = await self._staff_id(request)
-        if staff_id is not None:
-            return replace(incoming, chat_id=staff_id, user_id=staff_id)
-        if incoming.user_id.startswith(WEB_STAFF_PREFIX):
-            raise BadRequest(STAFF_ONLY)
-        return incoming
+INTEGRATION_ONLY = "Cần mã truy cập hợp lệ (Authorization: Bearer <WEB_API_TOKEN>)."
 
 
-STAFF_ONLY = "user_id này dành cho cán bộ đã đăng nhập trang quản trị (/admin)."
+def _error(message: str, status: int) -> web.Response:
+    return web.json_response({"error": message}, status=status, dumps=_json_dumps)
+
+
+def _incoming(talker: str, text: str | None, button: str | None, locale: str | None) -> Incoming:
+    return Incoming(
+        channel="web", chat_id=talker, user_id=talker, text=text, button=button, locale=locale
+    )
+
+
+def _message_json(row: WebMessage) -> dict[str, Any]:
+    return {"id": row.id, "text": row.text, "buttons": json.loads(row.buttons)}
+
+
+def _integration_user(user_id: object) -> str:
+    if not isinstance(user_id, str) or not INTEGRATION_USER_ID.match(user_id):
+        raise BadRequest("Thiếu user_id, hoặc user_id không hợp lệ (1–60 ký tự chữ, số, _.-).")
+    return INTEGRATION_PREFIX + user_id
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -143,15 +259,15 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from exc
+    except RecursionError as exc:  # [[[[… nested past Python's limit
+        raise BadRequest("Nội dung gửi lên lồng nhau quá sâu.") from exc
     if not isinstance(body, dict):
         raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
     return body
 
 
-def parse_chat_request(body: dict[str, Any]) -> Incoming:
-    user_id = body.get("user_id")
-    if not isinstance(user_id, str) or not USER_ID.match(user_id):
-        raise BadRequest("Thiếu user_id, hoặc user_id không hợp lệ (1–64 ký tự chữ, số, _.:-).")
+def parse_chat_request(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(text, button, locale) from a chat request; any "user_id" in it is not looked at."""
     text, button = body.get("text"), body.get("button")
     if (text is None) == (button is None):
         raise BadRequest("Cần đúng một trong hai trường: text hoặc button.")
@@ -160,9 +276,7 @@ def parse_chat_request(body: dict[str, Any]) -> Incoming:
     if button is not None and (not isinstance(button, str) or len(button) > MAX_BUTTON):
         raise BadRequest(f"button phải là chuỗi tối đa {MAX_BUTTON} ký tự.")
     locale = body.get("locale") if isinstance(body.get("locale"), str) else None
-    return Incoming(
-        channel="web", chat_id=user_id, user_id=user_id, text=text, button=button, locale=locale
-    )
+    return text, button, locale
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 EXAMPLES = {
+    "audit-security": "loaphuong audit-security\nloaphuong audit-security --quick",
     "bench": "loaphuong bench faq --json\nloaphuong bench broadcast --json",
     "broadcast": 'loaphuong broadcast send --text "Trạm nghỉ chiều nay" --area "Tổ 3"\n'
     "loaphuong broadcast status 12\nloaphuong broadcast cancel 12",
@@ -20,7 +21,8 @@ EXAMPLES = {
     "loaphuong screening import danh-sach-to-3.xlsx --check\n"
     'loaphuong screening export --to "Tổ 3" -o danh-sach-kham.xlsx\n'
     "loaphuong screening attend K7Q2M H3X9A",
-    "staff": "loaphuong staff add lan.nguyen --role staff --password-stdin\nloaphuong staff list",
+    "staff": "loaphuong staff add lan.nguyen --role staff --password-stdin\n"
+    "loaphuong staff password lan.nguyen   # mật khẩu mới ở dòng đầu stdin\nloaphuong staff list",
 }
 
 

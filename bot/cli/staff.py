@@ -1,4 +1,4 @@
-"""`loaphuong staff add|remove|list`: staff accounts (dashboard login, chat commands)."""
+"""`loaphuong staff add|remove|password|list`: staff accounts (dashboard login, chat commands)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("name")
     remove.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     remove.set_defaults(func=remove_command)
+
+    password = actions.add_parser(
+        "password",
+        help="đổi mật khẩu (đọc dòng đầu của stdin); mọi phiên đăng nhập của người đó kết thúc",
+    )
+    password.add_argument("name")
+    password.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
+    password.set_defaults(func=password_command)
 
     listing = actions.add_parser("list", help="liệt kê cán bộ")
     listing.set_defaults(func=list_command)
@@ -72,6 +80,24 @@ def remove_command(args: argparse.Namespace) -> int:
     if not removed:
         raise CliError(f"không có cán bộ tên '{args.name}'")
     print(f"Đã xóa cán bộ {args.name}.")
+    return 0
+
+
+def password_command(args: argparse.Namespace) -> int:
+    from bot.staff import StaffError, set_password
+
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise CliError("không đọc được mật khẩu mới từ stdin")
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        try:
+            await set_password(session, args.name, password, actor=acting_user(args.actor))
+        except StaffError as exc:
+            raise CliError(str(exc)) from None
+
+    run_with_session(work)
+    print(f"Đã đổi mật khẩu của {args.name}; các phiên đăng nhập cũ đã kết thúc.")
     return 0
 
 

@@ -65,12 +65,14 @@ class AuditLog(SQLModel, table=True):
 
 
 class WebMessage(SQLModel, table=True):
-    """Messages waiting for a web chat user; the page polls for them."""
+    """A web chat's messages: those sent to it (role "inbox", which the page polls for), and
+    the conversation itself ("me", "reply"), so the chat survives a reload."""
 
     __tablename__ = "web_message"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str = Field(max_length=64, index=True)
+    role: str = Field(default="inbox", max_length=8)
     text: str
     buttons: str = Field(default="[]")
     created_at: datetime = utc_field()

@@ -46,7 +46,10 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     broadcast_id: int = Field(foreign_key="broadcast.id", index=True)
-    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    # Cut (None) when the resident erases their data: the row stays, so counts survive.
+    subscriber_id: int | None = Field(
+        default=None, foreign_key="subscriber.id", index=True, ondelete="SET NULL"
+    )
     channel: str = Field(max_length=16)
     chat_id: str = Field(max_length=64)
     # private | group: groups are paced far slower (20/min on Telegram).

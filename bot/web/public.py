@@ -30,6 +30,10 @@ NOT_FOUND = (
     "<p><b>Không có tin này.</b></p><p>Tin có thể đã bị trạm y tế dừng, hoặc đường dẫn "
     "bị chép thiếu. Bà con hỏi lại người gửi đường dẫn, hoặc gọi trạm y tế ạ.</p>"
 )
+UNKNOWN_ADDRESS = (
+    "<p><b>Không tìm thấy trang này.</b></p><p>Đường dẫn có thể bị gõ sai hoặc chép thiếu. "
+    'Trang trò chuyện với trạm y tế ở <a href="/">trang chủ</a> ạ.</p>'
+)
 _BROADCAST_ID = re.compile(ROW_ID)
 
 
@@ -45,12 +49,17 @@ def public_routes(sessions: async_sessionmaker[AsyncSession]) -> list[web.RouteD
         body = _markdown.render(broadcast.text)
         if (broadcast.photo or "").startswith(("https://", "http://")):
             body = (
-                f'<img src="{escape(broadcast.photo or "")}" alt="Ảnh kèm tin" style="max-width:100%;height:auto">'
+                f'<img class="photo" src="{escape(broadcast.photo or "")}" alt="Ảnh kèm tin">'
                 + body
             )
         return _page(broadcast.title or load_station().name, body)
 
     return [web.get("/b/{broadcast_id}", show), *upload_routes()]
+
+
+def not_found_page() -> web.Response:
+    """For an address that leads nowhere on the public site."""
+    return _page(load_station().name, UNKNOWN_ADDRESS, status=404)
 
 
 def _page(title: str, body_html: str, status: int = 200) -> web.Response:

@@ -7,17 +7,9 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import setup as setup_sessions
 
 from bot.routing import Services
-from bot.web.dashboard.auth import (
-    LIMITER,
-    SERVICES,
-    LoginLimiter,
-    cookie_secret,
-    cookie_storage,
-    require_login,
-)
+from bot.web.dashboard.auth import SERVICES, require_login
 from bot.web.dashboard.errors import error_pages
 from bot.web.dashboard.pages import PAGES, login
 
@@ -25,11 +17,13 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+async def _to_overview(_request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/admin/")
+
+
 async def dashboard_app(services: Services) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
-    app[LIMITER] = LoginLimiter()
-    setup_sessions(app, cookie_storage(await cookie_secret(services.sessions)))
     # Outermost first: errors from the login check get the Vietnamese page too.
     app.middlewares.extend([error_pages, require_login])
     env = aiohttp_jinja2.setup(
@@ -39,6 +33,8 @@ async def dashboard_app(services: Services) -> web.Application:
     )
     env.globals["nav"] = [(page.TITLE, page.PATH) for page in PAGES]
     app.router.add_static("/static", STATIC, name="static")
+    # The README's address, /admin without the slash, before and after signing in.
+    app.router.add_get("", _to_overview, name="root")
     app.add_routes(login.routes)
     for page in PAGES:
         app.add_routes(page.routes)

@@ -6,8 +6,10 @@ link residents' apps fetch is the public address + /anh/<random name>.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -25,22 +27,32 @@ class UploadError(ValueError):
     """A photo that cannot be used; the message says why (Vietnamese)."""
 
 
-def save_photo(data: bytes) -> str:
-    """Store a JPEG or PNG under a random name; returns that name."""
+@dataclass(frozen=True)
+class Photo:
+    """A photo that passed its checks, named but not yet written: it is stored only once
+    the draft it comes with is accepted, so a refused draft leaves no file behind."""
+
+    name: str
+    data: bytes
+
+    def store(self) -> None:
+        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        (UPLOAD_DIR / self.name).write_bytes(self.data)
+
+
+def checked_photo(data: bytes) -> Photo:
+    """A JPEG or PNG under a random name; UploadError says what is wrong with anything else."""
     if not data:
         raise UploadError("Tệp ảnh trống.")
     if len(data) > MAX_PHOTO_BYTES:
         raise UploadError(
-            f"Ảnh nặng {len(data) // 1024} KB, quá {MAX_PHOTO_BYTES // 1024} KB. "
-            "Xin thu nhỏ ảnh (hoặc chụp màn hình ảnh) rồi gửi lại."
+            f"Ảnh nặng {math.ceil(len(data) / 1024)} KB, quá giới hạn "
+            f"{MAX_PHOTO_BYTES // 1024} KB. Xin thu nhỏ ảnh (hoặc chụp màn hình ảnh) rồi gửi lại."
         )
     suffix = next((ext for magic, ext in SIGNATURES.items() if data.startswith(magic)), None)
     if suffix is None:
         raise UploadError("Chỉ nhận ảnh JPEG hoặc PNG.")
-    name = secrets.token_urlsafe(12) + suffix
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    (UPLOAD_DIR / name).write_bytes(data)
-    return name
+    return Photo(secrets.token_urlsafe(12) + suffix, data)
 
 
 def photo_url(base_url: str, name: str) -> str:

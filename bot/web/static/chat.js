@@ -15,13 +15,9 @@
     set(key, value) { try { localStorage.setItem(key, value); } catch (err) { memory[key] = value; } },
   };
 
-  let userId = store.get("loaphuong_user_id");
-  if (!userId) {
-    userId = "web-" + crypto.getRandomValues(new Uint32Array(2)).join("");
-    store.set("loaphuong_user_id", userId);
-    store.set("loaphuong_start_pending", "1");
-  }
-  let inboxAfter = Number(store.get("loaphuong_inbox_after") || 0);
+  // Who this browser is lives in an HttpOnly cookie the server set: the page never sees
+  // or sends an id. Only whether /start was answered yet is kept here.
+  let inboxAfter = 0;
 
   function escapeHtml(text) {
     return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -66,7 +62,7 @@
       res = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(Object.assign({ user_id: userId }, payload)),
+        body: JSON.stringify(payload),
       });
     } catch (err) {
       show(OFFLINE, "bot");
@@ -84,13 +80,12 @@
 
   async function pollInbox() {
     try {
-      const res = await fetch("/api/inbox?user_id=" + encodeURIComponent(userId) + "&after=" + inboxAfter);
+      const res = await fetch("/api/inbox?after=" + inboxAfter);
       if (res.ok) {
         const body = await res.json();
         for (const m of body.messages) {
           show(m.text, "bot"); showButtons(m.buttons);
           inboxAfter = m.id;
-          store.set("loaphuong_inbox_after", String(inboxAfter));
         }
       }
     } catch (err) { /* offline: try again on the next tick */ }
@@ -106,16 +101,34 @@
     if (!(await send({ text: text })) && !input.value) input.value = text;
   });
 
-  // A newcomer is subscribed by /start; until it is answered, each visit tries again.
-  async function greet() {
-    if (!store.get("loaphuong_start_pending")) {
-      show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
-      return;
-    }
-    if (await send({ text: "/start" })) store.set("loaphuong_start_pending", "");
+  // The conversation so far, kept by the server for this browser: a reload loses nothing.
+  // Only the last bot message keeps its buttons.
+  async function showHistory() {
+    let messages = [];
+    try {
+      const res = await fetch("/api/history");
+      if (res.ok) messages = (await res.json()).messages;
+    } catch (err) { /* offline: the greeting below says so on the first send */ }
+    messages.forEach((m, i) => {
+      show(m.text, m.role === "me" ? "me" : "bot");
+      if (i === messages.length - 1) showButtons(m.buttons);
+      inboxAfter = Math.max(inboxAfter, m.id);
+    });
+    return messages.length;
   }
 
-  greet();
-  pollInbox();
+  // A newcomer is subscribed by /start; until it is answered, each visit tries again.
+  async function greet() {
+    const shown = await showHistory();
+    if (store.get("loaphuong_started")) {
+      if (!shown) show("Chào bà con! Gõ /trogiup để xem các lệnh.", "bot");
+      return;
+    }
+    // Shown as the resident's own, as the history will show it after a reload.
+    show("/start", "me");
+    if (await send({ text: "/start" })) store.set("loaphuong_started", "1");
+  }
+
+  greet().then(pollInbox);
   setInterval(pollInbox, 5000);
 })();

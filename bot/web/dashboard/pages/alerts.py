@@ -22,7 +22,13 @@ from bot.alerts import (
 from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
-from bot.web.dashboard.uploads import MAX_PHOTO_BYTES, UploadError, photo_url, save_photo
+from bot.web.dashboard.uploads import (
+    MAX_PHOTO_BYTES,
+    Photo,
+    UploadError,
+    checked_photo,
+    photo_url,
+)
 from content.station import load_station, load_topics
 
 TITLE = "Cảnh báo"
@@ -78,18 +84,20 @@ async def create_draft(request: web.Request) -> web.Response:
         groups_only=form.get("groups_only") == "1",
     )
     try:
-        photo = _uploaded_photo(form.get("photo"), services(request).settings.base_url)
+        photo = _uploaded_photo(form.get("photo"))
         async with services(request).sessions() as session:
             alert = await draft_alert(
                 session,
                 text=str(form.get("text", "")),
-                photo=photo,
+                photo=photo_url(services(request).settings.base_url, photo.name) if photo else None,
                 target=target,
                 urgent=form.get("urgent") == "1",
                 drafted_by=staff_name(request),
             )
     except (AlertError, UploadError) as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
+    if photo is not None:
+        photo.store()
     raise redirect(PATH, f"Đã lưu bản nháp số {alert.id}; xem lại rồi duyệt.", f"alert-{alert.id}")
 
 
@@ -126,8 +134,8 @@ async def cancel(request: web.Request) -> web.Response:
     )
 
 
-def _uploaded_photo(field: object, base_url: str) -> str | None:
-    """The chosen photo stored and linked; None when the staff member chose none."""
+def _uploaded_photo(field: object) -> Photo | None:
+    """The chosen photo, checked; None when the staff member chose none."""
     if not isinstance(field, FileField) or not field.filename:
         return None
-    return photo_url(base_url, save_photo(field.file.read()))
+    return checked_photo(field.file.read())

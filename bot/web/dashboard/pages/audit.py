@@ -19,6 +19,7 @@ ACTION_NAMES = {
     "broadcast.send": "Gửi tin hàng loạt",
     "broadcast.cancel": "Dừng tin hàng loạt",
     "dashboard.login": "Đăng nhập trang quản trị",
+    "dashboard.logout_everywhere": "Đăng xuất mọi nơi",
     "faq.answer": "Trả lời câu hỏi",
     "privacy.erase": "Xóa dữ liệu cá nhân",
     "report.reach": "Lập báo cáo truyền thông",
@@ -33,6 +34,7 @@ ACTION_NAMES = {
     "screening.session_archive": "Kết thúc buổi khám",
     "staff.add": "Thêm cán bộ",
     "staff.remove": "Xóa cán bộ",
+    "staff.password": "Đổi mật khẩu cán bộ",
 }
 routes = web.RouteTableDef()
 

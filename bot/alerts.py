@@ -123,7 +123,7 @@ async def draft_alert(
     )
     session.add(alert)
     await session.flush()
-    session.add(AuditLog(actor=drafted_by, action="alert.draft", detail=f"alert {alert.id}"))
+    session.add(AuditLog(actor=drafted_by, action="alert.draft", detail=f"cảnh báo số {alert.id}"))
     await session.commit()
     return alert
 
@@ -176,7 +176,7 @@ async def approve_alert(
     alert.sent_at = utcnow()
     alert.broadcast_id = broadcast.id if broadcast else alert.broadcast_id
     session.add(alert)
-    session.add(AuditLog(actor=approver, action="alert.approve", detail=f"alert {alert.id}"))
+    session.add(AuditLog(actor=approver, action="alert.approve", detail=f"cảnh báo số {alert.id}"))
     await session.commit()
     return alert
 
@@ -200,7 +200,9 @@ async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> tupl
     session.add(alert)
     session.add(
         AuditLog(
-            actor=actor, action="alert.cancel", detail=f"alert {alert.id}, {withdrawn} withdrawn"
+            actor=actor,
+            action="alert.cancel",
+            detail=f"cảnh báo số {alert.id}: rút {withdrawn} tin chưa gửi",
         )
     )
     await session.commit()

@@ -1,6 +1,7 @@
 """Assemble the bot: database, dispatcher, channels, web server, background components.
 
-platform update → adapter → Incoming → Dispatcher → handler → [Reply] → adapter
+platform update → adapter → Incoming → Inbound (once, one chat at a time) → Dispatcher
+    → handler → [Reply] → adapter
 scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
 """
 
@@ -19,13 +20,16 @@ from bot.channels.base import Channel
 from bot.channels.web import WebChannel
 from bot.config import ConfigError, Settings
 from bot.db import UNREACHABLE, Database, unreachable_reason
+from bot.inbound import Inbound, forget_old_updates
 from bot.outbox.worker import OutboxRunner
 from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from bot.roles import has_role
 from bot.routing import Dispatcher, Router, Services
 from bot.scheduling.run import PeriodicHook
 from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
+from bot.screening.waitlist import invite_waitlisted
 from bot.state import SqlStateStorage
+from bot.waiting import tell_staff_what_is_waiting
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
 from bot.web.public import public_routes
@@ -86,9 +90,12 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
     """Other features' jobs the scheduler runs every few minutes."""
     return [
         partial(queue_due_reminders, tz=settings.tz),
+        partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
+        partial(tell_staff_what_is_waiting, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
         forget_old_chat_history,
+        forget_old_updates,
     ]
 
 
@@ -102,8 +109,9 @@ class LoaPhuong:
             settings, self.database.sessions, SqlStateStorage(self.database.sessions)
         )
         self.dispatcher = build_dispatcher(self.services)
+        self.inbound = Inbound(self.dispatcher.dispatch, self.database.sessions)
         self.channels = build_channels(settings, self.database)
-        self.services.extras["channels"] = self.channels
+        self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
         self.components: list[Component] = [
             Scheduler(self.database, settings, periodic_hooks(settings)),
@@ -126,7 +134,7 @@ class LoaPhuong:
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         for channel in self.channels.values():
             self._started_channels.append(channel)
-            await channel.start(self.dispatcher.dispatch)
+            await channel.start(self.inbound.dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)

@@ -12,6 +12,15 @@ class ChatKind(StrEnum):
     GROUP = "group"
 
 
+class Role(StrEnum):
+    """Who may do what, weakest first (each role may do what the weaker ones may); staff
+    accounts store these words."""
+
+    GROUP_ADMIN = "group_admin"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
 @dataclass(frozen=True)
 class Button:
     text: str
@@ -46,6 +55,9 @@ class Incoming:
     # In groups: was the bot mentioned or replied to (only then does it answer free text).
     addressed: bool = True
     photo: str | None = None
+    # The platform's own id for this update (Telegram update_id, a Zalo message id), by
+    # which a resent or replayed update is recognised and handled once (bot/inbound.py).
+    update_key: str | None = None
 
     def __post_init__(self) -> None:
         # Decomposed Unicode (NFD: Unikey's "Unicode tổ hợp", some macOS input) looks the

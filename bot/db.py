@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Insert, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -19,11 +23,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.models.core import KeyValue
+from bot.sqlite_writes import OneWriterConnection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # What opening a database raises when it cannot be reached: the driver's error wrapped
 # (DBAPIError), or the socket's or the file's own (OSError).
 UNREACHABLE = (OSError, DBAPIError)
+# pg_advisory_xact_lock key for migrations: any fixed number the app uses for nothing else.
+MIGRATION_LOCK = 0x4C6F61_5068
 
 
 def is_sqlite(url: str) -> bool:
@@ -38,7 +45,14 @@ def unreachable_reason(error: BaseException) -> BaseException:
 def create_engine(url: str) -> AsyncEngine:
     # SQL errors quote their statement; its parameters (names, phones) stay out of it.
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # No reset when a connection goes back to the pool: the session has already
+        # committed or rolled back, and each reset is one more trip to SQLite's thread.
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30, "factory": OneWriterConnection},
+            hide_parameters=True,
+            pool_reset_on_return=None,
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(
@@ -58,6 +72,14 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def insert_or_skip(session: AsyncSession, table: Any) -> Insert:
+    """An INSERT the database can turn into an update or nothing on a unique-key conflict
+    (`.on_conflict_do_nothing()`, `.on_conflict_do_update(…)`), atomic on SQLite and
+    PostgreSQL alike: no read-then-insert race between two requests or two instances."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -70,15 +92,38 @@ def alembic_config(url: str) -> Config:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision (alembic upgrade head)."""
+    """Bring the schema to the newest revision (alembic upgrade head), once however many
+    instances start at the same moment: the first migrates, the others wait for it and
+    then find the schema current."""
 
     def upgrade(connection: Connection) -> None:
         config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
+    async with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction (and the migration in it) commits.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(upgrade)
+
+
+@asynccontextmanager
+async def _migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """On a SQLite file, an exclusive lock on a file beside it; elsewhere nothing (PostgreSQL
+    takes an advisory lock in the migrating transaction itself)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock_file:
+        await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 async def install_secret(session: AsyncSession, key: str, make: Callable[[], str]) -> str:

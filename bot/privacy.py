@@ -27,7 +27,7 @@ from bot.core import Incoming
 from bot.models.core import AuditLog, DialogueStateRow, Subscriber, WebMessage
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.outbox import OutboxMessage
-from bot.models.screening import Registration
+from bot.models.screening import Registration, WaitlistEntry
 from bot.models.staff import RumorReport
 from bot.models.survey import SurveyAnswer, SurveyResponse
 from bot.screening.registrations import erase_registrations, upcoming_of
@@ -69,6 +69,9 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
         responses = select(SurveyResponse.id).where(SurveyResponse.subscriber_id == subscriber.id)
         await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses)))
         await session.execute(delete(SurveyResponse).where(SurveyResponse.id.in_(responses)))
+        await session.execute(
+            delete(WaitlistEntry).where(WaitlistEntry.subscriber_id == subscriber.id)  # type: ignore[arg-type]
+        )
         await session.delete(subscriber)
     await session.execute(
         delete(DialogueStateRow).where(

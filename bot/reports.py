@@ -31,6 +31,9 @@ KIND_NAMES = {
     "screening": "Khám sàng lọc",
     "rumor_reply": "Trả lời tin báo",
     "faq_reply": "Trả lời câu hỏi",
+    "news": "Điểm tin y tế",
+    "news_daily": "Điểm tin y tế hằng ngày",
+    "staff_summary": "Việc chờ cán bộ",
     "survey": "Mời khảo sát",
 }
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy import select
 
-from bot.core import ChatKind, Incoming
+from bot.core import ChatKind, Incoming, Role
 from bot.models.core import Subscriber
 from bot.staff import staff_for_chat
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Roles from weakest to strongest: holding one grants the ones before it.
-ROLES = ("group_admin", "staff", "admin")
+ROLES = tuple(Role)
 
 RoleSource = Callable[[Incoming, "Context"], Awaitable[set[str]]]
 
@@ -39,7 +39,7 @@ async def configured_roles(incoming: Incoming, ctx: Context) -> set[str]:
     if incoming.channel in UNVERIFIED_IDS:
         return set()
     if incoming.user_id in ctx.settings.staff_ids_for(incoming.channel):
-        return {"staff"}
+        return {Role.STAFF}
     return set()
 
 
@@ -66,21 +66,27 @@ async def group_admin_roles(incoming: Incoming, ctx: Context) -> set[str]:
             )
     for group in groups:
         if incoming.user_id in await _admins_of(ctx, incoming.channel, group):
-            return {"group_admin"}
+            return {Role.GROUP_ADMIN}
     return set()
+
+
+@runtime_checkable
+class GroupAdminList(Protocol):
+    """A channel that can read a group's admins (Telegram); the others grant no admin."""
+
+    async def group_admin_ids(self, chat_id: str) -> set[str]: ...
 
 
 async def _admins_of(ctx: Context, channel_name: str, chat_id: str) -> set[str]:
     """The platform's admin list of one group, cached briefly; empty when it cannot be read."""
-    channel = ctx.services.extras.get("channels", {}).get(channel_name)
-    lookup = getattr(channel, "group_admin_ids", None)
-    if lookup is None:
+    channel = ctx.services.channels.get(channel_name)
+    if not isinstance(channel, GroupAdminList):
         return set()
-    admin_cache = ctx.services.extras.setdefault("group_admin_cache", {})
+    admin_cache = ctx.services.group_admin_cache
     cached = admin_cache.get((channel_name, chat_id))
     if cached is None or cached[0] < time.monotonic():
         try:
-            admins = await lookup(chat_id)
+            admins = await channel.group_admin_ids(chat_id)
         except Exception:  # the platform is down or the bot lost access: no admin rights
             log.warning("could not read the admin list of a %s group", channel_name)
             return set()
@@ -94,9 +100,9 @@ ADMIN_CACHE_SECONDS = 300
 # Each source with the strongest role it can grant: a source too weak for the role asked
 # is not asked at all (a staff check never reads the platform's group admin lists).
 ROLE_CHECKS: list[tuple[RoleSource, str]] = [
-    (configured_roles, "staff"),
-    (staff_account_roles, "admin"),
-    (group_admin_roles, "group_admin"),
+    (configured_roles, Role.STAFF),
+    (staff_account_roles, Role.ADMIN),
+    (group_admin_roles, Role.GROUP_ADMIN),
 ]
 
 

@@ -12,10 +12,18 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import insert_or_skip
 from bot.models.core import DialogueStateRow
+
+KEY_COLUMNS = ["channel", "chat_id", "user_id"]
+# Read on nearly every message: built once (building a statement costs more than SQLite
+# takes to answer it).
+_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(
+    *(getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS)
+)
 
 
 @dataclass(frozen=True)
@@ -68,32 +76,23 @@ class SqlStateStorage:
 
     async def get(self, key: StateKey) -> DialogueState | None:
         async with self._sessions() as session:
-            row = await session.scalar(
-                select(DialogueStateRow).where(
-                    DialogueStateRow.channel == key.channel,
-                    DialogueStateRow.chat_id == key.chat_id,
-                    DialogueStateRow.user_id == key.user_id,
-                )
-            )
+            row = (await session.execute(_STATE, vars(key))).first()
         return DialogueState(row.step, json.loads(row.data)) if row else None
 
     async def set(self, key: StateKey, state: DialogueState) -> None:
+        # One statement: two instances (or two requests) setting the same key at once
+        # both succeed, the later write kept, where a read-then-insert hit the unique key.
+        values = {
+            "step": state.step,
+            "data": json.dumps(state.data, ensure_ascii=False),
+            "updated_at": datetime.now(UTC),
+        }
         async with self._sessions() as session, session.begin():
-            row = await session.scalar(
-                select(DialogueStateRow).where(
-                    DialogueStateRow.channel == key.channel,
-                    DialogueStateRow.chat_id == key.chat_id,
-                    DialogueStateRow.user_id == key.user_id,
-                )
+            await session.execute(
+                insert_or_skip(session, DialogueStateRow)
+                .values(channel=key.channel, chat_id=key.chat_id, user_id=key.user_id, **values)
+                .on_conflict_do_update(index_elements=KEY_COLUMNS, set_=values)
             )
-            if row is None:
-                row = DialogueStateRow(
-                    channel=key.channel, chat_id=key.chat_id, user_id=key.user_id
-                )
-                session.add(row)
-            row.step = state.step
-            row.data = json.dumps(state.data, ensure_ascii=False)
-            row.updated_at = datetime.now(UTC)
 
     async def clear(self, key: StateKey) -> None:
         async with self._sessions() as session, session.begin():

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import ChatKind, Incoming
+from bot.db import insert_or_skip
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.types import utcnow
 
 DEFAULT_TOPICS = ("chung",)
 
 
+# Statements run on nearly every message, built once: building one costs more than
+# SQLite takes to answer it.
+_OF_CHAT = (Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
+_SUBSCRIBER = select(Subscriber).where(*_OF_CHAT)
+_LANGUAGE = select(Subscriber.language).where(*_OF_CHAT)
+_LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for_update()
+_TOPICS = select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
+
+
 async def find_subscriber(session: AsyncSession, channel: str, chat_id: str) -> Subscriber | None:
-    return await session.scalar(
-        select(Subscriber).where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
-    )
+    return await session.scalar(_SUBSCRIBER, {"channel": channel, "chat_id": chat_id})
 
 
 async def subscribe(
@@ -24,31 +31,38 @@ async def subscribe(
 ) -> tuple[Subscriber, bool]:
     """Create the subscriber for this chat, or re-activate it. Returns (subscriber, created).
 
-    Safe to call twice at once: the (channel, chat_id) unique key decides.
+    Safe to call twice at once, on one instance or two: the (channel, chat_id) unique key
+    decides in one statement which call creates it; the other finds it.
     """
     existing = await find_subscriber(session, incoming.channel, incoming.chat_id)
     if existing:
         await resume_messages(session, existing)
         return existing, False
-    subscriber = Subscriber(
-        channel=incoming.channel,
-        chat_id=incoming.chat_id,
-        kind=incoming.chat_kind.value,
-        language=language,
-    )
-    session.add(subscriber)
-    try:
-        await session.flush()
-        session.add_all(
-            SubscriberTopic(subscriber_id=subscriber.id, topic=t) for t in DEFAULT_TOPICS
+    now = utcnow()
+    new_id = await session.scalar(
+        insert_or_skip(session, Subscriber)
+        .values(
+            channel=incoming.channel,
+            chat_id=incoming.chat_id,
+            kind=incoming.chat_kind.value,
+            language=language,
+            active=True,
+            created_at=now,
+            updated_at=now,
         )
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raced = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        assert raced is not None
-        return raced, False
-    return subscriber, True
+        .on_conflict_do_nothing()
+        .returning(Subscriber.id)
+    )
+    if new_id is not None:
+        await session.execute(
+            insert_or_skip(session, SubscriberTopic).values(
+                [{"subscriber_id": new_id, "topic": topic} for topic in DEFAULT_TOPICS]
+            )
+        )
+    await session.commit()
+    subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
+    assert subscriber is not None
+    return subscriber, new_id is not None
 
 
 async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subscriber:
@@ -59,26 +73,28 @@ async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subsc
 
 
 async def topics_of(session: AsyncSession, subscriber_id: int) -> set[str]:
-    rows = await session.scalars(
-        select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == subscriber_id)
-    )
-    return set(rows)
+    return set(await session.scalars(_TOPICS, {"id": subscriber_id}))
 
 
 async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) -> set[str]:
-    current = await topics_of(session, subscriber_id)
-    if topic in current:
-        await session.execute(
-            delete(SubscriberTopic).where(
-                SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
-            )
+    """Turn `topic` off if it is on, else on; returns the topics now chosen. Each of two
+    toggles at once (a double tap, two instances) counts: the subscriber's row is locked
+    until the commit (PostgreSQL; SQLite has one writer at a time), so the second toggle
+    sees what the first did."""
+    await session.execute(_LOCKED, {"id": subscriber_id})
+    removed = await session.execute(
+        delete(SubscriberTopic).where(
+            SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
         )
-        current.discard(topic)
-    else:
-        session.add(SubscriberTopic(subscriber_id=subscriber_id, topic=topic))
-        current.add(topic)
+    )
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        await session.execute(
+            insert_or_skip(session, SubscriberTopic)
+            .values(subscriber_id=subscriber_id, topic=topic)
+            .on_conflict_do_nothing()
+        )
     await session.commit()
-    return current
+    return await topics_of(session, subscriber_id)
 
 
 async def update_subscriber(
@@ -93,9 +109,7 @@ async def update_subscriber(
 
 async def language_of(session: AsyncSession, incoming: Incoming) -> str | None:
     return await session.scalar(
-        select(Subscriber.language).where(
-            Subscriber.channel == incoming.channel, Subscriber.chat_id == incoming.chat_id
-        )
+        _LANGUAGE, {"channel": incoming.channel, "chat_id": incoming.chat_id}
     )
 
 

@@ -19,6 +19,9 @@ from content.yamlfile import ContentError, Problem, load_yaml
 STATION_FILE = CONTENT_DIR / "station.yaml"
 TOPICS_FILE = CONTENT_DIR / "topics.yaml"
 SCREENING_GROUPS_FILE = CONTENT_DIR / "screening_groups.yaml"
+# A tổ's name travels in its button ("screening:area:<name>", the longest prefix, 15
+# bytes) and Telegram allows 64 bytes of button data.
+AREA_NAME_BYTES = 64 - len("screening:area:")
 STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
 # Fields a station may also give in another language (under `en:`), for foreign residents.
 TRANSLATED_FIELDS = ("name", "address", "hours")
@@ -82,6 +85,17 @@ def check_station(path: Path = STATION_FILE) -> list[Problem]:
         )
     elif len(set(areas)) != len(areas):
         problems.append(Problem(path, data.line_of("areas"), "'areas' có tên tổ bị lặp"))
+    else:
+        problems += [
+            Problem(
+                path,
+                data.line_of("areas"),
+                f"tên tổ '{area}' dài quá cho nút bấm: tối đa {AREA_NAME_BYTES} byte "
+                f"(đang {len(area.encode())}); viết gọn lại, ví dụ “Tổ 12”",
+            )
+            for area in areas
+            if len(area.encode()) > AREA_NAME_BYTES
+        ]
     english = data.get("en", {})
     if not isinstance(english, dict) or any(
         key not in TRANSLATED_FIELDS or not isinstance(value, str) or not value.strip()

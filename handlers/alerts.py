@@ -1,9 +1,10 @@
 """/canhbao: staff draft an alert → choose who gets it → urgency → preview → approve → outbox.
 
-Flow (docs/alert-dialogue.mmd):
-    /canhbao [text] → ASK_TEXT → target (all | tổ dân phố | topic | groups) → urgency
-    → preview + "Duyệt và gửi" (urgent ones by a second staff member: /duyet <id>)
-    → queued; "Tiến độ" shows delivery and can cancel what is not yet sent.
+Flow (the table at the end; docs/alerts-dialogue.mmd is drawn from it):
+    /canhbao [text] → ASK_TEXT → ASK_TARGET (all | tổ dân phố → ASK_AREA | topic → ASK_TOPIC
+    | groups) → ASK_URGENCY → preview + "Duyệt và gửi" (urgent ones by a second staff
+    member: /duyet <id>) → queued; "Tiến độ" shows delivery and can cancel what is not yet
+    sent. Approving, progress and cancelling name their alert, so they work outside the flow.
 """
 
 from __future__ import annotations
@@ -23,68 +24,88 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
-from bot.core import Button, Incoming, Reply
+from bot.buttons import AlertApproval, AlertAreaChoice, AlertCancel, AlertProgress, id_of
+from bot.core import Button, Incoming, Reply, Role
+from bot.flows import END, Flow, On, Step, Typed
 from bot.outbox.broadcasts import broadcast_progress
 from bot.routing import Context, Router
 from content.station import load_station, load_topics
+from handlers.common import back_button
 from handlers.staffing import actor_of, number_after
 
 router = Router("alerts")
+BACK = "alert:back"
 
 
 class AlertStep(Enum):
     ASK_TEXT = auto()
     ASK_TARGET = auto()
+    ASK_AREA = auto()
+    ASK_TOPIC = auto()
+    ASK_URGENCY = auto()
 
 
-@router.command("canhbao", role="staff")
+@router.command("canhbao", role=Role.STAFF)
 async def on_alert(incoming: Incoming, ctx: Context) -> Reply:
     """Start a draft; the text may come with the command."""
+    await ctx.end_dialogue()
     if incoming.argument:
         return await save_text(incoming, ctx, incoming.argument)
-    await ctx.set_step(AlertStep.ASK_TEXT, photo=incoming.photo)
+    return await FLOW.go_to(ctx, AlertStep.ASK_TEXT, photo=incoming.photo)
+
+
+async def ask_text(ctx: Context) -> Reply:
     return Reply(
         ctx._("Nhập nội dung cảnh báo (có thể gửi kèm ảnh):"), [Button(ctx._("Hủy"), "alert:quit")]
     )
 
 
-@router.step(AlertStep.ASK_TEXT)
 async def ask_target(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the text, then ask who should receive it."""
     return await save_text(incoming, ctx, incoming.text or "")
 
 
-@router.button("alert:target:", role="staff")
 async def choose_target(incoming: Incoming, ctx: Context) -> Reply:
     """All, one tổ dân phố, one topic, or the groups only."""
     kind = (incoming.button or "").removeprefix("alert:target:")
     if kind == "areas":
-        return Reply(
-            ctx._("Gửi tới tổ dân phố nào?"),
-            [Button(area, f"alert:area:{area}") for area in load_station().areas],
-        )
+        return await FLOW.go_to(ctx, AlertStep.ASK_AREA)
     if kind == "topics":
-        return Reply(
-            ctx._("Gửi tới người chọn chủ đề nào?"),
-            [Button(t.label(ctx.locale), f"alert:topic:{t.code}") for t in load_topics()],
-        )
-    await ctx.set_step(AlertStep.ASK_TARGET, target={"groups_only": kind == "groups"})
-    return urgency_question(ctx)
+        return await FLOW.go_to(ctx, AlertStep.ASK_TOPIC)
+    return await FLOW.go_to(ctx, AlertStep.ASK_URGENCY, target={"groups_only": kind == "groups"})
 
 
-@router.button("alert:area:", role="staff")
+async def ask_area(ctx: Context) -> Reply:
+    return Reply(
+        ctx._("Gửi tới tổ dân phố nào?"),
+        [
+            *(Button(area, AlertAreaChoice(area).pack()) for area in load_station().areas),
+            back_button(ctx, BACK),
+        ],
+    )
+
+
+async def ask_topic(ctx: Context) -> Reply:
+    return Reply(
+        ctx._("Gửi tới người chọn chủ đề nào?"),
+        [
+            *(Button(t.label(ctx.locale), f"alert:topic:{t.code}") for t in load_topics()),
+            back_button(ctx, BACK),
+        ],
+    )
+
+
 async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
     """Send to one tổ dân phố."""
-    area = (incoming.button or "").removeprefix("alert:area:")
+    chosen = AlertAreaChoice.parse(incoming.button)
+    area = chosen.area if chosen else ""
     try:
         areas = checked_areas([area])
     except AlertError as exc:
         return Reply(str(exc))
-    await ctx.set_step(AlertStep.ASK_TARGET, target={"areas": areas})
-    return urgency_question(ctx)
+    return await FLOW.go_to(ctx, AlertStep.ASK_URGENCY, target={"areas": areas})
 
 
-@router.button("alert:topic:", role="staff")
 async def choose_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Send to the residents who chose one topic."""
     topic = (incoming.button or "").removeprefix("alert:topic:")
@@ -92,11 +113,9 @@ async def choose_topic(incoming: Incoming, ctx: Context) -> Reply:
         topics = checked_topics([topic])
     except AlertError as exc:
         return Reply(str(exc))
-    await ctx.set_step(AlertStep.ASK_TARGET, target={"topics": topics})
-    return urgency_question(ctx)
+    return await FLOW.go_to(ctx, AlertStep.ASK_URGENCY, target={"topics": topics})
 
 
-@router.button("alert:urgent:", role="staff")
 async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Save the draft and show it exactly as residents will see it."""
     if not ctx.data.get("text"):
@@ -121,7 +140,7 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@router.command("duyet", role="staff")
+@router.command("duyet", role=Role.STAFF)
 async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Show a colleague's draft for approval: /duyet <số>."""
     alert_id = number_after("", incoming.argument)
@@ -140,14 +159,14 @@ async def on_review(incoming: Incoming, ctx: Context) -> list[Reply]:
     ]
 
 
-@router.button("alert:approve:", role="staff")
+@router.button(AlertApproval.prefix(), role=Role.STAFF)
 async def approve(incoming: Incoming, ctx: Context) -> Reply:
     """Approve: the alert goes into the outbox for every recipient."""
-    alert_id = number_after("alert:approve:", incoming.button)
+    alert_id = id_of(AlertApproval.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await approve_alert(
-                session, alert_id or 0, await actor_of(incoming, ctx), ctx.settings
+                session, alert_id, await actor_of(incoming, ctx), ctx.settings
             )
             progress = await broadcast_progress(session, alert.broadcast_id or 0)
     except AlertError as exc:
@@ -156,14 +175,14 @@ async def approve(incoming: Incoming, ctx: Context) -> Reply:
         ctx._("Đã duyệt cảnh báo số {id}; đang gửi tới {count} người nhận.").format(
             id=alert.id, count=progress.total
         ),
-        [Button(ctx._("Xem tiến độ"), f"alert:progress:{alert.id}")],
+        [Button(ctx._("Xem tiến độ"), AlertProgress(alert.id or 0).pack())],
     )
 
 
-@router.button("alert:progress:", role="staff")
+@router.button(AlertProgress.prefix(), role=Role.STAFF)
 async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     """Delivery counts so far, with a way to stop what is not yet sent."""
-    alert_id = number_after("alert:progress:", incoming.button) or 0
+    alert_id = id_of(AlertProgress.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await get_alert(session, alert_id)
@@ -176,8 +195,8 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
         return Reply(str(exc))
     if progress is None:
         return Reply(ctx._("Cảnh báo số {id} chưa được gửi.").format(id=alert_id))
-    refresh = Button(ctx._("Cập nhật"), f"alert:progress:{alert_id}")
-    stop = Button(ctx._("Dừng phần chưa gửi"), f"alert:cancel:{alert_id}")
+    refresh = Button(ctx._("Cập nhật"), AlertProgress(alert_id).pack())
+    stop = Button(ctx._("Dừng phần chưa gửi"), AlertCancel(alert_id).pack())
     return Reply(
         ctx._(
             "Cảnh báo số {id}: đã gửi {sent}/{total}, đang chờ {pending}, lỗi {failed}, bị chặn {blocked}."
@@ -193,10 +212,10 @@ async def show_progress(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("alert:cancel:", role="staff")
+@router.button(AlertCancel.prefix(), role=Role.STAFF)
 async def cancel(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel a draft, or stop what is not yet sent."""
-    alert_id = number_after("alert:cancel:", incoming.button) or 0
+    alert_id = id_of(AlertCancel.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
@@ -211,7 +230,6 @@ async def cancel(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("alert:quit", role="staff")
 async def quit_draft(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave the draft dialogue without saving."""
     await ctx.end_dialogue()
@@ -221,9 +239,11 @@ async def quit_draft(_incoming: Incoming, ctx: Context) -> Reply:
 async def save_text(incoming: Incoming, ctx: Context, text: str) -> Reply:
     if not text.strip():
         return Reply(ctx._("Nội dung đang trống. Nhập nội dung cảnh báo:"))
-    await ctx.set_step(
-        AlertStep.ASK_TARGET, text=text.strip(), photo=incoming.photo or ctx.data.get("photo")
-    )
+    photo = incoming.photo or ctx.data.get("photo")
+    return await FLOW.go_to(ctx, AlertStep.ASK_TARGET, text=text.strip(), photo=photo)
+
+
+async def ask_target_kind(ctx: Context) -> Reply:
     return Reply(
         ctx._("Gửi tới ai?"),
         [
@@ -231,15 +251,20 @@ async def save_text(incoming: Incoming, ctx: Context, text: str) -> Reply:
             Button(ctx._("Một tổ dân phố"), "alert:target:areas"),
             Button(ctx._("Theo chủ đề"), "alert:target:topics"),
             Button(ctx._("Chỉ các nhóm"), "alert:target:groups"),
+            back_button(ctx, BACK),
             Button(ctx._("Hủy"), "alert:quit"),
         ],
     )
 
 
-def urgency_question(ctx: Context) -> Reply:
+async def urgency_question(ctx: Context) -> Reply:
     return Reply(
         ctx._("Mức độ? Tin khẩn được gửi ngay cả giờ nghỉ và đi trước các tin thường."),
-        [Button(ctx._("Khẩn"), "alert:urgent:1"), Button(ctx._("Thường"), "alert:urgent:0")],
+        [
+            Button(ctx._("Khẩn"), "alert:urgent:1"),
+            Button(ctx._("Thường"), "alert:urgent:0"),
+            back_button(ctx, BACK),
+        ],
     )
 
 
@@ -263,12 +288,51 @@ async def approval_reply(incoming: Incoming, ctx: Context, alert_id: int) -> Rep
             + ctx._("Tin khẩn cần một cán bộ khác duyệt: nhờ đồng nghiệp gõ /duyet {id}.").format(
                 id=alert.id
             ),
-            [Button(ctx._("Hủy"), f"alert:cancel:{alert.id}")],
+            [Button(ctx._("Hủy"), AlertCancel(alert.id or 0).pack())],
         )
     return Reply(
         summary + " " + ctx._("Kiểm tra nội dung ở trên rồi duyệt."),
         [
-            Button(ctx._("Duyệt và gửi"), f"alert:approve:{alert.id}"),
-            Button(ctx._("Hủy"), f"alert:cancel:{alert.id}"),
+            Button(ctx._("Duyệt và gửi"), AlertApproval(alert.id or 0).pack()),
+            Button(ctx._("Hủy"), AlertCancel(alert.id or 0).pack()),
         ],
     )
+
+
+# --- the dialogue, declared --------------------------------------------------------
+
+A = AlertStep
+FLOW = router.flow(
+    Flow(
+        "alerts",
+        started_by={"/canhbao": A.ASK_TEXT, "/canhbao nội dung": A.ASK_TARGET},
+        role=Role.STAFF,
+        back_data=BACK,
+        way_out=(On("alert:quit", quit_draft, to=(END,)),),
+        steps={
+            A.ASK_TEXT: Step(ask_text, typed=Typed(ask_target, to=(A.ASK_TARGET,))),
+            A.ASK_TARGET: Step(
+                ask_target_kind,
+                buttons=(
+                    On("alert:target:", choose_target, to=(A.ASK_AREA, A.ASK_TOPIC, A.ASK_URGENCY)),
+                ),
+                back=A.ASK_TEXT,
+            ),
+            A.ASK_AREA: Step(
+                ask_area,
+                buttons=(On(AlertAreaChoice.prefix(), choose_area, to=(A.ASK_URGENCY,)),),
+                back=A.ASK_TARGET,
+            ),
+            A.ASK_TOPIC: Step(
+                ask_topic,
+                buttons=(On("alert:topic:", choose_topic, to=(A.ASK_URGENCY,)),),
+                back=A.ASK_TARGET,
+            ),
+            A.ASK_URGENCY: Step(
+                urgency_question,
+                buttons=(On("alert:urgent:", preview_alert, to=(END,)),),
+                back=A.ASK_TARGET,
+            ),
+        },
+    )
+)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-from bot.core import Button, Incoming, Reply
+from bot.core import Button, ChatKind, Incoming, Reply
 from bot.faq import Match, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
-from bot.faq.signing import SECRET_KEY, button_secret, sign_question, signed_question
+from bot.faq.signing import button_secret, sign_question, signed_question
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
+from handlers.common import buttons_for_mentions
 
 router = Router("faq")
 
@@ -46,7 +47,7 @@ async def answer(text: str, ctx: Context) -> Reply:
     async with ctx.sessions() as session:
         logged = await log_question(session, question, ctx.locale, match)
     if match.answer is not None:
-        return Reply(match.answer)
+        return Reply(match.answer, action_buttons(ctx, match.answer))
     if match.off_topic:
         return Reply(
             ctx._(
@@ -61,11 +62,19 @@ async def answer(text: str, ctx: Context) -> Reply:
 async def _button_secret(ctx: Context) -> bytes:
     """The install's button signing secret, read once per process: once made it never
     changes, so a question or a press costs no query for it."""
-    extras = ctx.services.extras
-    if SECRET_KEY not in extras:
+    services = ctx.services
+    if services.faq_button_secret is None:
         async with ctx.sessions() as session:
-            extras[SECRET_KEY] = await button_secret(session)
-    return extras[SECRET_KEY]
+            services.faq_button_secret = await button_secret(session)
+    return services.faq_button_secret
+
+
+def action_buttons(ctx: Context, answer: str) -> list[Button]:
+    """The action an answer mentions, as a button, in a private chat only (a group's
+    members start them in their own chat)."""
+    if ctx.incoming.chat_kind is not ChatKind.PRIVATE:
+        return []
+    return buttons_for_mentions(ctx, answer)
 
 
 def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
@@ -99,7 +108,7 @@ async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
         question_id = signed_question(secret, signed, incoming)
         if question_id is not None:
             await record_choice(session, question_id, topic)
-    return Reply(entry.answer)
+    return Reply(entry.answer, action_buttons(ctx, entry.answer))
 
 
 @router.button(STAFF_BUTTON)

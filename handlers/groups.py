@@ -3,13 +3,19 @@
 Group admins are recognised from the platform's admin list (bot.roles); in a
 group, /chude, /dungnhan and the group's buttons ("g"-prefixed data) are theirs only.
 
-Flow: /chude → gtopic: toggles → gsub:done → garea: → glang: → saved (and sending resumes).
+Flow (the table at the end): /chude → TOPICS (gtopic: toggles, gsub:done) → AREA (garea:,
+or typed) → LANGUAGE (glang:) → saved (and sending resumes). The admin role is checked at
+every step, so an admin removed half-way cannot finish.
 """
 
 from __future__ import annotations
 
+from enum import Enum, auto
+
 from bot.areas import match_area
-from bot.core import Incoming, Reply
+from bot.buttons import GroupAreaChoice
+from bot.core import Incoming, Reply, Role
+from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.roles import has_role
 from bot.routing import Context, Router
 from bot.subscribers import (
@@ -34,6 +40,12 @@ from handlers.subscribe import (
 router = Router("groups", chats=GROUP)
 
 
+class GroupStep(Enum):
+    TOPICS = auto()
+    AREA = auto()
+    LANGUAGE = auto()
+
+
 @router.event("bot_added")
 async def on_added(incoming: Incoming, ctx: Context) -> Reply:
     """Register the group as a recipient and introduce the bot to its members."""
@@ -47,7 +59,7 @@ async def on_group_start(incoming: Incoming, ctx: Context) -> Reply:
     """Introduce the bot; a group its admins stopped is resumed by an admin only."""
     async with ctx.sessions() as session:
         group = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        if group and not group.active and not await has_role(incoming, ctx, "group_admin"):
+        if group and not group.active and not await has_role(incoming, ctx, Role.GROUP_ADMIN):
             return Reply(
                 ctx._(
                     "Nhóm đang tạm dừng nhận tin. Chỉ quản trị viên của nhóm bật lại được, "
@@ -77,7 +89,7 @@ async def on_left(incoming: Incoming, ctx: Context) -> None:
             await stop_messages(session, subscriber)
 
 
-@router.command("dungnhan", role="group_admin")
+@router.command("dungnhan", role=Role.GROUP_ADMIN)
 async def on_group_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop sending into this group, and say who can resume it."""
     async with ctx.sessions() as session:
@@ -108,45 +120,53 @@ async def on_group_help(_incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("chude", role="group_admin")
-async def on_group_topics(incoming: Incoming, ctx: Context) -> Reply:
+@router.command("chude", role=Role.GROUP_ADMIN)
+async def on_group_topics(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the group's topics to a group admin."""
+    await ctx.end_dialogue()
+    return await FLOW.go_to(ctx, GroupStep.TOPICS)
+
+
+async def ask_group_topics(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
+        subscriber = await require_subscriber(session, ctx.incoming)
         chosen = await topics_of(session, subscriber.id)
     return topics_reply(ctx, chosen, prefix="g")
 
 
-@router.button("gtopic:", role="group_admin")
 async def toggle_group_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one of the group's topics on or off."""
     return await toggle_and_show(incoming, ctx, prefix="g")
 
 
-@router.button("gsub:done", role="group_admin")
 async def ask_group_area(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask which tổ dân phố the group belongs to (alerts can target it)."""
-    return area_question(ctx, prefix="g")
+    return await FLOW.go_to(ctx, GroupStep.AREA)
 
 
-@router.button("garea:", role="group_admin")
+async def group_area_question(ctx: Context) -> Reply:
+    return area_question(ctx, kind=GroupAreaChoice)
+
+
 async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
-    """Save the group's tổ dân phố, then ask its language."""
-    area = match_area((incoming.button or "").removeprefix("garea:"), list(load_station().areas))
+    """Save the group's tổ dân phố (pressed or typed), then ask its language."""
+    pressed = GroupAreaChoice.parse(incoming.button)
+    typed = pressed.area if pressed else incoming.text or ""
+    area = match_area(typed, list(load_station().areas))
     if area is None:
-        return area_question(ctx, retry=True, prefix="g")
+        return area_question(ctx, retry=True, kind=GroupAreaChoice)
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         await update_subscriber(session, subscriber, area=area)
-    return group_language_question(ctx)
+    return await FLOW.go_to(ctx, GroupStep.LANGUAGE)
 
 
-@router.button("glang:", role="group_admin")
 async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's language and confirm the group's whole choice in it."""
     saved = await save_language(incoming, ctx, prefix="g")
     if saved is None:
-        return group_language_question(ctx)
+        return await FLOW.go_to(ctx, GroupStep.LANGUAGE)
+    await ctx.end_dialogue()
     group, chosen, _was_stopped = saved
     return Reply(
         ctx._(
@@ -156,5 +176,35 @@ async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-def group_language_question(ctx: Context) -> Reply:
+async def group_language_question(ctx: Context) -> Reply:
     return Reply(ctx._("Nhóm muốn nhận tin bằng ngôn ngữ nào?"), language_buttons(prefix="g"))
+
+
+# --- the dialogue, declared --------------------------------------------------------
+
+G = GroupStep
+FLOW = router.flow(
+    Flow(
+        "groups",
+        started_by={"/chude": G.TOPICS},
+        role=Role.GROUP_ADMIN,
+        chats=GROUP,
+        steps={
+            G.TOPICS: Step(
+                ask_group_topics,
+                buttons=(
+                    On("gtopic:", toggle_group_topic, to=(G.TOPICS,)),
+                    On("gsub:done", ask_group_area, to=(G.AREA,), means=Means.YES),
+                ),
+            ),
+            G.AREA: Step(
+                group_area_question,
+                buttons=(On(GroupAreaChoice.prefix(), save_group_area, to=(G.LANGUAGE,)),),
+                typed=Typed(save_group_area, to=(G.LANGUAGE,)),
+            ),
+            G.LANGUAGE: Step(
+                group_language_question, buttons=(On("glang:", save_group_language, to=(END,)),)
+            ),
+        },
+    )
+)

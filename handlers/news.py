@@ -1,7 +1,8 @@
 """News digests for residents: how often (/diemtin), and the rest of a long one (/xemthem N).
 
-Flow: /diemtin or the "Điểm tin" button at the end of /chude → ASK_FREQUENCY (buttons, or
-typed: "hang tuan", "2", "weekly") → saved. /xemthem N shows page N of the last digest.
+Flow (the table at the end; docs/news-dialogue.mmd is drawn from it): /diemtin or the
+"Điểm tin" button at the end of /chude → ASK_FREQUENCY (buttons, or typed: "hang tuan",
+"2", "weekly") → saved. /xemthem N shows page N of the last digest.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, Flow, On, Step, Typed
 from bot.i18n import Gettext
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.news.digest import MORE_COMMAND, Frequency, frequency_of
@@ -52,17 +54,20 @@ def news_button(ctx: Context, stored: str | None) -> Button:
     return Button(ctx._("Điểm tin y tế: {cach} ➜").format(cach=label), "news:ask")
 
 
-@router.command("diemtin")
+@router.command("diemtin", words=("điểm tin", "tin tức"))
 @router.button("news:ask")
-async def ask_frequency(incoming: Incoming, ctx: Context) -> Reply:
+async def ask_frequency(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask how often the resident wants the news digest."""
+    await ctx.end_dialogue()
+    return await FLOW.go_to(ctx, NewsStep.ASK_FREQUENCY)
+
+
+async def ask_frequency_question(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
-    await ctx.set_step(NewsStep.ASK_FREQUENCY)
+        subscriber = await require_subscriber(session, ctx.incoming)
     return frequency_question(ctx, frequency_of(subscriber.news_frequency))
 
 
-@router.button("newsfreq:")
 async def choose_frequency_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the frequency pressed."""
     try:
@@ -72,7 +77,6 @@ async def choose_frequency_button(incoming: Incoming, ctx: Context) -> Reply:
     return await save_frequency(incoming, ctx, chosen)
 
 
-@router.step(NewsStep.ASK_FREQUENCY)
 async def choose_frequency_text(incoming: Incoming, ctx: Context) -> Reply:
     """Save the frequency typed ("hàng tuần", "2", "weekly"); else ask again."""
     typed = fold(incoming.text or "")
@@ -151,3 +155,19 @@ async def last_long_digest_day(session: AsyncSession, subscriber_id: int) -> dat
         return date.fromisoformat(key.split(":")[1]) if key else None
     except (IndexError, ValueError):
         return None
+
+
+FLOW = router.flow(
+    Flow(
+        "news",
+        started_by={"/diemtin, Điểm tin": NewsStep.ASK_FREQUENCY},
+        chats=PRIVATE,
+        steps={
+            NewsStep.ASK_FREQUENCY: Step(
+                ask_frequency_question,
+                buttons=(On("newsfreq:", choose_frequency_button, to=(END,)),),
+                typed=Typed(choose_frequency_text, to=(END,)),
+            )
+        },
+    )
+)

@@ -1,12 +1,16 @@
 """/xoadulieu: a resident deletes what the bot keeps about them, after one confirmation.
 
-/xoadulieu → what will be deleted (and how many upcoming check-ups are cancelled)
-→ "Xóa hết" (privacy:erase) → deleted, told so | "Không xóa" (privacy:keep) → nothing
+/xoadulieu → CONFIRM: what will be deleted (and how many upcoming check-ups are cancelled)
+→ "Xóa hết" (privacy:erase) → deleted, told so | "Không xóa" (privacy:keep) → nothing.
+Declared as a flow at the end, so a typed "xóa hết" or "không" answers it too.
 """
 
 from __future__ import annotations
 
+from enum import Enum, auto
+
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, Flow, Means, On, Step
 from bot.privacy import forget_chat, upcoming_count
 from bot.routing import Context, Router
 from bot.screening.sessions import local_now
@@ -16,11 +20,21 @@ from handlers.common import PRIVATE
 router = Router("privacy", chats=PRIVATE)
 
 
-@router.command("xoadulieu")
-async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
+class PrivacyStep(Enum):
+    CONFIRM = auto()
+
+
+@router.command("xoadulieu", words=("xóa dữ liệu", "xóa dữ liệu cá nhân", "xóa thông tin"))
+async def on_erase(_incoming: Incoming, ctx: Context) -> Reply:
     """Say what will be deleted and ask for confirmation."""
+    await ctx.end_dialogue()
+    return await FLOW.go_to(ctx, PrivacyStep.CONFIRM)
+
+
+async def ask_confirmation(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        upcoming = await upcoming_count(session, incoming, local_now(ctx.settings.tz).date())
+        today = local_now(ctx.settings.tz).date()
+        upcoming = await upcoming_count(session, ctx.incoming, today)
     text = ctx._(
         "**Xóa dữ liệu cá nhân**\n\n"
         "Mình sẽ xóa: đăng ký nhận tin, chủ đề, tổ dân phố, số điện thoại nhận lời mời khám, "
@@ -40,7 +54,6 @@ async def on_erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:erase")
 async def erase(incoming: Incoming, ctx: Context) -> Reply:
     """Delete everything about this chat, then say how to come back."""
     async with ctx.sessions() as session:
@@ -50,7 +63,27 @@ async def erase(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("privacy:keep")
 async def keep(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
+    await ctx.end_dialogue()
     return Reply(ctx._("Dạ, mình giữ nguyên, không xóa gì."))
+
+
+FLOW = router.flow(
+    Flow(
+        "privacy",
+        started_by={"/xoadulieu": PrivacyStep.CONFIRM},
+        chats=PRIVATE,
+        steps={
+            PrivacyStep.CONFIRM: Step(
+                ask_confirmation,
+                buttons=(
+                    On(
+                        "privacy:erase", erase, to=(END,), means=Means.YES, words=("xóa", "xóa hết")
+                    ),
+                    On("privacy:keep", keep, to=(END,), means=Means.NO, words=("giữ", "giữ lại")),
+                ),
+            )
+        },
+    )
+)

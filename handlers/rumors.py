@@ -3,7 +3,8 @@
 Resident: /baotin [text or photo] → ASK_MESSAGE → stored with a reference, thanked.
 Staff: /tindon → similar reports grouped → Đúng | Sai (→ ASK_CORRECTION) | Đang kiểm tra
 → every reporter in the group is told; a correction can become an alert draft.
-Diagram: docs/rumor-dialogue.mmd.
+The two typed steps are declared as flows at the end (docs/rumors-dialogue.mmd is drawn
+from them); the queue's buttons name their report, so they work outside any flow.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.alerts import resident_text
-from bot.core import Button, Incoming, Reply
+from bot.buttons import RumorToAlert, id_of
+from bot.core import Button, Incoming, Reply, Role
+from bot.flows import END, Flow, On, Step, Typed
 from bot.routing import Context, Router
 from bot.rumors import (
     Answered,
@@ -28,6 +31,7 @@ from handlers.staffing import actor_of, number_after
 router = Router("rumors")
 
 QUEUE_PAGE = 5
+QUIT_CORRECTION = "rumor:quit_correction"
 
 
 class RumorStep(Enum):
@@ -35,12 +39,16 @@ class RumorStep(Enum):
     ASK_CORRECTION = auto()
 
 
-@router.command("baotin")
+@router.command("baotin", words=("báo tin đồn", "báo tin giả", "tin đồn", "tin giả"))
 async def on_report(incoming: Incoming, ctx: Context) -> Reply:
     """Take the suspicious message now if it came with the command, else ask for it."""
     if incoming.argument or incoming.photo:
         return await store_report(incoming, ctx, incoming.argument)
-    await ctx.set_step(RumorStep.ASK_MESSAGE)
+    await ctx.end_dialogue()
+    return await REPORT_FLOW.go_to(ctx, RumorStep.ASK_MESSAGE)
+
+
+async def ask_message(ctx: Context) -> Reply:
     return Reply(
         ctx._(
             "Bà con dán hoặc chuyển tiếp tin nghi là tin đồn, tin giả về sức khỏe vào đây (chữ hoặc ảnh):"
@@ -49,20 +57,18 @@ async def on_report(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.step(RumorStep.ASK_MESSAGE)
 async def receive_report(incoming: Incoming, ctx: Context) -> Reply:
     """Store the pasted message."""
     return await store_report(incoming, ctx, incoming.text or "")
 
 
-@router.button("rumor:quit")
 async def quit_dialogue(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave without storing anything."""
     await ctx.end_dialogue()
     return Reply(ctx._("Đã hủy."))
 
 
-@router.command("tindon", role="staff")
+@router.command("tindon", role=Role.STAFF)
 async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
     """Open reports, similar ones grouped, each group with its answer buttons."""
     async with ctx.sessions() as session:
@@ -88,8 +94,8 @@ async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.button("rumor:true:", role="staff")
-@router.button("rumor:checking:", role="staff")
+@router.button("rumor:true:", role=Role.STAFF)
+@router.button("rumor:checking:", role=Role.STAFF)
 async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
     """Mark the group true or being checked, and tell every reporter."""
     verdict, _, raw_id = (incoming.button or "").removeprefix("rumor:").partition(":")
@@ -101,17 +107,21 @@ async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
     return answered_reply(ctx, answered)
 
 
-@router.button("rumor:false:", role="staff")
+@router.button("rumor:false:", role=Role.STAFF)
 async def ask_correction(incoming: Incoming, ctx: Context) -> Reply:
     """A false rumor needs the true fact, which the reporters and the alert will carry."""
     report_id = number_after("rumor:false:", incoming.button)
-    await ctx.set_step(RumorStep.ASK_CORRECTION, report_id=report_id)
+    await ctx.end_dialogue()
+    return await CORRECTION_FLOW.go_to(ctx, RumorStep.ASK_CORRECTION, report_id=report_id)
+
+
+async def ask_correction_text(ctx: Context) -> Reply:
     return Reply(
-        ctx._("Nhập nội dung đính chính: sự thật là gì, theo nguồn nào (không nhắc lại tin sai).")
+        ctx._("Nhập nội dung đính chính: sự thật là gì, theo nguồn nào (không nhắc lại tin sai)."),
+        [Button(ctx._("Hủy"), QUIT_CORRECTION)],
     )
 
 
-@router.step(RumorStep.ASK_CORRECTION)
 async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
     """Record the correction, tell the reporters, offer to alert everyone."""
     report_id = int(ctx.data.get("report_id") or 0)
@@ -119,7 +129,7 @@ async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
     if not correction:
         return Reply(
             ctx._("Nội dung đính chính đang trống. Nhập sự thật là gì, theo nguồn nào:"),
-            [Button(ctx._("Hủy"), "rumor:quit")],
+            [Button(ctx._("Hủy"), QUIT_CORRECTION)],
         )
     await ctx.end_dialogue()
     try:
@@ -131,14 +141,14 @@ async def answer_false(incoming: Incoming, ctx: Context) -> Reply:
         return reply
     return Reply(
         reply.text,
-        [Button(ctx._("Gửi đính chính cho cả phường"), f"rumor:alert:{report_id}")],
+        [Button(ctx._("Gửi đính chính cho cả phường"), RumorToAlert(report_id).pack())],
     )
 
 
-@router.button("rumor:alert:", role="staff")
+@router.button(RumorToAlert.prefix(), role=Role.STAFF)
 async def make_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Turn the correction into an alert draft, shown for approval."""
-    report_id = number_after("rumor:alert:", incoming.button) or 0
+    report_id = id_of(RumorToAlert.parse(incoming.button))
     try:
         async with ctx.sessions() as session:
             alert = await correction_to_alert(session, report_id, await actor_of(incoming, ctx))
@@ -189,3 +199,30 @@ def answered_reply(ctx: Context, answered: Answered | None) -> Reply:
     if answered is None:
         return Reply(ctx._("Tin báo này đã được trả lời."))
     return Reply(answered.summary(ctx._))
+
+
+# --- the dialogues, declared -------------------------------------------------------
+
+REPORT_FLOW = router.flow(
+    Flow(
+        "rumor_report",
+        started_by={"/baotin": RumorStep.ASK_MESSAGE},
+        way_out=(On("rumor:quit", quit_dialogue, to=(END,)),),
+        steps={
+            RumorStep.ASK_MESSAGE: Step(ask_message, typed=Typed(receive_report, to=(END,))),
+        },
+    )
+)
+CORRECTION_FLOW = router.flow(
+    Flow(
+        "rumor_correction",
+        started_by={"Sai — đính chính": RumorStep.ASK_CORRECTION},
+        role=Role.STAFF,
+        way_out=(On(QUIT_CORRECTION, quit_dialogue, to=(END,)),),
+        steps={
+            RumorStep.ASK_CORRECTION: Step(
+                ask_correction_text, typed=Typed(answer_false, to=(END,))
+            ),
+        },
+    )
+)

@@ -1,8 +1,8 @@
 """/dangky: register oneself or a relative for free health screening; /huy: cancel one;
 /sdt: share (or delete) a phone number so the station can invite the resident.
 
-Flow (docs/screening-dialogue.mmd); after consent every step has "Quay lại" and "Hủy"
-(typed "quay lại" / "hủy" at a typing step act the same):
+Flow (the table at the end; docs/screening-dialogue.mmd is drawn from it); after consent
+every step has "Quay lại" and "Hủy", and every button can be typed instead:
     /dangky or screening:start → CONSENT ("Không": nothing is stored) → WHO → NAME
     → BIRTH_YEAR → GROUPS (toggle, "Xong") → AREA → PHONE → SESSION → CONFIRM
     → seat taken, code given (a session filled or closed meanwhile sends the person back
@@ -13,19 +13,25 @@ Answers wait in the dialogue state (ctx.data), so a restart resumes the same ste
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum, auto
 
 from bot.areas import match_area
+from bot.buttons import (
+    ConfirmDrop,
+    DropRegistration,
+    EditAnswer,
+    ScreeningAreaChoice,
+    SessionChoice,
+)
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, YES_WORDS, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
-from bot.routing import Context, Handler, HandlerResult, Router
-from bot.screening.people import OLDEST_BIRTH_YEAR, clean_name, is_birth_year, normalize_phone
+from bot.routing import Context, HandlerResult, Router
+from bot.screening.people import OLDEST_BIRTH_YEAR, is_birth_year, normalize_phone, typed_name
 from bot.screening.registrations import (
     Applicant,
     Outcome,
@@ -33,15 +39,15 @@ from bot.screening.registrations import (
     cancel,
     current_registration,
     open_sessions_for,
+    own_name,
     register,
     unavailable_reason,
     upcoming_of,
 )
 from bot.screening.reminders import Reminder, reminder_slots
 from bot.screening.sessions import local_now
-from bot.state import step_name
+from bot.screening.waitlist import wait_for_session
 from bot.subscribers import find_subscriber, require_subscriber, update_subscriber
-from bot.text import fold
 from content.dates import format_full_date
 from content.station import load_screening_groups, load_station
 from handlers.common import PRIVATE, back_button, cancel_button
@@ -54,24 +60,36 @@ router = Router("screening", chats=PRIVATE)
 OLDER_PERSON_AGE = 60
 OLDER_PERSON_GROUP = "nguoi_cao_tuoi"
 _YEAR = re.compile(r"\b(\d{4})\b")
-# Typed at a typing step, these act like the "Hủy" and "Quay lại" buttons (folded forms).
-CANCEL_WORDS = {"huy", "huy bo", "thoi", "cancel"}
-BACK_WORDS = {"quay lai", "tro lai", "back"}
+# Typed at any step, these act like the "Hủy" button.
+CANCEL_WORDS = ("huy", "huy bo", "thoi", "cancel")
+BACK, CANCEL_DATA = "screening:back", "screening:cancel"
+KNOWN_NAME, KNOWN_PHONE = "screening:known_name", "screening:known_phone"
+WAITLIST = "screening:waitlist"
+# "Bà con ở Tổ 7 phải không?" answered with a yes.
+AGREEING = YES_WORDS | {"dung", "dung roi", "phai", "phai roi"}
 
 
 class ScreeningStep(Enum):
     CONSENT = auto()
     WHO = auto()
+    AREA = auto()
+    NO_SESSION = auto()
     NAME = auto()
     BIRTH_YEAR = auto()
     GROUPS = auto()
-    AREA = auto()
     PHONE = auto()
     SESSION = auto()
     CONFIRM = auto()
 
 
-STEPS = list(ScreeningStep)
+# From the confirmation, one answer can be changed: the dialogue comes straight back.
+EDITABLE = (
+    ScreeningStep.NAME,
+    ScreeningStep.BIRTH_YEAR,
+    ScreeningStep.GROUPS,
+    ScreeningStep.PHONE,
+    ScreeningStep.SESSION,
+)
 
 
 class PhoneShareStep(Enum):
@@ -80,41 +98,9 @@ class PhoneShareStep(Enum):
     ASK = auto()
 
 
-def during(*steps: ScreeningStep) -> Callable[[Handler], Handler]:
-    """Let a button act only at its own step; an old button re-asks the current question."""
-    names = {step_name(step) for step in steps}
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def guarded(incoming: Incoming, ctx: Context) -> HandlerResult:
-            if ctx.state is not None and ctx.state.step in names:
-                return await handler(incoming, ctx)
-            current = current_step(ctx)
-            if current is None:
-                return Reply(ctx._("Nút này đã cũ. Gõ /dangky để đăng ký khám ạ."))
-            return await go_to(ctx, current, ctx._("Bà con trả lời giúp câu hỏi này trước ạ."))
-
-        return guarded
-
-    return wrap
-
-
-def typed_way_out(handler: Handler) -> Handler:
-    """At a typing step, let typed "hủy" / "quay lại" do what the buttons do."""
-
-    @functools.wraps(handler)
-    async def guarded(incoming: Incoming, ctx: Context) -> HandlerResult:
-        typed = fold(incoming.text or "")
-        if typed in CANCEL_WORDS:
-            return await quit_registration(incoming, ctx)
-        if typed in BACK_WORDS:
-            return await go_back(incoming, ctx)
-        return await handler(incoming, ctx)
-
-    return guarded
-
-
-@router.command("dangky")
+@router.command(
+    "dangky", words=("đăng ký khám", "dangky", "đăng ký", "đăng ký khám sàng lọc", "khám sàng lọc")
+)
 @router.button("screening:start")
 async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     """Start afresh: say what is kept and why, and ask for consent."""
@@ -122,42 +108,42 @@ async def on_register(_incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.CONSENT)
 
 
-@router.button("screening:consent:yes")
-@during(ScreeningStep.CONSENT)
 async def give_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """Note when consent was given and ask who is being registered."""
     return await go_to(ctx, ScreeningStep.WHO, consent_at=utcnow().isoformat())
 
 
-@router.button("screening:consent:no")
-@during(ScreeningStep.CONSENT)
 async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
     """End without storing anything."""
     await ctx.end_dialogue()
     return Reply(ctx._("Dạ, mình không lưu thông tin gì. Khi cần đăng ký, bà con gõ /dangky ạ."))
 
 
-@router.button("screening:who:")
-@during(ScreeningStep.WHO)
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
-    """Self or a relative, then ask the full name."""
+    """Self or a relative, then ask the tổ dân phố (whose sessions decide the rest)."""
     relative = incoming.button == "screening:who:relative"
-    return await go_to(ctx, ScreeningStep.NAME, for_relative=relative)
+    return await go_to(ctx, ScreeningStep.AREA, for_relative=relative)
 
 
-@router.step(ScreeningStep.NAME)
-@typed_way_out
 async def receive_name(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the full name, then ask the birth year."""
-    name = clean_name(incoming.text or "")
+    name = typed_name(incoming.text or "")
     if name is None:
-        note = ctx._("Họ và tên chỉ gồm chữ, ví dụ “Nguyễn Thị Mai”.")
+        note = ctx._(
+            "Họ và tên chỉ gồm chữ, từ 2 đến 6 tiếng, không phải câu hỏi, ví dụ “Nguyễn Thị Mai”."
+        )
         return await go_to(ctx, ScreeningStep.NAME, note)
-    return await go_to(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
+    return await onward(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
 
 
-@router.step(ScreeningStep.BIRTH_YEAR)
-@typed_way_out
+async def use_known_name(_incoming: Incoming, ctx: Context) -> Reply:
+    """The name this account registered itself with before."""
+    name = await known_name(ctx)
+    if name is None:
+        return await go_to(ctx, ScreeningStep.NAME)
+    return await onward(ctx, ScreeningStep.BIRTH_YEAR, full_name=name)
+
+
 async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep a sane birth year, then ask the groups (age shown back)."""
     today = local_now(ctx.settings.tz).date()
@@ -172,11 +158,9 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
     groups = ctx.data.get("groups") or (
         [OLDER_PERSON_GROUP] if this_year - year >= OLDER_PERSON_AGE else []
     )
-    return await go_to(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
+    return await onward(ctx, ScreeningStep.GROUPS, birth_year=year, groups=groups)
 
 
-@router.button("screening:group:")
-@during(ScreeningStep.GROUPS)
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     """Tick or untick one group and show the list again."""
     code = (incoming.button or "").removeprefix("screening:group:")
@@ -186,38 +170,48 @@ async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     return await go_to(ctx, ScreeningStep.GROUPS, groups=chosen)
 
 
-@router.button("screening:groups_done")
-@during(ScreeningStep.GROUPS)
 async def finish_groups(_incoming: Incoming, ctx: Context) -> Reply:
-    """At least one group, then ask the tổ dân phố."""
+    """At least one group, then ask the phone."""
     if not ctx.data.get("groups"):
         note = ctx._("Bà con chọn ít nhất một đối tượng ạ.")
         return await go_to(ctx, ScreeningStep.GROUPS, note)
-    return await go_to(ctx, ScreeningStep.AREA)
+    return await onward(ctx, ScreeningStep.PHONE)
 
 
-@router.button("screening:area:")
-@during(ScreeningStep.AREA)
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """The tổ dân phố picked with a button."""
-    return await save_area(ctx, (incoming.button or "").removeprefix("screening:area:"))
+    chosen = ScreeningAreaChoice.parse(incoming.button)
+    return await save_area(ctx, chosen.area if chosen else "")
 
 
-@router.step(ScreeningStep.AREA)
-@typed_way_out
 async def choose_area_text(incoming: Incoming, ctx: Context) -> HandlerResult:
-    """The tổ dân phố typed ("to 3", "tổ 3", "3")."""
-    return await save_area(ctx, incoming.text or "")
+    """The tổ dân phố typed ("to 3", "tổ 3", "3"); "có", "đúng" for the one from /chude."""
+    typed = incoming.text or ""
+    known = None if ctx.data.get("for_relative") else await subscriber_area(ctx)
+    if known and folded_answer(typed) in AGREEING:
+        typed = known
+    return await save_area(ctx, typed)
 
 
-@router.step(ScreeningStep.PHONE)
-@typed_way_out
 async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
-    """Keep the mobile number in its normal form; a person already registered is told so."""
+    """Keep the mobile number in its normal form."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
         note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
         return await go_to(ctx, ScreeningStep.PHONE, note)
+    return await keep_phone(incoming, ctx, phone)
+
+
+async def use_known_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
+    """The number this chat shared before (/sdt or an earlier registration)."""
+    phone = await known_phone(ctx)
+    if phone is None:
+        return await go_to(ctx, ScreeningStep.PHONE)
+    return await keep_phone(incoming, ctx, phone)
+
+
+async def keep_phone(incoming: Incoming, ctx: Context, phone: str) -> Reply:
+    """A person already registered in the round is told so; the others choose a session."""
     await ctx.set_step(ScreeningStep.PHONE, phone=phone)
     async with ctx.sessions() as session:
         earlier = await current_registration(session, applicant_of(ctx).identity)
@@ -227,25 +221,46 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     if earlier is not None:
         await ctx.end_dialogue()
         return already_registered(ctx, earlier, here=here)
-    return await go_to(ctx, ScreeningStep.SESSION)
+    return await onward(ctx, ScreeningStep.SESSION)
 
 
-@router.button("screening:session:")
-@during(ScreeningStep.SESSION)
 async def choose_session(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the chosen session if it is still open, then show the summary."""
-    wanted = (incoming.button or "").removeprefix("screening:session:")
+    chosen = SessionChoice.parse(incoming.button)
+    wanted = chosen.session_id if chosen else 0
     now = local_now(ctx.settings.tz)
     async with ctx.sessions() as session:
         offered = await open_sessions_for(session, ctx.data["area"], now)
-        if wanted not in {str(seats.session.id) for seats in offered}:
-            reason = await unavailable_reason(session, int(wanted) if wanted.isdigit() else 0, now)
+        if wanted not in {seats.session.id for seats in offered}:
+            reason = await unavailable_reason(session, wanted, now)
             return await go_to(ctx, ScreeningStep.SESSION, unavailable(ctx, reason))
-    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=int(wanted))
+    return await go_to(ctx, ScreeningStep.CONFIRM, session_id=wanted, editing=False)
 
 
-@router.button("screening:confirm")
-@during(ScreeningStep.CONFIRM)
+async def edit_answer(incoming: Incoming, ctx: Context) -> Reply:
+    """Change one answer from the confirmation, then come straight back to it."""
+    chosen = EditAnswer.parse(incoming.button)
+    step = next((s for s in EDITABLE if chosen and s.name == chosen.step), None)
+    if step is None:
+        return await go_to(ctx, ScreeningStep.CONFIRM)
+    return await go_to(ctx, step, editing=True)
+
+
+async def join_waitlist(incoming: Incoming, ctx: Context) -> Reply:
+    """No session for the tổ: the resident is invited when the station adds one."""
+    area = ctx.data["area"]
+    async with ctx.sessions() as session:
+        subscriber = await require_subscriber(session, incoming)
+        await wait_for_session(session, subscriber.id or 0, area)
+    await ctx.end_dialogue()
+    return Reply(
+        ctx._(
+            "Dạ, mình đã ghi lại. Khi trạm mở buổi khám cho {area}, mình sẽ nhắn bà con "
+            "(vào ban ngày). Bà con không cần làm gì thêm."
+        ).format(area=area)
+    )
+
+
 async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Take the seat and give the code; a seat taken meanwhile sends back to the sessions."""
     applicant = applicant_of(ctx)
@@ -270,46 +285,19 @@ async def confirm_registration(incoming: Incoming, ctx: Context) -> Reply:
     return registered(ctx, booking.seat)
 
 
-@router.button("screening:back")
-@during(*STEPS[1:])
-async def go_back(_incoming: Incoming, ctx: Context) -> Reply:
-    """Show the previous question again (answers given so far are kept)."""
-    current = current_step(ctx) or ScreeningStep.WHO
-    return await go_to(ctx, STEPS[STEPS.index(current) - 1])
-
-
-@router.button("screening:cancel")
-@during(*STEPS)
 async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
     """Leave the dialogue; what was typed so far is forgotten."""
     await ctx.end_dialogue()
     return Reply(ctx._("Đã hủy, thông tin vừa nhập đã được xóa. Gõ /dangky để đăng ký lại."))
 
 
-@router.step(
-    ScreeningStep.CONSENT,
-    ScreeningStep.WHO,
-    ScreeningStep.GROUPS,
-    ScreeningStep.SESSION,
-    ScreeningStep.CONFIRM,
-)
-@typed_way_out
-async def repeat_question(_incoming: Incoming, ctx: Context) -> HandlerResult:
-    """Typed text where buttons are expected: show the buttons again."""
-    step = current_step(ctx) or ScreeningStep.CONSENT
-    return await go_to(ctx, step, ctx._("Bà con bấm một nút bên dưới ạ."))
-
-
-@router.command("huy")
+@router.command("huy", words=("hủy lịch", "hủy lịch khám", "hủy đăng ký"))
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
-    """List the account's upcoming registrations, each with its cancel button."""
-    async with ctx.sessions() as session:
-        subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
-        upcoming = (
-            await upcoming_of(session, subscriber.id, local_now(ctx.settings.tz).date())
-            if subscriber and subscriber.id
-            else []
-        )
+    """List the account's upcoming registrations, each a button with its name and date.
+
+    /huy and its buttons keep no dialogue step (each button names its registration), so
+    a registration half-way through is not lost by looking at one's appointments."""
+    upcoming = await upcoming_here(incoming, ctx)
     if not upcoming:
         return Reply(ctx._("Bà con chưa có lịch khám nào sắp tới. Gõ /dangky để đăng ký."))
     lines = "\n".join(f"- {describe(ctx, u)}" for u in upcoming)
@@ -317,24 +305,50 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
         ctx._("Bà con muốn hủy lịch khám nào?\n\n{lines}").format(lines=lines),
         [
             Button(
-                ctx._("Hủy mã {code}").format(code=u.registration.code),
-                f"screening:drop:{u.registration.id}",
+                ctx._("{name}, ngày {day}").format(
+                    name=u.registration.full_name or u.registration.code,
+                    day=f"{u.session.day:%d/%m}",
+                ),
+                DropRegistration(u.registration.id or 0).pack(),
             )
             for u in upcoming
         ],
     )
 
 
-@router.button("screening:drop:")
+@router.button(DropRegistration.prefix())
+async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
+    """Say exactly which check-up would be cancelled, and ask to confirm."""
+    wanted = DropRegistration.parse(incoming.button)
+    chosen = next(
+        (
+            u
+            for u in await upcoming_here(incoming, ctx)
+            if wanted and u.registration.id == wanted.registration_id
+        ),
+        None,
+    )
+    if chosen is None:
+        return Reply(ctx._("Lịch khám này đã được hủy hoặc đã qua. Gõ /huy để xem lại."))
+    return Reply(
+        ctx._("Hủy lịch khám {details}?").format(details=describe(ctx, chosen)),
+        [
+            Button(ctx._("Hủy lịch này"), ConfirmDrop(chosen.registration.id or 0).pack()),
+            Button(ctx._("Không hủy"), "screening:keep"),
+        ],
+    )
+
+
+@router.button(ConfirmDrop.prefix())
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
-    wanted = (incoming.button or "").removeprefix("screening:drop:")
+    wanted = ConfirmDrop.parse(incoming.button)
     today = local_now(ctx.settings.tz).date()
     async with ctx.sessions() as session:
         subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
         dropped = (
-            await cancel(session, int(wanted), subscriber_id=subscriber.id, today=today)
-            if subscriber and subscriber.id and wanted.isdigit()
+            await cancel(session, wanted.registration_id, subscriber_id=subscriber.id, today=today)
+            if subscriber and subscriber.id and wanted
             else None
         )
     if dropped is None:
@@ -347,20 +361,28 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("sdt")
-async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
-    """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
+@router.button("screening:keep")
+async def keep_registration(_incoming: Incoming, ctx: Context) -> Reply:
+    return Reply(ctx._("Dạ, lịch khám vẫn giữ nguyên ạ."))
+
+
+async def upcoming_here(incoming: Incoming, ctx: Context) -> list[Upcoming]:
     async with ctx.sessions() as session:
         subscriber = await find_subscriber(session, incoming.channel, incoming.chat_id)
-    await ctx.set_step(PhoneShareStep.ASK)
-    return phone_share_question(ctx, subscriber.phone if subscriber else None)
+        if subscriber is None or subscriber.id is None:
+            return []
+        return list(await upcoming_of(session, subscriber.id, local_now(ctx.settings.tz).date()))
 
 
-@router.step(PhoneShareStep.ASK)
+@router.command("sdt", words=("số điện thoại", "cho số điện thoại"))
+async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
+    """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
+    await ctx.end_dialogue()
+    return await PHONE_FLOW.go_to(ctx, PhoneShareStep.ASK)
+
+
 async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
-    if fold(incoming.text or "") in CANCEL_WORDS:
-        return await keep_phone_as_is(incoming, ctx)
     phone = normalize_phone(incoming.text or "")
     if phone is None:
         note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
@@ -375,7 +397,6 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.button("screening:phone:forget")
 async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Delete the number kept for this chat."""
     await save_shared_phone(incoming, ctx, None)
@@ -383,7 +404,6 @@ async def forget_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(ctx._("Đã xóa số điện thoại. Trạm sẽ không nhắn lời mời theo số này nữa."))
 
 
-@router.button("screening:phone:cancel")
 async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
     """Change nothing."""
     await ctx.end_dialogue()
@@ -394,15 +414,11 @@ async def keep_phone_as_is(_incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def go_to(ctx: Context, step: ScreeningStep, note: str = "", **data: object) -> Reply:
-    """Move to `step` (keeping `data`) and ask its question, after an optional note."""
-    await ctx.set_step(step, **data)
-    question = await QUESTIONS[step](ctx)
-    text = f"{note}\n\n{question.text}" if note else question.text
-    return Reply(text, question.buttons)
+    return await FLOW.go_to(ctx, step, note, **data)
 
 
 def with_way_out(ctx: Context, buttons: list[Button]) -> list[Button]:
-    return [*buttons, back_button(ctx, "screening:back"), cancel_button(ctx, "screening:cancel")]
+    return [*buttons, back_button(ctx, BACK), cancel_button(ctx, CANCEL_DATA)]
 
 
 async def ask_consent(ctx: Context) -> Reply:
@@ -440,10 +456,16 @@ async def ask_who(ctx: Context) -> Reply:
 
 async def ask_name(ctx: Context) -> Reply:
     if ctx.data.get("for_relative"):
-        text = ctx._("Họ và tên đầy đủ của người thân đi khám?")
-    else:
-        text = ctx._("Họ và tên đầy đủ của bà con?")
-    return Reply(text, with_way_out(ctx, []))
+        return Reply(ctx._("Họ và tên đầy đủ của người thân đi khám?"), with_way_out(ctx, []))
+    name = await known_name(ctx)
+    if name is None:
+        return Reply(ctx._("Họ và tên đầy đủ của bà con?"), with_way_out(ctx, []))
+    return Reply(
+        ctx._("Họ và tên đầy đủ của bà con? Đúng là {name} thì bấm tên, không thì gõ lại.").format(
+            name=name
+        ),
+        with_way_out(ctx, [Button(name, KNOWN_NAME)]),
+    )
 
 
 async def ask_birth_year(ctx: Context) -> Reply:
@@ -471,17 +493,42 @@ async def ask_groups(ctx: Context) -> Reply:
 
 
 async def ask_area(ctx: Context, *, retry: bool = False) -> Reply:
-    question = area_question(ctx, retry=retry, prefix="screening:")
-    text = question.text
+    question = area_question(ctx, retry=retry, kind=ScreeningAreaChoice)
+    text, buttons = question.text, question.buttons
+    known = None if ctx.data.get("for_relative") else await subscriber_area(ctx)
     if ctx.data.get("for_relative") and not retry:
         text = ctx._("Người thân của bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
-    return Reply(text, with_way_out(ctx, question.buttons))
+    elif known and not retry:
+        # Chosen in /chude: offered first, one tap (or "1") away.
+        text = ctx._("Bà con ở {area} phải không? Bấm {area}, hoặc chọn tổ khác.").format(
+            area=known
+        )
+        buttons = sorted(buttons, key=lambda button: button.text != known)
+    return Reply(text, with_way_out(ctx, buttons))
+
+
+async def ask_no_session(ctx: Context) -> Reply:
+    return Reply(
+        ctx._(
+            "Hiện chưa có buổi khám nào còn chỗ cho {area}. Bà con bấm “Nhắn tôi khi có lịch” để "
+            "mình báo khi trạm mở buổi mới, hoặc chọn tổ khác. Hỏi lịch khám: gọi trạm "
+            "{dien_thoai}."
+        ).format(area=ctx.data["area"], dien_thoai=load_station().phone),
+        [
+            Button(ctx._("Nhắn tôi khi có lịch"), WAITLIST),
+            Button(ctx._("Chọn tổ khác"), BACK),
+            cancel_button(ctx, CANCEL_DATA),
+        ],
+    )
 
 
 async def ask_phone(ctx: Context) -> Reply:
-    return Reply(
-        ctx._("Số điện thoại di động để trạm liên hệ, ví dụ 0912 345 678?"), with_way_out(ctx, [])
-    )
+    text = ctx._("Số điện thoại di động để trạm liên hệ, ví dụ 0912 345 678?")
+    phone = None if ctx.data.get("for_relative") else await known_phone(ctx)
+    if phone is None:
+        return Reply(text, with_way_out(ctx, []))
+    note = ctx._("Dùng số {phone} thì bấm số, không thì gõ số khác.").format(phone=phone)
+    return Reply(f"{text} {note}", with_way_out(ctx, [Button(phone, KNOWN_PHONE)]))
 
 
 async def ask_session(ctx: Context) -> Reply:
@@ -511,7 +558,7 @@ async def ask_session(ctx: Context) -> Reply:
         label = ctx._("{number}. {day} lúc {time}").format(
             number=number, day=f"{held.day:%d/%m}", time=f"{held.start:%H:%M}"
         )
-        buttons.append(Button(label, f"screening:session:{held.id}"))
+        buttons.append(Button(label, SessionChoice(held.id or 0).pack()))
     return Reply(
         ctx._("Các buổi khám cho {area}:\n\n{lines}\n\nBà con chọn một buổi:").format(
             area=area, lines="\n".join(lines)
@@ -546,37 +593,70 @@ async def ask_confirmation(ctx: Context) -> Reply:
             time=f"{held.start:%H:%M}",
             place=held.place,
         ),
-        with_way_out(ctx, [Button(ctx._("Xác nhận"), "screening:confirm")]),
+        with_way_out(ctx, [Button(ctx._("Xác nhận"), "screening:confirm"), *edit_buttons(ctx)]),
     )
-
-
-QUESTIONS: dict[ScreeningStep, Callable[[Context], Awaitable[Reply]]] = {
-    ScreeningStep.CONSENT: ask_consent,
-    ScreeningStep.WHO: ask_who,
-    ScreeningStep.NAME: ask_name,
-    ScreeningStep.BIRTH_YEAR: ask_birth_year,
-    ScreeningStep.GROUPS: ask_groups,
-    ScreeningStep.AREA: ask_area,
-    ScreeningStep.PHONE: ask_phone,
-    ScreeningStep.SESSION: ask_session,
-    ScreeningStep.CONFIRM: ask_confirmation,
-}
 
 
 # --- helpers -----------------------------------------------------------------------
 
 
 async def save_area(ctx: Context, typed: str) -> Reply:
+    """The tổ, and at once whether it has a session: none offers the waiting list."""
     area = match_area(typed, list(load_station().areas))
     if area is None:
         await ctx.set_step(ScreeningStep.AREA)
         return await ask_area(ctx, retry=True)
-    return await go_to(ctx, ScreeningStep.PHONE, area=area)
+    async with ctx.sessions() as session:
+        offered = await open_sessions_for(session, area, local_now(ctx.settings.tz))
+    if not offered:
+        return await go_to(ctx, ScreeningStep.NO_SESSION, area=area)
+    first = offered[0].session
+    note = ctx._("{area} có {count} buổi khám còn chỗ, sớm nhất {day}.").format(
+        area=area, count=len(offered), day=format_full_date(first.day, ctx.locale)
+    )
+    return await go_to(ctx, ScreeningStep.NAME, note, area=area)
 
 
-def current_step(ctx: Context) -> ScreeningStep | None:
-    names = {step_name(step): step for step in STEPS}
-    return names.get(ctx.state.step) if ctx.state else None
+async def onward(ctx: Context, step: ScreeningStep, **data: object) -> Reply:
+    """The next question, or back to the confirmation when one answer was being changed."""
+    if ctx.data.get("editing") and ctx.data.get("session_id"):
+        return await go_to(ctx, ScreeningStep.CONFIRM, editing=False, **data)
+    return await go_to(ctx, step, **data)
+
+
+async def known_name(ctx: Context) -> str | None:
+    """The name this account last registered itself with, if any."""
+    async with ctx.sessions() as session:
+        subscriber = await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+        if subscriber is None or subscriber.id is None:
+            return None
+        return await own_name(session, subscriber.id)
+
+
+async def known_phone(ctx: Context) -> str | None:
+    subscriber = await this_chat(ctx)
+    return subscriber.phone if subscriber else None
+
+
+async def subscriber_area(ctx: Context) -> str | None:
+    subscriber = await this_chat(ctx)
+    return subscriber.area if subscriber else None
+
+
+async def this_chat(ctx: Context) -> Subscriber | None:
+    async with ctx.sessions() as session:
+        return await find_subscriber(session, ctx.incoming.channel, ctx.incoming.chat_id)
+
+
+def edit_buttons(ctx: Context) -> list[Button]:
+    labels = {
+        ScreeningStep.NAME: ctx._("Sửa họ tên"),
+        ScreeningStep.BIRTH_YEAR: ctx._("Sửa năm sinh"),
+        ScreeningStep.GROUPS: ctx._("Sửa đối tượng"),
+        ScreeningStep.PHONE: ctx._("Sửa số điện thoại"),
+        ScreeningStep.SESSION: ctx._("Đổi buổi khám"),
+    }
+    return [Button(labels[step], EditAnswer(step.name).pack()) for step in EDITABLE]
 
 
 def made_here(subscriber: Subscriber | None, earlier: Upcoming) -> bool:
@@ -593,7 +673,8 @@ async def save_shared_phone(incoming: Incoming, ctx: Context, phone: str | None)
         await update_subscriber(session, subscriber, phone=phone)
 
 
-def phone_share_question(ctx: Context, kept: str | None) -> Reply:
+async def ask_shared_phone(ctx: Context) -> Reply:
+    kept = await known_phone(ctx)
     station = load_station().in_language(ctx.locale)
     text = ctx._(
         "**Nhận lời mời khám sức khỏe miễn phí**\n\n"
@@ -688,3 +769,115 @@ def already_registered(ctx: Context, earlier: Upcoming, *, here: bool) -> Reply:
             "rồi đăng ký lại."
         ).format(details=describe(ctx, earlier))
     )
+
+
+# --- the dialogues, declared -------------------------------------------------------
+
+S = ScreeningStep
+CANCEL = On(CANCEL_DATA, quit_registration, to=(END,), words=CANCEL_WORDS)
+FLOW = router.flow(
+    Flow(
+        "screening",
+        started_by={"/dangky": S.CONSENT},
+        chats=PRIVATE,
+        back_data=BACK,
+        way_out=(CANCEL,),
+        steps={
+            S.CONSENT: Step(
+                ask_consent,
+                buttons=(
+                    On("screening:consent:yes", give_consent, to=(S.WHO,), means=Means.YES),
+                    On("screening:consent:no", refuse_consent, to=(END,), means=Means.NO),
+                ),
+            ),
+            S.WHO: Step(
+                ask_who, buttons=(On("screening:who:", choose_who, to=(S.AREA,)),), back=S.CONSENT
+            ),
+            S.AREA: Step(
+                ask_area,
+                buttons=(
+                    On(ScreeningAreaChoice.prefix(), choose_area_button, to=(S.NAME, S.NO_SESSION)),
+                ),
+                typed=Typed(choose_area_text, to=(S.NAME, S.NO_SESSION)),
+                back=S.WHO,
+            ),
+            S.NO_SESSION: Step(
+                ask_no_session,
+                buttons=(On(WAITLIST, join_waitlist, to=(END,), means=Means.YES),),
+                back=S.AREA,
+            ),
+            S.NAME: Step(
+                ask_name,
+                buttons=(On(KNOWN_NAME, use_known_name, to=(S.BIRTH_YEAR, S.CONFIRM)),),
+                typed=Typed(receive_name, to=(S.BIRTH_YEAR, S.CONFIRM)),
+                back=S.AREA,
+            ),
+            S.BIRTH_YEAR: Step(
+                ask_birth_year,
+                typed=Typed(receive_birth_year, to=(S.GROUPS, S.CONFIRM)),
+                back=S.NAME,
+            ),
+            S.GROUPS: Step(
+                ask_groups,
+                buttons=(
+                    On("screening:group:", toggle_group, to=(S.GROUPS,)),
+                    On(
+                        "screening:groups_done",
+                        finish_groups,
+                        to=(S.PHONE, S.CONFIRM),
+                        means=Means.YES,
+                    ),
+                ),
+                back=S.BIRTH_YEAR,
+            ),
+            S.PHONE: Step(
+                ask_phone,
+                buttons=(On(KNOWN_PHONE, use_known_phone, to=(S.SESSION, S.CONFIRM, END)),),
+                typed=Typed(receive_phone, to=(S.SESSION, S.CONFIRM, END)),
+                back=S.GROUPS,
+            ),
+            S.SESSION: Step(
+                ask_session,
+                buttons=(On(SessionChoice.prefix(), choose_session, to=(S.CONFIRM,)),),
+                back=S.PHONE,
+            ),
+            S.CONFIRM: Step(
+                ask_confirmation,
+                buttons=(
+                    On(
+                        "screening:confirm",
+                        confirm_registration,
+                        to=(END, S.SESSION),
+                        means=Means.YES,
+                    ),
+                    On(EditAnswer.prefix(), edit_answer, to=EDITABLE),
+                ),
+                back=S.SESSION,
+            ),
+        },
+    )
+)
+
+PHONE_FLOW = router.flow(
+    Flow(
+        "phone",
+        started_by={"/sdt": PhoneShareStep.ASK},
+        chats=PRIVATE,
+        way_out=(
+            On(
+                "screening:phone:cancel",
+                keep_phone_as_is,
+                to=(END,),
+                means=Means.NO,
+                words=CANCEL_WORDS,
+            ),
+        ),
+        steps={
+            PhoneShareStep.ASK: Step(
+                ask_shared_phone,
+                buttons=(On("screening:phone:forget", forget_shared_phone, to=(END,)),),
+                typed=Typed(receive_shared_phone, to=(END,)),
+            ),
+        },
+    )
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core import Incoming, Reply
+from bot.core import Incoming, Reply, Role
 from bot.forward_kit import recent_kits
 from bot.roles import has_role
 from bot.routing import Context, Router
@@ -13,7 +13,7 @@ from bot.stats import key_numbers, last_days
 router = Router("staff_tools")
 
 
-@router.command("thongke", role="staff")
+@router.command("thongke", role=Role.STAFF)
 async def on_stats(_incoming: Incoming, ctx: Context) -> Reply:
     """The station's key reach numbers for the last 30 days."""
     async with ctx.sessions() as session:
@@ -45,7 +45,7 @@ async def on_stats(_incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("chuyentiep", role="group_admin")
+@router.command("chuyentiep", role=Role.GROUP_ADMIN)
 async def on_forward_kits(_incoming: Incoming, ctx: Context) -> list[Reply]:
     """The latest public messages as short texts with a link, ready to forward to Zalo groups."""
     async with ctx.sessions() as session:
@@ -60,7 +60,7 @@ async def on_forward_kits(_incoming: Incoming, ctx: Context) -> list[Reply]:
 
 async def staff_help(incoming: Incoming, ctx: Context) -> str | None:
     """The /trogiup section for staff or group admins; None for everyone else."""
-    if await has_role(incoming, ctx, "staff"):
+    if await has_role(incoming, ctx, Role.STAFF):
         return ctx._(
             "**Lệnh cho cán bộ trạm y tế**\n\n"
             "- /canhbao — soạn cảnh báo, xem trước, duyệt và gửi\n"
@@ -69,7 +69,7 @@ async def staff_help(incoming: Incoming, ctx: Context) -> str | None:
             "- /thongke — số người nhận tin, số tin đã gửi\n"
             "- /chuyentiep — bản chuyển tiếp các tin mới nhất cho nhóm Zalo"
         )
-    if await has_role(incoming, ctx, "group_admin"):
+    if await has_role(incoming, ctx, Role.GROUP_ADMIN):
         return ctx._(
             "**Lệnh cho quản trị viên nhóm**\n\n"
             "- /chude (trong nhóm) — chọn chủ đề, tổ dân phố của nhóm\n"

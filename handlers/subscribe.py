@@ -1,7 +1,9 @@
 """Subscribing: /start, choosing topics → tổ dân phố → language (/chude), /dungnhan, /trogiup.
 
-Flow (docs/subscribe-dialogue.mmd):
-    /chude → topic buttons (toggle) → "Xong" → ASK_AREA (buttons or typed) → ASK_LANGUAGE → done
+Flow (the table at the end; docs/subscribe-dialogue.mmd is drawn from it):
+    /start → GREETING ("English" → ASK_AREA in English; a question → the FAQ)
+    /chude → TOPICS (toggle) → "Xong" → ASK_AREA (buttons or typed) → ASK_LANGUAGE → done
+    `/start to3` (a poster's deep link) saves Tổ 3 at once.
 
 Every route here is a resident's own, in a private chat; groups have theirs in handlers/groups.py.
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
+from bot.buttons import AreaButton, AreaChoice
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import Subscriber
 from bot.routing import Context, Router
 from bot.subscribers import (
@@ -24,7 +28,7 @@ from bot.subscribers import (
     update_subscriber,
 )
 from content.station import load_station, load_topics
-from handlers.common import PRIVATE
+from handlers.common import PRIVATE, main_menu
 from handlers.news import news_button
 from handlers.staff_tools import staff_help
 from handlers.survey import invitation_button
@@ -35,16 +39,22 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 class SubscribeStep(Enum):
+    GREETING = auto()
+    TOPICS = auto()
     ASK_AREA = auto()
     ASK_LANGUAGE = auto()
 
 
 @router.command("start")
 async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
-    """Welcome the resident and create (or re-activate) their subscription."""
+    """Welcome the resident and create (or re-activate) their subscription; `/start to3`
+    (a poster's link) also saves the tổ dân phố."""
     _ = ctx._
+    area = match_area(incoming.argument, list(load_station().areas))
     async with ctx.sessions() as session:
         subscriber, created = await subscribe(session, incoming, ctx.locale)
+        if area is not None:
+            await update_subscriber(session, subscriber, area=area)
     station = load_station().in_language(ctx.locale)
     greeting = _("Chào bà con!") if created else _("Chào mừng bà con quay lại!")
     text = _(
@@ -53,35 +63,60 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
         "miễn phí cho người cao tuổi, người khuyết tật, hộ nghèo… và trả lời câu hỏi thường gặp.\n\n"
         "Muốn dừng nhận tin, gõ /dungnhan. Gõ /trogiup để xem các lệnh."
     ).format(greeting=greeting, station=station.name)
-    buttons = [
-        Button(_("Chọn chủ đề nhận tin"), "sub:topics"),
-        Button(_("Đăng ký khám sàng lọc miễn phí"), "screening:start"),
+    if area is not None:
+        text += "\n\n" + _("Tổ dân phố: {area}. Gõ /chude để đổi.").format(area=area)
+    buttons = greeting_buttons(ctx)
+    if survey := await invitation_button(ctx, subscriber.id or 0):
+        buttons.insert(2, survey)
+    if await ctx.load_state():
+        return [
+            Reply(text, buttons),
+            Reply(_("Bà con đang làm dở một bước trước đó; cứ trả lời tiếp câu hỏi ở trên nhé.")),
+        ]
+    await ctx.set_step(SubscribeStep.GREETING, area_chosen=area is not None)
+    return [Reply(text, buttons)]
+
+
+def greeting_buttons(ctx: Context) -> list[Button]:
+    return [
+        Button(ctx._("Chọn chủ đề nhận tin"), "sub:topics"),
+        Button(ctx._("Đăng ký khám sàng lọc miễn phí"), "screening:start"),
         # Vietnamese is the default; a resident who cannot read it switches in one tap.
         Button("English", "lang:en"),
     ]
-    if survey := await invitation_button(ctx, subscriber.id or 0):
-        buttons.insert(2, survey)
-    replies = [Reply(text, buttons)]
-    if await ctx.load_state():
-        replies.append(
-            Reply(_("Bà con đang làm dở một bước trước đó; cứ trả lời tiếp câu hỏi ở trên nhé."))
-        )
-    return replies
 
 
-@router.command("chude")
+async def ask_greeting(ctx: Context) -> Reply:
+    return Reply(ctx._("Bà con muốn làm gì tiếp?"), greeting_buttons(ctx))
+
+
+async def english_first(incoming: Incoming, ctx: Context) -> list[Reply]:
+    """English from the greeting: saved, then the tổ question, in English (unless a
+    poster's link already chose the tổ)."""
+    saved = await save_language(incoming, ctx, prefix="")
+    if saved is None or ctx.data.get("area_chosen"):
+        return await finish(ctx, saved)
+    return [await FLOW.go_to(ctx, SubscribeStep.ASK_AREA, language_chosen=True)]
+
+
+@router.command("chude", words=("chủ đề", "chọn chủ đề", "đổi chủ đề"))
 @router.button("sub:topics")
-async def on_topics(incoming: Incoming, ctx: Context) -> Reply:
+async def on_topics(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the topics as toggle buttons with the current choice."""
+    await ctx.end_dialogue()
+    return await FLOW.go_to(ctx, SubscribeStep.TOPICS)
+
+
+async def ask_topics(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
+        subscriber = await require_subscriber(session, ctx.incoming)
         chosen = await topics_of(session, subscriber.id)
     return topics_reply(ctx, chosen)
 
 
-@router.button("topic:")
 async def toggle_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one topic on or off and show the list again."""
+    await ctx.set_step(SubscribeStep.TOPICS)
     return await toggle_and_show(incoming, ctx, prefix="")
 
 
@@ -95,31 +130,30 @@ async def toggle_and_show(incoming: Incoming, ctx: Context, prefix: str) -> Repl
     return topics_reply(ctx, chosen, prefix)
 
 
-@router.button("sub:done")
 async def ask_area(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask which tổ dân phố the resident lives in."""
-    await ctx.set_step(SubscribeStep.ASK_AREA)
-    return area_question(ctx)
+    return await FLOW.go_to(ctx, SubscribeStep.ASK_AREA)
 
 
-@router.button("area:")
 async def choose_area_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố picked with a button."""
-    return await save_area(incoming, ctx, (incoming.button or "").removeprefix("area:"))
+    chosen = AreaChoice.parse(incoming.button)
+    return await save_area(incoming, ctx, chosen.area if chosen else "")
 
 
-@router.step(SubscribeStep.ASK_AREA)
 async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
     """Save the tổ dân phố typed as text ("to 3", "tổ 3", "3")."""
     return await save_area(incoming, ctx, incoming.text or "")
 
 
-@router.button("lang:")
 async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Save the language, confirm the whole choice in it; finishing is a wish to receive."""
-    saved = await save_language(incoming, ctx, prefix="")
+    return await finish(ctx, await save_language(incoming, ctx, prefix=""))
+
+
+async def finish(ctx: Context, saved: tuple[Subscriber, set[str], bool] | None) -> list[Reply]:
     if saved is None:
-        return [language_question(ctx)]
+        return [await FLOW.go_to(ctx, SubscribeStep.ASK_LANGUAGE)]
     subscriber, chosen, was_stopped = saved
     await ctx.end_dialogue()
     labels = topic_labels(ctx, chosen) or ctx._("(chưa chọn)")
@@ -157,13 +191,21 @@ async def save_language(
     return subscriber, chosen, was_stopped
 
 
-@router.step(SubscribeStep.ASK_LANGUAGE)
-async def repeat_language_question(_incoming: Incoming, ctx: Context) -> Reply:
-    """Typed text while the language buttons are showing: show them again."""
-    return language_question(ctx)
+@router.phrase(
+    *("chào", "xin chào", "chào bạn", "chào loa phường", "hello", "hi", "alo", "chào buổi sáng"),
+    *("cảm ơn", "cám ơn", "cảm ơn nhiều", "cám ơn nhiều", "thank you", "thanks", "tks"),
+)
+async def on_greeting_or_thanks(incoming: Incoming, ctx: Context) -> Reply:
+    """A short friendly answer, and what the resident can do next as buttons."""
+    thanks = folded_answer(incoming.text or "").startswith(("cam on", "thank", "tks"))
+    if thanks:
+        text = ctx._("Dạ, không có gì ạ! Bà con cần gì thêm thì bấm bên dưới hoặc gõ câu hỏi nhé.")
+    else:
+        text = ctx._("Chào bà con! Mình là Loa phường. Bà con bấm việc cần làm, hoặc gõ câu hỏi ạ.")
+    return Reply(text, main_menu(ctx))
 
 
-@router.command("dungnhan")
+@router.command("dungnhan", words=("dừng nhận tin", "ngừng nhận tin", "stop"))
 async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     """Stop every message to this chat, and say how to resume."""
     async with ctx.sessions() as session:
@@ -176,7 +218,7 @@ async def on_stop(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
-@router.command("trogiup", "help")
+@router.command("trogiup", "help", words=("trợ giúp", "giúp", "menu", "help", "lệnh"))
 async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
     """List what residents can do, and what staff or group admins can do besides."""
     replies = [
@@ -193,7 +235,8 @@ async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
                 "- /xoadulieu — xóa dữ liệu cá nhân\n"
                 "- /dungnhan — dừng nhận tin\n\n"
                 "Cấp cứu: gọi ngay **115**."
-            )
+            ),
+            main_menu(ctx),
         )
     ]
     if more := await staff_help(incoming, ctx):
@@ -201,15 +244,17 @@ async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-async def save_area(incoming: Incoming, ctx: Context, typed: str) -> Reply:
+async def save_area(incoming: Incoming, ctx: Context, typed: str) -> list[Reply]:
     area = match_area(typed, list(load_station().areas))
     if area is None:
-        return area_question(ctx, retry=True)
+        return [area_question(ctx, retry=True)]
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         await update_subscriber(session, subscriber, area=area)
-    await ctx.set_step(SubscribeStep.ASK_LANGUAGE)
-    return language_question(ctx)
+        chosen = await topics_of(session, subscriber.id)
+    if ctx.data.get("language_chosen"):
+        return await finish(ctx, (subscriber, chosen, False))
+    return [await FLOW.go_to(ctx, SubscribeStep.ASK_LANGUAGE)]
 
 
 def topics_reply(ctx: Context, chosen: set[str], prefix: str = "") -> Reply:
@@ -234,18 +279,61 @@ def topic_labels(ctx: Context, chosen: set[str]) -> str:
     return ", ".join(t.label(ctx.locale) for t in load_topics() if t.code in chosen)
 
 
-def area_question(ctx: Context, *, retry: bool = False, prefix: str = "") -> Reply:
+def area_question(
+    ctx: Context, *, retry: bool = False, kind: type[AreaButton] = AreaChoice
+) -> Reply:
     areas = load_station().areas
     text = ctx._("Bà con ở tổ dân phố nào? Bấm chọn hoặc gõ, ví dụ “Tổ 3”.")
     if retry:
         text = ctx._(
             "Mình không tìm thấy tổ dân phố đó. Bà con chọn một tổ trong danh sách: {areas}."
         ).format(areas=", ".join(areas))
-    return Reply(text, [Button(area, f"{prefix}area:{area}") for area in areas])
+    return Reply(text, [Button(area, kind(area).pack()) for area in areas])
 
 
-def language_question(ctx: Context) -> Reply:
+async def ask_area_question(ctx: Context) -> Reply:
+    return area_question(ctx)
+
+
+async def ask_language(ctx: Context) -> Reply:
     return Reply(ctx._("Bà con muốn nhận tin bằng ngôn ngữ nào?"), language_buttons())
+
+
+# --- the dialogue, declared --------------------------------------------------------
+
+S = SubscribeStep
+FLOW = router.flow(
+    Flow(
+        "subscribe",
+        started_by={"/start": S.GREETING, "/chude, Chọn chủ đề": S.TOPICS},
+        chats=PRIVATE,
+        steps={
+            S.GREETING: Step(
+                ask_greeting,
+                buttons=(
+                    On("lang:", english_first, to=(S.ASK_AREA, END)),
+                    # Older greetings carried the topics themselves; their buttons still work.
+                    On("topic:", toggle_topic_button, to=(S.TOPICS,)),
+                    On("sub:done", ask_area, to=(S.ASK_AREA,)),
+                ),
+                lets_go=True,
+            ),
+            S.TOPICS: Step(
+                ask_topics,
+                buttons=(
+                    On("topic:", toggle_topic_button, to=(S.TOPICS,)),
+                    On("sub:done", ask_area, to=(S.ASK_AREA,), means=Means.YES),
+                ),
+            ),
+            S.ASK_AREA: Step(
+                ask_area_question,
+                buttons=(On(AreaChoice.prefix(), choose_area_button, to=(S.ASK_LANGUAGE, END)),),
+                typed=Typed(choose_area_text, to=(S.ASK_LANGUAGE, END)),
+            ),
+            S.ASK_LANGUAGE: Step(ask_language, buttons=(On("lang:", choose_language, to=(END,)),)),
+        },
+    )
+)
 
 
 def language_buttons(prefix: str = "") -> list[Button]:

@@ -83,6 +83,11 @@ _numbers = count(1)
 @pytest.fixture
 async def postgres_url(postgres_server: str) -> str:
     """A new empty database on the session's cluster, for one test."""
+    return await new_database(postgres_server)
+
+
+async def new_database(postgres_server: str) -> str:
+    """The URL of a new empty database on the cluster at `postgres_server`."""
     import asyncpg
 
     name = f"test_{os.getpid()}_{next(_numbers)}"

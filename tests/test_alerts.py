@@ -135,8 +135,11 @@ async def test_bad_alert_numbers_are_answered_not_crashed(staff_chat, action, an
 
 async def test_unknown_targets_are_refused(staff_chat, database):
     await staff_chat.send("/canhbao Mất nước")
+    await staff_chat.press("alert:target:areas")
     await staff_chat.press("alert:area:Tổ 99")
     assert "Không có tổ dân phố 'Tổ 99'" in staff_chat.text and "Tổ 1" in staff_chat.text
+    await staff_chat.send("/canhbao Mất nước")
+    await staff_chat.press("alert:target:topics")
     await staff_chat.press("alert:topic:khong_co")
     assert "Không có chủ đề khong_co" in staff_chat.text
     async with database.sessions() as session:

@@ -18,6 +18,7 @@ from bot.channels.base import FailureKind, SendError
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, Reply
+from bot.inbound import Inbound
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
 from tests.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
@@ -278,12 +279,12 @@ async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, meth
 
 
 @pytest.fixture
-async def webhook(telegram_api, dispatcher, aiohttp_client):
+async def webhook(telegram_api, dispatcher, database, aiohttp_client):
     url = "https://loa.example.vn/telegram/webhook"
     channel = TelegramChannel(
         telegram_settings(telegram_api, webhook_url=url, webhook_secret=SECRET)
     )
-    await channel.start(dispatcher.dispatch)
+    await channel.start(Inbound(dispatcher.dispatch, database.sessions).dispatch)
     app = web.Application()
     app.add_routes(channel.web_routes())
     client = await aiohttp_client(app)
@@ -302,6 +303,27 @@ async def test_webhook_refuses_strangers(webhook, telegram_api):
     good = await webhook.post(WEBHOOK_PATH, data=update, headers={SECRET_HEADER: SECRET})
     assert good.status == 200
     await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) == 1)
+
+
+async def test_webhook_handles_an_update_resent_or_replayed_once(webhook, telegram_api):
+    def update(number: int, text: str) -> str:
+        return json.dumps({"update_id": number, "message": message(text=text)})
+
+    def welcomes_and_helps() -> tuple[int, int]:
+        texts = [m["text"] for m in sent_to(telegram_api, RESIDENT)]
+        return sum("Chào" in t for t in texts), sum("/chude" in t for t in texts)
+
+    headers = {SECRET_HEADER: SECRET}
+    answers = await asyncio.gather(
+        *(webhook.post(WEBHOOK_PATH, data=update(42, "/start"), headers=headers) for _ in range(3))
+    )
+    assert [a.status for a in answers] == [200] * 3
+    await webhook.post(WEBHOOK_PATH, data=update(43, "/trogiup"), headers=headers)
+    await webhook.post(WEBHOOK_PATH, data=update(42, "/start"), headers=headers)  # a replay
+    await webhook.post(WEBHOOK_PATH, data=update(44, "/trogiup"), headers=headers)
+    # Updates are handled in turn: once the second help is out, all before it are done.
+    await eventually(lambda: welcomes_and_helps()[1] == 2)
+    assert welcomes_and_helps() == (1, 2)
 
 
 # Telegram re-sends an update until it is answered 2xx: what cannot be read is answered 200.
@@ -432,10 +454,10 @@ async def test_a_resident_registers_for_screening_over_telegram(polling, telegra
         ("text", "/dangky"),
         ("button", "screening:consent:yes"),
         ("button", "screening:who:self"),
+        ("text", "tổ 3"),
         ("text", "Trần Văn Bình"),
         ("text", "1948"),
         ("button", "screening:groups_done"),
-        ("text", "tổ 3"),
         ("text", "0912 345 678"),
         ("button", f"screening:session:{held.id}"),
         ("button", "screening:confirm"),

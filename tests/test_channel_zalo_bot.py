@@ -340,6 +340,28 @@ async def test_webhook_refuses_a_secret_that_is_not_ascii(
     assert [i.text for i in recorder.incoming] == ["chào"]
 
 
+async def test_webhook_refuses_bodies_no_platform_sends_and_goes_on(
+    fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
+):
+    recorder = Recorder()
+    channel = ZaloBotChannel(
+        TOKEN, api_base_url=fake.base_url, webhook_url="x", webhook_secret=SECRET
+    )
+    server = await aiohttp_server(await webhook_app(channel))
+    channel._webhook_url = str(server.make_url(WEBHOOK_PATH))
+    await channel.start(recorder)
+    nested = '{"ok": true, "result": ' + '{"a": ' * 40 + "1" + "}" * 41
+    try:
+        for body in ("[" * 100_000 + "]" * 100_000, nested, "{không phải json", "[1]"):
+            assert await status_of_raw_post(server, SECRET.encode(), body.encode()) == 400
+        good = json.dumps(fake.text_update("chào")).encode()
+        assert await status_of_raw_post(server, SECRET.encode(), good) == 200
+        await channel.drain()
+    finally:
+        await channel.stop()
+    assert [i.text for i in recorder.incoming] == ["chào"]
+
+
 async def test_webhook_accepts_an_update_wrapped_like_getupdates(
     fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
 ):

@@ -30,6 +30,7 @@ from bot.channels.zalo_oa import (
 from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
+from bot.inbound import Inbound
 from bot.models.core import KeyValue
 from tests.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 
@@ -165,7 +166,7 @@ async def test_webhook_accepts_signed_events_and_refuses_the_rest(
     recorder = Recorder()
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     url = await serve(channel, aiohttp_server)
-    await channel.start(recorder)
+    await channel.start(Inbound(recorder, sessions).dispatch)
     try:
         forged = fake.sign(b"{}", "0", secret="guessed")
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403

@@ -243,12 +243,18 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
 
     await admin.post("/admin/logout", data={"csrf": csrf})
     await login(admin, "minh")
+    csrf = await csrf_of(admin)
+    page = await (await admin.post("/admin/alerts/1/approve", data={"csrf": csrf})).text()
+    assert "Gửi tới 1 người?" in page and "Mất nước Tổ 3" in page
+    assert (await admin.get("/admin/broadcasts/1/progress")).status == 404  # nothing sent yet
     page = await (
-        await admin.post("/admin/alerts/1/approve", data={"csrf": await csrf_of(admin)})
+        await admin.post("/admin/alerts/1/approve", data={"csrf": csrf, "confirmed": "1"})
     ).text()
     assert "Đã duyệt cảnh báo số 1" in page
     progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
     assert progress["total"] == 1 and progress["pending"] == 1
+    audit = await (await admin.get("/admin/audit")).text()
+    assert "cảnh báo số 1" in audit and "alert 1" not in audit
 
 
 async def outbox_texts(database, chat_id: str) -> list[str]:
@@ -330,7 +336,12 @@ async def test_calendar_shows_upcoming_days_with_their_reach(admin, dispatcher):
     await ChatDriver(dispatcher, user_id="a").send("/start")
     await login(admin)
     page = await (await admin.get("/admin/calendar")).text()
-    rows = re.findall(r"<tr><td>(.*?)</td><td>(\d\d:\d\d)</td>.*?<td>(\d+)</td>", page, re.S)
+    rows = re.findall(
+        r'<tr><td class="head">(.*?)</td><td data-label="Giờ">(\d\d:\d\d)</td>'
+        r'.*?<td data-label="Dự kiến nhận">(\d+)</td>',
+        page,
+        re.S,
+    )
     assert rows, "no planned sends in the next 60 days"
     assert all(time >= "07:00" and time < "21:00" for _day, time, _reach in rows)
     assert all(reach == "1" for _day, _time, reach in rows)  # `chung` receives every day
@@ -536,7 +547,7 @@ async def test_an_alert_photo_is_uploaded_checked_and_sent_with_the_alert(
     [src] = re.findall(r'<img class="photo" src="([^"]+)"', page)
     served = await admin.get(URL(src).path)
     assert served.status == 200 and await served.read() == PNG
-    await admin.post("/admin/alerts/1/approve", data={"csrf": csrf})
+    await admin.post("/admin/alerts/1/approve", data={"csrf": csrf, "confirmed": "1"})
     async with database.sessions() as session:
         broadcast = await session.scalar(select(Broadcast))
     assert broadcast.photo == src
@@ -585,7 +596,7 @@ async def seed_everything(dispatcher, database) -> None:
     ("path", "expected"),
     [
         ("/admin/", ["2</b><span>đang nhận tin", "Tổ 3", "Tin chung", "<svg"]),
-        ("/admin/calendar", ["Dự kiến nhận", "<td>2</td>"]),
+        ("/admin/calendar", ["Dự kiến nhận", '"Dự kiến nhận">2</td>']),
         ("/admin/broadcasts", ["Phun thuốc", "Đã gửi 0/2", "Bản chuyển tiếp"]),
         ("/admin/alerts", ["Cúp nước Tổ 3", "Gửi tới: Tổ 3", "Hiện có 1 người nhận"]),
         ("/admin/screening", ["Thêm buổi khám", "Tổ 3"]),

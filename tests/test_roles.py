@@ -31,6 +31,8 @@ OPEN_ROUTES = {
     *("screening:start", "screening:consent:yes", "screening:consent:no", "screening:who:"),
     *("screening:group:", "screening:groups_done", "screening:area:", "screening:session:"),
     *("screening:confirm", "screening:back", "screening:cancel", "screening:drop:"),
+    *("screening:dropok:", "screening:keep"),
+    *("screening:edit:", "screening:known_name", "screening:known_phone", "screening:waitlist"),
     *("screening:phone:forget", "screening:phone:cancel"),
     *("/xoadulieu", "privacy:erase", "privacy:keep"),
     *("/hoi", "faq:t:", "faq:staff:"),
@@ -65,11 +67,11 @@ def guarded_actions() -> list[tuple[str, str, dict[str, str], bool]]:
                 if route.role:
                     in_group = ChatKind.GROUP in route.chat_kinds
                     actions.append((f"/{name}", route.role, {"text": f"/{name}"}, in_group))
-        for prefix, route in router.buttons.items():
-            if route.role:
+        for prefix, (role, chat_kinds) in router.button_access().items():
+            if role:
                 data = prefix + "1" if prefix.endswith(":") else prefix
-                in_group = ChatKind.GROUP in route.chat_kinds
-                actions.append((prefix, route.role, {"button": data}, in_group))
+                in_group = ChatKind.GROUP in chat_kinds
+                actions.append((prefix, role, {"button": data}, in_group))
     return actions
 
 
@@ -78,7 +80,7 @@ def unguarded_routes() -> set[str]:
     for router in ROUTERS:
         for name, routes in router.commands.items():
             names |= {f"/{name}" for route in routes if not route.role}
-        names |= {prefix for prefix, route in router.buttons.items() if not route.role}
+        names |= {prefix for prefix, (role, _kinds) in router.button_access().items() if not role}
     return names
 
 
@@ -101,7 +103,7 @@ def test_the_table_covers_every_kind_of_staff_action():
 async def personas(services, database):
     async with database.sessions() as session:
         await add_staff(session, "lan", "admin", telegram_id="4242")
-    services.extras["channels"] = {"telegram": GroupWithOneAdmin()}
+    services.channels = {"telegram": GroupWithOneAdmin()}
     return build_dispatcher(services)
 
 

@@ -25,14 +25,15 @@ PHONE_TYPED = "0912 345 678"
 PHONE = "0912345678"
 IN_A_WEEK = date.today() + timedelta(days=7)
 
-# The question each step asks, by a phrase only it contains.
+# The question each step asks, by a phrase only it contains: the tổ comes first, so a
+# resident learns at once whether it has a session.
 QUESTIONS = [
     "Bà con có đồng ý không?",
     "đăng ký khám cho ai",
+    "tổ dân phố nào",
     "Họ và tên đầy đủ",
     "Năm sinh? Ví dụ",
     "thuộc đối tượng nào",
-    "tổ dân phố nào",
     "Số điện thoại di động",
     "Các buổi khám cho Tổ 3",
     "kiểm tra lại thông tin",
@@ -46,14 +47,14 @@ async def answer(chat: ChatDriver, step: int) -> None:
     elif step == 1:
         await chat.press("screening:who:self")
     elif step == 2:
-        await chat.send(NAME)
+        await chat.send("to 3")
     elif step == 3:
-        await chat.send("1950")
+        await chat.send(NAME)
     elif step == 4:
+        await chat.send("1950")
+    elif step == 5:
         await chat.press("screening:group:ho_ngheo")
         await chat.press("screening:groups_done")
-    elif step == 5:
-        await chat.send("to 3")
     elif step == 6:
         await chat.send(PHONE_TYPED)
     elif step == 7:
@@ -102,6 +103,8 @@ async def test_happy_path_gives_a_code_and_stores_one_normal_registration(chat, 
     assert "/xoadulieu" in chat.text and set(chat.buttons) == {"Đồng ý", "Không"}
     await chat.press("screening:consent:yes")
     await chat.press("screening:who:self")
+    await chat.send("to 3")
+    assert "Tổ 3 có 2 buổi khám còn chỗ" in chat.text  # said before any personal question
     await chat.send(NAME)
     await chat.send("1950")
     age = date.today().year - 1950
@@ -110,7 +113,6 @@ async def test_happy_path_gives_a_code_and_stores_one_normal_registration(chat, 
     await chat.press("screening:group:ho_ngheo")
     assert "✅ Hộ nghèo" in chat.buttons
     await chat.press("screening:groups_done")
-    await chat.send("to 3")
     await chat.send(PHONE_TYPED)
     assert "Nhà văn hóa tổ 3" in chat.text and "còn 20 chỗ" in chat.text
     assert "còn 1 chỗ" in chat.text
@@ -148,7 +150,7 @@ async def test_saying_no_to_consent_stores_nothing(chat, database, sessions):
 async def test_a_relative_is_registered_from_the_same_account(chat, database, sessions):
     await reach(chat, 1)
     await chat.press("screening:who:relative")
-    assert "người thân" in chat.text
+    assert "Người thân" in chat.text
     for step in range(2, 9):
         await answer(chat, step)
     await chat.press("screening:confirm")
@@ -186,9 +188,9 @@ async def test_back_keeps_earlier_answers_and_the_dialogue_finishes(chat, databa
 
 @pytest.mark.parametrize("typed", ["năm ngoái", "1850", "2999", "19 50", "1950 hoặc 1951"])
 async def test_an_impossible_birth_year_is_asked_again(chat, sessions, typed):
-    await reach(chat, 3)
+    await reach(chat, 4)
     await chat.send(typed)
-    assert "4 chữ số" in chat.text and QUESTIONS[3] in chat.text
+    assert "4 chữ số" in chat.text and QUESTIONS[4] in chat.text
     await chat.send("năm 1948")
     assert "thuộc đối tượng nào" in chat.text
 
@@ -211,16 +213,16 @@ async def test_every_phone_form_is_stored_in_one_normal_form(chat, database, ses
 
 
 async def test_a_name_with_digits_is_asked_again(chat, sessions):
-    await reach(chat, 2)
+    await reach(chat, 3)
     await chat.send("Mai 123")
     assert "chỉ gồm chữ" in chat.text
 
 
 async def test_a_name_typed_with_decomposed_accents_is_kept_composed(chat, database, sessions):
-    await reach(chat, 2)
+    await reach(chat, 3)
     await chat.send(unicodedata.normalize("NFD", NAME))
-    assert QUESTIONS[3] in chat.text
-    for step in range(3, 8):
+    assert QUESTIONS[4] in chat.text
+    for step in range(4, 8):
         await answer(chat, step)
     await chat.press("screening:confirm")
     [row] = await registrations(database)
@@ -245,8 +247,6 @@ async def test_typed_back_goes_back_like_the_button(chat, sessions, step):
 async def test_the_area_question_names_the_relative(chat, sessions):
     await reach(chat, 1)
     await chat.press("screening:who:relative")
-    for step in range(2, 5):
-        await answer(chat, step)
     assert "Người thân của bà con ở tổ dân phố nào" in chat.text
     assert "Tổ 3" in chat.buttons
 
@@ -263,14 +263,14 @@ async def test_an_old_button_re_asks_the_current_question(chat, sessions):
     assert QUESTIONS[3] in chat.text
     await chat.send("/huy")
     await chat.press("screening:confirm")
-    assert "Năm sinh" in chat.text  # the dialogue is still where it was
+    assert QUESTIONS[3] in chat.text  # the dialogue is still where it was
 
 
 async def test_a_restart_mid_dialogue_resumes_at_the_same_step(settings, database, sessions):
     first = ChatDriver(
         build_dispatcher(Services(settings, database.sessions, SqlStateStorage(database.sessions)))
     )
-    await reach(first, 5)
+    await reach(first, 2)
     await database.close()
 
     restarted = Database(settings.database_url)
@@ -278,8 +278,8 @@ async def test_a_restart_mid_dialogue_resumes_at_the_same_step(settings, databas
         services = Services(settings, restarted.sessions, SqlStateStorage(restarted.sessions))
         chat = ChatDriver(build_dispatcher(services))
         await chat.send("Tổ 3")
-        assert QUESTIONS[6] in chat.text
-        for step in (6, 7):
+        assert QUESTIONS[3] in chat.text
+        for step in range(3, 8):
             await answer(chat, step)
         await chat.press("screening:confirm")
         async with restarted.sessions() as session:
@@ -292,10 +292,10 @@ async def test_a_restart_mid_dialogue_resumes_at_the_same_step(settings, databas
 async def register_mai_again(chat: ChatDriver) -> None:
     """Mai once more, typed differently, up to the phone (where a repeat is recognised)."""
     await reach(chat, 2)
+    await chat.send("Tổ 3")
     await chat.send("nguyen thi  MAI")
     await chat.send("1950")
     await chat.press("screening:groups_done")
-    await chat.send("Tổ 3")
     await chat.send("+84912345678")
 
 
@@ -339,13 +339,20 @@ async def test_full_sessions_are_not_offered(chat, database, sessions):
     assert f"screening:session:{sessions[0].id}" in chat.buttons.values()
 
 
-async def test_no_open_session_for_the_area_says_so_and_offers_the_way_back(chat, sessions):
-    await reach(chat, 5)
+async def test_no_open_session_for_the_area_says_so_at_once_and_offers_the_list(
+    chat, database, sessions
+):
+    await reach(chat, 2)
     await chat.send("Tổ 9")
-    await chat.send(PHONE_TYPED)
-    assert "chưa có buổi khám nào còn chỗ cho Tổ 9" in chat.text
-    assert "0225 3 123 456" in chat.text and "thông báo" not in chat.text  # nothing promised
-    assert set(chat.buttons) == {"Quay lại", "Hủy"}
+    assert "chưa có buổi khám nào còn chỗ cho Tổ 9" in chat.text  # before any personal data
+    assert "0225 3 123 456" in chat.text
+    assert set(chat.buttons) == {"Nhắn tôi khi có lịch", "Chọn tổ khác", "Hủy"}
+    await chat.send("chon to khac")
+    assert QUESTIONS[2] in chat.text
+    await chat.send("to 9")
+    await chat.send("nhan toi khi co lich")
+    assert "Khi trạm mở buổi khám cho Tổ 9" in chat.text
+    assert await dialogue_rows(database) == 0
 
 
 async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, database, sessions):
@@ -354,7 +361,10 @@ async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, databas
     [row] = await registrations(database)
     await chat.send("/huy")
     assert row.code in chat.text and NAME in chat.text
-    await chat.press(chat.button_data(row.code))
+    await chat.press(chat.button_data(f"{NAME}, ngày {IN_A_WEEK:%d/%m}"))
+    assert "Hủy lịch khám mã" in chat.text and NAME in chat.text  # asks first
+    assert await seats_taken(database, sessions[0].id) == 1
+    await chat.press(chat.button_data("Hủy lịch này"))
     assert "Đã hủy lịch khám" in chat.text
     [row] = await registrations(database)
     assert row.status == "cancelled"
@@ -371,6 +381,8 @@ async def test_another_account_cannot_cancel_my_registration(dispatcher, databas
     other = ChatDriver(dispatcher, user_id="someone")
     await other.send("/start")
     await other.press(f"screening:drop:{row.id}")
+    assert "đã được hủy hoặc đã qua" in other.text and NAME not in other.text
+    await other.press(f"screening:dropok:{row.id}")
     assert "đã được hủy hoặc đã qua" in other.text
     assert (await registrations(database))[0].status == "registered"
 
@@ -398,7 +410,9 @@ async def test_a_full_registration_logs_no_name_or_phone(
     await reach(chat, 8)
     await chat.press("screening:confirm")
     await chat.send("/huy")
-    await chat.press(chat.button_data("Hủy mã"))
+    await chat.press(chat.button_data(NAME))
+    await chat.press(chat.button_data("Hủy lịch này"))
+    assert "Đã hủy lịch khám" in chat.text
     assert "screening: registration" in caplog.text  # something was logged
     for private in (NAME, "Mai", PHONE, PHONE_TYPED, "912345678"):
         assert private not in caplog.text

@@ -58,6 +58,12 @@ async def test_topics_toggle_then_area_then_language(chat, database):
     assert await topics(database) == {"tre_em"}
 
 
+async def test_a_topic_that_is_gone_is_named_so(chat):
+    await chat.send("/chude")
+    await chat.press("topic:khong_co")
+    assert "Chủ đề này không còn" in chat.text
+
+
 async def test_unknown_area_gets_the_list_back(chat):
     await chat.send("/chude")
     await chat.press("sub:done")
@@ -171,7 +177,7 @@ class GroupAdmins:
 
 @pytest.fixture
 def in_group(services):
-    services.extras["channels"] = {"telegram": GroupAdmins()}
+    services.channels = {"telegram": GroupAdmins()}
     dispatcher = build_dispatcher(services)
 
     def member(user_id: str, locale: str | None = None) -> ChatDriver:

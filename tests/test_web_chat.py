@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.channels.web import STATIC_DIR, WebChannel
+from bot.channels.web import STATIC_DIR, WebChannel, page_frame
 from bot.core import Button, Reply
 from bot.web.identity import COOKIE_NAME as IDENTITY_COOKIE
 
@@ -122,6 +122,23 @@ async def test_integrations_need_their_token_and_get_their_own_ids(client):
     assert bad.status == 400
 
 
+async def test_the_page_frame_follows_the_language_chosen_in_the_chat(client):
+    frame = await (await client.get("/api/frame")).json()
+    assert (frame["lang"], frame["send"]) == ("vi", "Gửi")
+    await post(client, {"text": "/start"})
+    await post(client, {"button": "lang:en"})
+    frame = await (await client.get("/api/frame")).json()
+    assert frame == {
+        "lang": "en",
+        "tagline": "Messages from your ward health station",
+        "placeholder": "Type a message or a question…",
+        "send": "Send",
+        "label": "Message",
+    }
+    client.session.cookie_jar.clear()  # another browser: its own (default) words
+    assert (await (await client.get("/api/frame")).json())["lang"] == "vi"
+
+
 @pytest.mark.parametrize(
     ("body", "complaint"),
     [
@@ -195,6 +212,7 @@ class FlakyApi:
     def __init__(self) -> None:
         self.mode = "ok"
         self.sent: list[dict[str, Any]] = []
+        self.frame = page_frame("vi")
 
     def handle(self, route: Any) -> None:
         path = route.request.url.split("chat.test", 1)[1].split("?")[0]
@@ -208,6 +226,8 @@ class FlakyApi:
                 route.fulfill(status=status, content_type=content_type, body=body)
         elif path in ("/api/inbox", "/api/history"):
             route.fulfill(json={"messages": []})
+        elif path == "/api/frame":
+            route.fulfill(json=self.frame)
         else:
             route.fulfill(path=STATIC_DIR / ("chat.html" if path == "/" else path[8:]))
 
@@ -262,6 +282,13 @@ def test_the_page_says_what_went_wrong_and_keeps_what_was_typed(chat_page):
     page.get_by_role("button", name="Chọn chủ đề nhận tin").last.click()
     expect(log.locator(".me").last).to_have_text("Chọn chủ đề nhận tin")
     assert api.sent[-1] == {"button": "sub:topics"}  # no id: the server's cookie says who
+
+    api.frame = page_frame("en")  # the resident chose English
+    say("english")
+    expect(page.locator("#composer button")).to_have_text("Send")
+    expect(box).to_have_attribute("placeholder", "Type a message or a question…")
+    page.reload()  # remembered on this browser
+    expect(page.locator("#composer button")).to_have_text("Send")
 
 
 async def test_the_real_page_keeps_the_chat_across_a_reload(client):

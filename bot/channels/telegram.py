@@ -34,6 +34,7 @@ from bot.channels.markdown import to_telegram_html
 from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
 from bot.outbox.split import split_text
+from bot.web.safe_json import BadJson, read_json_object
 
 log = logging.getLogger(__name__)
 
@@ -171,9 +172,8 @@ class TelegramChannel:
         # Telegram re-sends whatever is not answered 2xx, holding back the updates behind
         # it: an update we cannot read is skipped and still answered 200.
         try:
-            data = json.loads(await request.read())
-        except (ValueError, RecursionError):
-            log.warning("telegram webhook: a body that is not JSON skipped")
+            data = await read_json_object(request)
+        except BadJson:
             return web.Response()
         readable = _readable(data, self.bot)
         if readable is not None:
@@ -235,6 +235,7 @@ class TelegramChannel:
         incoming = await self._to_incoming(update)
         if incoming is None or self._dispatch is None:
             return
+        incoming = replace(incoming, update_key=str(update.update_id))
         for reply in await self._dispatch(incoming):
             for part in _parts(reply):
                 await self._send(incoming.chat_id, part)

@@ -7,6 +7,9 @@ API (a contract — keep it exact):
   → {"messages": [{"id": int, "text": str, "buttons": [...]}]}   (broadcasts, alerts)
   GET /api/history
   → {"messages": [{"id": int, "role": "me"|"reply"|"inbox", "text": str, "buttons": [...]}]}
+  GET /api/frame
+  → {"lang": "vi"|"en", "tagline": str, "placeholder": str, "send": str, "label": str}
+    (the page's own words, in the language the resident chose in /chude)
 Errors answer 4xx with {"error": "<Vietnamese reason>"}.
 
 Who is talking is never taken from the request body: it is the resident id the server gave
@@ -36,10 +39,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
+from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.staff import web_chat_id
+from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
 from bot.web.identity import TOO_MANY_NEW, ChatIdentities, TooManyNewChats
+from bot.web.safe_json import BadJson, read_json_object
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 # An integration's own user ids; "ext-" is put before them.
@@ -48,6 +54,7 @@ INTEGRATION_PREFIX = "ext-"
 MAX_TEXT = 4096
 MAX_BUTTON = 64
 INBOX_PAGE = 50
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
 _json_dumps = partial(json.dumps, ensure_ascii=False)
 
@@ -102,6 +109,7 @@ class WebChannel:
             web.post("/api/chat", self.chat),
             web.get("/api/inbox", self.inbox),
             web.get("/api/history", self.history),
+            web.get("/api/frame", self.frame),
             web.post("/api/integration/chat", self.integration_chat),
             web.get("/api/integration/inbox", self.integration_inbox),
             web.static("/static", STATIC_DIR),
@@ -114,8 +122,8 @@ class WebChannel:
         if self._dispatch is None or self._identities is None:
             return _error("Máy chủ đang khởi động, thử lại sau.", 503)
         try:
-            text, button, locale = parse_chat_request(await _json_body(request))
-        except BadRequest as exc:
+            text, button, locale = parse_chat_request(await read_json_object(request))
+        except (BadRequest, BadJson) as exc:
             return _error(str(exc), 400)
         talker, issued = await self._known_talker(request), False
         if talker is None:
@@ -156,10 +164,10 @@ class WebChannel:
         if not self._integration_allowed(request):
             return _error(INTEGRATION_ONLY, 401)
         try:
-            body = await _json_body(request)
+            body = await read_json_object(request)
             talker = _integration_user(body.get("user_id"))
             text, button, locale = parse_chat_request(body)
-        except BadRequest as exc:
+        except (BadRequest, BadJson) as exc:
             return _error(str(exc), 400)
         return await self._answer(
             self._dispatch, _incoming(talker, text, button, locale), keep_history=False
@@ -213,7 +221,9 @@ class WebChannel:
         try:
             after = int(after_text)
         except ValueError:
-            return _error("after phải là số.", 400)
+            after = -1
+        if not 0 <= after <= MAX_ID:
+            return _error("after phải là số nguyên không âm.", 400)
         if talker is None:
             return web.json_response({"messages": []})
         async with self._sessions() as session:
@@ -229,6 +239,15 @@ class WebChannel:
             )
             messages = [_message_json(row) for row in rows]
         return web.json_response({"messages": messages}, dumps=_json_dumps)
+
+    async def frame(self, request: web.Request) -> web.Response:
+        """The page's header, placeholder and "Gửi" in the resident's chosen language."""
+        talker = await self._known_talker(request)
+        chosen = None
+        if talker is not None:
+            async with self._sessions() as session:
+                chosen = await language_of(session, _incoming(talker, None, None, None))
+        return web.json_response(page_frame(chosen), dumps=_json_dumps)
 
 
 INTEGRATION_ONLY = "Cần mã truy cập hợp lệ (Authorization: Bearer <WEB_API_TOKEN>)."
@@ -254,18 +273,6 @@ def _integration_user(user_id: object) -> str:
     return INTEGRATION_PREFIX + user_id
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from exc
-    except RecursionError as exc:  # [[[[… nested past Python's limit
-        raise BadRequest("Nội dung gửi lên lồng nhau quá sâu.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Nội dung gửi lên phải là một đối tượng JSON.")
-    return body
-
-
 def parse_chat_request(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(text, button, locale) from a chat request; any "user_id" in it is not looked at."""
     text, button = body.get("text"), body.get("button")
@@ -277,6 +284,17 @@ def parse_chat_request(body: dict[str, Any]) -> tuple[str | None, str | None, st
         raise BadRequest(f"button phải là chuỗi tối đa {MAX_BUTTON} ký tự.")
     locale = body.get("locale") if isinstance(body.get("locale"), str) else None
     return text, button, locale
+
+
+def page_frame(locale: str | None) -> dict[str, str]:
+    _ = translator(locale)
+    return {
+        "lang": normalize_locale(locale),
+        "tagline": _("Trạm Y tế phường nhắn tin cho bà con"),
+        "placeholder": _("Nhập tin nhắn hoặc câu hỏi…"),
+        "send": _("Gửi"),
+        "label": _("Tin nhắn"),
+    }
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

@@ -30,7 +30,6 @@ public SDKs and READMEs), and what is assumed:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -49,6 +48,7 @@ from bot.config import ConfigError, Settings
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.i18n import Gettext
 from bot.outbox.split import split_text
+from bot.web.safe_json import BadJson, read_json_object
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,8 @@ class ZaloBotChannel(ZaloLifecycle):
             log.warning("zalo_bot webhook: wrong or missing secret token, refused")
             return web.Response(status=403)
         try:
-            body = json.loads(await request.text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
-            log.warning("zalo_bot webhook: malformed update skipped")
+            body = await read_json_object(request)
+        except BadJson:
             return web.Response(status=400)
         for update in _updates_in(body.get("result") if body.get("ok") else body):
             self._work.spawn(self.handle_update(update))
@@ -182,6 +179,7 @@ class ZaloBotChannel(ZaloLifecycle):
             button=button,
             addressed=not is_group or button is not None or self._addressed(text),
             photo=str(photo) if photo else None,
+            update_key=str(message.get("message_id") or "") or None,
         )
 
     def _addressed(self, text: str) -> bool:

@@ -41,7 +41,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,6 +65,7 @@ from bot.models.core import KeyValue
 from bot.models.types import utcnow
 from bot.models.zalo import ZaloOAWindow
 from bot.outbox.split import split_text
+from bot.web.safe_json import BadJson, json_object, read_body
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,6 @@ REFRESH_MARGIN = timedelta(hours=1)
 STORE_RETRY_DELAYS = (0.5, 2.0, 5.0)
 UPKEEP_RETRY_S = 60.0
 TOKEN_ERRORS = {-216, -220}
-RECENT_EVENTS = 1000
 
 Clock = Callable[[], datetime]
 
@@ -388,7 +387,6 @@ class ZaloOAChannel(ZaloLifecycle):
         self._window = window
         self._free_replies = free_replies
         self._clock = clock
-        self._recent: deque[str] = deque(maxlen=RECENT_EVENTS)
         self.tokens = TokenKeeper(
             app_id=app_id,
             app_secret=app_secret,
@@ -431,17 +429,16 @@ class ZaloOAChannel(ZaloLifecycle):
         return [web.post(WEBHOOK_PATH, self.webhook)]
 
     async def webhook(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        event = _json_object(raw)
-        if event is None:
-            log.warning("zalo_oa webhook: malformed event skipped")
+        try:
+            raw = await read_body(request)
+            event = json_object(request, raw)
+        except BadJson:
             return web.Response(status=400)
         if not self._signed(raw, event, request.headers.get(SIGNATURE_HEADER, "")):
             log.warning("zalo_oa webhook: wrong or missing signature, refused")
             return web.Response(status=403)
         # Zalo wants 200 within 2 s and resends otherwise; the work goes on after answering.
-        if not self._seen_before(event):
-            self._work.spawn(self.handle_event(event))
+        self._work.spawn(self.handle_event(event))
         return web.json_response({"error": 0})
 
     async def send(self, chat_id: str, reply: Reply) -> Sent:
@@ -471,7 +468,7 @@ class ZaloOAChannel(ZaloLifecycle):
         name = str(event.get("event_name", ""))
         if name == "unfollow":
             user_id = str((event.get("follower") or {}).get("id") or "")
-            return self._incoming(user_id, event="bot_blocked") if user_id else None
+            return self._incoming(user_id, event, event="bot_blocked") if user_id else None
         if not name.startswith("user_send_"):
             log.info("zalo_oa: %s skipped", name or "unknown event")
             return None
@@ -483,12 +480,18 @@ class ZaloOAChannel(ZaloLifecycle):
         photo = _image_url(message) if name == "user_send_image" else None
         button = self.buttons.press(user_id, text) if name == "user_send_text" else None
         if button is not None:
-            return self._incoming(user_id, button=button)
+            return self._incoming(user_id, event, button=button)
         # Stickers, files, locations come through without text, as on Telegram.
-        return self._incoming(user_id, text=text or None, photo=photo)
+        return self._incoming(user_id, event, text=text or None, photo=photo)
 
-    def _incoming(self, user_id: str, **fields: Any) -> Incoming:
-        return Incoming(channel=self.name, chat_id=user_id, user_id=user_id, **fields)
+    def _incoming(self, user_id: str, source: dict[str, Any], **fields: Any) -> Incoming:
+        return Incoming(
+            channel=self.name,
+            chat_id=user_id,
+            user_id=user_id,
+            update_key=_event_key(source),
+            **fields,
+        )
 
     def _signed(self, raw: bytes, event: dict[str, Any], given: str) -> bool:
         return signature_valid(
@@ -498,16 +501,6 @@ class ZaloOAChannel(ZaloLifecycle):
             timestamp=str(event.get("timestamp", "")),
             oa_secret_key=self._oa_secret_key,
         )
-
-    def _seen_before(self, event: dict[str, Any]) -> bool:
-        # Zalo resends an event it thinks was not received; answer it only once.
-        message_id = str((event.get("message") or {}).get("msg_id") or "")
-        if not message_id:
-            return False
-        if message_id in self._recent:
-            return True
-        self._recent.append(message_id)
-        return False
 
     async def _deliver_all(self, user_id: str, replies: list[Reply]) -> None:
         _ = await chat_translator(self._sessions, self.name, user_id)
@@ -618,20 +611,24 @@ def oa_failure(code: int, message: str) -> SendError:
     return SendError(FailureKind.INVALID, reason)
 
 
+def _event_key(event: dict[str, Any]) -> str:
+    """What tells a resent event from a new one (Zalo resends what it thinks was lost):
+    a message's msg_id; an event without one (unfollow) by its name, sender and time,
+    hashed, so the table of handled updates holds no one's id."""
+    message_id = (event.get("message") or {}).get("msg_id")
+    if message_id:
+        return str(message_id)
+    who = (event.get("follower") or event.get("sender") or {}).get("id")
+    seen = f"{event.get('event_name')}:{who}:{event.get('timestamp')}"
+    return hashlib.sha256(seen.encode()).hexdigest()
+
+
 def _image_url(message: dict[str, Any]) -> str | None:
     for attachment in message.get("attachments") or []:
         url = (attachment.get("payload") or {}).get("url")
         if url:
             return str(url)
     return None
-
-
-def _json_object(raw: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 __all__ = [

@@ -12,6 +12,7 @@ EXAMPLES = {
     "calendar": "loaphuong calendar --year 2027\nloaphuong calendar --from 2027-04-01 --to "
     "2027-04-30 --json",
     "content": "loaphuong content check",
+    "flows": "loaphuong flows\nloaphuong flows --check",
     "faq": 'loaphuong faq ask "giờ mở cửa trạm y tế"\nloaphuong faq unanswered',
     "report": "loaphuong report --period 2026-H2 -o bao-cao-2026-H2.xlsx\n"
     "loaphuong report --period 2026",

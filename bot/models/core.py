@@ -86,3 +86,13 @@ class KeyValue(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=96)
     value: str
     updated_at: datetime = utc_field()
+
+
+class HandledUpdate(SQLModel, table=True):
+    """A platform update already handled ("telegram:123456"), so a retry or a replay is
+    recognised; rows older than a few days are pruned (platforms stop resending long before)."""
+
+    __tablename__ = "handled_update"
+
+    key: str = Field(primary_key=True, max_length=160)
+    handled_at: datetime = utc_field(index=True)

@@ -10,6 +10,7 @@ Personal fields are nullable: `/xoadulieu` blanks them and keeps the anonymous r
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.types import JSON
@@ -34,6 +35,15 @@ class ScreeningSession(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
+class RegistrationStatus(StrEnum):
+    """A registration's life; stored as these words."""
+
+    REGISTERED = "registered"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
 class Registration(SQLModel, table=True):
     __tablename__ = "screening_registration"
     __table_args__ = (Index("ix_registration_identity", "round", "identity"),)
@@ -56,8 +66,7 @@ class Registration(SQLModel, table=True):
     identity: str | None = Field(default=None, max_length=64)
     # The imported list row this person matched (kept after erasure): coverage counts it.
     eligible_id: int | None = Field(default=None, index=True)
-    # registered | cancelled | attended | no_show
-    status: str = Field(default="registered", max_length=16, index=True)
+    status: str = Field(default=RegistrationStatus.REGISTERED, max_length=16, index=True)
     referral: str | None = None
     consent_at: datetime = utc_field()
     created_at: datetime = utc_field()
@@ -80,3 +89,15 @@ class EligibleResident(SQLModel, table=True):
     identity: str = Field(max_length=64)
     source: str = Field(default="", max_length=200)
     imported_at: datetime = utc_field()
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A resident who asked to be told when their tổ gets a screening session."""
+
+    __tablename__ = "screening_waitlist"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    area: str = Field(max_length=64, index=True)
+    created_at: datetime = utc_field()
+    invited_at: datetime | None = utc_field(nullable=True)

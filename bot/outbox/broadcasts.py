@@ -48,11 +48,20 @@ class Progress:
         return self.pending == 0
 
     def summary(self) -> str:
-        """The counts as staff read them, in the CLI and on the dashboard."""
-        return (
-            f"đã gửi {self.sent}/{self.total}, chờ {self.pending}, lỗi {self.failed}, "
-            f"bị chặn {self.blocked}, ngoài khung 48 giờ {self.outside_window}, "
-            f"đã hủy {self.cancelled}, hết hạn {self.expired}"
+        """The counts as staff read them, in the CLI and on the dashboard; only the
+        counts that say something (no row of zeros)."""
+        if not self.total:
+            return "chưa có người nhận"
+        others = [
+            ("chờ", self.pending),
+            ("lỗi", self.failed),
+            ("bị chặn", self.blocked),
+            ("ngoài khung 48 giờ", self.outside_window),
+            ("đã hủy", self.cancelled),
+            ("hết hạn", self.expired),
+        ]
+        return ", ".join(
+            [f"đã gửi {self.sent}/{self.total}", *(f"{name} {n}" for name, n in others if n)]
         )
 
 

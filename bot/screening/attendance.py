@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.core import AuditLog
-from bot.models.screening import Registration, ScreeningSession
+from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.screening.sessions import ScreeningError
 
 MAX_REFERRAL = 500
@@ -37,15 +37,24 @@ async def mark_all_attended(
     """Every code or none: the first code that cannot be marked changes nothing."""
     registrations = [await attendable(session, code, today) for code in codes]
     for registration in registrations:
-        registration.status = "attended"
+        registration.status = RegistrationStatus.ATTENDED
         session.add(AuditLog(actor=actor, action="screening.attend", detail=registration.code))
     await session.commit()
     return registrations
 
 
+async def mark_absent(session: AsyncSession, code: str, *, today: date, actor: str) -> Registration:
+    """Record that the person did not come (also corrects a mistaken "attended")."""
+    registration = await attendable(session, code, today)
+    registration.status = "no_show"
+    session.add(AuditLog(actor=actor, action="screening.absent", detail=registration.code))
+    await session.commit()
+    return registration
+
+
 async def attendable(session: AsyncSession, code: str, today: date) -> Registration:
     registration = await find_registration(session, code)
-    if registration.status == "cancelled":
+    if registration.status == RegistrationStatus.CANCELLED:
         raise ScreeningError(f"mã {registration.code} đã bị hủy đăng ký")
     held_on = await session.scalar(
         select(ScreeningSession.day).where(ScreeningSession.id == registration.session_id)
@@ -63,7 +72,7 @@ async def add_referral(session: AsyncSession, code: str, note: str, *, actor: st
     if not note or len(note) > MAX_REFERRAL:
         raise ScreeningError(f"ghi chú chuyển tuyến phải có 1–{MAX_REFERRAL} ký tự")
     registration = await find_registration(session, code)
-    if registration.status != "attended":
+    if registration.status != RegistrationStatus.ATTENDED:
         raise ScreeningError(
             f"mã {registration.code} chưa được ghi nhận đã khám; chạy 'screening attend' trước"
         )
@@ -78,8 +87,11 @@ async def mark_no_shows(session: AsyncSession, *, today: date) -> int:
     past_sessions = select(ScreeningSession.id).where(ScreeningSession.day < today)
     result = await session.execute(
         update(Registration)
-        .where(Registration.status == "registered", Registration.session_id.in_(past_sessions))
-        .values(status="no_show")
+        .where(
+            Registration.status == RegistrationStatus.REGISTERED,
+            Registration.session_id.in_(past_sessions),
+        )
+        .values(status=RegistrationStatus.NO_SHOW)
     )
     await session.commit()
     return result.rowcount or 0  # type: ignore[attr-defined]

@@ -19,13 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.core import AuditLog
-from bot.models.screening import Registration, ScreeningSession
+from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.screening.attendance import mark_no_shows
 from bot.screening.sessions import ScreeningError
 from bot.xlsx import discard, write_sheet
 from content.station import load_screening_groups, load_station
 
-STATUS_LABELS = {"registered": "Đã đăng ký", "attended": "Đã khám", "no_show": "Vắng"}
+STATUS_LABELS = {
+    RegistrationStatus.REGISTERED: "Đã đăng ký",
+    RegistrationStatus.ATTENDED: "Đã khám",
+    RegistrationStatus.NO_SHOW: "Vắng",
+}
 HEADER = (
     "STT",
     "Mã",
@@ -61,7 +65,7 @@ async def export_registrations(
         select(Registration)
         .where(
             Registration.session_id.in_([s.id for s in sessions]),
-            Registration.status != "cancelled",
+            Registration.status != RegistrationStatus.CANCELLED,
         )
         .order_by(Registration.area, Registration.session_id, Registration.full_name)
     )

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import translator
 from bot.models.core import AuditLog, Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
-from bot.models.screening import EligibleResident, Registration, ScreeningSession
+from bot.models.screening import (
+    EligibleResident,
+    Registration,
+    RegistrationStatus,
+    ScreeningSession,
+)
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
 from bot.screening.registrations import has_started
@@ -110,7 +115,9 @@ async def _uninvited_phones(
         await session.scalars(
             select(Registration.phone).where(
                 Registration.round.in_(rounds),
-                Registration.status.in_(("registered", "attended")),
+                Registration.status.in_(
+                    (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
+                ),
                 Registration.phone.is_not(None),
             )
         )

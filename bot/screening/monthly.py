@@ -25,7 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.core import AuditLog
-from bot.models.screening import EligibleResident, Registration, ScreeningSession
+from bot.models.screening import (
+    EligibleResident,
+    Registration,
+    RegistrationStatus,
+    ScreeningSession,
+)
 from bot.reports import Period, parse_period
 from bot.screening.attendance import mark_no_shows
 from bot.screening.sessions import ScreeningError
@@ -116,14 +121,16 @@ async def monthly_report(
             .where(
                 ScreeningSession.day >= date(period.start.year, 1, 1),
                 ScreeningSession.day < period.end,
-                Registration.status != "cancelled",
+                Registration.status != RegistrationStatus.CANCELLED,
             )
             .order_by(ScreeningSession.day, Registration.code)
         )
     )
     year = [registration for registration, _ in rows]
     month = [registration for registration, day in rows if day >= period.start]
-    examined = {r.eligible_id for r in year if r.status == "attended" and r.eligible_id}
+    examined = {
+        r.eligible_id for r in year if r.status == RegistrationStatus.ATTENDED and r.eligible_id
+    }
     eligible = [
         _Listed(groups, area, listed_id in examined)
         for listed_id, area, groups in await session.execute(
@@ -188,9 +195,9 @@ class _Counts:
         eligible = Counter(k for e in self.eligible for k in keys_of(e.groups, e.area))
         covered = Counter(k for e in self.eligible if e.examined for k in keys_of(e.groups, e.area))
         registered = Counter(k for r in self.month for k in keys_of(r.groups, r.area))
-        attended = self._with_status(self.month, "attended", keys_of)
-        no_show = self._with_status(self.month, "no_show", keys_of)
-        this_year = self._with_status(self.year, "attended", keys_of)
+        attended = self._with_status(self.month, RegistrationStatus.ATTENDED, keys_of)
+        no_show = self._with_status(self.month, RegistrationStatus.NO_SHOW, keys_of)
+        this_year = self._with_status(self.year, RegistrationStatus.ATTENDED, keys_of)
         met = set(eligible) | set(registered) | set(this_year)
         return [
             Line(

@@ -38,6 +38,26 @@ def clean_name(text: str) -> str | None:
     return name if len(name) in NAME_LENGTH and _NAME.match(name) else None
 
 
+# A name typed in the chat has 2–6 words; these words make it a question instead
+# ("trạm mở cửa mấy giờ vậy"). Compared with their accents: "Mây" is a name, "mấy" is not.
+TYPED_NAME_WORDS = range(2, 7)
+QUESTION_WORDS = frozenset(
+    {"gì", "nào", "sao", "mấy", "bao", "nhiêu", "không", "thế", "đâu", "vậy", "hả", "chưa", "giờ"}
+)
+
+
+def typed_name(text: str) -> str | None:
+    """A full name typed by a resident, in title case ("nguyen thi hoa" → "Nguyen Thi Hoa");
+    None for what is not a name: a question, one word, more than six."""
+    name = clean_name(text)
+    if name is None:
+        return None
+    words = name.split()
+    if len(words) not in TYPED_NAME_WORDS or any(w.lower() in QUESTION_WORDS for w in words):
+        return None
+    return " ".join(word[:1].upper() + word[1:].lower() for word in words)
+
+
 def is_birth_year(year: int, today: date) -> bool:
     return OLDEST_BIRTH_YEAR <= year <= today.year
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models.screening import Registration, ScreeningSession
+from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.models.types import utcnow
 from bot.screening.people import identity, listed_resident_id
 from bot.screening.sessions import SessionSeats
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CODE_ALPHABET = "346789ACDEFGHJKMNPQRTUWXY"
 CODE_LENGTH = 6
 # Statuses that hold a place in the round (a cancelled registration does not).
-HOLDING = ("registered", "attended")
+HOLDING = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 
 
 class Outcome(StrEnum):
@@ -172,12 +172,26 @@ async def upcoming_of(session: AsyncSession, subscriber_id: int, today: date) ->
         .join(ScreeningSession, ScreeningSession.id == Registration.session_id)
         .where(
             Registration.subscriber_id == subscriber_id,
-            Registration.status == "registered",
+            Registration.status == RegistrationStatus.REGISTERED,
             ScreeningSession.day >= today,
         )
         .order_by(ScreeningSession.day, ScreeningSession.start, Registration.id)
     )
     return [Upcoming(registration, held) for registration, held in rows]
+
+
+async def own_name(session: AsyncSession, subscriber_id: int) -> str | None:
+    """The name the account last registered itself (not a relative) with."""
+    return await session.scalar(
+        select(Registration.full_name)
+        .where(
+            Registration.subscriber_id == subscriber_id,
+            Registration.for_relative.is_(False),  # type: ignore[attr-defined]
+            Registration.full_name.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Registration.created_at.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    )
 
 
 async def cancel(
@@ -216,7 +230,7 @@ async def erase_registrations(session: AsyncSession, subscriber_id: int, today: 
 
 async def _release(registrations: Iterable[Registration], session: AsyncSession) -> None:
     for registration in registrations:
-        registration.status = "cancelled"
+        registration.status = RegistrationStatus.CANCELLED
         session.add(registration)
         await session.execute(
             update(ScreeningSession)

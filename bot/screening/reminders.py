@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.i18n import translator
 from bot.models.core import Subscriber
 from bot.models.outbox import Broadcast
-from bot.models.screening import Registration, ScreeningSession
+from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.models.staff import StaffMember
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import create_broadcast
@@ -109,12 +109,12 @@ def due_reminder(
     registration: Registration, held: ScreeningSession, now: datetime, tz: tzinfo
 ) -> Reminder | None:
     """The reminder this registration should get now, if any."""
-    if registration.status == "attended":
+    if registration.status == RegistrationStatus.ATTENDED:
         local = now.astimezone(tz)
         daytime = MORNING_AT <= local.time() < EVENING_LIMIT
         results = window(Reminder.RESULTS, held, tz)
         return Reminder.RESULTS if daytime and results and results.holds(now) else None
-    if registration.status != "registered":
+    if registration.status != RegistrationStatus.REGISTERED:
         return None
     slots = reminder_slots(held, registration.created_at, tz)
     return next((kind for kind, slot in slots.items() if slot.holds(now)), None)
@@ -132,11 +132,11 @@ async def queue_due_reminders(
             Registration.subscriber_id.is_not(None),
             or_(
                 and_(
-                    Registration.status == "registered",
+                    Registration.status == RegistrationStatus.REGISTERED,
                     ScreeningSession.day.between(today, today + timedelta(days=1)),
                 ),
                 and_(
-                    Registration.status == "attended",
+                    Registration.status == RegistrationStatus.ATTENDED,
                     ScreeningSession.day.between(today - timedelta(days=RESULTS_NOTE_DAYS), today),
                 ),
             ),

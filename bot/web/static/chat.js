@@ -32,10 +32,17 @@
       .replace(/^- /gm, "• ");
   }
 
+  // Phone numbers (0912 345 678, +84 912 345 678, 1900 9095, 115) become tel: links, outside tags and links.
+  const PHONE = /(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|1[89]00(?:[ .]?\d){4,6}|115)(?!\w)/g;
+  function linkPhones(html) {
+    return html.split(/(<a\b[^>]*>.*?<\/a>|<[^>]+>)/).map((part, i) => i % 2 ? part :
+      part.replace(PHONE, (n) => '<a href="tel:' + n.replace(/[ .]/g, "") + '">' + n + "</a>")).join("");
+  }
+
   function show(text, who) {
     const div = document.createElement("div");
     div.className = "msg " + who;
-    if (who === "bot") div.innerHTML = renderMarkdown(text); else div.textContent = text;
+    if (who === "bot") div.innerHTML = linkPhones(renderMarkdown(text)); else div.textContent = text;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
   }
@@ -75,7 +82,26 @@
       return false;
     }
     for (const reply of body.replies) { show(reply.text, "bot"); showButtons(reply.buttons); }
+    refreshFrame();
     return true;
+  }
+
+  // The page's own words follow the language chosen in the chat (/chude, "English").
+  function applyFrame(frame) {
+    if (!frame || !frame.lang) return;
+    document.documentElement.lang = frame.lang;
+    document.querySelector("header p").textContent = frame.tagline;
+    input.placeholder = frame.placeholder;
+    input.setAttribute("aria-label", frame.label);
+    form.querySelector("button[type=submit]").textContent = frame.send;
+    store.set("loaphuong_frame", JSON.stringify(frame));
+  }
+
+  async function refreshFrame() {
+    try {
+      const res = await fetch("/api/frame");
+      if (res.ok) applyFrame(await res.json());
+    } catch (err) { /* offline: the page keeps its words */ }
   }
 
   async function pollInbox() {
@@ -129,6 +155,7 @@
     if (await send({ text: "/start" })) store.set("loaphuong_started", "1");
   }
 
+  try { applyFrame(JSON.parse(store.get("loaphuong_frame") || "null")); } catch (err) { /* none yet */ }
   greet().then(pollInbox);
   setInterval(pollInbox, 5000);
 })();

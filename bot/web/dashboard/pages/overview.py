@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -9,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from bot.models.core import Subscriber
-from bot.stats import key_numbers, last_days, receiving_at
+from bot.stats import KeyNumbers, key_numbers, last_days, receiving_at
 from bot.web.dashboard.charts import bar_chart, line_chart
 from bot.web.dashboard.pages.common import render, services
 from content.station import load_topics
@@ -26,16 +27,21 @@ async def overview(request: web.Request) -> web.Response:
     async with services(request).sessions() as session:
         numbers = await key_numbers(session, last_days(now))
         growth = await weekly_totals(session, now)
+    # Drawing SVG charts is CPU work: done off the event loop.
+    charts = await asyncio.to_thread(_charts, numbers, growth)
+    return render(
+        "overview.html", request, {"numbers": numbers, "charts": [Markup(c) for c in charts]}
+    )
+
+
+def _charts(numbers: KeyNumbers, growth: tuple[list[str], list[int]]) -> list[str]:
     topics = {t.code: t.vi for t in load_topics()}
-    charts = [
+    return [
         bar_chart("Theo chủ đề", {topics.get(k, k): v for k, v in numbers.by_topic.items()}),
         bar_chart("Theo tổ dân phố", numbers.by_area),
         bar_chart("Theo kênh", numbers.by_channel),
         line_chart("Số người nhận tin theo tuần", *growth),
     ]
-    return render(
-        "overview.html", request, {"numbers": numbers, "charts": [Markup(c) for c in charts]}
-    )
 
 
 async def weekly_totals(session, now: datetime) -> tuple[list[str], list[int]]:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ every export writes an audit row (done by the screening functions themselves).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date, datetime
 
@@ -119,7 +120,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         book = await export_registrations(
             session, today=_today(request), actor=staff_name(request), areas=areas or None
         )
-    return download(book, "danh-sach-kham-sang-loc.xlsx")
+    return await download(book, "danh-sach-kham-sang-loc.xlsx")
 
 
 @routes.get("/screening/report.xlsx", name="screening_report")
@@ -133,7 +134,8 @@ async def report(request: web.Request) -> web.StreamResponse:
         figures = await monthly_report(
             session, period, today=_today(request), tz=settings.tz, actor=staff_name(request)
         )
-    return download(report_workbook(figures), f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
+    book = await asyncio.to_thread(report_workbook, figures)
+    return await download(book, f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
 
 
 def _today(request: web.Request) -> date:

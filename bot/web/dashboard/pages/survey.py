@@ -65,4 +65,4 @@ async def export(request: web.Request) -> web.Response:
     survey = chosen_survey(request)
     async with services(request).sessions() as session:
         book = await export_results(session, survey, staff_name(request))
-    return download(book, f"khao-sat-{survey.code}.xlsx")
+    return await download(book, f"khao-sat-{survey.code}.xlsx")

@@ -1,7 +1,7 @@
 """The information-needs survey (content/surveys/*.yaml), asked once, answered by tapping
 or typing; any question can be skipped, the survey stopped at any time.
 
-Flow (all of it in STEPS below):
+Flow (the table FLOW; docs/survey-dialogue.mmd is drawn from it):
     /khaosat, or the button in the /start greeting → INTRO (Bắt đầu | Để sau | Đừng hỏi lại)
     → ANSWER, once per question (options, "Khác", "Bỏ qua", "Dừng"; multiple choice: toggles
       then "Xong") → OTHER_TEXT after "Khác" (the resident's own words) → next question
@@ -11,11 +11,11 @@ Flow (all of it in STEPS below):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum, auto
 
 from bot.core import Button, Incoming, Reply
+from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.outbox.audience import EVERYTHING
 from bot.routing import Context, Router
 from bot.screening.sessions import local_now
@@ -48,17 +48,6 @@ class SurveyStep(Enum):
 TypedHandler = Callable[[Incoming, Context], Awaitable[list[Reply]]]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of the dialogue: what it shows (from the state), the buttons that answer
-    it (data prefixes), and what typed text means there. There is no "Quay lại": any
-    question can be skipped instead, and /khaosat starts over."""
-
-    ask: Callable[[Context], Reply]
-    buttons: tuple[str, ...]
-    typed: TypedHandler
-
-
 # What residents type at the intro: its number, Vietnamese words (without accents), English.
 INTRO_WORDS = {
     "go": ("1", "bat dau", "co", "dong y", "ok", "duoc", "yes", "start"),
@@ -88,7 +77,7 @@ async def invitation_button(ctx: Context, subscriber_id: int) -> Button | None:
     )
 
 
-@router.command("khaosat")
+@router.command("khaosat", words=("khảo sát", "góp ý"))
 @router.button(f"{PREFIX}intro")
 async def on_survey(incoming: Incoming, ctx: Context) -> Reply | list[Reply]:
     """Say what the survey is and ask whether to begin."""
@@ -111,7 +100,6 @@ async def intro_typed(incoming: Incoming, ctx: Context) -> list[Reply]:
     return await INTRO_CHOICES[chosen](incoming, ctx)
 
 
-@router.button(f"{PREFIX}go")
 async def begin(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Start (or start over) and ask the first question."""
     survey = current_survey(ctx) or open_survey(today(ctx))
@@ -126,14 +114,12 @@ async def begin(incoming: Incoming, ctx: Context) -> list[Reply]:
     )
 
 
-@router.button(f"{PREFIX}later")
 async def later(_incoming: Incoming, ctx: Context) -> list[Reply]:
     """Leave it for now; the greeting still offers it."""
     await ctx.end_dialogue()
     return [Reply(ctx._("Dạ, lúc nào tiện bà con gõ /khaosat nhé."))]
 
 
-@router.button(f"{PREFIX}never")
 async def never(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Record "do not ask again" (and nothing else)."""
     survey = current_survey(ctx) or open_survey(today(ctx))
@@ -150,7 +136,6 @@ INTRO_CHOICES: dict[str, TypedHandler] = {"go": begin, "later": later, "never": 
 # ---- answering ----------------------------------------------------------------------
 
 
-@router.button(f"{PREFIX}o:")
 async def option_pressed(incoming: Incoming, ctx: Context) -> list[Reply]:
     """An option's button: single choice saves it and moves on, multiple choice toggles it."""
     survey, question = where_we_are(ctx)
@@ -168,7 +153,6 @@ async def option_pressed(incoming: Incoming, ctx: Context) -> list[Reply]:
     return await move(ctx, SurveyStep.ANSWER, picked=picked)
 
 
-@router.button(f"{PREFIX}ok")
 async def done_picking(_incoming: Incoming, ctx: Context) -> list[Reply]:
     """ "Xong" under a multiple-choice question: save what is ticked (nothing: skipped)."""
     survey, question = where_we_are(ctx)
@@ -180,7 +164,6 @@ async def done_picking(_incoming: Incoming, ctx: Context) -> list[Reply]:
     )
 
 
-@router.button(f"{PREFIX}skip")
 async def skip_pressed(_incoming: Incoming, ctx: Context) -> list[Reply]:
     survey, _question = where_we_are(ctx)
     if survey is None:
@@ -188,7 +171,6 @@ async def skip_pressed(_incoming: Incoming, ctx: Context) -> list[Reply]:
     return await answered(ctx, survey, Answer(Kind.SKIP))
 
 
-@router.button(f"{PREFIX}stop")
 async def stop_pressed(_incoming: Incoming, ctx: Context) -> list[Reply]:
     return await stop(ctx)
 
@@ -349,29 +331,64 @@ def other_question(ctx: Context) -> Reply:
     )
 
 
-STEPS: dict[SurveyStep, Step] = {
-    SurveyStep.INTRO: Step(
-        ask=intro_reply, buttons=(f"{PREFIX}go", f"{PREFIX}later", f"{PREFIX}never"),
-        typed=intro_typed,  # "1"/"bat dau", "2"/"de sau", "3"/"dung hoi lai"
-    ),
-    SurveyStep.ANSWER: Step(
-        ask=question_reply,
-        buttons=(f"{PREFIX}o:", f"{PREFIX}ok", f"{PREFIX}skip", f"{PREFIX}stop"),
-        typed=answer_typed,  # numbers "1 3", labels, "bo qua", "dung", Khác words
-    ),
-    SurveyStep.OTHER_TEXT: Step(
-        ask=other_question, buttons=(f"{PREFIX}skip", f"{PREFIX}stop"),
-        typed=other_typed,  # the resident's own words, "bo qua", "dung"
-    ),
-}  # fmt: skip
-for _step, _declared in STEPS.items():
-    router.step(_step)(_declared.typed)
+async def ask_intro(ctx: Context) -> Reply:
+    return intro_reply(ctx)
+
+
+async def ask_question(ctx: Context) -> Reply:
+    return question_reply(ctx)
+
+
+async def ask_other(ctx: Context) -> Reply:
+    return other_question(ctx)
+
+
+NEXT = (SurveyStep.ANSWER, SurveyStep.OTHER_TEXT, END)
+FLOW = router.flow(
+    Flow(
+        "survey",
+        started_by={"/khaosat, Góp ý cho trạm": SurveyStep.INTRO},
+        chats=PRIVATE,
+        way_out=(On(f"{PREFIX}stop", stop_pressed, to=(END,), words=("dừng", "stop")),),
+        steps={
+            SurveyStep.INTRO: Step(
+                ask_intro,
+                buttons=(
+                    On(f"{PREFIX}go", begin, to=(SurveyStep.ANSWER,), means=Means.YES,
+                       words=("bắt đầu", "start")),
+                    On(f"{PREFIX}later", later, to=(END,), words=("để sau", "later")),
+                    On(f"{PREFIX}never", never, to=(END,), means=Means.NO,
+                       words=("đừng hỏi lại", "never")),
+                ),
+                typed=Typed(intro_typed, to=(SurveyStep.INTRO,)),
+            ),
+            SurveyStep.ANSWER: Step(
+                ask_question,
+                buttons=(
+                    On(f"{PREFIX}o:", option_pressed, to=NEXT),
+                    On(f"{PREFIX}ok", done_picking, to=(SurveyStep.ANSWER, END)),
+                    On(f"{PREFIX}skip", skip_pressed, to=(SurveyStep.ANSWER, END),
+                       words=("bỏ qua", "skip")),
+                ),
+                # numbers "1 3", labels without diacritics, "bo qua", "dung", Khác words
+                typed=Typed(answer_typed, to=NEXT),
+            ),
+            SurveyStep.OTHER_TEXT: Step(
+                ask_other,
+                buttons=(
+                    On(f"{PREFIX}skip", skip_pressed, to=(SurveyStep.ANSWER, END),
+                       words=("bỏ qua", "skip")),
+                ),
+                typed=Typed(other_typed, to=(SurveyStep.ANSWER, END)),
+            ),
+        },
+    )
+)  # fmt: skip
 
 
 async def move(ctx: Context, step: SurveyStep, **data: object) -> list[Reply]:
     """Go to `step` (merging `data` into the state) and show what it asks."""
-    await ctx.set_step(step, **data)
-    return [STEPS[step].ask(ctx)]
+    return [await FLOW.go_to(ctx, step, **data)]
 
 
 # ---- what is shown ------------------------------------------------------------------

@@ -89,6 +89,7 @@ async def on_survey(incoming: Incoming, ctx: Context) -> Reply | list[Reply]:
         response = await response_of(session, survey.code, subscriber.id or 0)
     if response is not None and response.status == Status.DONE:
         return Reply(ctx._("Bà con đã trả lời khảo sát này rồi. Cảm ơn bà con nhiều!"))
+    await ctx.end_dialogue()  # whatever was half-way: the survey starts from a clean state
     return await move(ctx, SurveyStep.INTRO, survey=survey.code)
 
 

@@ -46,6 +46,7 @@ class SubscribeStep(Enum):
 
 
 @router.command("start")
+@router.event("follow")  # following a Zalo OA is its /start
 async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription; `/start to3`
     (a poster's link) also saves the tổ dân phố."""

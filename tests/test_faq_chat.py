@@ -153,3 +153,39 @@ async def test_signed_buttons_fit_telegrams_64_bytes(database):
     for topic in (longest, "x" * MAX_ID_CHARS):
         assert len(f"faq:t:{signed}:{topic}".encode()) <= 64
     assert signed_question(secret, signed, incoming) == 9_999_999_999
+
+
+async def test_english_typed_in_a_vietnamese_chat_is_answered_in_english(chat, database):
+    await chat.send("what time does the health station open")
+    assert chat.text == faq.get_index("en").entries["station.hours"].answer
+    await chat.send("tram y te mo cua may gio")  # and the chat stays Vietnamese
+    assert chat.text == faq.get_index("vi").entries["station.hours"].answer
+    first, second = await logged(database)
+    assert (first.language, second.language) == ("en", "vi")
+
+
+async def test_english_suggestion_picked_in_a_vietnamese_chat_answers_in_english(chat):
+    await chat.send("my baby cries every night")
+    assert "Ask a health worker" in chat.buttons
+    topic = next(data for data in chat.buttons.values() if data.startswith("faq:t:"))
+    await chat.press(topic)
+    assert chat.text == faq.get_index("en").entries[topic.rsplit(":", 1)[1]].answer
+
+
+async def test_a_dose_question_is_handed_off_with_a_safe_line_not_a_topic(chat, database):
+    await chat.send("bé 2 tuổi tiêu chảy uống oresol mấy gói một ngày")
+    assert "115" in chat.text and "cán bộ y tế" in chat.text
+    assert list(chat.buttons) == ["Hỏi cán bộ y tế"]
+    [row] = await logged(database)
+    assert (row.outcome, row.topic) == ("advice", None)
+    await chat.press(chat.buttons["Hỏi cán bộ y tế"])
+    [handoff] = await handoffs(database)
+    assert handoff.text == row.text
+
+
+async def test_an_english_question_handed_off_is_confirmed_and_kept_in_english(chat, database):
+    await chat.send("how many paracetamol tablets can my dad take")
+    await chat.press(chat.buttons["Ask a health worker"])
+    assert chat.text.startswith("Your question has been passed")
+    [handoff] = await handoffs(database)
+    assert handoff.language == "en"

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from bot.channels.telegram import TelegramChannel
 from bot.config import load_settings
 from bot.db import Database
+from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 from bot.models.core import Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
@@ -26,7 +27,6 @@ from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, create_broadcast
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning, retry_delay
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FAST = Tuning(
     backoff_base=0.05,

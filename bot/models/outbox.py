@@ -69,6 +69,8 @@ class OutboxMessage(SQLModel, table=True):
     in_doubt: int = 0
     # Per-recipient text (e.g. only the observances this resident chose); None = broadcast text.
     text: str | None = None
+    # A reply's buttons, JSON [[text, data], …], shown with its last part; None for broadcasts.
+    buttons: str | None = None
     platform_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = utc_field(nullable=True)

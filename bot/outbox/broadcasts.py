@@ -18,6 +18,8 @@ from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.scheduling.plan import Timing
 
+# Replies to someone who just wrote go before urgent alerts, which go before the rest.
+REPLY_PRIORITY = 20
 URGENT_PRIORITY = 10
 ROUTINE_PRIORITY = 0
 # Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.

@@ -16,6 +16,7 @@ from bot.models.core import AuditLog
 from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.models.staff import Alert
 from bot.stats import key_numbers
+from bot.survey.figures import news_rows, survey_rows
 from bot.xlsx import write_sheet
 from content.station import load_station, load_topics
 
@@ -33,6 +34,7 @@ KIND_NAMES = {
     BroadcastKind.NEWS: "Điểm tin y tế",
     BroadcastKind.NEWS_DAILY: "Điểm tin y tế hằng ngày",
     BroadcastKind.STAFF_SUMMARY: "Việc chờ cán bộ",
+    BroadcastKind.SURVEY: "Mời khảo sát",
 }
 
 
@@ -122,6 +124,18 @@ async def reach_report(session: AsyncSession, period: Period, tz: ZoneInfo, acto
         "Cảnh báo đã phát trong kỳ",
         ["Số cảnh báo"],
         [[int(alerts or 0)]],
+    )
+    write_sheet(
+        book.create_sheet("Điểm tin"),
+        "Điểm tin y tế trong kỳ",
+        ["Chỉ số", "Số lượng"],
+        await news_rows(session, since, until),
+    )
+    write_sheet(
+        book.create_sheet("Khảo sát"),
+        "Khảo sát nhu cầu thông tin trong kỳ",
+        ["Khảo sát", "Chỉ số", "Số lượng"],
+        await survey_rows(session, since, until),
     )
     session.add(AuditLog(actor=actor, action="report.reach", detail=period.label))
     await session.commit()

@@ -38,6 +38,7 @@ from content.station import load_station, load_topics
 from handlers.common import PRIVATE, main_menu
 from handlers.news import news_button
 from handlers.staff_tools import staff_help
+from handlers.survey import invitation_button
 
 router = Router("subscribe", chats=PRIVATE)
 
@@ -72,13 +73,16 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     ).format(greeting=greeting, station=station.name)
     if area is not None:
         text += "\n\n" + _("Tổ dân phố: {area}. Gõ /chude để đổi.").format(area=area)
+    buttons = greeting_buttons(ctx)
+    if survey := await invitation_button(ctx, subscriber.id or 0):
+        buttons.insert(2, survey)
     if await ctx.load_state():
         return [
-            Reply(text, greeting_buttons(ctx)),
+            Reply(text, buttons),
             Reply(_("Bà con đang làm dở một bước trước đó; cứ trả lời tiếp câu hỏi ở trên nhé.")),
         ]
     await ctx.set_step(SubscribeStep.GREETING, area_chosen=area is not None)
-    return [Reply(text, greeting_buttons(ctx))]
+    return [Reply(text, buttons)]
 
 
 def greeting_buttons(ctx: Context) -> list[Button]:

@@ -146,6 +146,31 @@ async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
         assert await session.scalar(select(func.count()).select_from(DialogueStateRow)) == 0
 
 
+async def test_erasing_deletes_survey_answers_and_keeps_the_neighbours(
+    dispatcher, database, monkeypatch
+):
+    from bot.models.survey import SurveyAnswer, SurveyResponse
+
+    monkeypatch.setattr("handlers.survey.today", lambda _ctx: date(2027, 1, 11))  # open
+
+    async def answer_survey(chat: ChatDriver) -> None:
+        await chat.send("/start")
+        await chat.send("/khaosat")
+        await chat.send("1")
+        await chat.send("tre em")
+        await chat.send("dung")
+
+    chat, neighbour = ChatDriver(dispatcher, user_id="mai"), ChatDriver(dispatcher, user_id="lan")
+    await answer_survey(chat)
+    await answer_survey(neighbour)
+    assert await count(database, SurveyAnswer) == 2
+    await chat.send("/xoadulieu")
+    assert "câu trả lời khảo sát" in chat.text
+    await chat.press("privacy:erase")
+    assert await count(database, SurveyResponse) == 1
+    assert await count(database, SurveyAnswer) == 1
+
+
 async def test_web_chat_history_is_kept_a_month_and_broadcasts_wait_for_their_reader(database):
     old = utcnow() - timedelta(days=31)
     async with database.sessions() as session:

@@ -38,6 +38,9 @@ OPEN_ROUTES = {
     *("/hoi", "faq:t:", "faq:staff:"),
     *("/baotin", "rumor:quit"),  # a resident reports a rumor; leaving the report dialogue
     *("/diemtin", "news:ask", "newsfreq:", "/xemthem"),  # how often the news digest comes
+    # The survey: a resident's own answers, and a topic they asked for.
+    *("/khaosat", "svy:intro", "svy:go", "svy:later", "svy:never", "svy:o:", "svy:ok"),
+    *("svy:skip", "svy:stop", "svy:sub:"),
 }
 # persona → (telegram user id, the strongest role they hold in GROUP_CHAT)
 PERSONAS = {

@@ -28,6 +28,7 @@ class BroadcastKind(StrEnum):
     RUMOR_REPLY = "rumor_reply"
     FAQ_REPLY = "faq_reply"
     STAFF_SUMMARY = "staff_summary"  # the morning list of what waits for staff
+    SURVEY = "survey"  # the one invitation per survey
     BENCH = "bench"  # load benchmarks' own, in their throwaway databases
 
 

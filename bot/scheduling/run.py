@@ -26,6 +26,7 @@ from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.scheduling.plan import PlannedSend, SendKind, Timing, plan
 from bot.scheduling.texts import ContentTexts, SectionTexts, SendTexts, wants
+from bot.survey.invite import queue_invitation
 from content.observances import Observance
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ async def run_due(
     texts = texts or ContentTexts()
     queued = [await queue_send(send, database, texts) for send in due]
     await queue_news(now, database, timing)
+    await queue_invitation(now, database, timing)
     return queued
 
 

@@ -16,13 +16,21 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import insert_or_skip
-from bot.models.core import DialogueStateRow
+from bot.models.core import DialogueStateRow, Subscriber
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # Read on nearly every message: built once (building a statement costs more than SQLite
 # takes to answer it).
-_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(
-    *(getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS)
+_OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
+_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY)
+# What every message starts with, in one statement: the chat's chosen language (None when
+# it is no subscriber) and the dialogue step and data (None outside a dialogue).
+_LANGUAGE_AND_STATE = select(
+    select(Subscriber.language)
+    .where(Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
+    .scalar_subquery(),
+    select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
+    select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
 )
 
 
@@ -46,6 +54,10 @@ def step_name(step: Enum) -> str:
 class StateStorage(Protocol):
     async def get(self, key: StateKey) -> DialogueState | None: ...
 
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        """The chat's chosen language (None if it never subscribed) and the state."""
+        ...
+
     async def set(self, key: StateKey, state: DialogueState) -> None: ...
 
     async def clear(self, key: StateKey) -> None: ...
@@ -60,6 +72,9 @@ class MemoryStateStorage:
     async def get(self, key: StateKey) -> DialogueState | None:
         state = self._states.get(key)
         return DialogueState(state.step, dict(state.data)) if state else None
+
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        return None, await self.get(key)
 
     async def set(self, key: StateKey, state: DialogueState) -> None:
         self._states[key] = DialogueState(state.step, dict(state.data))
@@ -78,6 +93,11 @@ class SqlStateStorage:
         async with self._sessions() as session:
             row = (await session.execute(_STATE, vars(key))).first()
         return DialogueState(row.step, json.loads(row.data)) if row else None
+
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        async with self._sessions() as session:
+            language, step, data = (await session.execute(_LANGUAGE_AND_STATE, vars(key))).one()
+        return language, DialogueState(step, json.loads(data)) if step is not None else None
 
     async def set(self, key: StateKey, state: DialogueState) -> None:
         # One statement: two instances (or two requests) setting the same key at once

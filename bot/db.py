@@ -84,6 +84,13 @@ def insert_or_skip(session: AsyncSession, table: Any) -> Insert:
     return dialect.insert(table)
 
 
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine `sessions` open their connections on, for Core statements on hot paths."""
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

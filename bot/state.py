@@ -13,9 +13,10 @@ from enum import Enum
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import insert_or_skip
+from bot.db import engine_of
 from bot.models.core import DialogueStateRow, Subscriber
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
@@ -23,6 +24,8 @@ KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # takes to answer it).
 _OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
 _STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY)
+_CLEAR = delete(DialogueStateRow).where(*_OF_KEY)
+_VALUES = ("step", "data", "updated_at")
 # What every message starts with, in one statement: the chat's chosen language (None when
 # it is no subscriber) and the dialogue step and data (None outside a dialogue).
 _LANGUAGE_AND_STATE = select(
@@ -84,42 +87,42 @@ class MemoryStateStorage:
 
 
 class SqlStateStorage:
-    """Dialogue state in the database, so a restart resumes every dialogue."""
+    """Dialogue state in the database, so a restart resumes every dialogue.
+
+    Read and written on nearly every message, as Core statements built once on the engine's
+    own connections: an ORM session around one statement costs more than SQLite takes to
+    answer it."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._engine = engine_of(sessions)
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(DialogueStateRow.__table__)  # type: ignore[attr-defined]
+        # One statement: two instances (or two requests) setting the same key at once
+        # both succeed, the later write kept, where a read-then-insert hit the unique key.
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
+        )
 
     async def get(self, key: StateKey) -> DialogueState | None:
-        async with self._sessions() as session:
-            row = (await session.execute(_STATE, vars(key))).first()
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_STATE, vars(key))).first()
         return DialogueState(row.step, json.loads(row.data)) if row else None
 
     async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
-        async with self._sessions() as session:
-            language, step, data = (await session.execute(_LANGUAGE_AND_STATE, vars(key))).one()
+        async with self._engine.connect() as connection:
+            language, step, data = (await connection.execute(_LANGUAGE_AND_STATE, vars(key))).one()
         return language, DialogueState(step, json.loads(data)) if step is not None else None
 
     async def set(self, key: StateKey, state: DialogueState) -> None:
-        # One statement: two instances (or two requests) setting the same key at once
-        # both succeed, the later write kept, where a read-then-insert hit the unique key.
         values = {
             "step": state.step,
             "data": json.dumps(state.data, ensure_ascii=False),
             "updated_at": datetime.now(UTC),
         }
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                insert_or_skip(session, DialogueStateRow)
-                .values(channel=key.channel, chat_id=key.chat_id, user_id=key.user_id, **values)
-                .on_conflict_do_update(index_elements=KEY_COLUMNS, set_=values)
-            )
+        async with self._engine.begin() as connection:
+            await connection.execute(self._upsert, vars(key) | values)
 
     async def clear(self, key: StateKey) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                delete(DialogueStateRow).where(
-                    DialogueStateRow.channel == key.channel,
-                    DialogueStateRow.chat_id == key.chat_id,
-                    DialogueStateRow.user_id == key.user_id,
-                )
-            )
+        async with self._engine.begin() as connection:
+            await connection.execute(_CLEAR, vars(key))

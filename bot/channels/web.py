@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
+from bot.db import engine_of
 from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.models.types import utcnow
@@ -214,10 +215,10 @@ class WebChannel:
         ]
         rows = [row | {"user_id": talker, "created_at": now} for row in said + answered]
         if rows:
-            # One statement for the lot, as Core: the ORM's unit of work costs more here
-            # than SQLite takes to store them.
-            async with self._sessions() as session, session.begin():
-                await session.execute(_REMEMBER, rows)
+            # One statement for the lot, as Core on the engine's connection: an ORM session
+            # costs more here than SQLite takes to store them.
+            async with engine_of(self._sessions).begin() as connection:
+                await connection.execute(_REMEMBER, rows)
 
     async def _inbox_of(self, talker: str | None, after_text: str) -> web.Response:
         try:

@@ -107,11 +107,12 @@ async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) ->
     toggles at once (a double tap, two instances) counts: the subscriber's row is locked
     until the commit (PostgreSQL; SQLite has one writer at a time), so the second toggle
     sees what the first did."""
-    await session.execute(_LOCKED, {"id": subscriber_id})
+    dialect = session.get_bind().dialect.name
+    if dialect != "sqlite":  # SQLite has no row locks: its one writer already waits
+        await session.execute(_LOCKED, {"id": subscriber_id})
     removed = await session.execute(_REMOVE_TOPIC, {"id": subscriber_id, "topic": topic})
     if not removed.rowcount:  # type: ignore[attr-defined]
-        add = _ADD_TOPIC[session.get_bind().dialect.name]
-        await session.execute(add, {"subscriber_id": subscriber_id, "topic": topic})
+        await session.execute(_ADD_TOPIC[dialect], {"subscriber_id": subscriber_id, "topic": topic})
     await session.commit()
     return await topics_of(session, subscriber_id)
 

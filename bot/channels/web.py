@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
 from bot.db import engine_of
+from bot.group_insert import GroupInsert
 from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.models.types import utcnow
@@ -82,6 +83,8 @@ class WebChannel:
         new_chats_per_hour: int = 30,
     ) -> None:
         self._sessions = sessions
+        # Every chat's messages and replies, stored a batch at a time under load.
+        self._history = GroupInsert(engine_of(sessions), _REMEMBER)
         self._dispatch: Dispatch | None = None
         self._identities: ChatIdentities | None = None
         self._secure_cookies = secure_cookies
@@ -213,12 +216,9 @@ class WebChannel:
             {"role": "reply", "text": _with_photo_link(reply), "buttons": _buttons_json(reply)}
             for reply in replies
         ]
-        rows = [row | {"user_id": talker, "created_at": now} for row in said + answered]
-        if rows:
-            # One statement for the lot, as Core on the engine's connection: an ORM session
-            # costs more here than SQLite takes to store them.
-            async with engine_of(self._sessions).begin() as connection:
-                await connection.execute(_REMEMBER, rows)
+        await self._history.insert(
+            [row | {"user_id": talker, "created_at": now} for row in said + answered]
+        )
 
     async def _inbox_of(self, talker: str | None, after_text: str) -> web.Response:
         try:

@@ -1,7 +1,7 @@
 """Assemble the bot: database, dispatcher, channels, web server, background components.
 
 platform update → adapter → Incoming → Inbound (once, one chat at a time) → Dispatcher
-    → handler → [Reply] → adapter
+    → handler → [Reply] → pacer → adapter.send
 scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
 """
 
@@ -29,6 +29,7 @@ from bot.scheduling.run import PeriodicHook
 from bot.screening.reminders import queue_due_reminders, remind_staff_of_monthly_report
 from bot.screening.waitlist import invite_waitlisted
 from bot.state import SqlStateStorage
+from bot.waiting import tell_staff_what_is_waiting
 from bot.web.dashboard.app import dashboard_app
 from bot.web.health import health_routes
 from bot.web.public import public_routes
@@ -91,6 +92,7 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         partial(queue_due_reminders, tz=settings.tz),
         partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
+        partial(tell_staff_what_is_waiting, tz=settings.tz, settings=settings),
         forget_abandoned_dialogues,
         forget_old_chat_history,
         forget_old_updates,
@@ -107,7 +109,6 @@ class LoaPhuong:
             settings, self.database.sessions, SqlStateStorage(self.database.sessions)
         )
         self.dispatcher = build_dispatcher(self.services)
-        self.inbound = Inbound(self.dispatcher.dispatch, self.database.sessions)
         self.channels = build_channels(settings, self.database)
         self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
@@ -130,9 +131,14 @@ class LoaPhuong:
         self.web_app.add_routes(public_routes(self.database.sessions))
         self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
-        for channel in self.channels.values():
+        for name, channel in self.channels.items():
             self._started_channels.append(channel)
-            await channel.start(self.inbound.dispatch)
+            dispatch = self.dispatcher.dispatch
+            if not getattr(channel, "answers_in_response", False):
+                # Answers pass the same pacer as everything else that leaves the bot.
+                dispatch = self.outbox.answering(name, dispatch)
+            # Inside the chat's turn, so one chat's answers also leave in arrival order.
+            await channel.start(Inbound(dispatch, self.database.sessions).dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)

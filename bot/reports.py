@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forward_kit import PUBLIC_KINDS
 from bot.models.core import AuditLog
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.models.staff import Alert
 from bot.stats import key_numbers
 from bot.xlsx import write_sheet
@@ -24,12 +24,15 @@ PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|\d{2}))?$")
 MIN_YEAR, MAX_YEAR = 2000, 9998
 # What staff call each kind of broadcast (reports and the dashboard).
 KIND_NAMES = {
-    "observance": "Ngày sức khỏe",
-    "alert": "Cảnh báo",
-    "staff": "Thông báo của trạm",
-    "screening": "Khám sàng lọc",
-    "rumor_reply": "Trả lời tin báo",
-    "faq_reply": "Trả lời câu hỏi",
+    BroadcastKind.OBSERVANCE: "Ngày sức khỏe",
+    BroadcastKind.ALERT: "Cảnh báo",
+    BroadcastKind.STAFF: "Thông báo của trạm",
+    BroadcastKind.SCREENING: "Khám sàng lọc",
+    BroadcastKind.RUMOR_REPLY: "Trả lời tin báo",
+    BroadcastKind.FAQ_REPLY: "Trả lời câu hỏi",
+    BroadcastKind.NEWS: "Điểm tin y tế",
+    BroadcastKind.NEWS_DAILY: "Điểm tin y tế hằng ngày",
+    BroadcastKind.STAFF_SUMMARY: "Việc chờ cán bộ",
 }
 
 

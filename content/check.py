@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from content import CONTENT_DIR
-from content.faq import check_faq
+from content.faq import check_faq, check_signals, check_synonyms
 from content.messages import check_messages
 from content.observances import check_observances
 from content.station import check_screening_groups, check_station, check_topics
@@ -37,6 +37,8 @@ CHECKERS: list[Checker] = [
     check_observances,
     check_messages,
     check_faq,
+    check_signals,
+    check_synonyms,
     check_screening_groups_file,
 ]
 

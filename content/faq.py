@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.text import fold
 from content import CONTENT_DIR
 from content.station import station_of
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
@@ -49,6 +50,13 @@ class FaqEntry:
 
 
 @dataclass(frozen=True)
+class NotAbout:
+    words: tuple[str, ...]
+    topics: tuple[str, ...]
+    exact: bool = False  # the words only as written with their diacritics
+
+
+@dataclass(frozen=True)
 class Signals:
     emergency: tuple[str, ...] = ()
     # Everyday phrases that contain an emergency word ("ngạt mũi", "bảo hiểm tai nạn").
@@ -57,6 +65,27 @@ class Signals:
     # Words of a health question, even one the library does not answer: never off topic.
     health: tuple[str, ...] = ()
     emergency_reply: str = ""  # the "call 115 now" line put before an emergency answer
+    # Questions for a health worker, not the library: doses, diagnoses ("là bệnh gì");
+    # and, with a number in the question, lab names and "có sao không" (a value to judge).
+    advice: tuple[str, ...] = ()
+    advice_with_number: tuple[str, ...] = ()
+    # A question with one of a rule's words is not for its topics ("bưu điện phường mở
+    # cửa mấy giờ" is not the station's hours).
+    not_about: tuple[NotAbout, ...] = ()
+
+
+@dataclass(frozen=True)
+class Synonym:
+    use: str  # the library's word
+    variants: tuple[str, ...]  # residents' words for it
+    exact: bool = False  # variants only as written with their diacritics
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    words: tuple[Synonym, ...] = ()
+    older_from_age: int | None = None  # "bác 75 tuổi" counts as an older person from here
+    older_words: str = ""
 
 
 def faq_path(lang: str, content_dir: Path = CONTENT_DIR) -> Path:
@@ -108,7 +137,161 @@ def load_signals(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> Signals:
         off_topic=tuple(str(p) for p in data.get("off_topic") or ()),
         health=tuple(str(p) for p in data.get("health") or ()),
         emergency_reply=str(data.get("emergency_reply") or "").strip(),
+        advice=tuple(str(p) for p in data.get("advice") or ()),
+        advice_with_number=tuple(str(p) for p in data.get("advice_with_number") or ()),
+        not_about=tuple(
+            NotAbout(
+                tuple(map(str, rule.get("words") or ())),
+                tuple(map(str, rule.get("topics") or ())),
+                rule.get("exact") is True,
+            )
+            for rule in data.get("not_about") or ()
+        ),
     )
+
+
+def check_signals(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+    """not_about rules name words and topics that exist."""
+    path = content_dir / "faq" / "signals.yaml"
+    try:
+        data = load_yaml(path) or {}
+        topics = {item.get("id") for item in load_yaml(faq_path("vi", content_dir)) or []}
+    except ContentError as exc:
+        return exc.problems
+    problems = []
+    for lang in LANGUAGES:
+        block = data.get(lang) or {}
+        for rule in block.get("not_about") or []:
+            if not isinstance(rule, LocatedDict) or not rule.get("words"):
+                line = getattr(rule, "line", getattr(block, "line", 1))
+                problems.append(Problem(path, line, "not_about: mỗi mục cần words: và topics:"))
+                continue
+            for topic in rule.get("topics") or []:
+                if topic not in topics:
+                    message = f"not_about: chủ đề {topic!r} không có trong faq/vi.yaml"
+                    problems.append(Problem(path, rule.line_of("topics"), message))
+    return problems
+
+
+def synonyms_path(content_dir: Path = CONTENT_DIR) -> Path:
+    return content_dir / "faq" / "synonyms.yaml"
+
+
+def load_synonyms(lang: str = "vi", content_dir: Path = CONTENT_DIR) -> Synonyms:
+    """Raises ContentError if the file is not valid (see `check_synonyms`)."""
+    path = synonyms_path(content_dir)
+    if not path.exists():
+        return Synonyms()
+    data = load_yaml(path) or {}
+    problems = _synonym_problems(path, data)
+    if problems:
+        raise ContentError(problems)
+    block = data.get(lang) or {}
+    return Synonyms(
+        words=tuple(
+            Synonym(
+                str(item["use"]).strip(),
+                tuple(str(v).strip() for v in item["for"]),
+                item.get("exact") is True,
+            )
+            for item in block.get("words") or ()
+        ),
+        older_from_age=block.get("older_from_age"),
+        older_words=str(block.get("older_words") or ""),
+    )
+
+
+def check_synonyms(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+    path = synonyms_path(content_dir)
+    if not path.exists():
+        return []
+    try:
+        data = load_yaml(path) or {}
+        problems = _synonym_problems(path, data)
+        return problems or _shadowed_synonyms(path, data, content_dir)
+    except ContentError as exc:
+        return exc.problems
+
+
+def _shadowed_synonyms(path: Path, data: LocatedDict, content_dir: Path) -> list[Problem]:
+    """Abbreviations are expanded first: a variant spelled as one is never seen."""
+    problems = []
+    for lang in LANGUAGES:
+        keys = {fold(key) for key in load_abbreviations(lang, content_dir)}
+        for item in (data.get(lang) or {}).get("words") or []:
+            problems.extend(
+                Problem(
+                    path,
+                    item.line_of("for"),
+                    f"{variant!r} đã là chữ viết tắt trong abbreviations.yaml (được đổi trước)",
+                )
+                for variant in item["for"]
+                if fold(variant) in keys
+            )
+    return problems
+
+
+def _synonym_problems(path: Path, data: Any) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem(path, 1, "tệp từ đồng nghĩa phải là bảng theo ngôn ngữ (vi:, en:)")]
+    problems: list[Problem] = []
+    for lang, block in data.items():
+        line = data.line_of(lang) if isinstance(data, LocatedDict) else 1
+        if lang not in LANGUAGES or not isinstance(block, LocatedDict):
+            problems.append(Problem(path, line, f"{lang!r}: cần vi: hoặc en: chứa words:"))
+            continue
+        age = block.get("older_from_age")
+        if age is not None and (not isinstance(age, int) or not 40 <= age <= 100):
+            problems.append(
+                Problem(path, block.line_of("older_from_age"), "older_from_age phải là số 40–100")
+            )
+        if age is not None and not str(block.get("older_words") or "").strip():
+            problems.append(
+                Problem(path, block.line_of("older_from_age"), "thiếu older_words đi cùng")
+            )
+        items = block.get("words") or []
+        if not isinstance(items, list):
+            problems.append(Problem(path, block.line_of("words"), "words phải là danh sách"))
+            continue
+        problems.extend(_synonym_item_problems(path, items))
+    return problems
+
+
+def _synonym_item_problems(path: Path, items: list) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, LocatedDict):
+            problems.append(Problem(path, getattr(items, "line", 1), "mỗi mục cần use: và for:"))
+            continue
+        use, variants = item.get("use"), item.get("for")
+        unknown = set(item) - {"use", "for", "exact"}
+        problems.extend(Problem(path, item.line_of(k), f"khóa lạ {k!r}") for k in sorted(unknown))
+        if not isinstance(use, str) or not use.strip():
+            problems.append(Problem(path, item.line_of("use"), "thiếu 'use' hoặc để trống"))
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
+        ):
+            problems.append(
+                Problem(path, item.line_of("for"), f"{use}: 'for' phải là danh sách từ không rỗng")
+            )
+            continue
+        if item.get("exact") not in (None, True, False):
+            problems.append(Problem(path, item.line_of("exact"), "exact phải là true hoặc false"))
+        for variant in variants:
+            key = variant.strip().lower()
+            if key in seen:
+                problems.append(
+                    Problem(
+                        path,
+                        item.line_of("for"),
+                        f"{variant!r} đã có ở mục use: {seen[key]!r} — mỗi cách nói chỉ một nghĩa",
+                    )
+                )
+            seen[key] = str(use)
+    return problems
 
 
 def check_faq(content_dir: Path = CONTENT_DIR) -> list[Problem]:
@@ -243,9 +426,9 @@ def _retrieval_problems(
     lang: str, data: list[LocatedDict], path: Path, content_dir: Path
 ) -> list[Problem]:
     """Each example must find its own topic, confidently; else residents get another answer."""
-    from bot.faq.index import THRESHOLD, FaqIndex  # the engine is heavier than the loader
+    from bot.faq import THRESHOLD, build_index  # the engine is heavier than the loader
 
-    index = FaqIndex.build(load_faq(lang, content_dir), load_abbreviations(lang, content_dir))
+    index = build_index(lang, content_dir)
     problems = []
     for item in data:
         for example, line in zip(item["examples"], item["examples"].item_lines, strict=True):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 
+from bot.buttons import AskStaff, FaqTopicChoice
 from bot.core import Button, ChatKind, Incoming, Reply
-from bot.faq import Match, get_index
+from bot.faq import Match, ask, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
 from bot.faq.signing import button_secret, sign_question, signed_question
+from bot.i18n import LOCALES as LANGUAGES
+from bot.i18n import Gettext, translator
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
@@ -22,7 +25,6 @@ from handlers.common import buttons_for_mentions
 router = Router("faq")
 
 SUGGESTIONS = 3
-TOPIC_BUTTON, STAFF_BUTTON = "faq:t:", "faq:staff:"
 _MENTION = re.compile(r"(?:^|\s)@\w+")
 
 
@@ -42,21 +44,42 @@ async def answer(text: str, ctx: Context) -> Reply:
     question = _MENTION.sub(" ", text).strip()[:MAX_TEXT]
     if not question:
         return Reply(ctx._("Bà con gõ câu hỏi sau /hoi, ví dụ: /hoi giờ mở cửa trạm y tế"))
-    index = get_index(ctx.locale)
-    match = index.ask(question)
+    # Answered in the language the question is written in; the chat keeps its own.
+    match = ask(question, ctx.locale)
+    _ = translator(match.lang)
     async with ctx.sessions() as session:
-        logged = await log_question(session, question, ctx.locale, match)
+        logged = await log_question(session, question, match.lang, match)
     if match.answer is not None:
         return Reply(match.answer, action_buttons(ctx, match.answer))
     if match.off_topic:
         return Reply(
-            ctx._(
+            _(
                 "Mình chỉ giúp được các câu hỏi về sức khỏe và dịch vụ của trạm y tế ạ. "
                 "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
             )
         )
-    signed = sign_question(await _button_secret(ctx), logged.id or 0, ctx.incoming)
-    return unsure_reply(match, signed, ctx)
+    question_id = logged.id or 0
+    asked = AskStaff(
+        question_id, sign_question(await _button_secret(ctx), question_id, ctx.incoming)
+    )
+    if match.advice:
+        return advice_reply(asked, match.lang, _)
+    return unsure_reply(match, asked, ctx)
+
+
+def advice_reply(asked: AskStaff, lang: str, _: Gettext) -> Reply:
+    """A dose, a diagnosis or a value to judge: never a topic answer. The station's
+    phone, 115 for danger signs, and the question offered to staff."""
+    station = load_station().in_language(lang)
+    return Reply(
+        _(
+            "Câu hỏi về liều thuốc, chẩn đoán bệnh hay kết quả xét nghiệm cần cán bộ y tế "
+            "xem trực tiếp, mình không trả lời thay được. Bà con gọi {station}: {phone}, "
+            "hoặc bấm “Hỏi cán bộ y tế” để cán bộ trả lời tại đây.\n"
+            "Có dấu hiệu nguy hiểm (khó thở, đau ngực, lơ mơ, co giật): gọi ngay 115."
+        ).format(station=station.name, phone=station.phone),
+        [Button(_("Hỏi cán bộ y tế"), asked.pack())],
+    )
 
 
 async def _button_secret(ctx: Context) -> bytes:
@@ -77,18 +100,22 @@ def action_buttons(ctx: Context, answer: str) -> list[Button]:
     return buttons_for_mentions(ctx, answer)
 
 
-def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
-    """The closest topics and "ask staff" as buttons; `signed` is the question, signed
-    for this chat."""
-    entries = get_index(ctx.locale).entries
+def unsure_reply(match: Match, asked: AskStaff, ctx: Context) -> Reply:
+    """The closest topics and "ask staff" as buttons, in the question's language; the
+    buttons carry the question signed for this chat."""
+    _ = translator(match.lang)
+    entries = get_index(match.lang).entries
     buttons = [
-        Button(entries[topic].question, f"{TOPIC_BUTTON}{signed}:{topic}")
+        Button(
+            entries[topic].question,
+            FaqTopicChoice(asked.question, asked.signature, topic).pack(),
+        )
         for topic in match.alternatives[:SUGGESTIONS]
         if topic in entries
     ]
-    buttons.append(Button(ctx._("Hỏi cán bộ y tế"), f"{STAFF_BUTTON}{signed}"))
+    buttons.append(Button(_("Hỏi cán bộ y tế"), asked.pack()))
     return Reply(
-        ctx._(
+        _(
             "Mình chưa chắc câu trả lời. Bà con đang hỏi về một trong các chủ đề dưới đây? "
             "Nếu không, bấm “Hỏi cán bộ y tế” để cán bộ trạm trả lời."
         ),
@@ -96,37 +123,46 @@ def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
     )
 
 
-@router.button(TOPIC_BUTTON)
+@router.button(FaqTopicChoice.prefix())
 async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """A suggested topic was picked: answer it; remember the choice if this chat asked."""
-    signed, _sep, topic = (incoming.button or "").removeprefix(TOPIC_BUTTON).rpartition(":")
-    entry = get_index(ctx.locale).entries.get(topic)
-    if entry is None:
+    pressed = FaqTopicChoice.parse(incoming.button)
+    if pressed is None or pressed.topic not in get_index(ctx.locale).entries:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
+    topic = pressed.topic
     secret = await _button_secret(ctx)
+    lang = ctx.locale
     async with ctx.sessions() as session:
-        question_id = signed_question(secret, signed, incoming)
+        question_id = signed_question(secret, pressed.question, pressed.signature, incoming)
         if question_id is not None:
-            await record_choice(session, question_id, topic)
+            asked_in = await record_choice(session, question_id, topic)
+            # Answered in the language the question was asked in.
+            lang = asked_in if asked_in in LANGUAGES else lang
+    entry = get_index(lang).entries[topic]
     return Reply(entry.answer, action_buttons(ctx, entry.answer))
 
 
-@router.button(STAFF_BUTTON)
+@router.button(AskStaff.prefix())
 async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     """Hand the question to station staff, if this chat asked it; they answer here."""
-    signed = (incoming.button or "").removeprefix(STAFF_BUTTON)
+    pressed = AskStaff.parse(incoming.button)
     secret = await _button_secret(ctx)
     async with ctx.sessions() as session:
-        question_id = signed_question(secret, signed, incoming)
+        question_id = (
+            signed_question(secret, pressed.question, pressed.signature, incoming)
+            if pressed
+            else None
+        )
         handoff = None
         if question_id is not None:
             await require_subscriber(session, incoming)  # the answer is sent to this chat
             handoff = await hand_off(session, incoming, question_id, ctx.locale)
     if handoff is None:
         return Reply(ctx._("Không tìm thấy câu hỏi này. Bà con gõ lại câu hỏi giúp mình nhé."))
-    station = load_station().in_language(ctx.locale)
+    station = load_station().in_language(handoff.language)
+    _ = translator(handoff.language)
     return Reply(
-        ctx._(
+        _(
             "Đã chuyển câu hỏi cho cán bộ {station}. Cán bộ sẽ trả lời bà con tại đây trong giờ "
             "làm việc ({hours}). Trường hợp khẩn cấp, gọi ngay 115."
         ).format(station=station.name, hours=station.hours)

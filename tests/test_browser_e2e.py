@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
-from tests.processes import free_port, start_bot, stop, wait_for_answer
+from bot.fakes.processes import free_port, start_bot, stop, wait_for_answer
+from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip(
@@ -173,6 +173,8 @@ def test_urgent_alert_from_the_dashboard_reaches_web_chat_and_telegram(
         minh = log_in(browser, base, "minh")
         minh.goto(base + "/admin/alerts")
         minh.locator(".alert-row").first.get_by_role("button", name="Duyệt và gửi").click()
+        expect(minh.locator("h1")).to_have_text("Gửi tới 2 người?")  # web chat + Telegram
+        minh.get_by_role("button", name="Gửi ngay").click()
         expect(minh.locator(".flash")).to_contain_text("Đã duyệt")
         minh.screenshot(path=shots / "4-alert-approved.png", full_page=True)
 

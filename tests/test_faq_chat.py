@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_dispatcher
+from bot.buttons import FaqTopicChoice
 from bot.core import ChatKind, Incoming
 from bot.db import Database
 from bot.faq.signing import button_secret, sign_question, signed_question
@@ -148,8 +149,46 @@ async def test_signed_buttons_fit_telegrams_64_bytes(database):
         secret = await button_secret(session)
         assert await button_secret(session) == secret  # made once, then kept
     incoming = Incoming(channel="telegram", chat_id="-1001234567890", user_id="1")
-    signed = sign_question(secret, 9_999_999_999, incoming)
+    question = 999_999_999  # the largest record number a button carries
+    signature = sign_question(secret, question, incoming)
     longest = max((e.id for lang in LANGUAGES for e in load_faq(lang)), key=len)
     for topic in (longest, "x" * MAX_ID_CHARS):
-        assert len(f"faq:t:{signed}:{topic}".encode()) <= 64
-    assert signed_question(secret, signed, incoming) == 9_999_999_999
+        packed = FaqTopicChoice(question, signature, topic).pack()  # refuses > 64 bytes
+        assert FaqTopicChoice.parse(packed) == FaqTopicChoice(question, signature, topic)
+    assert signed_question(secret, question, signature, incoming) == question
+
+
+async def test_english_typed_in_a_vietnamese_chat_is_answered_in_english(chat, database):
+    await chat.send("what time does the health station open")
+    assert chat.text == faq.get_index("en").entries["station.hours"].answer
+    await chat.send("tram y te mo cua may gio")  # and the chat stays Vietnamese
+    assert chat.text == faq.get_index("vi").entries["station.hours"].answer
+    first, second = await logged(database)
+    assert (first.language, second.language) == ("en", "vi")
+
+
+async def test_english_suggestion_picked_in_a_vietnamese_chat_answers_in_english(chat):
+    await chat.send("my baby cries every night")
+    assert "Ask a health worker" in chat.buttons
+    topic = next(data for data in chat.buttons.values() if data.startswith("faq:t:"))
+    await chat.press(topic)
+    assert chat.text == faq.get_index("en").entries[topic.rsplit(":", 1)[1]].answer
+
+
+async def test_a_dose_question_is_handed_off_with_a_safe_line_not_a_topic(chat, database):
+    await chat.send("bé 2 tuổi tiêu chảy uống oresol mấy gói một ngày")
+    assert "115" in chat.text and "cán bộ y tế" in chat.text
+    assert list(chat.buttons) == ["Hỏi cán bộ y tế"]
+    [row] = await logged(database)
+    assert (row.outcome, row.topic) == ("advice", None)
+    await chat.press(chat.buttons["Hỏi cán bộ y tế"])
+    [handoff] = await handoffs(database)
+    assert handoff.text == row.text
+
+
+async def test_an_english_question_handed_off_is_confirmed_and_kept_in_english(chat, database):
+    await chat.send("how many paracetamol tablets can my dad take")
+    await chat.press(chat.buttons["Ask a health worker"])
+    assert chat.text.startswith("Your question has been passed")
+    [handoff] = await handoffs(database)
+    assert handoff.language == "en"

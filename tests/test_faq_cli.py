@@ -24,9 +24,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
 def test_ask_json_prints_one_line_with_id_score_answer(capsys):
     [line] = run_cli(capsys, "faq", "ask", "--json", "kham sang loc co mat tien ko")
     record = json.loads(line)
-    assert list(record) == ["id", "score", "answer"]
-    assert record["id"] == "screening.cost"
+    assert list(record) == ["id", "score", "answer", "lang", "advice"]
+    assert (record["id"], record["lang"], record["advice"]) == ("screening.cost", "vi", False)
     assert isinstance(record["score"], float) and "miễn phí" in record["answer"]
+
+
+def test_ask_answers_english_in_english_and_hands_off_a_lab_value(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("is the screening free\nmen gan 90 co sao ko\n"))
+    [english, lab] = run_cli(capsys, "faq", "ask", "--json", "-")
+    assert json.loads(english)["lang"] == "en" and "free" in json.loads(english)["answer"]
+    assert json.loads(lab) | {"score": 0} == {
+        "id": None,
+        "score": 0,
+        "answer": None,
+        "lang": "vi",
+        "advice": True,
+    }
 
 
 def test_ask_json_null_for_out_of_scope(capsys):
@@ -108,11 +121,26 @@ def test_bench_faq_prints_latency_figures(capsys):
     figures = json.loads(line)
     assert list(figures) == [
         "bench", "entries", "documents", "queries", "typo_queries", "build_s", "build_cpu_s",
-        "p50_ms", "p99_ms", "mean_ms", "typo_p50_ms", "typo_p99_ms",
+        "p50_ms", "p99_ms", "mean_ms", "typo_p50_ms", "typo_p99_ms", "cpu_p50_ms", "cpu_p99_ms",
     ]  # fmt: skip
     assert figures["bench"] == "faq" and figures["entries"] == 120
     assert figures["queries"] == 200 and 0 < figures["typo_queries"] < 200
     assert 0 < figures["p50_ms"] <= figures["p99_ms"]
     assert 0 < figures["typo_p50_ms"] <= figures["typo_p99_ms"]
+    assert 0 < figures["cpu_p50_ms"] <= figures["cpu_p99_ms"]
     # Lenient: speed is the benchmark's job, not a unit test's.
     assert figures["build_cpu_s"] > 0 and 0 < figures["build_s"] < 10
+
+
+def test_bench_faq_eval_reports_each_set_asked(capsys, tmp_path):
+    (tmp_path / "faq_eval.tsv").write_text(
+        "question\texpected_id\ngiờ mở cửa trạm y tế\tstation.hours\ngiá vàng hôm nay\tOOS\n",
+        encoding="utf-8",
+    )
+    [line] = run_cli(
+        capsys, "bench", "faq-eval", "--json", "--no-loo", "--data", str(tmp_path),
+        "--sets", "eval,blind",
+    )  # fmt: skip
+    figures = json.loads(line)
+    assert figures["blind"] == "missing"
+    assert figures["eval"]["top1_in_scope"] == 1.0 and figures["eval"]["oos_answered"] == 0

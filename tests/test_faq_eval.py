@@ -7,67 +7,75 @@ share words with health topics and were used to write the topics' `requires` wor
 Its last 25 rows mark only some words ("di kham can mang giấy tờ gì ạ"), as residents
 often do.
 tests/data/faq_heldout.tsv was written after that and never tuned on: it says how the
-bot does on questions nobody looked at while building it.
+bot does on questions nobody looked at while building it. One of its rows, a fasting
+blood sugar value to judge, became out of scope when lab values began to be handed to staff.
+tests/data/faq_blind_dev.tsv and faq_blind.tsv were written by someone who saw only the
+topic list (`OOS`: out of scope). blind_dev was used to calibrate the answer threshold
+and to see which kinds of question fail; faq_blind.tsv is frozen: never read, never
+tuned on, only measured. Neither may lend a question to the examples or signals.
 """
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bot.faq import get_index
+from bot.faq import ask, get_index
+from bot.faq.evaluation import evaluate, load_rows
+from bot.text import fold
 
 DATA = Path(__file__).parent / "data"
 EVAL_FILE = DATA / "faq_eval.tsv"
 HELDOUT_FILE = DATA / "faq_heldout.tsv"
-
-
-def load_eval(path: Path = EVAL_FILE) -> list[tuple[str, str | None]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [(row["question"], row["expected_id"] or None) for row in rows]
+BLIND_DEV_FILE = DATA / "faq_blind_dev.tsv"
+BLIND_FILE = DATA / "faq_blind.tsv"
 
 
 def test_eval_set_is_big_and_varied_enough():
-    rows = load_eval()
-    index = get_index("vi")
+    rows = load_rows(EVAL_FILE)
     assert len(rows) >= 150
-    assert sum(expected is None for _, expected in rows) >= 20
-    assert {expected for _, expected in rows if expected} <= set(index.entries)
-    examples = {e.strip().lower() for entry in index.entries.values() for e in entry.examples}
-    assert not [q for q, _ in rows if q.strip().lower() in examples], "eval copies an example"
+    assert sum(row.expected is None for row in rows) >= 20
+    assert {row.expected for row in rows if row.expected} <= set(get_index("vi").entries)
+    examples = {
+        e.strip().lower() for entry in get_index("vi").entries.values() for e in entry.examples
+    }
+    assert not [r for r in rows if r.question.strip().lower() in examples], "eval copies an example"
+
+
+# One blind_dev question was an English example before the blind sets existed.
+@pytest.mark.parametrize(("path", "already"), [(BLIND_DEV_FILE, 1), (BLIND_FILE, 0)])
+def test_blind_questions_are_not_library_examples(path, already):
+    examples = {
+        fold(text)
+        for lang in ("vi", "en")
+        for entry in get_index(lang).entries.values()
+        for text in (entry.question, *entry.examples)
+    }
+    copied = [row.question for row in load_rows(path) if fold(row.question) in examples]
+    assert len(copied) <= already, f"{path.name}: a blind question became a library example"
 
 
 @pytest.mark.parametrize(
-    ("path", "least_accuracy", "most_wrong_rate"),
-    [(EVAL_FILE, 0.90, 0.10), (HELDOUT_FILE, 0.90, 0.15)],
-    ids=["eval", "heldout"],
+    ("path", "least_accuracy", "most_answered_rate", "least_separation"),
+    [
+        (EVAL_FILE, 0.95, 0.07, 0.95),
+        (HELDOUT_FILE, 0.95, 0.05, 0.90),
+        (BLIND_DEV_FILE, 0.92, 0.06, 0.87),
+        (BLIND_FILE, 0.84, 0.13, 0.82),
+    ],
+    ids=["eval", "heldout", "blind_dev", "blind"],
 )
-def test_top1_accuracy_and_out_of_scope_wrong_rate(path, least_accuracy, most_wrong_rate):
-    index = get_index("vi")
-    rows = load_eval(path)
-    in_scope = [(q, e) for q, e in rows if e]
-    out_of_scope = [q for q, e in rows if e is None]
-    confusions: Counter[tuple[str, str]] = Counter()
-    correct = 0
-    for question, expected in in_scope:
-        got = index.ask(question).id
-        correct += got == expected
-        if got != expected:
-            confusions[(expected, got or "—")] += 1
-    answered = [(q, index.ask(q).id) for q in out_of_scope if index.ask(q).id is not None]
-    accuracy = correct / len(in_scope)
-    wrong_rate = len(answered) / len(out_of_scope)
-    print(
-        f"\nFAQ {path.name}: top-1 accuracy {accuracy:.1%} ({correct}/{len(in_scope)}), "
-        f"out-of-scope answered {wrong_rate:.1%} ({len(answered)}/{len(out_of_scope)})"
-    )
-    for (expected, got), count in confusions.most_common():
+def test_top1_accuracy_and_out_of_scope_answered_rate(
+    path, least_accuracy, most_answered_rate, least_separation
+):
+    """Floors a little below today's figures (`loaphuong bench faq-eval`), so a
+    regression fails; questions are asked as in chat, their language detected."""
+    known = set(get_index("vi").entries)
+    figures = evaluate(load_rows(path), ask, known)
+    print(f"\nFAQ {path.name}: {figures.summary()}")
+    for (expected, got), count in figures.confusions.most_common():
         print(f"  confusion: {expected} → {got} ×{count}")
-    for question, topic in answered:
-        print(f"  out-of-scope answered: {question!r} → {topic}")
-    assert accuracy >= least_accuracy
-    assert wrong_rate <= most_wrong_rate
+    assert figures.top1 >= least_accuracy
+    assert figures.oos_answered_rate <= most_answered_rate
+    assert figures.separation >= least_separation

@@ -16,7 +16,7 @@ from bot.models.screening import Registration, ScreeningSession
 from bot.models.staff import RumorReport
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from handlers import privacy, screening
 from tests.helpers import ChatDriver
@@ -55,7 +55,8 @@ async def leave_traces(chat: ChatDriver, database: Database) -> ScreeningSession
         )
         session.add(WebMessage(user_id=chat.user_id, text="tin đang chờ"))
         await create_broadcast(
-            session, text="tin", audience=Audience(subscriber_ids=[subscriber.id or 0])
+            session,
+            BroadcastRequest(text="tin", audience=Audience(subscriber_ids=[subscriber.id or 0])),
         )
         await session.commit()
     return upcoming

@@ -42,8 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for name, doc in benchmarks().items():
         # The benchmark's own options are read once it is imported: here they are only
         # collected ("+" as the option prefix, so "--json" is collected, not refused).
+        # "faq_eval" is run as "faq-eval" (either spelling works).
+        dashed = name.replace("_", "-")
         sub = names.add_parser(
-            name, help=doc.strip().splitlines()[0], add_help=False, prefix_chars="+"
+            dashed,
+            aliases=[name] if dashed != name else [],
+            help=doc.strip().splitlines()[0],
+            add_help=False,
+            prefix_chars="+",
         )
         sub.add_argument("options", nargs="*")
         sub.set_defaults(func=_runner(name))

@@ -26,7 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ask.add_argument("question", help="câu hỏi, hoặc '-' để đọc từ stdin (mỗi dòng một câu)")
     ask.add_argument("--json", action="store_true", help="in một dòng JSON cho mỗi câu hỏi")
-    ask.add_argument("--lang", default="vi", choices=["vi", "en"], help="ngôn ngữ (mặc định vi)")
+    ask.add_argument(
+        "--lang",
+        default="vi",
+        choices=["vi", "en"],
+        help="ngôn ngữ của cuộc trò chuyện (mặc định vi); câu viết tiếng Anh được trả lời "
+        "bằng tiếng Anh",
+    )
     ask.set_defaults(func=run_ask)
 
     unanswered = commands.add_parser(
@@ -40,20 +46,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from bot.faq import build_index
+    from bot.faq import ask, get_guesser
     from content.yamlfile import ContentError
 
     try:
-        index = build_index(args.lang)
+        get_guesser()  # builds both languages' indexes: content errors show here
     except ContentError as exc:
         raise CliError(f"nội dung FAQ lỗi:\n{exc}") from None
     questions: Iterable[str] = (
         (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
     )
     for question in questions:
-        match = index.ask(question)
+        match = ask(question, args.lang)
         if args.json:
-            record = {"id": match.id, "score": match.score, "answer": match.answer}
+            record = {
+                "id": match.id,
+                "score": match.score,
+                "answer": match.answer,
+                "lang": match.lang,
+                "advice": match.advice,
+            }
             print(json.dumps(record, ensure_ascii=False), flush=args.question == "-")
         else:
             _print_match(match, sys.stdout)
@@ -68,7 +80,13 @@ def _print_match(match: Match, out: TextIO) -> None:
         )
         print(match.answer, file=out)
     else:
-        reason = "ngoài phạm vi" if match.off_topic else "chưa đủ chắc"
+        reason = (
+            "hỏi liều thuốc/chẩn đoán/xét nghiệm: chuyển cán bộ"
+            if match.advice
+            else "ngoài phạm vi"
+            if match.off_topic
+            else "chưa đủ chắc"
+        )
         print(f"(không trả lời: {reason}, điểm {match.score:.2f})", file=out)
     if match.alternatives:
         print("gần nhất: " + ", ".join(match.alternatives), file=out)

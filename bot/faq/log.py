@@ -24,7 +24,7 @@ from bot.models.types import utcnow
 MAX_TEXT = 500
 # 9–12 digits, possibly split by spaces, dots or dashes, optionally +84: a phone number.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84[\s.-]?)?\d(?:[\s.-]?\d){8,11}(?!\d)")
-UNANSWERED = ("unsure", "off_topic")
+UNANSWERED = ("unsure", "off_topic", "advice")
 
 
 class HandoffError(ValueError):
@@ -40,6 +40,8 @@ def outcome_of(match: Match) -> str:
         return "emergency"
     if match.id is not None:
         return "answered"
+    if match.advice:
+        return "advice"
     return "off_topic" if match.off_topic else "unsure"
 
 
@@ -58,18 +60,22 @@ async def log_question(
     return row
 
 
-async def record_choice(session: AsyncSession, question_id: int, topic: str) -> None:
-    """Remember which suggested topic the resident picked (feedback for staff)."""
+async def record_choice(session: AsyncSession, question_id: int, topic: str) -> str | None:
+    """Remember which suggested topic the resident picked (feedback for staff); the
+    language the question was asked in, if it is still logged."""
     row = await session.get(FaqQuestion, question_id)
-    if row is not None:
-        row.chosen_topic = topic
-        await session.commit()
+    if row is None:
+        return None
+    row.chosen_topic = topic
+    await session.commit()
+    return row.language
 
 
 async def hand_off(
     session: AsyncSession, incoming: Incoming, question_id: int, language: str
 ) -> FaqHandoff | None:
-    """Queue a logged question for staff, with whom to answer; once per person."""
+    """Queue a logged question for staff, with whom to answer; once per person. The
+    answer goes out in the language the question was asked in (`language`: if unknown)."""
     question = await session.get(FaqQuestion, question_id)
     if question is None:
         return None
@@ -88,7 +94,7 @@ async def hand_off(
         channel=incoming.channel,
         chat_id=incoming.chat_id,
         user_id=incoming.user_id,
-        language=language,
+        language=question.language or language,
         text=question.text,
     )
     session.add(handoff)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -56,15 +56,21 @@ class Normalizer:
     expansions: Mapping[tuple[str, ...], tuple[str, ...]]
     longest: int
     starts: frozenset[str]  # first words of the keys: most words skip the lookup
+    # Then residents' words to the library's (bot/faq/synonyms.py).
+    rewrite: Callable[[list[str]], list[str]] | None = None
 
     @classmethod
-    def build(cls, abbreviations: Mapping[str, str]) -> Normalizer:
+    def build(
+        cls,
+        abbreviations: Mapping[str, str],
+        rewrite: Callable[[list[str]], list[str]] | None = None,
+    ) -> Normalizer:
         expansions = {
             tuple(fold(key).split()): tuple(words(value)) for key, value in abbreviations.items()
         }
         expansions = {key: value for key, value in expansions.items() if key}
         longest = max((len(key) for key in expansions), default=0)
-        return cls(expansions, longest, frozenset(key[0] for key in expansions))
+        return cls(expansions, longest, frozenset(key[0] for key in expansions), rewrite)
 
     def expand(self, tokens: list[str]) -> list[str]:
         """Replace abbreviations (longest first); tokens keep their diacritics."""
@@ -89,7 +95,8 @@ class Normalizer:
 
     def tokens(self, text: str) -> list[str]:
         """Expanded words with diacritics kept (for signal phrases)."""
-        return self.expand(words(text))
+        expanded = self.expand(words(text))
+        return self.rewrite(expanded) if self.rewrite else expanded
 
 
 class Span(NamedTuple):

@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db import Database
 from bot.models.core import Subscriber, SubscriberTopic
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.news.schedule import DueNews, queue_news
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.scheduling.plan import PlannedSend, SendKind, Timing, plan
 from bot.scheduling.texts import ContentTexts, SectionTexts, SendTexts, wants
 from content.observances import Observance
@@ -31,7 +31,7 @@ from content.observances import Observance
 log = logging.getLogger(__name__)
 
 CREATED_BY = "scheduler"
-BROADCAST_KIND = "observance"
+BROADCAST_KIND = BroadcastKind.OBSERVANCE
 
 # A periodic job of another feature: called with a session and the current time on
 # every scheduler run; it commits nothing itself (the runner commits after it).
@@ -83,17 +83,19 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
         news = await DueNews.load(session, send.date)
         broadcast = await create_broadcast(
             session,
-            text=own.full("vi"),
-            text_en=own.full("en"),
-            audience=Audience(topics=send.topics),
-            kind=BROADCAST_KIND,
-            key=send.key,
-            title=_title(send),
-            not_before=send.send_at,
-            not_after=send.expires,
-            created_by=CREATED_BY,
-            texts_for=lambda subscriber, topics: news.merged(
-                own.for_recipient(topics, subscriber.language), subscriber, topics
+            BroadcastRequest(
+                text=own.full("vi"),
+                text_en=own.full("en"),
+                audience=Audience(topics=send.topics),
+                kind=BROADCAST_KIND,
+                key=send.key,
+                title=_title(send),
+                not_before=send.send_at,
+                not_after=send.expires,
+                created_by=CREATED_BY,
+                texts_for=lambda subscriber, topics: news.merged(
+                    own.for_recipient(topics, subscriber.language), subscriber, topics
+                ),
             ),
         )
         if broadcast is None or broadcast.id is None:  # another instance was first

@@ -43,6 +43,15 @@ async def mark_all_attended(
     return registrations
 
 
+async def mark_absent(session: AsyncSession, code: str, *, today: date, actor: str) -> Registration:
+    """Record that the person did not come (also corrects a mistaken "attended")."""
+    registration = await attendable(session, code, today)
+    registration.status = "no_show"
+    session.add(AuditLog(actor=actor, action="screening.absent", detail=registration.code))
+    await session.commit()
+    return registration
+
+
 async def attendable(session: AsyncSession, code: str, today: date) -> Registration:
     registration = await find_registration(session, code)
     if registration.status == RegistrationStatus.CANCELLED:

@@ -32,10 +32,17 @@
       .replace(/^- /gm, "• ");
   }
 
+  // Phone numbers (0912 345 678, +84 912 345 678, 1900 9095, 115) become tel: links, outside tags and links.
+  const PHONE = /(?<![\w+])(?:(?:\+84 ?|0)\d(?:[ .]?\d){7,9}|1[89]00(?:[ .]?\d){4,6}|115)(?!\w)/g;
+  function linkPhones(html) {
+    return html.split(/(<a\b[^>]*>.*?<\/a>|<[^>]+>)/).map((part, i) => i % 2 ? part :
+      part.replace(PHONE, (n) => '<a href="tel:' + n.replace(/[ .]/g, "") + '">' + n + "</a>")).join("");
+  }
+
   function show(text, who) {
     const div = document.createElement("div");
     div.className = "msg " + who;
-    if (who === "bot") div.innerHTML = renderMarkdown(text); else div.textContent = text;
+    if (who === "bot") div.innerHTML = linkPhones(renderMarkdown(text)); else div.textContent = text;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
   }

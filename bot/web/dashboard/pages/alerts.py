@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from babel.numbers import format_decimal
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -15,10 +16,12 @@ from bot.alerts import (
     audience_size,
     cancel_alert,
     draft_alert,
+    get_alert,
     list_alerts,
     needs_second_approver,
     resident_text,
 )
+from bot.models.staff import AlertStatus
 from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -56,7 +59,7 @@ async def alerts_page(request: web.Request) -> web.Response:
                     "preview": Markup(_markdown.render(resident_text(alert))),
                     "target": AlertTarget.from_json(alert.target).describe(),
                     "reach": await audience_size(session, alert)
-                    if alert.status == "draft"
+                    if alert.status == AlertStatus.DRAFT
                     else None,
                     "progress": progress,
                     "needs_other": needs_second_approver(alert, me, settings),
@@ -103,7 +106,10 @@ async def create_draft(request: web.Request) -> web.Response:
 
 @routes.post(f"/alerts/{{alert_id:{ROW_ID}}}/approve", name="alert_approve")
 async def approve(request: web.Request) -> web.Response:
+    """First press: a page that names the audience size; sending needs its confirmation."""
     alert_id = int(request.match_info["alert_id"])
+    if (await request.post()).get("confirmed") != "1":
+        return await _confirm_page(request, alert_id)
     try:
         async with services(request).sessions() as session:
             alert = await approve_alert(
@@ -127,10 +133,36 @@ async def cancel(request: web.Request) -> web.Response:
             alert, withdrawn = await cancel_alert(session, alert_id, staff_name(request))
     except AlertError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
-    if alert.status == "cancelled":
+    if alert.status == AlertStatus.CANCELLED:
         raise redirect(PATH, f"Đã hủy bản nháp số {alert_id}.")
     raise redirect(
         PATH, f"Đã dừng phần chưa gửi của cảnh báo số {alert_id}: {withdrawn} tin được rút lại."
+    )
+
+
+async def _confirm_page(request: web.Request, alert_id: int) -> web.Response:
+    settings = services(request).settings
+    try:
+        async with services(request).sessions() as session:
+            alert = await get_alert(session, alert_id)
+            if alert.status != "draft":
+                raise AlertError(f"Cảnh báo số {alert_id} không còn là bản nháp.")
+            if needs_second_approver(alert, staff_name(request), settings):
+                raise AlertError("Cảnh báo khẩn cần một cán bộ khác duyệt.")
+            reach = await audience_size(session, alert)
+    except AlertError as exc:
+        raise redirect(PATH, f"Lỗi: {exc}") from None
+    return render(
+        "confirm_send.html",
+        request,
+        {
+            "question": f"Gửi tới {format_decimal(reach, locale='vi')} người?",
+            "what": f"Cảnh báo số {alert_id} · {AlertTarget.from_json(alert.target).describe()}",
+            "preview": Markup(_markdown.render(resident_text(alert))),
+            "action": f"{PATH}/{alert_id}/approve",
+            "back": f"{PATH}#alert-{alert_id}",
+            "nobody": not reach,
+        },
     )
 
 

@@ -21,13 +21,19 @@ ACTION_NAMES = {
     "dashboard.login": "Đăng nhập trang quản trị",
     "dashboard.logout_everywhere": "Đăng xuất mọi nơi",
     "faq.answer": "Trả lời câu hỏi",
+    "news.add": "Thêm điểm tin",
+    "news.remove": "Xóa điểm tin",
     "privacy.erase": "Xóa dữ liệu cá nhân",
     "report.reach": "Lập báo cáo truyền thông",
     "rumor.answer": "Kết luận tin báo",
+    "screening.absent": "Ghi nhận vắng khám",
     "screening.attend": "Ghi nhận đến khám",
     "screening.export": "Tải danh sách khám",
     "screening.import": "Nhập danh sách khám",
     "screening.invite": "Mời khám sàng lọc",
+    "screening.lookup": "Xem danh sách đăng ký",
+    "screening.phone_deleted": "Người dân xóa số điện thoại",
+    "screening.phone_shared": "Người dân chia sẻ số điện thoại",
     "screening.referral": "Chuyển tuyến",
     "screening.report": "Lập báo cáo khám tháng",
     "screening.session_add": "Thêm buổi khám",
@@ -35,6 +41,8 @@ ACTION_NAMES = {
     "staff.add": "Thêm cán bộ",
     "staff.remove": "Xóa cán bộ",
     "staff.password": "Đổi mật khẩu cán bộ",
+    "volunteer.add": "Thêm cộng tác viên",
+    "volunteer.remove": "Bỏ vai trò cộng tác viên",
 }
 routes = web.RouteTableDef()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.faq import THRESHOLD, get_index
 from bot.faq.log import HandoffError, answer_handoff, open_handoffs, unanswered
 from bot.models.types import ROW_ID
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -12,6 +13,12 @@ TITLE = "Hỏi đáp"
 PATH = "/admin/faq"
 UNANSWERED_DAYS = 30
 UNANSWERED_LIMIT = 200
+CHANNEL_NAMES = {
+    "web": "trò chuyện trên web",
+    "telegram": "Telegram",
+    "zalo_bot": "Zalo",
+    "zalo_oa": "Zalo OA (tài khoản chính thức)",
+}
 routes = web.RouteTableDef()
 
 
@@ -27,10 +34,23 @@ async def faq_page(request: web.Request) -> web.Response:
             "handoffs": handoffs,
             "questions": questions,
             "days": UNANSWERED_DAYS,
+            "channels": CHANNEL_NAMES,
+            "closeness": closeness,
+            # Topic ids ("station.emergency") read as the question they answer.
+            "topics": {id: entry.question for id, entry in get_index("vi").entries.items()},
             "tz": services(request).settings.tz,
             "message": request.query.get("msg", ""),
         },
     )
+
+
+def closeness(score: float) -> str:
+    """How near the closest topic was, in words staff read (no raw scores)."""
+    if score >= THRESHOLD * 0.8:
+        return "gần đúng"
+    if score >= THRESHOLD * 0.5:
+        return "hơi giống"
+    return ""
 
 
 @routes.post(f"/faq/handoffs/{{handoff_id:{ROW_ID}}}/answer", name="faq_answer")

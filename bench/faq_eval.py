@@ -1,0 +1,73 @@
+"""FAQ answer quality: top-1 in scope and out-of-scope answered, per evaluation set.
+
+Sets (tests/data/): faq_eval.tsv (the project's own), faq_heldout.tsv (held out),
+faq_blind_dev.tsv (blind, used to calibrate) and faq_blind.tsv (blind, frozen: only
+ever measured). A missing set is reported as missing. Also leave-one-out accuracy over
+the library's examples (each asked of an index built without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+SETS = {
+    "eval": "faq_eval.tsv",
+    "heldout": "faq_heldout.tsv",
+    "blind_dev": "faq_blind_dev.tsv",
+    "blind": "faq_blind.tsv",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of the sets")
+    parser.add_argument("--lang", default="vi", help="the chat's interface language (vi)")
+    parser.add_argument("--no-loo", action="store_true", help="skip leave-one-out")
+    parser.add_argument(
+        "--sets",
+        default=",".join(SETS),
+        help="which sets, comma-separated (all); leave out 'blind' while tuning",
+    )
+    parser.add_argument(
+        "--confusions", action="store_true", help="also list (expected, got) counts"
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.faq import FaqIndex, ask, get_index
+    from bot.faq.evaluation import evaluate, leave_one_out, load_rows
+    from content.faq import load_abbreviations, load_faq, load_signals
+
+    known = set(get_index(args.lang).entries)
+    figures: dict[str, Any] = {"bench": "faq-eval", "topics": len(known)}
+    for name in args.sets.split(","):
+        if name not in SETS:
+            raise SystemExit(f"không có bộ '{name}': chọn trong {', '.join(SETS)}")
+        path = args.data / SETS[name]
+        if not path.exists():
+            figures[name] = "missing"
+            continue
+        rows = load_rows(path)
+        result = evaluate(rows, lambda q: ask(q, args.lang), known)
+        figures[name] = result.summary()
+        figures[name]["skipped_unknown_topic"] = sum(
+            1 for r in rows if r.expected is not None and r.expected not in known
+        )
+        if args.confusions:
+            figures[name]["confusions"] = {
+                f"{e}→{g}": n for (e, g), n in result.confusions.most_common()
+            }
+    if not args.no_loo:
+        abbreviations, signals = load_abbreviations(args.lang), load_signals(args.lang)
+        loo = leave_one_out(
+            lambda entries: FaqIndex.build(entries, abbreviations, signals),
+            load_faq(args.lang),
+        )
+        figures["leave_one_out"] = {
+            "top1": round(loo.top1, 4),
+            "examples": loo.in_scope,
+            "correct": loo.correct,
+        }
+    return figures

@@ -21,11 +21,6 @@ _SUBSCRIBER = select(Subscriber).where(*_OF_CHAT)
 _LANGUAGE = select(Subscriber.language).where(*_OF_CHAT)
 _LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for_update()
 _TOPICS = select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
-_CHAT_TOPICS = (
-    select(Subscriber.id, SubscriberTopic.topic)
-    .outerjoin(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
-    .where(*_OF_CHAT)
-)
 _TOPIC_TABLE = SubscriberTopic.__table__  # type: ignore[attr-defined]
 _REMOVE_TOPIC = delete(_TOPIC_TABLE).where(
     _TOPIC_TABLE.c.subscriber_id == bindparam("id"), _TOPIC_TABLE.c.topic == bindparam("topic")
@@ -88,18 +83,6 @@ async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subsc
 
 async def topics_of(session: AsyncSession, subscriber_id: int) -> set[str]:
     return set(await session.scalars(_TOPICS, {"id": subscriber_id}))
-
-
-async def topics_of_chat(session: AsyncSession, incoming: Incoming) -> set[str] | None:
-    """The topics this chat chose, in one statement; None if it is no subscriber."""
-    rows = (
-        await session.execute(
-            _CHAT_TOPICS, {"channel": incoming.channel, "chat_id": incoming.chat_id}
-        )
-    ).all()
-    if not rows:
-        return None
-    return {topic for _subscriber, topic in rows if topic is not None}
 
 
 async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) -> set[str]:

@@ -32,7 +32,6 @@ from bot.subscribers import (
     subscribe,
     toggle_topic,
     topics_of,
-    topics_of_chat,
     update_subscriber,
 )
 from content.station import load_station, load_topics
@@ -114,10 +113,8 @@ async def on_topics(_incoming: Incoming, ctx: Context) -> Reply:
 
 async def ask_topics(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        chosen = await topics_of_chat(session, ctx.incoming)
-        if chosen is None:
-            subscriber = await require_subscriber(session, ctx.incoming)
-            chosen = await topics_of(session, subscriber.id)
+        subscriber = await require_subscriber(session, ctx.incoming)
+        chosen = await topics_of(session, subscriber.id)
     return topics_reply(ctx, chosen)
 
 

@@ -25,11 +25,10 @@ from sqlalchemy import func, insert, select
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.models.core import Subscriber
-from bot.models.outbox import OutboxMessage
+from bot.models.outbox import BroadcastKind, OutboxMessage
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXT = (
     "**Ngày Thế giới phòng, chống lao – Thứ Ba, ngày 24 tháng 3 năm 2026**\n\n"
     "Ho kéo dài trên 2 tuần có thể là dấu hiệu bệnh lao. Phát hiện sớm thì chữa khỏi.\n\n"
@@ -61,7 +60,9 @@ async def _measure(url: str, recipients: int, rate: float) -> dict[str, Any]:
         await seed_subscribers(database, recipients)
         started = time.monotonic()
         async with database.sessions() as session:
-            await create_broadcast(session, text=TEXT, audience=Audience(), kind="bench")
+            await create_broadcast(
+                session, BroadcastRequest(text=TEXT, audience=Audience(), kind=BroadcastKind.BENCH)
+            )
             await session.commit()
         create_s = time.monotonic() - started
         settings = bench_settings(url, base_url, rate)
@@ -94,8 +95,7 @@ async def _measure(url: str, recipients: int, rate: float) -> dict[str, Any]:
 def start_fake_server(rate: float, *extra: str) -> tuple[subprocess.Popen[str], str]:
     """The fake Bot API in its own process (its own core); returns it and its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram_server", "--rate", str(rate), *extra],
-        cwd=ROOT,
+        [sys.executable, "-m", "bot.fakes.telegram_server", "--rate", str(rate), *extra],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -115,7 +115,7 @@ def fake_reset(base_url: str) -> None:
 
 
 def bench_settings(url: str, base_url: str, rate: float) -> Settings:
-    from tests.fakes.telegram_server import TOKEN
+    from bot.fakes.telegram_server import TOKEN
 
     return load_settings(
         database_url=url,

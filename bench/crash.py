@@ -97,15 +97,19 @@ def _sender(url: str, base_url: str, rate: float) -> subprocess.Popen[bytes]:
 async def _prepare(url: str, recipients: int) -> None:
     from bench.broadcast import seed_subscribers
     from bot.db import Database
+    from bot.models.outbox import BroadcastKind
     from bot.outbox.audience import Audience
-    from bot.outbox.broadcasts import create_broadcast
+    from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 
     database = Database(url)
     try:
         await database.migrate()
         await seed_subscribers(database, recipients)
         async with database.sessions() as session:
-            await create_broadcast(session, text="Tin thử", audience=Audience(), kind="bench")
+            await create_broadcast(
+                session,
+                BroadcastRequest(text="Tin thử", audience=Audience(), kind=BroadcastKind.BENCH),
+            )
             await session.commit()
     finally:
         await database.close()

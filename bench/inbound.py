@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import time
 from itertools import chain, cycle
 from pathlib import Path
 from typing import Any
+
+from bot.fakes.processes import free_port
 
 # What a resident sends after /start, in turn; the same for everyone, as a poster's QR brings.
 SCRIPT: list[dict[str, str]] = [
@@ -53,7 +54,7 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
+        port = free_port()
         bot = await _start_bot(Path(tmp), port, args.database_url)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -129,12 +130,6 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _start_bot(workdir: Path, port: int, database_url: str) -> asyncio.subprocess.Process:
     environment = {
         k: v
@@ -144,6 +139,9 @@ async def _start_bot(workdir: Path, port: int, database_url: str) -> asyncio.sub
     environment["WEB_PORT"] = str(port)
     environment["DATABASE_URL"] = database_url or f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
     environment["LOG_LEVEL"] = "WARNING"
+    # Every simulated resident comes from 127.0.0.1: the per-address limit on new chats
+    # (an abuse guard) would refuse all but the first 30.
+    environment["WEB_NEW_CHATS_PER_HOUR"] = "0"
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

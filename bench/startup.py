@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.processes import free_port, start_bot, stop, wait_for_answer
+from bot.fakes.processes import free_port, start_bot, stop, wait_for_answer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,15 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.areas import UnknownArea, match_areas
 from bot.channels.markdown import has_readable_text
 from bot.config import Settings
+from bot.core import ChatKind
 from bot.models.core import AuditLog, Subscriber
-from bot.models.staff import Alert
+from bot.models.outbox import BroadcastKind
+from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import cancel_broadcast, create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, cancel_broadcast, create_broadcast
 from content.station import load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
-STATUS_NAMES = {"draft": "bản nháp", "sent": "đã duyệt và gửi", "cancelled": "đã hủy"}
+STATUS_NAMES = {
+    AlertStatus.DRAFT: "bản nháp",
+    AlertStatus.SENT: "đã duyệt và gửi",
+    AlertStatus.CANCELLED: "đã hủy",
+}
 
 
 class AlertError(ValueError):
@@ -59,7 +65,7 @@ class AlertTarget:
     groups_only: bool = False
 
     def audience(self) -> Audience:
-        kinds = ["group"] if self.groups_only else ["private", "group"]
+        kinds = [ChatKind.GROUP] if self.groups_only else [ChatKind.PRIVATE, ChatKind.GROUP]
         return Audience(topics=list(self.topics), areas=list(self.areas), kinds=kinds)
 
     def describe(self) -> str:
@@ -156,22 +162,24 @@ async def approve_alert(
 ) -> Alert:
     """Approve and queue the alert for every recipient; urgent ones may need a second person."""
     alert = await get_alert(session, alert_id)
-    if alert.status != "draft":
+    if alert.status != AlertStatus.DRAFT:
         raise _already(alert)
     if needs_second_approver(alert, approver, settings):
         raise AlertError("Cảnh báo khẩn cần một cán bộ khác duyệt.")
     broadcast = await create_broadcast(
         session,
-        text=resident_text(alert),
-        audience=AlertTarget.from_json(alert.target).audience(),
-        kind="alert",
-        key=f"alert:{alert.id}",
-        title=alert.text[:80],
-        urgent=alert.urgent,
-        photo=alert.photo,
-        created_by=approver,
+        BroadcastRequest(
+            text=resident_text(alert),
+            audience=AlertTarget.from_json(alert.target).audience(),
+            kind=BroadcastKind.ALERT,
+            key=f"alert:{alert.id}",
+            title=alert.text[:80],
+            urgent=alert.urgent,
+            photo=alert.photo,
+            created_by=approver,
+        ),
     )
-    alert.status = "sent"
+    alert.status = AlertStatus.SENT
     alert.approved_by = approver
     alert.sent_at = utcnow()
     alert.broadcast_id = broadcast.id if broadcast else alert.broadcast_id
@@ -189,9 +197,9 @@ async def cancel_alert(session: AsyncSession, alert_id: int, actor: str) -> tupl
     """
     alert = await get_alert(session, alert_id)
     withdrawn = 0
-    if alert.status == "draft":
-        alert.status = "cancelled"
-    elif alert.status == "sent" and alert.broadcast_id is not None:
+    if alert.status == AlertStatus.DRAFT:
+        alert.status = AlertStatus.CANCELLED
+    elif alert.status == AlertStatus.SENT and alert.broadcast_id is not None:
         withdrawn = await cancel_broadcast(session, alert.broadcast_id)
         if not withdrawn:  # nothing changed: cancel_broadcast keeps a delivered broadcast
             raise AlertError(f"Cảnh báo số {alert.id} đã gửi xong; không còn tin nào để dừng.")

@@ -1,7 +1,7 @@
 """Assemble the bot: database, dispatcher, channels, web server, background components.
 
 platform update → adapter → Incoming → Inbound (once, one chat at a time) → Dispatcher
-    → handler → [Reply] → adapter
+    → handler → [Reply] → pacer → adapter.send
 scheduler / staff → Broadcast → outbox rows → OutboxRunner → adapter.send
 """
 
@@ -109,7 +109,6 @@ class LoaPhuong:
             settings, self.database.sessions, SqlStateStorage(self.database.sessions)
         )
         self.dispatcher = build_dispatcher(self.services)
-        self.inbound = Inbound(self.dispatcher.dispatch, self.database.sessions)
         self.channels = build_channels(settings, self.database)
         self.services.channels = self.channels
         self.outbox = OutboxRunner(self.database, self.channels, settings)
@@ -132,9 +131,14 @@ class LoaPhuong:
         self.web_app.add_routes(public_routes(self.database.sessions))
         self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
-        for channel in self.channels.values():
+        for name, channel in self.channels.items():
             self._started_channels.append(channel)
-            await channel.start(self.inbound.dispatch)
+            dispatch = self.dispatcher.dispatch
+            if not getattr(channel, "answers_in_response", False):
+                # Answers pass the same pacer as everything else that leaves the bot.
+                dispatch = self.outbox.answering(name, dispatch)
+            # Inside the chat's turn, so one chat's answers also leave in arrival order.
+            await channel.start(Inbound(dispatch, self.database.sessions).dispatch)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import astuple, dataclass, fields
-from typing import ClassVar, Self
+from enum import StrEnum
+from typing import ClassVar, Self, get_type_hints
 
+from bot.models.staff import Verdict
 from bot.models.types import ROW_ID
+from bot.news.digest import Frequency
 
 # Telegram's callback_data limit, the strictest of the platforms.
 MAX_BYTES = 64
@@ -29,11 +32,13 @@ class ButtonData:
     namespace: ClassVar[str]
 
     @classmethod
-    def prefix(cls) -> str:
-        return f"{cls.namespace}:"
+    def prefix(cls, *leading: object) -> str:
+        """The namespace, followed by the first fields' values when a router answers only
+        some of them ("rumor:false:")."""
+        return f"{cls.namespace}:" + "".join(f"{_packed(value)}:" for value in leading)
 
     def pack(self) -> str:
-        data = self.prefix() + ":".join(str(value) for value in astuple(self))
+        data = self.prefix() + ":".join(_packed(value) for value in astuple(self))
         if len(data.encode()) > MAX_BYTES:
             raise ButtonTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
         return data
@@ -42,19 +47,44 @@ class ButtonData:
     def parse(cls, data: str | None) -> Self | None:
         if not data or not data.startswith(cls.prefix()):
             return None
-        kinds = [field.type for field in fields(cls)]
+        hints = get_type_hints(cls)
+        kinds = [hints[field.name] for field in fields(cls)]
         parts = data.removeprefix(cls.prefix()).split(":", maxsplit=len(kinds) - 1)
         if len(parts) != len(kinds):
             return None
-        values: list[object] = []
-        for kind, part in zip(kinds, parts, strict=True):
-            if kind in (int, "int"):
-                if not _ROW_ID.fullmatch(part):  # a record number, never an overflow
-                    return None
-                values.append(int(part))
-            else:
-                values.append(part)
+        values = [_parsed(kind, part) for kind, part in zip(kinds, parts, strict=True)]
+        if any(value is None for value in values):
+            return None
         return cls(*values)
+
+
+def _packed(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _parsed(kind: type, part: str) -> object | None:
+    """One field read back; None when it is not a value of its kind."""
+    if kind is bool:
+        return {"1": True, "0": False}.get(part)
+    if kind is int:
+        return int(part) if _ROW_ID.fullmatch(part) else None  # a record number, never an overflow
+    if issubclass(kind, StrEnum):
+        try:
+            return kind(part)
+        except ValueError:
+            return None
+    return part
+
+
+@dataclass(frozen=True)
+class CommandButton(ButtonData):
+    """A command offered as a button (the main menu, an answer's action): pressing it is
+    typing the command."""
+
+    namespace: ClassVar[str] = "cmd"
+    command: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,27 @@ class ConfirmDrop(ButtonData):
     registration_id: int
 
 
+class Registrant(StrEnum):
+    SELF = "self"
+    RELATIVE = "relative"
+
+
+@dataclass(frozen=True)
+class RegistrantChoice(ButtonData):
+    """/dangky: registering oneself or a relative."""
+
+    namespace: ClassVar[str] = "screening:who"
+    registrant: Registrant
+
+
+@dataclass(frozen=True)
+class ScreeningGroupChoice(ButtonData):
+    """/dangky: one priority group (its code) ticked or unticked."""
+
+    namespace: ClassVar[str] = "screening:group"
+    group: str
+
+
 @dataclass(frozen=True)
 class EditAnswer(ButtonData):
     """/dangky's confirmation: change one answer (a step's name) and come back."""
@@ -149,6 +200,113 @@ class RumorToAlert(RecordButton):
     """A correction turned into an alert draft."""
 
     namespace: ClassVar[str] = "rumor:alert"
+
+
+@dataclass(frozen=True)
+class RumorVerdict(ButtonData):
+    """A rumour report group answered from the queue (/tindon)."""
+
+    namespace: ClassVar[str] = "rumor"
+    verdict: Verdict
+    record: int
+
+
+@dataclass(frozen=True)
+class TopicButton(ButtonData):
+    """A topic (its code) turned on or off; residents and groups each have their own kind,
+    and their own data for the "done" button under the topics."""
+
+    done: ClassVar[str]
+    topic: str
+
+
+@dataclass(frozen=True)
+class TopicChoice(TopicButton):
+    namespace: ClassVar[str] = "topic"
+    done: ClassVar[str] = "sub:done"
+
+
+@dataclass(frozen=True)
+class GroupTopicChoice(TopicButton):
+    namespace: ClassVar[str] = "gtopic"
+    done: ClassVar[str] = "gsub:done"
+
+
+@dataclass(frozen=True)
+class LanguageButton(ButtonData):
+    """A language (its code) to receive messages in."""
+
+    language: str
+
+
+@dataclass(frozen=True)
+class LanguageChoice(LanguageButton):
+    namespace: ClassVar[str] = "lang"
+
+
+@dataclass(frozen=True)
+class GroupLanguageChoice(LanguageButton):
+    namespace: ClassVar[str] = "glang"
+
+
+@dataclass(frozen=True)
+class AlertTopicChoice(ButtonData):
+    """An alert sent to the residents who chose one topic."""
+
+    namespace: ClassVar[str] = "alert:topic"
+    topic: str
+
+
+class AlertTargetKind(StrEnum):
+    EVERYONE = "all"
+    ONE_AREA = "areas"
+    ONE_TOPIC = "topics"
+    GROUPS = "groups"
+
+
+@dataclass(frozen=True)
+class AlertTargetChoice(ButtonData):
+    """Whom an alert goes to: everyone, one tổ, one topic, or the groups only."""
+
+    namespace: ClassVar[str] = "alert:target"
+    target: AlertTargetKind
+
+
+@dataclass(frozen=True)
+class AlertUrgency(ButtonData):
+    namespace: ClassVar[str] = "alert:urgent"
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class FrequencyChoice(ButtonData):
+    """/diemtin: how often the news digest comes."""
+
+    namespace: ClassVar[str] = "newsfreq"
+    frequency: Frequency
+
+
+@dataclass(frozen=True)
+class SignedQuestion(ButtonData):
+    """A question from the FAQ log, signed for the chat that asked it (bot/faq/signing.py)."""
+
+    question: int
+    signature: str
+
+
+@dataclass(frozen=True)
+class AskStaff(SignedQuestion):
+    """Hand the unanswered question to station staff."""
+
+    namespace: ClassVar[str] = "faq:staff"
+
+
+@dataclass(frozen=True)
+class FaqTopicChoice(SignedQuestion):
+    """One of the closest topics, suggested under a question the FAQ was unsure of."""
+
+    namespace: ClassVar[str] = "faq:t"
+    topic: str
 
 
 def id_of(button: RecordButton | None) -> int:

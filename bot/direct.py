@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.models.outbox import BroadcastKind
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.subscribers import find_subscriber
 
 
@@ -19,7 +20,7 @@ async def message_chat(
     channel: str,
     chat_id: str,
     text: str,
-    kind: str,
+    kind: BroadcastKind,
     key: str,
     title: str,
     created_by: str,
@@ -31,11 +32,13 @@ async def message_chat(
         return False
     created = await create_broadcast(
         session,
-        text=text,
-        audience=Audience(subscriber_ids=[subscriber.id]),
-        kind=kind,
-        key=key,
-        title=title,
-        created_by=created_by,
+        BroadcastRequest(
+            text=text,
+            audience=Audience(subscriber_ids=[subscriber.id]),
+            kind=kind,
+            key=key,
+            title=title,
+            created_by=created_by,
+        ),
     )
     return created is not None

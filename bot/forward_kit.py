@@ -9,11 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.markdown import to_plain_text
-from bot.models.outbox import Broadcast
+from bot.models.outbox import Broadcast, BroadcastKind, BroadcastStatus
 
 # Personal messages (reminders, rumor replies) are never published; of the news digests,
 # the weekly and monthly ones are (bot/news/schedule.py's PUBLIC_KIND).
-PUBLIC_KINDS = ("observance", "alert", "staff", "news")
+PUBLIC_KINDS = (
+    BroadcastKind.OBSERVANCE,
+    BroadcastKind.ALERT,
+    BroadcastKind.STAFF,
+    BroadcastKind.NEWS,
+)
 SHORT_TEXT = 280
 
 
@@ -35,7 +40,11 @@ def forward_kit(broadcast: Broadcast, public_url: str) -> ForwardKit:
 
 async def public_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.kind not in PUBLIC_KINDS or broadcast.status == "cancelled":
+    if (
+        broadcast is None
+        or broadcast.kind not in PUBLIC_KINDS
+        or broadcast.status == BroadcastStatus.CANCELLED
+    ):
         return None
     return broadcast
 
@@ -43,7 +52,7 @@ async def public_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcas
 async def recent_kits(session: AsyncSession, public_url: str, limit: int = 3) -> list[ForwardKit]:
     broadcasts = await session.scalars(
         select(Broadcast)
-        .where(Broadcast.kind.in_(PUBLIC_KINDS), Broadcast.status != "cancelled")
+        .where(Broadcast.kind.in_(PUBLIC_KINDS), Broadcast.status != BroadcastStatus.CANCELLED)
         .order_by(Broadcast.id.desc())
         .limit(limit)
     )

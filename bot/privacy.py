@@ -1,8 +1,8 @@
 """/xoadulieu: forget one resident's chat — deletion that really deletes.
 
 Gone: the subscriber row and its topics, dialogue state, the web chat inbox, questions
-handed to staff, the return address of rumor reports. The person's name and phone are
-masked wherever they were copied as text (rumor reports and corrections, the FAQ question
+handed to staff, the return address of rumor reports, survey answers. The person's name
+and phone are masked wherever they were copied as text (rumor reports and corrections, the FAQ question
 log, answers, queued and sent outbox texts, audit details). Delivery rows stay, cut from
 the person (no subscriber, no chat id, no text), so the ward's counts do not change; rows
 still queued are cancelled. Screening registrations made from the account lose the name,
@@ -29,6 +29,7 @@ from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.outbox import OutboxMessage
 from bot.models.screening import Registration, WaitlistEntry
 from bot.models.staff import RumorReport
+from bot.models.survey import SurveyAnswer, SurveyResponse
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
 
@@ -64,6 +65,10 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     if subscriber is not None and subscriber.id is not None:
         await _cut_deliveries(session, subscriber.id)
         anonymised = await erase_registrations(session, subscriber.id, today)
+        # The subscriber's deletion cascades to these; said outright, it needs no foreign keys.
+        responses = select(SurveyResponse.id).where(SurveyResponse.subscriber_id == subscriber.id)
+        await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses)))
+        await session.execute(delete(SurveyResponse).where(SurveyResponse.id.in_(responses)))
         await session.execute(
             delete(WaitlistEntry).where(WaitlistEntry.subscriber_id == subscriber.id)  # type: ignore[arg-type]
         )

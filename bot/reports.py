@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forward_kit import PUBLIC_KINDS
 from bot.models.core import AuditLog
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.models.staff import Alert
 from bot.stats import key_numbers
+from bot.survey.figures import news_rows, survey_rows
 from bot.xlsx import write_sheet
 from content.station import load_station, load_topics
 
@@ -24,15 +25,16 @@ PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|\d{2}))?$")
 MIN_YEAR, MAX_YEAR = 2000, 9998
 # What staff call each kind of broadcast (reports and the dashboard).
 KIND_NAMES = {
-    "observance": "Ngày sức khỏe",
-    "alert": "Cảnh báo",
-    "staff": "Thông báo của trạm",
-    "screening": "Khám sàng lọc",
-    "rumor_reply": "Trả lời tin báo",
-    "faq_reply": "Trả lời câu hỏi",
-    "news": "Điểm tin y tế",
-    "news_daily": "Điểm tin y tế hằng ngày",
-    "staff_summary": "Việc chờ cán bộ",
+    BroadcastKind.OBSERVANCE: "Ngày sức khỏe",
+    BroadcastKind.ALERT: "Cảnh báo",
+    BroadcastKind.STAFF: "Thông báo của trạm",
+    BroadcastKind.SCREENING: "Khám sàng lọc",
+    BroadcastKind.RUMOR_REPLY: "Trả lời tin báo",
+    BroadcastKind.FAQ_REPLY: "Trả lời câu hỏi",
+    BroadcastKind.NEWS: "Điểm tin y tế",
+    BroadcastKind.NEWS_DAILY: "Điểm tin y tế hằng ngày",
+    BroadcastKind.STAFF_SUMMARY: "Việc chờ cán bộ",
+    BroadcastKind.SURVEY: "Mời khảo sát",
 }
 
 
@@ -122,6 +124,18 @@ async def reach_report(session: AsyncSession, period: Period, tz: ZoneInfo, acto
         "Cảnh báo đã phát trong kỳ",
         ["Số cảnh báo"],
         [[int(alerts or 0)]],
+    )
+    write_sheet(
+        book.create_sheet("Điểm tin"),
+        "Điểm tin y tế trong kỳ",
+        ["Chỉ số", "Số lượng"],
+        await news_rows(session, since, until),
+    )
+    write_sheet(
+        book.create_sheet("Khảo sát"),
+        "Khảo sát nhu cầu thông tin trong kỳ",
+        ["Khảo sát", "Chỉ số", "Số lượng"],
+        await survey_rows(session, since, until),
     )
     session.add(AuditLog(actor=actor, action="report.reach", detail=period.label))
     await session.commit()

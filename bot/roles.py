@@ -59,7 +59,7 @@ async def group_admin_roles(incoming: Incoming, ctx: Context) -> set[str]:
                 await session.scalars(
                     select(Subscriber.chat_id).where(
                         Subscriber.channel == incoming.channel,
-                        Subscriber.kind == ChatKind.GROUP.value,
+                        Subscriber.kind == ChatKind.GROUP,
                         Subscriber.active.is_(True),
                     )
                 )

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.buttons import CommandButton
 from bot.config import Settings
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.flows import Flow, folded_answer, pressed, read_answer
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 HandlerResult = list[Reply] | Reply | None
 Handler = Callable[[Incoming, "Context"], Awaitable[HandlerResult]]
 # A button that runs a command: "cmd:dangky" is /dangky (menus offer commands as buttons).
-COMMAND_BUTTON = "cmd:"
 # Answers a person who lacks the role a route needs; gets that role's name.
 Refusal = Callable[[Incoming, "Context", str], Awaitable[HandlerResult]]
 
@@ -103,7 +103,7 @@ class Route:
 
 
 def command_button(command: str) -> str:
-    return f"{COMMAND_BUTTON}{command}"
+    return CommandButton(command).pack()
 
 
 ALL_CHATS = frozenset(ChatKind)
@@ -284,8 +284,9 @@ class Dispatcher:
 
     def _as_command(self, incoming: Incoming, ctx: Context) -> Incoming:
         """A `cmd:` button, or a command's words typed outside a dialogue, as the command."""
-        if incoming.button is not None and incoming.button.startswith(COMMAND_BUTTON):
-            return replace(incoming, button=None, text="/" + incoming.button[len(COMMAND_BUTTON) :])
+        button = CommandButton.parse(incoming.button)
+        if button is not None:
+            return replace(incoming, button=None, text="/" + button.command)
         in_flow = ctx.state is not None and ctx.state.step in self._flow_of_step
         if incoming.text and not incoming.command and not in_flow:
             return self._typed_command(incoming) or incoming

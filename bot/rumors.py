@@ -17,14 +17,14 @@ from bot.alerts import AlertTarget, draft_alert
 from bot.direct import message_chat
 from bot.i18n import Gettext, translator
 from bot.models.core import AuditLog
-from bot.models.staff import Alert, RumorReport
+from bot.models.outbox import BroadcastKind
+from bot.models.staff import Alert, AlertStatus, RumorReport, RumorStatus, Verdict
 from bot.models.types import utcnow
 from bot.text import fold
 
-VERDICTS = ("true", "false", "checking")
 # What staff read for each verdict (audit log, error messages).
-VERDICT_NAMES = {"true": "Đúng", "false": "Sai", "checking": "Đang kiểm tra"}
-OPEN_STATUSES = ("new", "checking")
+VERDICT_NAMES = {Verdict.TRUE: "Đúng", Verdict.FALSE: "Sai", Verdict.CHECKING: "Đang kiểm tra"}
+OPEN_STATUSES = (RumorStatus.NEW, RumorStatus.CHECKING)
 # Reports whose folded texts are this similar (0–100) are shown as one group.
 SIMILAR = 80
 MAX_REPORT_TEXT = 4000
@@ -116,13 +116,13 @@ async def open_groups(session: AsyncSession) -> list[RumorGroup]:
 
 def verdict_text(report: RumorReport) -> str:
     """What the reporter is told. The true fact comes first; the rumor is not repeated."""
-    if report.verdict == "false":
+    if report.verdict == Verdict.FALSE:
         return (
             f"**Sự thật:** {report.correction}\n\n"
             f"Tin bà con báo (mã {report.reference}) là **tin sai**. Cảm ơn bà con đã báo để "
             "trạm kịp đính chính; xin đừng chia sẻ tiếp tin đó ạ."
         )
-    if report.verdict == "true":
+    if report.verdict == Verdict.TRUE:
         note = f"\n\n{report.correction}" if report.correction else ""
         return (
             f"Tin bà con báo (mã {report.reference}) là **đúng** theo kiểm tra của trạm y tế.{note}"
@@ -138,9 +138,9 @@ async def answer_reports(
     correction: str | None = None,
 ) -> Answered:
     """Record the verdict on these reports and message each reporter who can be reached."""
-    if verdict not in VERDICTS:
+    if verdict not in VERDICT_NAMES:
         raise RumorError(f"Kết luận phải là một trong: {', '.join(VERDICT_NAMES.values())}.")
-    if verdict == "false" and not (correction or "").strip():
+    if verdict == Verdict.FALSE and not (correction or "").strip():
         raise RumorError("Tin sai cần nội dung đính chính: sự thật là gì, theo nguồn nào.")
     told = 0
     references = []
@@ -150,7 +150,8 @@ async def answer_reports(
             raise RumorError(f"Không có tin báo số {report_id}.")
         references.append(report.reference)
         report.verdict = verdict
-        report.status = "checking" if verdict == "checking" else "answered"
+        checking = verdict == Verdict.CHECKING
+        report.status = RumorStatus.CHECKING if checking else RumorStatus.ANSWERED
         report.correction = (correction or "").strip() or None
         report.answered_by = actor
         report.answered_at = utcnow()
@@ -190,7 +191,7 @@ async def _notify_reporter(session: AsyncSession, report: RumorReport) -> int:
         channel=report.channel,
         chat_id=report.chat_id,
         text=verdict_text(report),
-        kind="rumor_reply",
+        kind=BroadcastKind.RUMOR_REPLY,
         key=f"rumor:{report.reference}:{report.verdict}",
         title=f"Trả lời tin báo {report.reference}",
         created_by=report.answered_by or "staff",
@@ -201,13 +202,15 @@ async def _notify_reporter(session: AsyncSession, report: RumorReport) -> int:
 async def correction_to_alert(session: AsyncSession, report_id: int, actor: str) -> Alert:
     """Turn a 'false' verdict's correction into a ward-wide alert draft (the open one, if any)."""
     report = await session.get(RumorReport, report_id)
-    if report is None or report.verdict != "false" or not report.correction:
+    if report is None or report.verdict != Verdict.FALSE or not report.correction:
         raise RumorError(
             "Chỉ tin đã kết luận là sai, có nội dung đính chính, mới thành cảnh báo được."
         )
     text = f"**Đính chính:** {report.correction}"
     open_draft = await session.scalar(
-        select(Alert).where(Alert.status == "draft", Alert.text == text).order_by(Alert.id)
+        select(Alert)
+        .where(Alert.status == AlertStatus.DRAFT, Alert.text == text)
+        .order_by(Alert.id)
     )
     if open_draft is not None:
         return open_draft

@@ -399,7 +399,7 @@ async def login_flood(target: Target, tally: Tally, quick: bool) -> None:
 
 
 async def audit(quick: bool = False) -> dict[str, Any]:
-    from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+    from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 
     started = time.monotonic()
     tally = Tally()

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.forward_kit import PUBLIC_KINDS
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
@@ -65,7 +66,7 @@ async def key_numbers(
     return KeyNumbers(
         active=await count(active),
         stopped=await count(existing, ~active),
-        groups=await count(active, Subscriber.kind == "group"),
+        groups=await count(active, Subscriber.kind == ChatKind.GROUP),
         new_since=await count(Subscriber.created_at >= since, existing),
         by_channel=await grouped(Subscriber.channel, active),
         by_topic=await grouped(

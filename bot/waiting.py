@@ -10,18 +10,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.faq import FaqHandoff
+from bot.models.outbox import BroadcastKind
 from bot.models.staff import RumorReport
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.rumors import OPEN_STATUSES
 from bot.screening.reminders import STATION_TZ, staff_subscriber_ids
 
 SUMMARY_AT = time(8)
 # A bot that was down at 08:00 still tells the morning; an afternoon summary would be stale news.
 SUMMARY_UNTIL = time(11)
-BROADCAST_KIND = "staff_summary"
+BROADCAST_KIND = BroadcastKind.STAFF_SUMMARY
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,18 @@ async def tell_staff_what_is_waiting(
     base_url = (settings.base_url if settings else "").rstrip("/")
     broadcast = await create_broadcast(
         session,
-        text=summary_text(waiting, "vi", base_url),
-        audience=Audience(
-            subscriber_ids=await staff_subscriber_ids(session, settings), kinds=["private"]
+        BroadcastRequest(
+            text=summary_text(waiting, "vi", base_url),
+            audience=Audience(
+                subscriber_ids=await staff_subscriber_ids(session, settings),
+                kinds=[ChatKind.PRIVATE],
+            ),
+            kind=BROADCAST_KIND,
+            key=f"staff-summary:{local:%Y-%m-%d}",
+            title=f"Việc chờ cán bộ ngày {local:%d/%m/%Y}",
+            texts_for=lambda subscriber, _topics: summary_text(
+                waiting, subscriber.language, base_url
+            ),
         ),
-        kind=BROADCAST_KIND,
-        key=f"staff-summary:{local:%Y-%m-%d}",
-        title=f"Việc chờ cán bộ ngày {local:%d/%m/%Y}",
-        texts_for=lambda subscriber, _topics: summary_text(waiting, subscriber.language, base_url),
     )
     return broadcast is not None

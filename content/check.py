@@ -14,6 +14,7 @@ from content.faq import check_faq, check_signals, check_synonyms
 from content.messages import check_messages
 from content.observances import check_observances
 from content.station import check_screening_groups, check_station, check_topics
+from content.surveys import check_surveys
 from content.yamlfile import ContentError, Problem
 
 Checker = Callable[[Path], list[Problem]]
@@ -40,6 +41,7 @@ CHECKERS: list[Checker] = [
     check_signals,
     check_synonyms,
     check_screening_groups_file,
+    check_surveys,
 ]
 
 

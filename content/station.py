@@ -22,6 +22,8 @@ SCREENING_GROUPS_FILE = CONTENT_DIR / "screening_groups.yaml"
 # A tổ's name travels in its button ("screening:area:<name>", the longest prefix, 15
 # bytes) and Telegram allows 64 bytes of button data.
 AREA_NAME_BYTES = 64 - len("screening:area:")
+# A topic's or group's code travels in its buttons too ("screening:group:<code>", 16 bytes).
+CODE_BYTES = 64 - len("screening:group:")
 STATION_FIELDS = ("name", "address", "hours", "phone", "hotline")
 # Fields a station may also give in another language (under `en:`), for foreign residents.
 TRANSLATED_FIELDS = ("name", "address", "hours")
@@ -137,6 +139,14 @@ def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Probl
             continue
         if not _CODE.match(item["code"]):
             problems.append(Problem(path, line, f"mã {what} {item['code']!r} không hợp lệ"))
+        elif len(item["code"]) > CODE_BYTES:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"mã {what} {item['code']!r} dài quá cho nút bấm: tối đa {CODE_BYTES} ký tự",
+                )
+            )
         if item["code"] in seen:
             problems.append(Problem(path, line, f"{what} '{item['code']}' bị lặp"))
         seen.add(item["code"])

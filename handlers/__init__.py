@@ -14,6 +14,7 @@ from handlers import (
     screening,
     staff_tools,
     subscribe,
+    survey,
 )
 
 ROUTERS = [
@@ -25,5 +26,6 @@ ROUTERS = [
     staff_tools.router,
     screening.router,
     privacy.router,
+    survey.router,
     faq.router,
 ]

@@ -24,9 +24,20 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
-from bot.buttons import AlertApproval, AlertAreaChoice, AlertCancel, AlertProgress, id_of
+from bot.buttons import (
+    AlertApproval,
+    AlertAreaChoice,
+    AlertCancel,
+    AlertProgress,
+    AlertTargetChoice,
+    AlertTargetKind,
+    AlertTopicChoice,
+    AlertUrgency,
+    id_of,
+)
 from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
+from bot.models.staff import AlertStatus
 from bot.outbox.broadcasts import broadcast_progress
 from bot.routing import Context, Router
 from content.station import load_station, load_topics
@@ -67,12 +78,15 @@ async def ask_target(incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_target(incoming: Incoming, ctx: Context) -> Reply:
     """All, one tổ dân phố, one topic, or the groups only."""
-    kind = (incoming.button or "").removeprefix("alert:target:")
-    if kind == "areas":
+    pressed = AlertTargetChoice.parse(incoming.button)
+    if pressed is None:
+        return await FLOW.go_to(ctx, AlertStep.ASK_TARGET)
+    if pressed.target is AlertTargetKind.ONE_AREA:
         return await FLOW.go_to(ctx, AlertStep.ASK_AREA)
-    if kind == "topics":
+    if pressed.target is AlertTargetKind.ONE_TOPIC:
         return await FLOW.go_to(ctx, AlertStep.ASK_TOPIC)
-    return await FLOW.go_to(ctx, AlertStep.ASK_URGENCY, target={"groups_only": kind == "groups"})
+    groups_only = pressed.target is AlertTargetKind.GROUPS
+    return await FLOW.go_to(ctx, AlertStep.ASK_URGENCY, target={"groups_only": groups_only})
 
 
 async def ask_area(ctx: Context) -> Reply:
@@ -89,7 +103,7 @@ async def ask_topic(ctx: Context) -> Reply:
     return Reply(
         ctx._("Gửi tới người chọn chủ đề nào?"),
         [
-            *(Button(t.label(ctx.locale), f"alert:topic:{t.code}") for t in load_topics()),
+            *(Button(t.label(ctx.locale), AlertTopicChoice(t.code).pack()) for t in load_topics()),
             back_button(ctx, BACK),
         ],
     )
@@ -108,7 +122,8 @@ async def choose_area(incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Send to the residents who chose one topic."""
-    topic = (incoming.button or "").removeprefix("alert:topic:")
+    chosen = AlertTopicChoice.parse(incoming.button)
+    topic = chosen.topic if chosen else ""
     try:
         topics = checked_topics([topic])
     except AlertError as exc:
@@ -121,6 +136,7 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
     if not ctx.data.get("text"):
         return [Reply(ctx._("Bản nháp đã hết hạn. Gõ /canhbao để soạn lại."))]
     target = AlertTarget(**ctx.data.get("target", {}))
+    urgency = AlertUrgency.parse(incoming.button)
     try:
         async with ctx.sessions() as session:
             alert = await draft_alert(
@@ -128,7 +144,7 @@ async def preview_alert(incoming: Incoming, ctx: Context) -> list[Reply]:
                 text=ctx.data["text"],
                 photo=ctx.data.get("photo"),
                 target=target,
-                urgent=incoming.button == "alert:urgent:1",
+                urgent=bool(urgency and urgency.urgent),
                 drafted_by=await actor_of(incoming, ctx),
             )
     except AlertError as exc:
@@ -221,7 +237,7 @@ async def cancel(incoming: Incoming, ctx: Context) -> Reply:
             alert, withdrawn = await cancel_alert(session, alert_id, await actor_of(incoming, ctx))
     except AlertError as exc:
         return Reply(str(exc))
-    if alert.status == "cancelled":
+    if alert.status == AlertStatus.CANCELLED:
         return Reply(ctx._("Đã hủy bản nháp số {id}.").format(id=alert_id))
     return Reply(
         ctx._("Đã dừng phần chưa gửi của cảnh báo số {id}: {count} tin được rút lại.").format(
@@ -247,10 +263,10 @@ async def ask_target_kind(ctx: Context) -> Reply:
     return Reply(
         ctx._("Gửi tới ai?"),
         [
-            Button(ctx._("Toàn phường"), "alert:target:all"),
-            Button(ctx._("Một tổ dân phố"), "alert:target:areas"),
-            Button(ctx._("Theo chủ đề"), "alert:target:topics"),
-            Button(ctx._("Chỉ các nhóm"), "alert:target:groups"),
+            Button(ctx._("Toàn phường"), AlertTargetChoice(AlertTargetKind.EVERYONE).pack()),
+            Button(ctx._("Một tổ dân phố"), AlertTargetChoice(AlertTargetKind.ONE_AREA).pack()),
+            Button(ctx._("Theo chủ đề"), AlertTargetChoice(AlertTargetKind.ONE_TOPIC).pack()),
+            Button(ctx._("Chỉ các nhóm"), AlertTargetChoice(AlertTargetKind.GROUPS).pack()),
             back_button(ctx, BACK),
             Button(ctx._("Hủy"), "alert:quit"),
         ],
@@ -261,8 +277,8 @@ async def urgency_question(ctx: Context) -> Reply:
     return Reply(
         ctx._("Mức độ? Tin khẩn được gửi ngay cả giờ nghỉ và đi trước các tin thường."),
         [
-            Button(ctx._("Khẩn"), "alert:urgent:1"),
-            Button(ctx._("Thường"), "alert:urgent:0"),
+            Button(ctx._("Khẩn"), AlertUrgency(urgent=True).pack()),
+            Button(ctx._("Thường"), AlertUrgency(urgent=False).pack()),
             back_button(ctx, BACK),
         ],
     )
@@ -314,7 +330,11 @@ FLOW = router.flow(
             A.ASK_TARGET: Step(
                 ask_target_kind,
                 buttons=(
-                    On("alert:target:", choose_target, to=(A.ASK_AREA, A.ASK_TOPIC, A.ASK_URGENCY)),
+                    On(
+                        AlertTargetChoice.prefix(),
+                        choose_target,
+                        to=(A.ASK_AREA, A.ASK_TOPIC, A.ASK_URGENCY),
+                    ),
                 ),
                 back=A.ASK_TEXT,
             ),
@@ -325,12 +345,12 @@ FLOW = router.flow(
             ),
             A.ASK_TOPIC: Step(
                 ask_topic,
-                buttons=(On("alert:topic:", choose_topic, to=(A.ASK_URGENCY,)),),
+                buttons=(On(AlertTopicChoice.prefix(), choose_topic, to=(A.ASK_URGENCY,)),),
                 back=A.ASK_TARGET,
             ),
             A.ASK_URGENCY: Step(
                 urgency_question,
-                buttons=(On("alert:urgent:", preview_alert, to=(END,)),),
+                buttons=(On(AlertUrgency.prefix(), preview_alert, to=(END,)),),
                 back=A.ASK_TARGET,
             ),
         },

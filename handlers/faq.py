@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.buttons import AskStaff, FaqTopicChoice
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.faq import Match, ask, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
@@ -24,7 +25,6 @@ from handlers.common import buttons_for_mentions
 router = Router("faq")
 
 SUGGESTIONS = 3
-TOPIC_BUTTON, STAFF_BUTTON = "faq:t:", "faq:staff:"
 _MENTION = re.compile(r"(?:^|\s)@\w+")
 
 
@@ -58,13 +58,16 @@ async def answer(text: str, ctx: Context) -> Reply:
                 "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
             )
         )
-    signed = sign_question(await _button_secret(ctx), logged.id or 0, ctx.incoming)
+    question_id = logged.id or 0
+    asked = AskStaff(
+        question_id, sign_question(await _button_secret(ctx), question_id, ctx.incoming)
+    )
     if match.advice:
-        return advice_reply(signed, match.lang, _)
-    return unsure_reply(match, signed, ctx)
+        return advice_reply(asked, match.lang, _)
+    return unsure_reply(match, asked, ctx)
 
 
-def advice_reply(signed: str, lang: str, _: Gettext) -> Reply:
+def advice_reply(asked: AskStaff, lang: str, _: Gettext) -> Reply:
     """A dose, a diagnosis or a value to judge: never a topic answer. The station's
     phone, 115 for danger signs, and the question offered to staff."""
     station = load_station().in_language(lang)
@@ -75,7 +78,7 @@ def advice_reply(signed: str, lang: str, _: Gettext) -> Reply:
             "hoặc bấm “Hỏi cán bộ y tế” để cán bộ trả lời tại đây.\n"
             "Có dấu hiệu nguy hiểm (khó thở, đau ngực, lơ mơ, co giật): gọi ngay 115."
         ).format(station=station.name, phone=station.phone),
-        [Button(_("Hỏi cán bộ y tế"), f"{STAFF_BUTTON}{signed}")],
+        [Button(_("Hỏi cán bộ y tế"), asked.pack())],
     )
 
 
@@ -97,17 +100,20 @@ def action_buttons(ctx: Context, answer: str) -> list[Button]:
     return buttons_for_mentions(ctx, answer)
 
 
-def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
-    """The closest topics and "ask staff" as buttons, in the question's language;
-    `signed` is the question, signed for this chat."""
+def unsure_reply(match: Match, asked: AskStaff, ctx: Context) -> Reply:
+    """The closest topics and "ask staff" as buttons, in the question's language; the
+    buttons carry the question signed for this chat."""
     _ = translator(match.lang)
     entries = get_index(match.lang).entries
     buttons = [
-        Button(entries[topic].question, f"{TOPIC_BUTTON}{signed}:{topic}")
+        Button(
+            entries[topic].question,
+            FaqTopicChoice(asked.question, asked.signature, topic).pack(),
+        )
         for topic in match.alternatives[:SUGGESTIONS]
         if topic in entries
     ]
-    buttons.append(Button(_("Hỏi cán bộ y tế"), f"{STAFF_BUTTON}{signed}"))
+    buttons.append(Button(_("Hỏi cán bộ y tế"), asked.pack()))
     return Reply(
         _(
             "Mình chưa chắc câu trả lời. Bà con đang hỏi về một trong các chủ đề dưới đây? "
@@ -117,16 +123,17 @@ def unsure_reply(match: Match, signed: str, ctx: Context) -> Reply:
     )
 
 
-@router.button(TOPIC_BUTTON)
+@router.button(FaqTopicChoice.prefix())
 async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """A suggested topic was picked: answer it; remember the choice if this chat asked."""
-    signed, _sep, topic = (incoming.button or "").removeprefix(TOPIC_BUTTON).rpartition(":")
-    if topic not in get_index(ctx.locale).entries:
+    pressed = FaqTopicChoice.parse(incoming.button)
+    if pressed is None or pressed.topic not in get_index(ctx.locale).entries:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
+    topic = pressed.topic
     secret = await _button_secret(ctx)
     lang = ctx.locale
     async with ctx.sessions() as session:
-        question_id = signed_question(secret, signed, incoming)
+        question_id = signed_question(secret, pressed.question, pressed.signature, incoming)
         if question_id is not None:
             asked_in = await record_choice(session, question_id, topic)
             # Answered in the language the question was asked in.
@@ -135,13 +142,17 @@ async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     return Reply(entry.answer, action_buttons(ctx, entry.answer))
 
 
-@router.button(STAFF_BUTTON)
+@router.button(AskStaff.prefix())
 async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     """Hand the question to station staff, if this chat asked it; they answer here."""
-    signed = (incoming.button or "").removeprefix(STAFF_BUTTON)
+    pressed = AskStaff.parse(incoming.button)
     secret = await _button_secret(ctx)
     async with ctx.sessions() as session:
-        question_id = signed_question(secret, signed, incoming)
+        question_id = (
+            signed_question(secret, pressed.question, pressed.signature, incoming)
+            if pressed
+            else None
+        )
         handoff = None
         if question_id is not None:
             await require_subscriber(session, incoming)  # the answer is sent to this chat

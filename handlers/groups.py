@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
-from bot.buttons import GroupAreaChoice
+from bot.buttons import GroupAreaChoice, GroupLanguageChoice, GroupTopicChoice
 from bot.core import Incoming, Reply, Role
 from bot.flows import END, Flow, Means, On, Step, Typed
 from bot.roles import has_role
@@ -131,12 +131,12 @@ async def ask_group_topics(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, ctx.incoming)
         chosen = await topics_of(session, subscriber.id)
-    return topics_reply(ctx, chosen, prefix="g")
+    return topics_reply(ctx, chosen, GroupTopicChoice)
 
 
 async def toggle_group_topic(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one of the group's topics on or off."""
-    return await toggle_and_show(incoming, ctx, prefix="g")
+    return await toggle_and_show(incoming, ctx, GroupTopicChoice)
 
 
 async def ask_group_area(_incoming: Incoming, ctx: Context) -> Reply:
@@ -163,7 +163,7 @@ async def save_group_area(incoming: Incoming, ctx: Context) -> Reply:
 
 async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
     """Save the group's language and confirm the group's whole choice in it."""
-    saved = await save_language(incoming, ctx, prefix="g")
+    saved = await save_language(incoming, ctx, GroupLanguageChoice)
     if saved is None:
         return await FLOW.go_to(ctx, GroupStep.LANGUAGE)
     await ctx.end_dialogue()
@@ -177,7 +177,9 @@ async def save_group_language(incoming: Incoming, ctx: Context) -> Reply:
 
 
 async def group_language_question(ctx: Context) -> Reply:
-    return Reply(ctx._("Nhóm muốn nhận tin bằng ngôn ngữ nào?"), language_buttons(prefix="g"))
+    return Reply(
+        ctx._("Nhóm muốn nhận tin bằng ngôn ngữ nào?"), language_buttons(GroupLanguageChoice)
+    )
 
 
 # --- the dialogue, declared --------------------------------------------------------
@@ -193,8 +195,8 @@ FLOW = router.flow(
             G.TOPICS: Step(
                 ask_group_topics,
                 buttons=(
-                    On("gtopic:", toggle_group_topic, to=(G.TOPICS,)),
-                    On("gsub:done", ask_group_area, to=(G.AREA,), means=Means.YES),
+                    On(GroupTopicChoice.prefix(), toggle_group_topic, to=(G.TOPICS,)),
+                    On(GroupTopicChoice.done, ask_group_area, to=(G.AREA,), means=Means.YES),
                 ),
             ),
             G.AREA: Step(
@@ -203,7 +205,8 @@ FLOW = router.flow(
                 typed=Typed(save_group_area, to=(G.LANGUAGE,)),
             ),
             G.LANGUAGE: Step(
-                group_language_question, buttons=(On("glang:", save_group_language, to=(END,)),)
+                group_language_question,
+                buttons=(On(GroupLanguageChoice.prefix(), save_group_language, to=(END,)),),
             ),
         },
     )

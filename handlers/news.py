@@ -13,6 +13,7 @@ from enum import Enum, auto
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import FrequencyChoice
 from bot.core import Button, Incoming, Reply
 from bot.flows import END, Flow, On, Step, Typed
 from bot.i18n import Gettext
@@ -70,11 +71,10 @@ async def ask_frequency_question(ctx: Context) -> Reply:
 
 async def choose_frequency_button(incoming: Incoming, ctx: Context) -> Reply:
     """Save the frequency pressed."""
-    try:
-        chosen = Frequency((incoming.button or "").removeprefix("newsfreq:"))
-    except ValueError:
+    pressed = FrequencyChoice.parse(incoming.button)
+    if pressed is None:
         return frequency_question(ctx, None)
-    return await save_frequency(incoming, ctx, chosen)
+    return await save_frequency(incoming, ctx, pressed.frequency)
 
 
 async def choose_frequency_text(incoming: Incoming, ctx: Context) -> Reply:
@@ -117,7 +117,7 @@ def frequency_question(ctx: Context, current: Frequency | None, *, retry: bool =
         text = _("Mình chưa hiểu. Bà con gõ 1 (hằng ngày), 2 (hằng tuần), 3 (hằng tháng) "
                  "hoặc 4 (không nhận).")  # fmt: skip
     buttons = [
-        Button(f"{number}. {frequency_label(_, frequency)}", f"newsfreq:{frequency.value}")
+        Button(f"{number}. {frequency_label(_, frequency)}", FrequencyChoice(frequency).pack())
         for number, frequency in enumerate(Frequency, start=1)
     ]
     return Reply(text, buttons)
@@ -165,7 +165,7 @@ FLOW = router.flow(
         steps={
             NewsStep.ASK_FREQUENCY: Step(
                 ask_frequency_question,
-                buttons=(On("newsfreq:", choose_frequency_button, to=(END,)),),
+                buttons=(On(FrequencyChoice.prefix(), choose_frequency_button, to=(END,)),),
                 typed=Typed(choose_frequency_text, to=(END,)),
             )
         },

@@ -38,7 +38,7 @@ async def ask_confirmation(ctx: Context) -> Reply:
     text = ctx._(
         "**Xóa dữ liệu cá nhân**\n\n"
         "Mình sẽ xóa: đăng ký nhận tin, chủ đề, tổ dân phố, số điện thoại nhận lời mời khám, "
-        "tin nhắn đang chờ, câu hỏi gửi cán bộ, "
+        "tin nhắn đang chờ, câu hỏi gửi cán bộ, câu trả lời khảo sát, "
         "và họ tên, số điện thoại trong các lần đăng ký khám. Trạm chỉ giữ số liệu không tên "
         "(nhóm đối tượng, tổ dân phố, năm sinh) để báo cáo.\n\n"
         "Việc này không hoàn tác được."

@@ -12,9 +12,10 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.alerts import resident_text
-from bot.buttons import RumorToAlert, id_of
+from bot.buttons import RumorToAlert, RumorVerdict, id_of
 from bot.core import Button, Incoming, Reply, Role
 from bot.flows import END, Flow, On, Step, Typed
+from bot.models.staff import Verdict
 from bot.routing import Context, Router
 from bot.rumors import (
     Answered,
@@ -26,7 +27,7 @@ from bot.rumors import (
 )
 from bot.subscribers import find_subscriber
 from handlers.alerts import approval_reply
-from handlers.staffing import actor_of, number_after
+from handlers.staffing import actor_of
 
 router = Router("rumors")
 
@@ -84,9 +85,13 @@ async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
                     ref=first.reference, count=len(group.reports), text=first.text[:500] or "(ảnh)"
                 ),
                 [
-                    Button(ctx._("Đúng"), f"rumor:true:{first.id}"),
-                    Button(ctx._("Sai — đính chính"), f"rumor:false:{first.id}"),
-                    Button(ctx._("Đang kiểm tra"), f"rumor:checking:{first.id}"),
+                    Button(ctx._("Đúng"), RumorVerdict(Verdict.TRUE, first.id or 0).pack()),
+                    Button(
+                        ctx._("Sai — đính chính"), RumorVerdict(Verdict.FALSE, first.id or 0).pack()
+                    ),
+                    Button(
+                        ctx._("Đang kiểm tra"), RumorVerdict(Verdict.CHECKING, first.id or 0).pack()
+                    ),
                 ],
                 photo=first.photo,
             )
@@ -94,23 +99,25 @@ async def on_queue(_incoming: Incoming, ctx: Context) -> list[Reply]:
     return replies
 
 
-@router.button("rumor:true:", role=Role.STAFF)
-@router.button("rumor:checking:", role=Role.STAFF)
-async def answer_without_correction(incoming: Incoming, ctx: Context) -> Reply:
-    """Mark the group true or being checked, and tell every reporter."""
-    verdict, _, raw_id = (incoming.button or "").removeprefix("rumor:").partition(":")
-    report_id = number_after("", raw_id) or 0
+@router.button(RumorVerdict.prefix(Verdict.TRUE), role=Role.STAFF)
+@router.button(RumorVerdict.prefix(Verdict.FALSE), role=Role.STAFF)
+@router.button(RumorVerdict.prefix(Verdict.CHECKING), role=Role.STAFF)
+async def answer_verdict(incoming: Incoming, ctx: Context) -> Reply:
+    """True or being checked: tell every reporter now; false: ask for the correction first."""
+    pressed = RumorVerdict.parse(incoming.button)
+    if pressed is None:
+        return Reply(ctx._("Không tìm thấy tin báo này."))
+    if pressed.verdict is Verdict.FALSE:
+        return await ask_correction(ctx, pressed.record)
     try:
-        answered = await answer_group(incoming, ctx, report_id, verdict, None)
+        answered = await answer_group(incoming, ctx, pressed.record, pressed.verdict, None)
     except RumorError as exc:
         return Reply(str(exc))
     return answered_reply(ctx, answered)
 
 
-@router.button("rumor:false:", role=Role.STAFF)
-async def ask_correction(incoming: Incoming, ctx: Context) -> Reply:
+async def ask_correction(ctx: Context, report_id: int) -> Reply:
     """A false rumor needs the true fact, which the reporters and the alert will carry."""
-    report_id = number_after("rumor:false:", incoming.button)
     await ctx.end_dialogue()
     return await CORRECTION_FLOW.go_to(ctx, RumorStep.ASK_CORRECTION, report_id=report_id)
 

@@ -22,7 +22,10 @@ from bot.buttons import (
     ConfirmDrop,
     DropRegistration,
     EditAnswer,
+    Registrant,
+    RegistrantChoice,
     ScreeningAreaChoice,
+    ScreeningGroupChoice,
     SessionChoice,
 )
 from bot.core import Button, Incoming, Reply
@@ -121,7 +124,8 @@ async def refuse_consent(_incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_who(incoming: Incoming, ctx: Context) -> Reply:
     """Self or a relative, then ask the tổ dân phố (whose sessions decide the rest)."""
-    relative = incoming.button == "screening:who:relative"
+    pressed = RegistrantChoice.parse(incoming.button)
+    relative = bool(pressed and pressed.registrant is Registrant.RELATIVE)
     return await go_to(ctx, ScreeningStep.AREA, for_relative=relative)
 
 
@@ -163,7 +167,8 @@ async def receive_birth_year(incoming: Incoming, ctx: Context) -> HandlerResult:
 
 async def toggle_group(incoming: Incoming, ctx: Context) -> Reply:
     """Tick or untick one group and show the list again."""
-    code = (incoming.button or "").removeprefix("screening:group:")
+    pressed = ScreeningGroupChoice.parse(incoming.button)
+    code = pressed.group if pressed else ""
     chosen = list(ctx.data.get("groups", []))
     if code in {group.code for group in load_screening_groups()}:
         chosen = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
@@ -447,8 +452,8 @@ async def ask_who(ctx: Context) -> Reply:
         with_way_out(
             ctx,
             [
-                Button(ctx._("Cho bản thân"), "screening:who:self"),
-                Button(ctx._("Cho người thân"), "screening:who:relative"),
+                Button(ctx._("Cho bản thân"), RegistrantChoice(Registrant.SELF).pack()),
+                Button(ctx._("Cho người thân"), RegistrantChoice(Registrant.RELATIVE).pack()),
             ],
         ),
     )
@@ -478,7 +483,7 @@ async def ask_groups(ctx: Context) -> Reply:
     buttons = [
         Button(
             ("✅ " if group.code in chosen else "⬜ ") + group.label(ctx.locale),
-            f"screening:group:{group.code}",
+            ScreeningGroupChoice(group.code).pack(),
         )
         for group in load_screening_groups()
     ]
@@ -791,7 +796,9 @@ FLOW = router.flow(
                 ),
             ),
             S.WHO: Step(
-                ask_who, buttons=(On("screening:who:", choose_who, to=(S.AREA,)),), back=S.CONSENT
+                ask_who,
+                buttons=(On(RegistrantChoice.prefix(), choose_who, to=(S.AREA,)),),
+                back=S.CONSENT,
             ),
             S.AREA: Step(
                 ask_area,
@@ -820,7 +827,7 @@ FLOW = router.flow(
             S.GROUPS: Step(
                 ask_groups,
                 buttons=(
-                    On("screening:group:", toggle_group, to=(S.GROUPS,)),
+                    On(ScreeningGroupChoice.prefix(), toggle_group, to=(S.GROUPS,)),
                     On(
                         "screening:groups_done",
                         finish_groups,

@@ -13,7 +13,14 @@ from __future__ import annotations
 from enum import Enum, auto
 
 from bot.areas import match_area
-from bot.buttons import AreaButton, AreaChoice
+from bot.buttons import (
+    AreaButton,
+    AreaChoice,
+    LanguageButton,
+    LanguageChoice,
+    TopicButton,
+    TopicChoice,
+)
 from bot.core import Button, Incoming, Reply
 from bot.flows import END, Flow, Means, On, Step, Typed, folded_answer
 from bot.models.core import Subscriber
@@ -31,6 +38,7 @@ from content.station import load_station, load_topics
 from handlers.common import PRIVATE, main_menu
 from handlers.news import news_button
 from handlers.staff_tools import staff_help
+from handlers.survey import invitation_button
 
 router = Router("subscribe", chats=PRIVATE)
 
@@ -45,6 +53,7 @@ class SubscribeStep(Enum):
 
 
 @router.command("start")
+@router.event("follow")  # following a Zalo OA is its /start
 async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Welcome the resident and create (or re-activate) their subscription; `/start to3`
     (a poster's link) also saves the tổ dân phố."""
@@ -64,13 +73,16 @@ async def on_start(incoming: Incoming, ctx: Context) -> list[Reply]:
     ).format(greeting=greeting, station=station.name)
     if area is not None:
         text += "\n\n" + _("Tổ dân phố: {area}. Gõ /chude để đổi.").format(area=area)
+    buttons = greeting_buttons(ctx)
+    if survey := await invitation_button(ctx, subscriber.id or 0):
+        buttons.insert(2, survey)
     if await ctx.load_state():
         return [
-            Reply(text, greeting_buttons(ctx)),
+            Reply(text, buttons),
             Reply(_("Bà con đang làm dở một bước trước đó; cứ trả lời tiếp câu hỏi ở trên nhé.")),
         ]
     await ctx.set_step(SubscribeStep.GREETING, area_chosen=area is not None)
-    return [Reply(text, greeting_buttons(ctx))]
+    return [Reply(text, buttons)]
 
 
 def greeting_buttons(ctx: Context) -> list[Button]:
@@ -89,7 +101,7 @@ async def ask_greeting(ctx: Context) -> Reply:
 async def english_first(incoming: Incoming, ctx: Context) -> list[Reply]:
     """English from the greeting: saved, then the tổ question, in English (unless a
     poster's link already chose the tổ)."""
-    saved = await save_language(incoming, ctx, prefix="")
+    saved = await save_language(incoming, ctx, LanguageChoice)
     if saved is None or ctx.data.get("area_chosen"):
         return await finish(ctx, saved)
     return [await FLOW.go_to(ctx, SubscribeStep.ASK_AREA, language_chosen=True)]
@@ -113,17 +125,18 @@ async def ask_topics(ctx: Context) -> Reply:
 async def toggle_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """Turn one topic on or off and show the list again."""
     await ctx.set_step(SubscribeStep.TOPICS)
-    return await toggle_and_show(incoming, ctx, prefix="")
+    return await toggle_and_show(incoming, ctx, TopicChoice)
 
 
-async def toggle_and_show(incoming: Incoming, ctx: Context, prefix: str) -> Reply:
-    code = (incoming.button or "").removeprefix(f"{prefix}topic:")
+async def toggle_and_show(incoming: Incoming, ctx: Context, kind: type[TopicButton]) -> Reply:
+    pressed = kind.parse(incoming.button)
+    code = pressed.topic if pressed else ""
     if code not in {topic.code for topic in load_topics()}:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ /chude để chọn lại ạ."))
     async with ctx.sessions() as session:
         subscriber = await require_subscriber(session, incoming)
         chosen = await toggle_topic(session, subscriber.id, code)
-    return topics_reply(ctx, chosen, prefix)
+    return topics_reply(ctx, chosen, kind)
 
 
 async def ask_area(_incoming: Incoming, ctx: Context) -> Reply:
@@ -144,7 +157,7 @@ async def choose_area_text(incoming: Incoming, ctx: Context) -> Reply:
 
 async def choose_language(incoming: Incoming, ctx: Context) -> list[Reply]:
     """Save the language, confirm the whole choice in it; finishing is a wish to receive."""
-    return await finish(ctx, await save_language(incoming, ctx, prefix=""))
+    return await finish(ctx, await save_language(incoming, ctx, LanguageChoice))
 
 
 async def finish(ctx: Context, saved: tuple[Subscriber, set[str], bool] | None) -> list[Reply]:
@@ -169,12 +182,13 @@ async def finish(ctx: Context, saved: tuple[Subscriber, set[str], bool] | None) 
 
 
 async def save_language(
-    incoming: Incoming, ctx: Context, prefix: str
+    incoming: Incoming, ctx: Context, kind: type[LanguageButton]
 ) -> tuple[Subscriber, set[str], bool] | None:
     """The pressed language saved for this chat, which receives again from now, and the
     reply switched to it: (subscriber, its topics, whether it had stopped); None for an
-    unknown language. Shared by residents' `lang:` and groups' `glang:` buttons."""
-    language = (incoming.button or "").removeprefix(f"{prefix}lang:")
+    unknown language. Shared by residents' and groups' language buttons."""
+    pressed = kind.parse(incoming.button)
+    language = pressed.language if pressed else ""
     if language not in LANGUAGES:
         return None
     async with ctx.sessions() as session:
@@ -253,15 +267,15 @@ async def save_area(incoming: Incoming, ctx: Context, typed: str) -> list[Reply]
     return [await FLOW.go_to(ctx, SubscribeStep.ASK_LANGUAGE)]
 
 
-def topics_reply(ctx: Context, chosen: set[str], prefix: str = "") -> Reply:
+def topics_reply(ctx: Context, chosen: set[str], kind: type[TopicButton] = TopicChoice) -> Reply:
     buttons = [
         Button(
             ("✅ " if topic.code in chosen else "⬜ ") + topic.label(ctx.locale),
-            f"{prefix}topic:{topic.code}",
+            kind(topic.code).pack(),
         )
         for topic in load_topics()
     ]
-    buttons.append(Button(ctx._("Xong, chọn tổ dân phố ➜"), f"{prefix}sub:done"))
+    buttons.append(Button(ctx._("Xong, chọn tổ dân phố ➜"), kind.done))
     labels = topic_labels(ctx, chosen) or ctx._("(chưa chọn)")
     return Reply(
         ctx._("Bấm để bật/tắt chủ đề bà con muốn nhận tin. Đang chọn: {topics}.").format(
@@ -307,18 +321,18 @@ FLOW = router.flow(
             S.GREETING: Step(
                 ask_greeting,
                 buttons=(
-                    On("lang:", english_first, to=(S.ASK_AREA, END)),
+                    On(LanguageChoice.prefix(), english_first, to=(S.ASK_AREA, END)),
                     # Older greetings carried the topics themselves; their buttons still work.
-                    On("topic:", toggle_topic_button, to=(S.TOPICS,)),
-                    On("sub:done", ask_area, to=(S.ASK_AREA,)),
+                    On(TopicChoice.prefix(), toggle_topic_button, to=(S.TOPICS,)),
+                    On(TopicChoice.done, ask_area, to=(S.ASK_AREA,)),
                 ),
                 lets_go=True,
             ),
             S.TOPICS: Step(
                 ask_topics,
                 buttons=(
-                    On("topic:", toggle_topic_button, to=(S.TOPICS,)),
-                    On("sub:done", ask_area, to=(S.ASK_AREA,), means=Means.YES),
+                    On(TopicChoice.prefix(), toggle_topic_button, to=(S.TOPICS,)),
+                    On(TopicChoice.done, ask_area, to=(S.ASK_AREA,), means=Means.YES),
                 ),
             ),
             S.ASK_AREA: Step(
@@ -326,11 +340,13 @@ FLOW = router.flow(
                 buttons=(On(AreaChoice.prefix(), choose_area_button, to=(S.ASK_LANGUAGE, END)),),
                 typed=Typed(choose_area_text, to=(S.ASK_LANGUAGE, END)),
             ),
-            S.ASK_LANGUAGE: Step(ask_language, buttons=(On("lang:", choose_language, to=(END,)),)),
+            S.ASK_LANGUAGE: Step(
+                ask_language, buttons=(On(LanguageChoice.prefix(), choose_language, to=(END,)),)
+            ),
         },
     )
 )
 
 
-def language_buttons(prefix: str = "") -> list[Button]:
-    return [Button(label, f"{prefix}lang:{code}") for code, label in LANGUAGES.items()]
+def language_buttons(kind: type[LanguageButton] = LanguageChoice) -> list[Button]:
+    return [Button(label, kind(code).pack()) for code, label in LANGUAGES.items()]

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 
 from bot import staff
 from bot.app import build_dispatcher
+from bot.channels.base import Channel, Dispatch
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.fakes.telegram_server import FakeTelegramServer
+from bot.outbox.pacing import Limits, limits_for
+from bot.outbox.worker import OutboxRunner, Tuning
 from bot.routing import Dispatcher, Services
 from bot.staff import add_staff, web_chat_id
 from bot.state import SqlStateStorage
-from tests.fakes.telegram_server import FakeTelegramServer
 from tests.helpers import ChatDriver, CliRun, cli_runner
+
+# Hypothesis's per-example deadline (200 ms) measures the machine, not the code: on a busy
+# 2-core CI runner it failed correct examples. Slow code is the benchmarks' to find.
+hypothesis_settings.register_profile("loaphuong", deadline=None)
+hypothesis_settings.load_profile("loaphuong")
 
 # The PostgreSQL cluster fixtures (postgres_server, postgres_url) for the scale-out tests.
 pytest_plugins = ["tests.postgres"]
@@ -35,7 +44,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 async def telegram_api() -> AsyncIterator[FakeTelegramServer]:
     """The fake Bot API in-process, with limits high enough never to slow a test down
     (the real limits are the benchmark's); a hung request lasts half a second."""
-    server = FakeTelegramServer(rate=1000, private_per_second=1000, group_per_minute=60_000)
+    server = FakeTelegramServer(
+        rate=1000, free_rate=1000, private_per_second=1000, group_per_minute=60_000
+    )
     server.hang_seconds = 0.5
     await server.start()
     yield server
@@ -88,6 +99,32 @@ async def database(
 @pytest.fixture
 def services(settings: Settings, database: Database) -> Services:
     return Services(settings, database.sessions, SqlStateStorage(database.sessions))
+
+
+@pytest.fixture
+async def answering(
+    database: Database, settings: Settings
+) -> AsyncIterator[Callable[[Channel, Dispatch], Awaitable[Dispatch]]]:
+    """`await answering(channel, dispatch)`: the dispatch the app gives a platform channel,
+    answering through a running outbox's pacer (stopped after the test)."""
+    runners: list[OutboxRunner] = []
+
+    async def wrap(channel: Channel, dispatch: Dispatch) -> Dispatch:
+        tuning = Tuning(idle_poll=0.05, flush_interval=0.02, presence_interval=0.5)
+        # The platform's rate, but no spacing per chat: a dialogue test taps through its
+        # steps faster than once a second (the fakes here allow it; pacing has its own tests).
+        rate = limits_for(channel.name, settings).per_second
+        limits = {channel.name: Limits(rate, private_interval=0.0, group_interval=0.0)}
+        runner = OutboxRunner(
+            database, {channel.name: channel}, settings, tuning=tuning, limits=limits
+        )
+        await runner.start()
+        runners.append(runner)
+        return runner.answering(channel.name, dispatch)
+
+    yield wrap
+    for runner in runners:
+        await runner.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port
+from bot.fakes.processes import free_port
 
 USER = "loaphuong"
 

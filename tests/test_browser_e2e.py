@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
-from tests.processes import free_port, start_bot, stop, wait_for_answer
+from bot.fakes.processes import free_port, start_bot, stop, wait_for_answer
+from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip(

@@ -18,11 +18,11 @@ from bot.channels.base import FailureKind, SendError
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, Reply
+from bot.fakes.processes import free_port
+from bot.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
 from bot.inbound import Inbound
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
-from tests.fakes.telegram_server import BOT_USER, TOKEN, FakeTelegramServer
-from tests.processes import free_port
 from tests.screening_rows import add_session_row
 from tests.test_logs_private import captured  # noqa: F401 — the bot's own log output
 
@@ -42,9 +42,9 @@ def telegram_settings(telegram_api: FakeTelegramServer, **extra: Any):
 
 
 @pytest.fixture
-async def polling(telegram_api, dispatcher) -> AsyncIterator[TelegramChannel]:
+async def polling(telegram_api, dispatcher, answering) -> AsyncIterator[TelegramChannel]:
     channel = TelegramChannel(telegram_settings(telegram_api))
-    await channel.start(dispatcher.dispatch)
+    await channel.start(await answering(channel, dispatcher.dispatch))
     yield channel
     await channel.stop()
 
@@ -87,6 +87,26 @@ async def test_a_resident_subscribes_over_polling(polling, telegram_api, databas
         str(RESIDENT),
         "private",
     )
+
+
+async def test_the_menu_lists_the_residents_commands_in_vietnamese(polling, telegram_api):
+    menu = {entry["command"]: entry["description"] for entry in telegram_api.commands[""]}
+    assert {"start", "chude", "dangky", "dungnhan", "trogiup"} <= menu.keys()
+    assert menu["dangky"] == "Đăng ký khám sàng lọc miễn phí"
+    english = {entry["command"]: entry["description"] for entry in telegram_api.commands["en"]}
+    assert english.keys() == menu.keys() and english["dungnhan"] == "Stop receiving messages"
+
+
+async def test_an_answer_refused_429_arrives_after_retry_after_buttons_and_all(
+    polling, telegram_api, database
+):
+    telegram_api.fail(RESIDENT, "throttle", retry_after=1)
+    telegram_api.push_text(RESIDENT, "/start")
+    refused_at = time.monotonic()
+    await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) >= 1)
+    assert time.monotonic() - refused_at >= 1.0  # retry_after honoured
+    assert telegram_api.http_429 == 1 and len(sent_to(telegram_api, RESIDENT)) == 1
+    assert "Chọn chủ đề nhận tin" in keyboard(sent_to(telegram_api, RESIDENT)[0])
 
 
 def message(**fields: Any) -> dict[str, Any]:
@@ -234,7 +254,7 @@ async def test_an_unreachable_bot_api_stops_the_start_naming_it(dispatcher):
     assert "TELEGRAM_API_BASE_URL" in str(error.value) and TOKEN not in str(error.value)
 
 
-async def test_a_long_reply_is_split_for_telegram(telegram_api):
+async def test_a_long_reply_is_split_for_telegram(telegram_api, answering):
     channel = TelegramChannel(telegram_settings(telegram_api))
     long_text = "\n\n".join(f"Đoạn {n}: " + " ".join(["rửa tay"] * 400) for n in range(3))
     replies = []
@@ -242,7 +262,7 @@ async def test_a_long_reply_is_split_for_telegram(telegram_api):
     async def dispatch(_incoming):
         return [Reply(text=long_text, buttons=[Button("Xong", "done")])]
 
-    await channel.start(dispatch)
+    await channel.start(await answering(channel, dispatch))
     try:
         telegram_api.push_text(RESIDENT, "cho xem")
         # The buttons travel with the last part: once they arrived, every part has.
@@ -258,7 +278,7 @@ async def test_a_long_reply_is_split_for_telegram(telegram_api):
     ("words", "methods"),
     [(20, ["sendPhoto"]), (200, ["sendPhoto", "sendMessage"])],
 )
-async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, methods):
+async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, methods, answering):
     """A caption holds 1,024 characters: a longer text follows the photo, whole, not cut."""
     channel = TelegramChannel(telegram_settings(telegram_api))
     text = "**Cảnh báo** " + " ".join(["đun sôi nước"] * words)
@@ -266,7 +286,7 @@ async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, meth
     async def dispatch(_incoming):
         return [Reply(text=text, photo="https://loa.example.vn/anh/1.jpg")]
 
-    await channel.start(dispatch)
+    await channel.start(await answering(channel, dispatch))
     try:
         telegram_api.push_text(RESIDENT, "xem ảnh")
         await eventually(lambda: len(sent_to(telegram_api, RESIDENT)) == len(methods))
@@ -279,12 +299,13 @@ async def test_a_photo_goes_with_its_text_or_before_it(telegram_api, words, meth
 
 
 @pytest.fixture
-async def webhook(telegram_api, dispatcher, database, aiohttp_client):
+async def webhook(telegram_api, dispatcher, database, aiohttp_client, answering):
     url = "https://loa.example.vn/telegram/webhook"
     channel = TelegramChannel(
         telegram_settings(telegram_api, webhook_url=url, webhook_secret=SECRET)
     )
-    await channel.start(Inbound(dispatcher.dispatch, database.sessions).dispatch)
+    answers = await answering(channel, dispatcher.dispatch)
+    await channel.start(Inbound(answers, database.sessions).dispatch)
     app = web.Application()
     app.add_routes(channel.web_routes())
     client = await aiohttp_client(app)

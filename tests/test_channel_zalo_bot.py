@@ -1,4 +1,4 @@
-"""Zalo Bot Platform adapter, through the local fake server (tests/fakes/zalo_bot_server.py).
+"""Zalo Bot Platform adapter, through the local fake server (bot/fakes/zalo_bot_server.py).
 
 Tables of cases, one shared runner each: updates → Incoming, Reply → requests, and
 platform errors → SendError kinds.
@@ -19,8 +19,8 @@ from bot.channels.base import FailureKind, SendError
 from bot.channels.zalo_bot import WEBHOOK_PATH, ZaloBotChannel
 from bot.config import ConfigError, load_settings
 from bot.core import Button, ChatKind, Incoming, Reply
+from bot.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 from bot.routing import Dispatcher
-from tests.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 
 SECRET = "webhook-secret-123"
 
@@ -56,9 +56,9 @@ def polling_channel(fake: FakeZaloBotServer, **options: Any) -> ZaloBotChannel:
 
 
 @pytest.fixture
-async def channel(fake: FakeZaloBotServer) -> AsyncIterator[ZaloBotChannel]:
+async def channel(fake: FakeZaloBotServer, answering) -> AsyncIterator[ZaloBotChannel]:
     channel = polling_channel(fake)
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     yield channel
     await channel.stop()
 
@@ -198,8 +198,8 @@ async def test_reply_becomes_requests(
 # --- platform errors → SendError -------------------------------------------------------
 
 ERROR_CASES = [
-    ("blocked", 403, 403, "Forbidden: user blocked the bot", FailureKind.BLOCKED),
-    ("throttled", 429, 429, "Too Many Requests", FailureKind.THROTTLED),
+    ("internal error", 403, 403, "Internal server error", FailureKind.TRANSIENT),
+    ("quota exceeded", 429, 429, "Quota exceeded", FailureKind.THROTTLED),
     ("chat not found", 400, 400, "Bad Request: chat not found", FailureKind.INVALID),
     ("server error", 502, 502, "Bad Gateway", FailureKind.TRANSIENT),
 ]
@@ -239,11 +239,11 @@ async def test_unreachable_server_is_transient_and_names_no_token(
 # --- polling and webhooks ---------------------------------------------------------------
 
 
-async def test_sending_past_the_platform_rate_is_throttled_not_lost():
+async def test_sending_past_the_platform_rate_is_throttled_not_lost(answering):
     fake = FakeZaloBotServer(rate=2)
     await fake.start()
     channel = polling_channel(fake)
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     try:
         for number in range(2):
             await channel.send("u-1", Reply(f"Tin {number}"))
@@ -256,10 +256,12 @@ async def test_sending_past_the_platform_rate_is_throttled_not_lost():
     assert fake.texts_to("u-1") == ["Tin 0", "Tin 1"] and fake.http_429 == 1
 
 
-async def test_polling_dispatches_and_answers_with_numbered_buttons(fake: FakeZaloBotServer):
+async def test_polling_dispatches_and_answers_with_numbered_buttons(
+    fake: FakeZaloBotServer, answering
+):
     recorder = Recorder(Reply("Chọn:", MENU))
     channel = polling_channel(fake)
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         assert fake.calls.get("deleteWebhook") == 1  # getUpdates needs no webhook set
         fake.push_text("menu", chat_id="u-5")
@@ -279,7 +281,9 @@ async def webhook_app(channel: ZaloBotChannel) -> web.Application:
 
 
 async def test_webhook_mode_registers_the_secret_and_checks_it(
-    fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
+    fake: FakeZaloBotServer,
+    aiohttp_server: Callable[..., Awaitable[Any]],
+    answering,
 ):
     recorder = Recorder()
     channel = ZaloBotChannel(
@@ -287,7 +291,7 @@ async def test_webhook_mode_registers_the_secret_and_checks_it(
     )
     server = await aiohttp_server(await webhook_app(channel))
     channel._webhook_url = str(server.make_url(WEBHOOK_PATH))
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         assert fake.webhook_secret == SECRET
         assert await fake.deliver(fake.text_update("chào"), secret="wrong-secret") == 403
@@ -319,7 +323,9 @@ async def status_of_raw_post(server: Any, secret: bytes, body: bytes) -> int:
 
 
 async def test_webhook_refuses_a_secret_that_is_not_ascii(
-    fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
+    fake: FakeZaloBotServer,
+    aiohttp_server: Callable[..., Awaitable[Any]],
+    answering,
 ):
     recorder = Recorder()
     channel = ZaloBotChannel(
@@ -327,7 +333,7 @@ async def test_webhook_refuses_a_secret_that_is_not_ascii(
     )
     server = await aiohttp_server(await webhook_app(channel))
     channel._webhook_url = str(server.make_url(WEBHOOK_PATH))
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         assert await fake.deliver(fake.text_update("chào"), secret="bí-mật-trạm") == 403
         body = json.dumps(fake.text_update("chào")).encode()
@@ -363,7 +369,9 @@ async def test_webhook_refuses_bodies_no_platform_sends_and_goes_on(
 
 
 async def test_webhook_accepts_an_update_wrapped_like_getupdates(
-    fake: FakeZaloBotServer, aiohttp_server: Callable[..., Awaitable[Any]]
+    fake: FakeZaloBotServer,
+    aiohttp_server: Callable[..., Awaitable[Any]],
+    answering,
 ):
     recorder = Recorder()
     channel = ZaloBotChannel(
@@ -371,7 +379,7 @@ async def test_webhook_accepts_an_update_wrapped_like_getupdates(
     )
     server = await aiohttp_server(await webhook_app(channel))
     channel._webhook_url = str(server.make_url(WEBHOOK_PATH))
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         await fake.deliver({"ok": True, "result": fake.text_update("bọc")})
         await channel.drain()
@@ -381,10 +389,12 @@ async def test_webhook_accepts_an_update_wrapped_like_getupdates(
 
 
 async def test_real_dialogue_over_the_fake_platform(
-    fake: FakeZaloBotServer, dispatcher: Dispatcher
+    fake: FakeZaloBotServer,
+    dispatcher: Dispatcher,
+    answering,
 ):
     channel = polling_channel(fake, sessions=dispatcher.services.sessions)
-    await channel.start(dispatcher.dispatch)
+    await channel.start(await answering(channel, dispatcher.dispatch))
     try:
         fake.push_text("/start", chat_id="u-42")
         await eventually(lambda: bool(fake.sent))

@@ -1,4 +1,4 @@
-"""Zalo Official Account adapter, through the local fake (tests/fakes/zalo_oa_server.py):
+"""Zalo Official Account adapter, through the local fake (bot/fakes/zalo_oa_server.py):
 webhook signatures, token refresh, the consultation window, and tables of cases for
 Reply → OA messages and OA errors → SendError kinds.
 """
@@ -10,11 +10,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import FailureKind, SendError
@@ -30,9 +31,9 @@ from bot.channels.zalo_oa import (
 from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
+from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.inbound import Inbound
-from bot.models.core import KeyValue
-from tests.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
+from bot.models.core import KeyValue, Subscriber
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -61,11 +62,8 @@ class Recorder:
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'oa.db'}")
-    await database.migrate()
-    yield database.sessions
-    await database.close()
+def sessions(database: Database) -> Sessions:
+    return database.sessions
 
 
 @pytest.fixture
@@ -103,10 +101,13 @@ def make_channel(
 
 @pytest.fixture
 async def channel(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ) -> AsyncIterator[ZaloOAChannel]:
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     yield channel
     await channel.stop()
 
@@ -161,16 +162,27 @@ async def serve(channel: ZaloOAChannel, aiohttp_server: Callable[..., Awaitable[
 
 
 async def test_webhook_accepts_signed_events_and_refuses_the_rest(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, aiohttp_server: Any
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    aiohttp_server: Any,
+    answering,
 ):
     recorder = Recorder()
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     url = await serve(channel, aiohttp_server)
-    await channel.start(Inbound(recorder, sessions).dispatch)
+    await channel.start(Inbound(await answering(channel, recorder), sessions).dispatch)
     try:
         forged = fake.sign(b"{}", "0", secret="guessed")
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403
         assert await fake.deliver(url, fake.event("u-1", "giả"), signature="") == 403
+        # The signature is checked before the body is read: no 400 for the unsigned.
+        async with aiohttp.ClientSession() as client, client.post(url, data=b"[[[[") as response:
+            assert response.status == 403
+        stale = fake.event("u-1", "cũ") | {
+            "timestamp": str(int(clock.now.timestamp() - 600) * 1000)
+        }
+        assert await fake.deliver(url, stale) == 200  # answered, not acted on
         event = fake.event("u-1", "thật")
         assert await fake.deliver(url, event) == 200
         assert await fake.deliver(url, event) == 200  # Zalo's resend: answered once
@@ -198,6 +210,7 @@ async def test_configured_tokens_are_refreshed_once_and_the_new_chain_survives_r
     first = make_channel(fake, sessions, clock, configured)
     await first.start(Recorder())
     await resident_writes(first, fake, "u-1")
+    await first.send("u-1", Reply("Đã nhận"))  # the first use of the token
     await first.stop()
     assert fake.refreshes == 1  # expiry unknown: refreshed before first use
     stored = await stored_tokens(sessions)
@@ -251,7 +264,11 @@ async def test_a_newly_configured_refresh_token_replaces_the_stored_chain(
 
 
 async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    answering,
 ):
     monkeypatch.setattr("bot.channels.zalo_oa.STORE_RETRY_DELAYS", (0.01,))
     configured = fake.issue_tokens()
@@ -267,7 +284,7 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
         await store(tokens)
 
     monkeypatch.setattr(channel.tokens, "_store", busy_database)
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     try:
         await eventually(lambda: refusals == 0)
         await channel.tokens.settle()
@@ -284,7 +301,11 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
 
 
 async def test_token_upkeep_goes_on_after_an_error(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    answering,
 ):
     monkeypatch.setattr("bot.channels.zalo_oa.UPKEEP_RETRY_S", 0.01)
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
@@ -298,7 +319,7 @@ async def test_token_upkeep_goes_on_after_an_error(
             raise RuntimeError("database is locked")
         return await stored()
 
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     monkeypatch.setattr(channel.tokens, "_stored", flaky_read)  # before upkeep first runs
     try:
         await eventually(lambda: fake.refreshes == 1)
@@ -314,10 +335,13 @@ async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
 
 
 async def test_failed_refresh_keeps_the_old_token_and_reports_transient(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ):
     channel = make_channel(fake, sessions, clock, ("revoked-token", "unknown-refresh"))
-    await channel.start(Recorder())
+    await channel.start(await answering(channel, Recorder()))
     try:
         await resident_writes(channel, fake, "u-1")
         with pytest.raises(SendError) as failure:
@@ -374,8 +398,9 @@ async def test_the_apps_call_limit_pauses_the_whole_oa(sessions: Sessions, clock
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     await channel.start(Recorder())
     try:
-        await resident_writes(channel, fake, "u-1")  # its answer: the first call
-        await resident_writes(channel, fake, "u-2")  # the second
+        for user in ("u-1", "u-2"):
+            await resident_writes(channel, fake, user)  # nobody answers: no call yet
+            await channel.send(user, Reply("Đã nhận"))  # the app's two calls this second
         with pytest.raises(SendError) as failure:
             await channel.send("u-2", Reply("Tin"))
     finally:
@@ -472,13 +497,16 @@ async def test_reply_becomes_oa_messages(
 
 
 async def test_pressing_a_button_reaches_the_handler_as_its_data(
-    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock
+    fake: FakeZaloOAServer,
+    sessions: Sessions,
+    clock: Clock,
+    answering,
 ):
     recorder = Recorder(
         Reply("Chọn chủ đề:", [Button("Trẻ em", "topic:tre_em"), Button("Xong", "sub:done")])
     )
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
-    await channel.start(recorder)
+    await channel.start(await answering(channel, recorder))
     try:
         await channel.handle_event(fake.event("u-1", "/chude"))
         # oa.query.show sends the button's payload (its label) back as the resident's text
@@ -564,3 +592,18 @@ def test_enabled_needs_app_id_oa_secret_and_a_token():
             _env_file=None,
         )
     )
+
+
+async def test_a_new_follower_is_welcomed_and_subscribed(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, dispatcher, answering
+):
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    await channel.start(await answering(channel, dispatcher.dispatch))
+    try:
+        await channel.handle_event(fake.follow_event("u-7"))
+    finally:
+        await channel.stop()
+    assert "Loa phường" in fake.texts_to("u-7")[0]
+    async with sessions() as session:
+        subscriber = (await session.scalars(select(Subscriber))).one()
+    assert (subscriber.channel, subscriber.chat_id) == ("zalo_oa", "u-7")

@@ -13,8 +13,8 @@ import pytest
 from bot.app import LoaPhuong, build_channels
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
-from tests.fakes.telegram_server import FakeTelegramServer
-from tests.processes import free_port
+from bot.fakes.processes import free_port
+from bot.fakes.telegram_server import FakeTelegramServer
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from bot.models.faq import FaqQuestion
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.staff import Alert, StaffMember
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.staff import add_staff, remove_staff, set_password
 from bot.web.dashboard.app import dashboard_app
 from bot.web.dashboard.pages import PAGES
@@ -239,6 +239,7 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         )
     ).text()
     assert "Đã lưu bản nháp số 1" in page and "CẢNH BÁO KHẨN" in page
+    assert 'class="status status-draft">Bản nháp</span>' in page
     assert "cần một cán bộ khác duyệt" in page
 
     await admin.post("/admin/logout", data={"csrf": csrf})
@@ -251,6 +252,7 @@ async def test_alert_from_the_dashboard_reaches_one_area(admin, dispatcher, data
         await admin.post("/admin/alerts/1/approve", data={"csrf": csrf, "confirmed": "1"})
     ).text()
     assert "Đã duyệt cảnh báo số 1" in page
+    assert 'class="status status-sent">Đã duyệt</span>' in page
     progress = await (await admin.get("/admin/broadcasts/1/progress")).json()
     assert progress["total"] == 1 and progress["pending"] == 1
     audit = await (await admin.get("/admin/audit")).text()
@@ -313,6 +315,7 @@ async def test_rumor_answered_false_tells_every_reporter_and_drafts_a_correction
     await login(admin)
     page = await (await admin.get("/admin/rumors")).text()
     assert "2 người báo" in page
+    assert 'name="verdict" value="false" required' in page
     report_id = re.search(r"/admin/rumors/(\d+)/answer", page).group(1)
     page = await (
         await admin.post(
@@ -351,7 +354,9 @@ async def test_broadcast_cancel_withdraws_what_is_not_sent(admin, dispatcher, da
     for user in ("a", "b", "c"):
         await ChatDriver(dispatcher, user_id=user).send("/start")
     async with database.sessions() as session:
-        broadcast = await create_broadcast(session, text="Tin thử", audience=Audience())
+        broadcast = await create_broadcast(
+            session, BroadcastRequest(text="Tin thử", audience=Audience())
+        )
         await session.commit()
     await login(admin)
     page = await (await admin.get("/admin/broadcasts")).text()
@@ -417,7 +422,10 @@ async def test_rows_outside_the_zalo_window_come_with_a_forward_kit(admin, datab
         session.add(Subscriber(channel="zalo_oa", chat_id="oa-2"))
         await session.commit()
         broadcast = await create_broadcast(
-            session, text="Phun thuốc diệt muỗi sáng Chủ Nhật ở Tổ 3.", audience=Audience()
+            session,
+            BroadcastRequest(
+                text="Phun thuốc diệt muỗi sáng Chủ Nhật ở Tổ 3.", audience=Audience()
+            ),
         )
         await session.execute(
             update(OutboxMessage)
@@ -559,10 +567,13 @@ async def test_every_public_broadcast_has_a_forward_kit(admin, dispatcher, datab
     await ChatDriver(dispatcher, user_id="a").send("/start")
     async with database.sessions() as session:
         public = await create_broadcast(
-            session, text="Tiêm chủng sáng thứ Bảy tại trạm.", audience=Audience(), kind="staff"
+            session,
+            BroadcastRequest(
+                text="Tiêm chủng sáng thứ Bảy tại trạm.", audience=Audience(), kind="staff"
+            ),
         )
         private = await create_broadcast(
-            session, text="Trả lời riêng", audience=Audience(), kind="faq_reply"
+            session, BroadcastRequest(text="Trả lời riêng", audience=Audience(), kind="faq_reply")
         )
         await session.commit()
     await login(admin)
@@ -585,7 +596,10 @@ async def seed_everything(dispatcher, database) -> None:
     await ChatDriver(dispatcher, user_id="a").send("/baotin Nước dừa chữa khỏi sốt xuất huyết")
     async with database.sessions() as session:
         await create_broadcast(
-            session, text="Phun thuốc muỗi Chủ Nhật", audience=Audience(), title="Phun thuốc"
+            session,
+            BroadcastRequest(
+                text="Phun thuốc muỗi Chủ Nhật", audience=Audience(), title="Phun thuốc"
+            ),
         )
         session.add(Alert(text="Cúp nước Tổ 3", drafted_by="lan", target='{"areas": ["Tổ 3"]}'))
         session.add(FaqQuestion(text="máy bay giá vé bao nhiêu", outcome="off_topic"))

@@ -17,7 +17,7 @@ from bot.channels.web import WebChannel
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.staff import Alert
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.staff import add_staff
 from bot.web.dashboard.app import dashboard_app
 from bot.web.dashboard.pages import PAGES
@@ -71,10 +71,12 @@ async def seed(dispatcher, database) -> None:
             )
         await create_broadcast(
             session,
-            text="**Phun thuốc diệt muỗi** sáng Chủ Nhật ở Tổ 3 và Tổ 4. Bà con đóng kín "
-            "thức ăn, cho trẻ nhỏ và người già ra ngoài trong 30 phút. Hỏi thêm: 028 3821 1234.",
-            audience=Audience(),
-            title="Phun thuốc diệt muỗi",
+            BroadcastRequest(
+                text="**Phun thuốc diệt muỗi** sáng Chủ Nhật ở Tổ 3 và Tổ 4. Bà con đóng kín "
+                "thức ăn, cho trẻ nhỏ và người già ra ngoài trong 30 phút. Hỏi thêm: 028 3821 1234.",
+                audience=Audience(),
+                title="Phun thuốc diệt muỗi",
+            ),
         )
         session.add(Alert(text="Cúp nước Tổ 3 từ 14 giờ", drafted_by="lan", target="{}"))
         session.add(

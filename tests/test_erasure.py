@@ -14,7 +14,7 @@ from bot.models.core import Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import broadcast_progress, create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, broadcast_progress, create_broadcast
 from bot.reports import parse_period, reach_report
 from bot.stats import key_numbers
 from tests.helpers import ChatDriver
@@ -58,7 +58,10 @@ async def test_no_copy_of_the_name_or_phone_is_left_in_the_database_wal_or_logs(
         )
         assert subscriber is not None
         await create_broadcast(
-            session, text="nhắc lịch", audience=Audience(subscriber_ids=[subscriber.id or 0])
+            session,
+            BroadcastRequest(
+                text="nhắc lịch", audience=Audience(subscriber_ids=[subscriber.id or 0])
+            ),
         )
         await session.execute(
             update(OutboxMessage).values(text=f"Chào {NAME}, gọi +84 987 654 321")
@@ -100,9 +103,9 @@ async def test_the_ward_counts_are_the_same_after_one_resident_erases(dispatcher
     for resident in residents:
         await resident.send("/start")
     async with database.sessions() as session:
-        await create_broadcast(session, text="tin đã gửi", audience=Audience())
+        await create_broadcast(session, BroadcastRequest(text="tin đã gửi", audience=Audience()))
         await session.execute(update(OutboxMessage).values(status="sent", sent_at=utcnow()))
-        await create_broadcast(session, text="tin đang chờ", audience=Audience())
+        await create_broadcast(session, BroadcastRequest(text="tin đang chờ", audience=Audience()))
         await session.commit()
     before = await delivery_totals(database)
     assert before[1] == 3 and before[4][1] == 3  # delivered, on the overview and the report

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_dispatcher
+from bot.buttons import FaqTopicChoice
 from bot.core import ChatKind, Incoming
 from bot.db import Database
 from bot.faq.signing import button_secret, sign_question, signed_question
@@ -148,11 +149,13 @@ async def test_signed_buttons_fit_telegrams_64_bytes(database):
         secret = await button_secret(session)
         assert await button_secret(session) == secret  # made once, then kept
     incoming = Incoming(channel="telegram", chat_id="-1001234567890", user_id="1")
-    signed = sign_question(secret, 9_999_999_999, incoming)
+    question = 999_999_999  # the largest record number a button carries
+    signature = sign_question(secret, question, incoming)
     longest = max((e.id for lang in LANGUAGES for e in load_faq(lang)), key=len)
     for topic in (longest, "x" * MAX_ID_CHARS):
-        assert len(f"faq:t:{signed}:{topic}".encode()) <= 64
-    assert signed_question(secret, signed, incoming) == 9_999_999_999
+        packed = FaqTopicChoice(question, signature, topic).pack()  # refuses > 64 bytes
+        assert FaqTopicChoice.parse(packed) == FaqTopicChoice(question, signature, topic)
+    assert signed_question(secret, question, signature, incoming) == question
 
 
 async def test_english_typed_in_a_vietnamese_chat_is_answered_in_english(chat, database):

@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.db import Database
 from bot.models.core import Subscriber
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.web.health import health_routes
 
 
@@ -27,7 +27,7 @@ async def test_health_reports_the_outbox_backlog(database, aiohttp_client):
     async with database.sessions() as session:
         session.add(Subscriber(channel="web", chat_id="a"))
         await session.flush()
-        await create_broadcast(session, text="Tin", audience=Audience())
+        await create_broadcast(session, BroadcastRequest(text="Tin", audience=Audience()))
         await session.commit()
     figures = await (await client.get("/healthz")).json()
     assert figures["outbox_due"] == 1 and figures["oldest_due_waiting_s"] >= 0

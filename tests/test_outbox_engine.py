@@ -19,14 +19,19 @@ from sqlalchemy import select, update
 from bot.channels.telegram import TelegramChannel
 from bot.config import load_settings
 from bot.db import Database
+from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 from bot.models.core import Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast, create_broadcast
+from bot.outbox.broadcasts import (
+    BroadcastRequest,
+    broadcast_progress,
+    cancel_broadcast,
+    create_broadcast,
+)
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning, retry_delay
-from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
 
 FAST = Tuning(
     backoff_base=0.05,
@@ -64,7 +69,9 @@ async def subscribe(database: Database, *chats: str) -> None:
 
 async def queue(database: Database, text: str = TEXT, **options) -> int:
     async with database.sessions() as session:
-        broadcast = await create_broadcast(session, text=text, audience=Audience(), **options)
+        broadcast = await create_broadcast(
+            session, BroadcastRequest(text=text, audience=Audience(), **options)
+        )
         await session.commit()
     assert broadcast is not None and broadcast.id is not None
     return broadcast.id

@@ -97,10 +97,13 @@ async def test_one_chats_429_holds_up_that_chat_only(database, channel, telegram
 
 async def test_two_instances_share_the_platform_limit(database, db_url, settings):
     from bot.channels.telegram import TelegramChannel
-    from tests.fakes.telegram_server import TOKEN, FakeTelegramServer
+    from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 
     server = FakeTelegramServer(
-        rate=200, burst_seconds=0.1, private_per_second=1000, group_per_minute=60_000
+        rate=200,
+        free_rate=200,
+        private_per_second=1000,
+        group_per_minute=60_000,
     )
     await server.start()
     chats = [str(2000 + i) for i in range(300)]

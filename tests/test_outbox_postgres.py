@@ -20,7 +20,7 @@ from bot.models.core import Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning
 from bot.routing import Services
@@ -90,7 +90,7 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
              for i in range(RECIPIENTS)],
         )  # fmt: skip
     async with database.sessions() as session:
-        await create_broadcast(session, text="Tin thử", audience=Audience())
+        await create_broadcast(session, BroadcastRequest(text="Tin thử", audience=Audience()))
         await session.commit()
 
     settings = load_settings(database_url=postgres_url, _env_file=None)

@@ -16,7 +16,7 @@ from bot.models.screening import Registration, ScreeningSession
 from bot.models.staff import RumorReport
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.privacy import forget_abandoned_dialogues, forget_old_chat_history
 from handlers import privacy, screening
 from tests.helpers import ChatDriver
@@ -55,7 +55,8 @@ async def leave_traces(chat: ChatDriver, database: Database) -> ScreeningSession
         )
         session.add(WebMessage(user_id=chat.user_id, text="tin đang chờ"))
         await create_broadcast(
-            session, text="tin", audience=Audience(subscriber_ids=[subscriber.id or 0])
+            session,
+            BroadcastRequest(text="tin", audience=Audience(subscriber_ids=[subscriber.id or 0])),
         )
         await session.commit()
     return upcoming
@@ -143,6 +144,31 @@ async def test_abandoned_dialogues_are_forgotten_after_a_week(chat, database):
         assert await forget_abandoned_dialogues(session, utcnow() + timedelta(days=8)) == 1
         await session.commit()
         assert await session.scalar(select(func.count()).select_from(DialogueStateRow)) == 0
+
+
+async def test_erasing_deletes_survey_answers_and_keeps_the_neighbours(
+    dispatcher, database, monkeypatch
+):
+    from bot.models.survey import SurveyAnswer, SurveyResponse
+
+    monkeypatch.setattr("handlers.survey.today", lambda _ctx: date(2027, 1, 11))  # open
+
+    async def answer_survey(chat: ChatDriver) -> None:
+        await chat.send("/start")
+        await chat.send("/khaosat")
+        await chat.send("1")
+        await chat.send("tre em")
+        await chat.send("dung")
+
+    chat, neighbour = ChatDriver(dispatcher, user_id="mai"), ChatDriver(dispatcher, user_id="lan")
+    await answer_survey(chat)
+    await answer_survey(neighbour)
+    assert await count(database, SurveyAnswer) == 2
+    await chat.send("/xoadulieu")
+    assert "câu trả lời khảo sát" in chat.text
+    await chat.press("privacy:erase")
+    assert await count(database, SurveyResponse) == 1
+    assert await count(database, SurveyAnswer) == 1
 
 
 async def test_web_chat_history_is_kept_a_month_and_broadcasts_wait_for_their_reader(database):

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from bot.models.core import Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.reports import parse_period, reach_report
 from bot.xlsx import save_workbook
 from tests.helpers import ChatDriver
@@ -54,12 +54,16 @@ async def test_report_counts_recipients_and_deliveries_of_the_period(
         await resident.press(f"area:{area}")
     async with database.sessions() as session:
         broadcast = await create_broadcast(
-            session, text="Tin thử", audience=Audience(), kind="staff", title="Tin thử tháng 3"
+            session,
+            BroadcastRequest(
+                text="Tin thử", audience=Audience(), kind="staff", title="Tin thử tháng 3"
+            ),
         )
         march = datetime(2026, 3, 10, 3, tzinfo=UTC)
         for kind in ("rumor_reply", "faq_reply"):  # one-to-one answers are not "đợt tin"
             reply = await create_broadcast(
-                session, text="Trả lời", audience=Audience(subscriber_ids=[1]), kind=kind
+                session,
+                BroadcastRequest(text="Trả lời", audience=Audience(subscriber_ids=[1]), kind=kind),
             )
             await session.execute(
                 update(Broadcast).where(Broadcast.id == reply.id).values(created_at=march)

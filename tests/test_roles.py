@@ -14,7 +14,7 @@ import pytest
 from bot.app import build_dispatcher
 from bot.core import ChatKind
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.roles import ROLES
 from bot.staff import add_staff
 from handlers import ROUTERS
@@ -38,6 +38,9 @@ OPEN_ROUTES = {
     *("/hoi", "faq:t:", "faq:staff:"),
     *("/baotin", "rumor:quit"),  # a resident reports a rumor; leaving the report dialogue
     *("/diemtin", "news:ask", "newsfreq:", "/xemthem"),  # how often the news digest comes
+    # The survey: a resident's own answers, and a topic they asked for.
+    *("/khaosat", "svy:intro", "svy:go", "svy:later", "svy:never", "svy:o:", "svy:ok"),
+    *("svy:skip", "svy:stop", "svy:sub:"),
 }
 # persona → (telegram user id, the strongest role they hold in GROUP_CHAT)
 PERSONAS = {
@@ -134,7 +137,9 @@ async def test_role_is_checked(personas, caplog, persona, action, role, send, in
 async def test_a_group_admin_gets_forward_kits_in_a_private_chat(personas, database):
     """They administer a group the bot is in (the platform's admin list says so)."""
     async with database.sessions() as session:
-        await create_broadcast(session, text="Phun thuốc muỗi Tổ 3", audience=Audience())
+        await create_broadcast(
+            session, BroadcastRequest(text="Phun thuốc muỗi Tổ 3", audience=Audience())
+        )
         await session.commit()
 
     def private(user_id: str) -> ChatDriver:

@@ -74,7 +74,9 @@ async def test_an_unknown_report_is_not_found(staff_chat):
     await staff_chat.press("rumor:true:999")
     assert staff_chat.text == "Không có tin báo số 999."
     await staff_chat.press("rumor:checking:99999999999999999999999")
-    assert staff_chat.text == "Không có tin báo số 0."
+    assert staff_chat.text == "Không tìm thấy tin báo này."
+    await staff_chat.press("rumor:false:99999999999999999999999")
+    assert staff_chat.text == "Không tìm thấy tin báo này."
 
 
 async def test_staff_hear_who_could_not_be_told(dispatcher, staff_chat, database):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.processes import free_port, post_chat, start_bot, stop, wait_for_answer
+from bot.fakes.processes import free_port, post_chat, start_bot, stop, wait_for_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 

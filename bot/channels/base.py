@@ -1,10 +1,10 @@
 """The one interface every channel adapter implements.
 
 An adapter does two things and nothing else:
-- turns platform updates into `Incoming` and hands them to `dispatch`, then
-  renders the returned `Reply` list in the platform's own form;
-- sends one `Reply` to one chat for the outbox (`send`), reporting failures as
-  a `SendError` whose `kind` the outbox knows how to handle.
+- turns platform updates into `Incoming` and hands them to `dispatch`, which answers
+  through the outbox's pacer (the web chat shows the replies in its HTTP response);
+- sends one `Reply` to one chat, rendered in the platform's own form (`send`),
+  reporting failures as a `SendError` whose `kind` the outbox knows how to handle.
 
 Handlers never import an adapter; adapters never decide what to say.
 """
@@ -45,6 +45,7 @@ class SendError(Exception):
         retry_after: float | None = None,
         whole_bot: bool | None = None,
         new_chat_id: str | None = None,
+        bounded: bool = False,
     ) -> None:
         super().__init__(f"{kind}: {reason}")
         self.kind = kind
@@ -54,6 +55,9 @@ class SendError(Exception):
         # (the outbox then judges by how many chats are refused at once).
         self.whole_bot = whole_bot
         self.new_chat_id = new_chat_id
+        # A 429 that counts as an attempt (a spent quota, not a rate): retried a bounded
+        # number of times, like a transient failure.
+        self.bounded = bounded
 
 
 def maybe_delivered(error: SendError) -> bool:
@@ -90,7 +94,11 @@ class Channel(Protocol):
     max_caption_length: int
 
     async def start(self, dispatch: Dispatch) -> None:
-        """Begin receiving updates (polling task or webhook routes)."""
+        """Begin receiving updates (polling task or webhook routes). A platform channel's
+        `dispatch` answers by itself, through the outbox's pacer (OutboxRunner.answering):
+        the adapter only turns updates into Incoming. A channel whose answer is its HTTP
+        response (the web chat) says so with `answers_in_response = True` and gets the
+        replies back to show."""
 
     async def stop(self) -> None:
         """Stop receiving and close connections."""

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 from telegram import (
     Bot,
+    BotCommand,
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -33,7 +34,7 @@ from bot.channels.base import Dispatch, FailureKind, SendError, Sent, secret_hea
 from bot.channels.markdown import to_telegram_html
 from bot.config import ConfigError, Settings
 from bot.core import ChatKind, Incoming, Reply
-from bot.outbox.split import split_text
+from bot.i18n import translator
 from bot.web.safe_json import BadJson, read_json_object
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ MAX_CAPTION = 1024
 CAPTION_SPLIT_AT = 900
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}
+# Messages a second Telegram allows for free; beyond it every send must say it accepts
+# the fee (allow_paid_broadcast), or it is answered 429 (https://core.telegram.org/bots/faq).
+FREE_RATE = 30
 
 
 class ForgivingBot(ExtBot):
@@ -95,6 +99,7 @@ class TelegramChannel:
         self._webhook_secret = settings.webhook_secret.encode()
         self._base_url = settings.telegram_api_base_url
         self._token = settings.telegram_bot_token
+        self._paid = settings.telegram_rate_per_second > FREE_RATE
         bot = ForgivingBot(
             token=settings.telegram_bot_token,
             base_url=settings.telegram_api_base_url,
@@ -140,6 +145,7 @@ class TelegramChannel:
     async def _connect(self) -> None:
         await self.application.initialize()
         await self.application.start()
+        await self._set_menu()
         if self._webhook_url:
             await self.bot.set_webhook(
                 self._webhook_url,
@@ -151,6 +157,16 @@ class TelegramChannel:
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             log.info("telegram: polling mode")
+
+    async def _set_menu(self) -> None:
+        """The menu Telegram shows beside the text box: the residents' commands, in
+        Vietnamese (and in English for English-language apps). A refusal costs only the
+        menu, never the start."""
+        try:
+            await self.bot.set_my_commands(_menu(None))
+            await self.bot.set_my_commands(_menu("en"), language_code="en")
+        except TelegramError as exc:
+            log.warning("telegram: the command menu was not set (%s)", exc.message)
 
     async def stop(self) -> None:
         updater = self.application.updater
@@ -183,7 +199,7 @@ class TelegramChannel:
     async def send(self, chat_id: str, reply: Reply) -> Sent:
         """The outbox's path: one plain HTTP call. PTB's Bot costs ~3 ms of CPU per
         message, which caps a broadcast near 300/s; paid broadcasts need 1,000/s."""
-        method, payload = _payload(chat_id, reply)
+        method, payload = _payload(chat_id, reply, paid=self._paid)
         try:
             async with self._http().post(f"{self._api}/{method}", json=payload) as response:
                 status, raw = response.status, await response.read()
@@ -212,33 +228,11 @@ class TelegramChannel:
     async def pin(self, chat_id: str, message_id: str) -> None:
         await self.bot.pin_chat_message(chat_id, int(message_id), disable_notification=False)
 
-    async def _send(self, chat_id: str, reply: Reply) -> Message:
-        markup = _keyboard(reply)
-        html = to_telegram_html(reply.text)
-        if reply.photo:
-            return await self.bot.send_photo(
-                chat_id,
-                reply.photo,
-                caption=html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        return await self.bot.send_message(
-            chat_id,
-            html,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=None,
-        )
-
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = await self._to_incoming(update)
-        if incoming is None or self._dispatch is None:
-            return
-        incoming = replace(incoming, update_key=str(update.update_id))
-        for reply in await self._dispatch(incoming):
-            for part in _parts(reply):
-                await self._send(incoming.chat_id, part)
+        if incoming is not None and self._dispatch is not None:
+            incoming = replace(incoming, update_key=str(update.update_id))
+            await self._dispatch(incoming)  # it answers through the pacer
 
     async def _to_incoming(self, update: Update) -> Incoming | None:
         if update.callback_query:
@@ -323,25 +317,32 @@ def _from_membership(change: ChatMemberUpdated) -> Incoming | None:
     )
 
 
-def _parts(reply: Reply) -> list[Reply]:
-    """A reply too long for one message, as several; buttons go with the last. A photo
-    whose text is too long for a caption goes first, on its own (a cut caption could
-    break an HTML tag and the whole send)."""
-    photo_alone = bool(reply.photo) and len(to_telegram_html(reply.text)) > MAX_CAPTION
-    texts = split_text(reply.text, SPLIT_AT) or [reply.text]
-    last = replace(reply, text=texts[-1], photo=None if photo_alone else reply.photo)
-    parts = [Reply(text=text) for text in texts[:-1]] + [last]
-    return [Reply(text="", photo=reply.photo), *parts] if photo_alone else parts
+def _menu(locale: str | None) -> list[BotCommand]:
+    """The residents' commands, as /trogiup lists them."""
+    _ = translator(locale)
+    return [
+        BotCommand("start", _("Bắt đầu, nhận tin sức khỏe")),
+        BotCommand("chude", _("Chọn chủ đề, tổ dân phố, ngôn ngữ")),
+        BotCommand("dangky", _("Đăng ký khám sàng lọc miễn phí")),
+        BotCommand("huy", _("Hủy lịch khám đã đăng ký")),
+        BotCommand("hoi", _("Hỏi đáp về sức khỏe")),
+        BotCommand("baotin", _("Báo tin đồn, tin giả về sức khỏe")),
+        BotCommand("xoadulieu", _("Xóa dữ liệu cá nhân")),
+        BotCommand("dungnhan", _("Dừng nhận tin")),
+        BotCommand("trogiup", _("Xem các lệnh")),
+    ]
 
 
 # A broadcast renders the same Markdown for every recipient.
 _html = lru_cache(maxsize=128)(to_telegram_html)
 
 
-def _payload(chat_id: str, reply: Reply) -> tuple[str, dict[str, Any]]:
+def _payload(chat_id: str, reply: Reply, *, paid: bool) -> tuple[str, dict[str, Any]]:
     """The Bot API method and JSON body for one outbox message."""
     html = _html(reply.text)
     payload: dict[str, Any] = {"chat_id": chat_id, "parse_mode": ParseMode.HTML.value}
+    if paid:
+        payload["allow_paid_broadcast"] = True
     markup = _keyboard(reply)
     if markup is not None:
         payload["reply_markup"] = markup.to_dict()

@@ -65,6 +65,8 @@ class BadRequest(Exception):
 
 class WebChannel:
     name = "web"
+    # The answer is the HTTP response itself: nothing to pace.
+    answers_in_response = True
     max_text_length = 20_000
     # A photo's link goes under the text it came with: a first part this long, as the
     # outbox has always split it here (Telegram's figure; the web chat has no limit).

@@ -2,7 +2,7 @@
 
 Polling by default (getUpdates); webhook mode when ZALO_BOT_WEBHOOK_URL is set,
 answering only requests whose X-Bot-Api-Secret-Token equals ZALO_BOT_WEBHOOK_SECRET.
-ZALO_BOT_API_BASE_URL points it at any compatible server (tests/fakes/zalo_bot_server.py).
+ZALO_BOT_API_BASE_URL points it at any compatible server (bot/fakes/zalo_bot_server.py).
 
 The platform has no inline keyboards: buttons are shown as a numbered list, and a
 reply of that number (or the button's label) is handed to the handlers as the press.
@@ -21,10 +21,13 @@ public SDKs and READMEs), and what is assumed:
   "message.sticker.received" | "message.unsupported.received", "message": {
   "message_id", "date", "text"|"photo"+"caption", "from": {"id", …},
   "chat": {"id", "chat_type": "PRIVATE"|"GROUP"}}}`; webhooks post it unwrapped.
-- assumed (not documented): error codes follow Telegram's (403 blocked, 429 too many
-  requests, 400/404 bad request or unknown chat); no retry_after is given, so 429
-  waits one second; a list in `result` is accepted too; in groups the bot is
-  "addressed" by a /command or its name, as the API reports no mentions.
+- error codes as documented: 403 is the platform's internal server error (not a
+  blocked resident: retried with backoff, never unsubscribed), 429 "quota exceeded"
+  (the whole bot waits QUOTA_WAIT, a bounded number of times per message),
+  400/404 a bad request or an unknown chat, 408 no update in time.
+- assumed (not documented): no retry_after is given; a list in `result` is accepted
+  too; in groups the bot is "addressed" by a /command or its name, as the API reports
+  no mentions.
 """
 
 from __future__ import annotations
@@ -45,12 +48,14 @@ from bot.channels.zalo_common import (
     plain_text,
 )
 from bot.config import ConfigError, Settings
-from bot.core import Button, ChatKind, Incoming, Reply
+from bot.core import ChatKind, Incoming, Reply
 from bot.i18n import Gettext
 from bot.outbox.split import split_text
 from bot.web.safe_json import BadJson, read_json_object
 
 log = logging.getLogger(__name__)
+# Seconds the whole bot waits after "quota exceeded": a quota is not back in a second.
+QUOTA_WAIT = 60.0
 
 WEBHOOK_PATH = "/zalo/bot/webhook"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -145,13 +150,8 @@ class ZaloBotChannel(ZaloLifecycle):
     async def handle_update(self, update: dict[str, Any]) -> None:
         """Turn one update into an Incoming, dispatch it, show the replies."""
         incoming = self.to_incoming(update)
-        if incoming is None or self._dispatch is None:
-            return
-        replies = await self._dispatch(incoming)
-        try:
-            await self._deliver_all(incoming.chat_id, replies)
-        except SendError as exc:
-            log.warning("zalo_bot: reply not delivered (%s)", exc.kind)
+        if incoming is not None and self._dispatch is not None:
+            await self._dispatch(incoming)  # it answers through the pacer
 
     def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
         event = update.get("event_name", "")
@@ -186,15 +186,6 @@ class ZaloBotChannel(ZaloLifecycle):
         if text.startswith("/"):
             return True
         return bool(self.bot_name) and self.bot_name.casefold() in text.casefold()
-
-    async def _deliver_all(self, chat_id: str, replies: list[Reply]) -> None:
-        # Numbers run on across the replies of one answer, so each button keeps its own.
-        _ = await chat_translator(self._sessions, self.name, chat_id)
-        shown: list[Button] = []
-        for reply in replies:
-            await self._deliver(chat_id, reply, first_number=len(shown) + 1, _=_)
-            shown.extend(reply.buttons)
-        self.buttons.remember(chat_id, shown, numbered=True)
 
     async def _deliver(self, chat_id: str, reply: Reply, *, first_number: int, _: Gettext) -> str:
         text = plain_text(reply)
@@ -250,13 +241,13 @@ def _result(data: dict[str, Any]) -> Any:
 
 
 def bot_failure(code: int, description: str) -> SendError:
-    """A Bot Platform error as the outbox understands it (Telegram's codes, see docstring)."""
+    """A Bot Platform error as the outbox understands it (the codes: see the docstring)."""
     reason = f"{code} {description}".strip()
     if code == 429:
-        return SendError(FailureKind.THROTTLED, reason, retry_after=1.0)
-    if code == 403:
-        return SendError(FailureKind.BLOCKED, reason)
-    if code == 408 or code >= 500:
+        return SendError(
+            FailureKind.THROTTLED, reason, retry_after=QUOTA_WAIT, whole_bot=True, bounded=True
+        )
+    if code in (403, 408) or code >= 500:
         return SendError(FailureKind.TRANSIENT, reason)
     return SendError(FailureKind.INVALID, reason)
 

@@ -41,6 +41,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,13 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/zalo/oa/webhook"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
+# A follower arrives (welcomed, as /start would) or leaves (as if they blocked the bot).
+FOLLOW_EVENTS = {"follow": "follow", "unfollow": "bot_blocked"}
+# Events that open the resident's free window: their messages, and following the OA.
+WINDOW_OPENERS = ("user_send_", "follow")
+# Events older than this are not acted on (replays; resends long after the fact).
+MAX_EVENT_AGE_S = 300
+TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,15})"?')
 MESSAGE_PATH = "/v3.0/oa/message/cs"
 TOKEN_PATH = "/v4/oa/access_token"
 TOKENS_KEY = "zalo_oa.tokens"
@@ -431,12 +439,22 @@ class ZaloOAChannel(ZaloLifecycle):
     async def webhook(self, request: web.Request) -> web.Response:
         try:
             raw = await read_body(request)
+        except BadJson:
+            return web.Response(status=400)
+        # The signature first: nobody unsigned gets the body parsed.
+        timestamp = _timestamp_in(raw)
+        if not self._signed(raw, timestamp, request.headers.get(SIGNATURE_HEADER, "")):
+            log.warning("zalo_oa webhook: wrong or missing signature, refused")
+            return web.Response(status=403)
+        age = self._clock().timestamp() - int(timestamp) / 1000
+        if age > MAX_EVENT_AGE_S:
+            # A replay, or a resend long after the fact: answered, not acted on.
+            log.warning("zalo_oa webhook: an event %.0f s old skipped", age)
+            return web.json_response({"error": 0})
+        try:
             event = json_object(request, raw)
         except BadJson:
             return web.Response(status=400)
-        if not self._signed(raw, event, request.headers.get(SIGNATURE_HEADER, "")):
-            log.warning("zalo_oa webhook: wrong or missing signature, refused")
-            return web.Response(status=403)
         # Zalo wants 200 within 2 s and resends otherwise; the work goes on after answering.
         self._work.spawn(self.handle_event(event))
         return web.json_response({"error": 0})
@@ -453,22 +471,17 @@ class ZaloOAChannel(ZaloLifecycle):
         incoming = self.to_incoming(event)
         if incoming is None:
             return
-        if str(event.get("event_name", "")).startswith("user_send_"):
+        if str(event.get("event_name", "")).startswith(WINDOW_OPENERS):
             async with self._sessions() as session, session.begin():
                 await open_window(session, incoming.user_id, self._clock())
-        if self._dispatch is None:
-            return
-        replies = await self._dispatch(incoming)
-        try:
-            await self._deliver_all(incoming.chat_id, replies)
-        except SendError as exc:
-            log.warning("zalo_oa: reply not delivered (%s)", exc.kind)
+        if self._dispatch is not None:
+            await self._dispatch(incoming)  # it answers through the pacer
 
     def to_incoming(self, event: dict[str, Any]) -> Incoming | None:
         name = str(event.get("event_name", ""))
-        if name == "unfollow":
+        if name in FOLLOW_EVENTS:
             user_id = str((event.get("follower") or {}).get("id") or "")
-            return self._incoming(user_id, event, event="bot_blocked") if user_id else None
+            return self._incoming(user_id, event, event=FOLLOW_EVENTS[name]) if user_id else None
         if not name.startswith("user_send_"):
             log.info("zalo_oa: %s skipped", name or "unknown event")
             return None
@@ -493,24 +506,14 @@ class ZaloOAChannel(ZaloLifecycle):
             **fields,
         )
 
-    def _signed(self, raw: bytes, event: dict[str, Any], given: str) -> bool:
-        return signature_valid(
+    def _signed(self, raw: bytes, timestamp: str, given: str) -> bool:
+        return bool(timestamp) and signature_valid(
             given,
             app_id=self._app_id,
             raw_body=raw,
-            timestamp=str(event.get("timestamp", "")),
+            timestamp=timestamp,
             oa_secret_key=self._oa_secret_key,
         )
-
-    async def _deliver_all(self, user_id: str, replies: list[Reply]) -> None:
-        _ = await chat_translator(self._sessions, self.name, user_id)
-        shown: list[Button] = []
-        any_numbered = False
-        for reply in replies:
-            _id, numbered = await self._deliver(user_id, reply, first_number=len(shown) + 1, _=_)
-            shown.extend(reply.buttons)
-            any_numbered = any_numbered or numbered
-        self.buttons.remember(user_id, shown, numbered=any_numbered)
 
     async def _deliver(
         self, user_id: str, reply: Reply, *, first_number: int, _: Gettext
@@ -629,6 +632,13 @@ def _image_url(message: dict[str, Any]) -> str | None:
         if url:
             return str(url)
     return None
+
+
+def _timestamp_in(raw: bytes) -> str:
+    """The event's "timestamp" (epoch ms, signed with the body), read without parsing
+    the body; "" when there is none."""
+    found = TIMESTAMP.search(raw)
+    return found.group(1).decode() if found else ""
 
 
 __all__ = [

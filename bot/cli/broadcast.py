@@ -148,21 +148,23 @@ async def _create(
     from sqlalchemy import func, select
 
     from bot.models.core import AuditLog
-    from bot.models.outbox import OutboxMessage
+    from bot.models.outbox import BroadcastKind, OutboxMessage
     from bot.outbox.audience import Audience
-    from bot.outbox.broadcasts import create_broadcast
+    from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 
     actor = acting_user(args.actor)
     broadcast = await create_broadcast(
         session,
-        text=text,
-        audience=Audience(topics=topics, areas=areas),
-        kind="staff",
-        title=text.splitlines()[0][:80],
-        urgent=args.urgent,
-        spread=args.spread,
-        quiet=_timing(),
-        created_by=actor,
+        BroadcastRequest(
+            text=text,
+            audience=Audience(topics=topics, areas=areas),
+            kind=BroadcastKind.STAFF,
+            title=text.splitlines()[0][:80],
+            urgent=args.urgent,
+            spread=args.spread,
+            quiet=_timing(),
+            created_by=actor,
+        ),
     )
     assert broadcast is not None and broadcast.id is not None  # no key: never a duplicate
     recipients = await session.scalar(

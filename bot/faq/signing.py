@@ -30,17 +30,16 @@ async def button_secret(session: AsyncSession) -> bytes:
 
 
 def sign_question(secret: bytes, question_id: int, incoming: Incoming) -> str:
-    """`<question id>:<signature>` for buttons shown in `incoming`'s chat."""
-    return f"{question_id}:{_signature(secret, question_id, incoming)}"
+    """The signature a button naming this question carries in `incoming`'s chat."""
+    return _signature(secret, question_id, incoming)
 
 
-def signed_question(secret: bytes, signed: str, incoming: Incoming) -> int | None:
-    """The question id of `sign_question`'s text, if it was made for this chat."""
-    question_id, _sep, signature = signed.partition(":")
-    if not question_id.isdigit():
-        return None
-    expected = _signature(secret, int(question_id), incoming)
-    return int(question_id) if hmac.compare_digest(signature, expected) else None
+def signed_question(
+    secret: bytes, question_id: int, signature: str, incoming: Incoming
+) -> int | None:
+    """The question id, if its signature was made for this chat."""
+    expected = _signature(secret, question_id, incoming)
+    return question_id if hmac.compare_digest(signature, expected) else None
 
 
 def _signature(secret: bytes, question_id: int, incoming: Incoming) -> str:

@@ -1,6 +1,6 @@
 """All tables; importing this package registers every model on SQLModel.metadata."""
 
-from bot.models import core, faq, news, outbox, screening, security, staff, zalo  # noqa: F401
+from bot.models import core, faq, news, outbox, screening, security, staff, survey, zalo  # noqa: F401
 from bot.models.core import (
     AuditLog,
     DialogueStateRow,

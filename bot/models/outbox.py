@@ -8,11 +8,33 @@ when their lease expires (and `in_doubt` counts the possible duplicate).
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, desc
 from sqlmodel import Field, SQLModel
 
 from bot.models.types import utc_field
+
+
+class BroadcastKind(StrEnum):
+    """What a broadcast is for (reports count, and the dashboard names, each kind)."""
+
+    STAFF = "staff"
+    ALERT = "alert"
+    OBSERVANCE = "observance"
+    NEWS = "news"  # the weekly and monthly digests
+    NEWS_DAILY = "news_daily"
+    SCREENING = "screening"
+    RUMOR_REPLY = "rumor_reply"
+    FAQ_REPLY = "faq_reply"
+    STAFF_SUMMARY = "staff_summary"  # the morning list of what waits for staff
+    SURVEY = "survey"  # the one invitation per survey
+    BENCH = "bench"  # load benchmarks' own, in their throwaway databases
+
+
+class BroadcastStatus(StrEnum):
+    QUEUED = "queued"
+    CANCELLED = "cancelled"
 
 
 class Broadcast(SQLModel, table=True):
@@ -21,7 +43,7 @@ class Broadcast(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, max_length=128, unique=True)
-    kind: str = Field(default="staff", max_length=32, index=True)
+    kind: str = Field(default=BroadcastKind.STAFF, max_length=32, index=True)
     title: str = Field(default="", max_length=200)
     text: str
     text_en: str | None = None
@@ -33,7 +55,7 @@ class Broadcast(SQLModel, table=True):
     created_at: datetime = utc_field()
     not_before: datetime = utc_field()
     spread_seconds: int = 0
-    status: str = Field(default="queued", max_length=16, index=True)
+    status: str = Field(default=BroadcastStatus.QUEUED, max_length=16, index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -69,6 +91,8 @@ class OutboxMessage(SQLModel, table=True):
     in_doubt: int = 0
     # Per-recipient text (e.g. only the observances this resident chose); None = broadcast text.
     text: str | None = None
+    # A reply's buttons, JSON [[text, data], …], shown with its last part; None for broadcasts.
+    buttons: str | None = None
     platform_message_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = utc_field(nullable=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
@@ -22,6 +23,14 @@ class StaffMember(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
+class AlertStatus(StrEnum):
+    """An alert's life; stored as these words."""
+
+    DRAFT = "draft"
+    SENT = "sent"  # approved, handed to the outbox (stopping it keeps it "sent")
+    CANCELLED = "cancelled"
+
+
 class Alert(SQLModel, table=True):
     """A staff alert: drafted, previewed, approved, then sent as a broadcast. Kept as the archive."""
 
@@ -31,12 +40,28 @@ class Alert(SQLModel, table=True):
     # JSON: {"everyone": bool, "topics": [...], "areas": [...], "groups_only": bool}
     target: str = Field(default="{}")
     urgent: bool = False
-    status: str = Field(default="draft", max_length=16, index=True)
+    status: str = Field(default=AlertStatus.DRAFT, max_length=16, index=True)
     drafted_by: str = Field(max_length=96)
     approved_by: str | None = Field(default=None, max_length=96)
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
     created_at: datetime = utc_field()
     sent_at: datetime | None = utc_field(nullable=True)
+
+
+class Verdict(StrEnum):
+    """What staff answered about a rumour report; stored as these words."""
+
+    TRUE = "true"
+    FALSE = "false"
+    CHECKING = "checking"
+
+
+class RumorStatus(StrEnum):
+    """A rumour report's life; stored as these words."""
+
+    NEW = "new"
+    CHECKING = "checking"
+    ANSWERED = "answered"
 
 
 class RumorReport(SQLModel, table=True):
@@ -51,7 +76,7 @@ class RumorReport(SQLModel, table=True):
     # Whom to tell the verdict; cleared by /xoadulieu.
     channel: str | None = Field(default=None, max_length=16)
     chat_id: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="new", max_length=16, index=True)
+    status: str = Field(default=RumorStatus.NEW, max_length=16, index=True)
     verdict: str | None = Field(default=None, max_length=16)
     correction: str | None = None
     answered_by: str | None = Field(default=None, max_length=96)

@@ -18,11 +18,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.db import Database
 from bot.i18n import translator
 from bot.models.core import Subscriber
 from bot.models.news import NewsItem, Volunteer
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.news.digest import (
     Frequency,
     Period,
@@ -34,7 +35,7 @@ from bot.news.digest import (
     text_limit,
 )
 from bot.outbox.audience import EVERYTHING, Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.scheduling.plan import KEY_PREFIX, Timing
 from bot.scheduling.texts import language_of
 
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 NEWS_PREFIX = "news"
 # The day's digest broadcast: public (a forward kit for group admins) when a weekly or
 # monthly digest is due, private for the daily ones alone.
-PUBLIC_KIND, DAILY_KIND = "news", "news_daily"
+PUBLIC_KIND, DAILY_KIND = BroadcastKind.NEWS, BroadcastKind.NEWS_DAILY
 
 
 def news_key(day: date) -> str:
@@ -78,7 +79,7 @@ class DueNews:
             for sid, area in await session.execute(select(Volunteer.subscriber_id, Volunteer.area))
         )
         counts = await session.execute(
-            Audience(kinds=["private"])
+            Audience(kinds=[ChatKind.PRIVATE])
             .where(select(Subscriber.area, func.count()))
             .where(Subscriber.area.is_not(None))
             .group_by(Subscriber.area)
@@ -164,17 +165,19 @@ async def queue_news(now: datetime, database: Database, timing: Timing) -> int |
         public = len(due_frequencies(today)) > 1 and bool(text)
         broadcast = await create_broadcast(
             session,
-            text=text,
-            text_en=full_digest(news, "en"),
-            audience=Audience(),
-            kind=PUBLIC_KIND if public else DAILY_KIND,
-            key=news_key(today),
-            title=f"Điểm tin y tế {today.strftime('%d/%m/%Y')}",
-            not_before=send_at,
-            not_after=timing.at(today + timedelta(days=1), 0),
-            created_by="scheduler",
-            texts_for=lambda subscriber, topics: (
-                None if subscriber.id in merged_already else news.text_for(subscriber, topics)
+            BroadcastRequest(
+                text=text,
+                text_en=full_digest(news, "en"),
+                audience=Audience(),
+                kind=PUBLIC_KIND if public else DAILY_KIND,
+                key=news_key(today),
+                title=f"Điểm tin y tế {today.strftime('%d/%m/%Y')}",
+                not_before=send_at,
+                not_after=timing.at(today + timedelta(days=1), 0),
+                created_by="scheduler",
+                texts_for=lambda subscriber, topics: (
+                    None if subscriber.id in merged_already else news.text_for(subscriber, topics)
+                ),
             ),
         )
         if broadcast is None or broadcast.id is None:

@@ -13,11 +13,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models.core import AuditLog, Subscriber, SubscriberTopic
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, BroadcastStatus, OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.scheduling.plan import Timing
 
+# Replies to someone who just wrote go before urgent alerts, which go before the rest.
+REPLY_PRIORITY = 20
 URGENT_PRIORITY = 10
 ROUTINE_PRIORITY = 0
 # Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
@@ -65,63 +67,70 @@ class Progress:
         )
 
 
-async def create_broadcast(
-    session: AsyncSession,
-    *,
-    text: str,
-    text_en: str | None = None,
-    audience: Audience,
-    kind: str = "staff",
-    key: str | None = None,
-    title: str = "",
-    urgent: bool = False,
-    not_before: datetime | None = None,
-    not_after: datetime | None = None,
-    spread: timedelta | None = None,
-    quiet: Timing | None = None,
-    photo: str | None = None,
-    created_by: str = "system",
-    texts_for: TextsFor | None = None,
-) -> Broadcast | None:
-    """Queue `text` for every subscriber in `audience`; None if `key` was used before.
+@dataclass(frozen=True)
+class BroadcastRequest:
+    """One message for many: what, to whom, when, and how fast.
 
     Routine broadcasts may be spread evenly over `spread` of sending time (so the
     station's phone is not flooded): with `quiet` hours given, the spread skips them.
     Urgent ones ignore it and overtake routine rows already queued. Rows still unsent
     at `not_after` expire. `photo` goes with the first part of every message.
     `texts_for(subscriber, topics)` gives a per-recipient text; None skips them.
+    A second request with a `key` already used creates nothing.
     """
+
+    text: str
+    audience: Audience
+    text_en: str | None = None
+    kind: BroadcastKind = BroadcastKind.STAFF
+    key: str | None = None
+    title: str = ""
+    urgent: bool = False
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    spread: timedelta | None = None
+    quiet: Timing | None = None
+    photo: str | None = None
+    created_by: str = "system"
+    texts_for: TextsFor | None = None
+
+
+async def create_broadcast(session: AsyncSession, request: BroadcastRequest) -> Broadcast | None:
+    """Queue the request's text for every subscriber in its audience; None if its `key`
+    was used before."""
     now = utcnow()
-    start = max(not_before or now, now)
-    window = timedelta(0) if urgent or spread is None else spread
+    start = max(request.not_before or now, now)
+    window = timedelta(0) if request.urgent or request.spread is None else request.spread
     broadcast_id = await _insert_broadcast(
         session,
-        key=key,
-        kind=kind,
-        title=title[:200],
-        text=text,
-        text_en=text_en,
-        photo=photo,
-        audience=audience.to_json(),
-        urgent=urgent,
-        created_by=created_by,
+        key=request.key,
+        kind=request.kind,
+        title=request.title[:200],
+        text=request.text,
+        text_en=request.text_en,
+        photo=request.photo,
+        audience=request.audience.to_json(),
+        urgent=request.urgent,
+        created_by=request.created_by,
         created_at=now,
         not_before=start,
         spread_seconds=int(window.total_seconds()),
-        status="queued",
+        status=BroadcastStatus.QUEUED,
     )
     if broadcast_id is None:
         return None
-    priority = URGENT_PRIORITY if urgent else ROUTINE_PRIORITY
+    priority = URGENT_PRIORITY if request.urgent else ROUTINE_PRIORITY
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    if texts_for is None and not window:
+    if request.texts_for is None and not window:
         # One text, one time: the database copies the audience itself, whatever its size.
-        rows = _outbox_rows_of(audience, broadcast_id, priority, start, not_after, text_en)
+        rows = _outbox_rows_of(
+            request.audience, broadcast_id, priority, start, request.not_after, request.text_en
+        )
         await session.execute(insert(table).from_select(list(rows.selected_columns.keys()), rows))
         return await session.get(Broadcast, broadcast_id)
-    recipients = await _recipients(session, audience, text_en, texts_for)
+    recipients = await _recipients(session, request.audience, request.text_en, request.texts_for)
     count = len(recipients)
-    spread_over = SendingTime(start, window, quiet)
+    spread_over = SendingTime(start, window, request.quiet)
     # Row dicts a chunk at a time: a city-wide broadcast never holds them all at once.
     for first in range(0, count, INSERT_CHUNK):
         rows = [
@@ -134,7 +143,7 @@ async def create_broadcast(
                 "priority": priority,
                 "status": "pending",
                 "not_before": spread_over.after(window * index / count),
-                "not_after": not_after,
+                "not_after": request.not_after,
                 "attempts": 0,
                 "parts_sent": 0,
                 "in_doubt": 0,
@@ -368,7 +377,9 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
     withdrawn: int = result.rowcount or 0  # type: ignore[attr-defined]
     if withdrawn:
         await session.execute(
-            update(Broadcast).where(Broadcast.id == broadcast_id).values(status="cancelled")
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id)
+            .values(status=BroadcastStatus.CANCELLED)
         )
     return withdrawn
 

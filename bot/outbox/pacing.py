@@ -1,12 +1,17 @@
 """Pacing: never send faster than the platform allows, so it never has to say 429.
 
-One `Pacer` per channel: a token bucket for the whole bot, a minimum spacing per
-chat (private chats and groups differ), and pauses when the platform asks for one.
+One `Pacer` per channel: a token bucket for the whole bot (even spacing), a log of the
+last second's sends (a platform counting a strict sliding window sees no second with
+more than its limit, even at the edges where a bucket's burst meets a steady second), a
+minimum spacing per chat (private chats and groups differ), and pauses when the platform
+asks for one.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +23,15 @@ CHAT_MARGIN = 1.1
 # A 429 rarely says whom it is for. One chat throttled alone is that chat's limit (a
 # group's 20/min); another chat throttled within this many seconds means the bot's.
 THROTTLE_WINDOW = 1.0
+# The bot-wide window is measured where we send, counted where the platform receives:
+# two requests can arrive closer together than they left (the first held up on its way,
+# or the server busy when it came). The platform stamped a request before it answered,
+# so a send counts from its answer, a sure upper bound of its arrival; one unanswered
+# ANSWER_CAP after it left counts from then (it hangs: it must not hold up the rest).
+# The price is the round trip, in rate: ~1 % on a local server, more on a slow link.
+# The margin is for clock granularity.
+WINDOW_MARGIN = 0.01
+ANSWER_CAP = 1.0
 
 
 @dataclass(frozen=True)
@@ -72,18 +86,59 @@ class TokenBucket:
         self._tokens = min(self._tokens, 0.0)
 
 
+class Stamp:
+    """When one send counts as made (see ANSWER_CAP)."""
+
+    __slots__ = ("at", "left")
+
+    def __init__(self, at: float) -> None:
+        self.at = self.left = at
+
+    def answered(self, at: float) -> None:
+        self.at = min(at, self.left + ANSWER_CAP)
+
+
+class SendLog:
+    """At most `limit` sends in any `seconds`: the stamps of the last `limit` sends."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.set_rate(rate)
+
+    def set_rate(self, rate: float) -> None:
+        # A whole number of sends per window; at a fraction of one a second (a small
+        # share of the rate) the window grows to hold one.
+        self.limit = max(1, math.floor(rate))
+        self.seconds = self.limit / rate * (1 + WINDOW_MARGIN)
+        self._stamps: deque[Stamp] = deque(getattr(self, "_stamps", ()), maxlen=self.limit)
+
+    def ready_in(self) -> float:
+        if len(self._stamps) < self.limit:
+            return 0.0
+        return max(0.0, self._stamps[0].at + self.seconds - self._clock())
+
+    def take(self) -> Stamp:
+        stamp = Stamp(self._clock())
+        self._stamps.append(stamp)
+        return stamp
+
+    def answered(self, stamp: Stamp) -> None:
+        stamp.answered(self._clock())
+
+
 class Pacer:
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
         self.bucket = TokenBucket(limits.per_second, limits.burst, clock)
+        self.log = SendLog(limits.per_second, clock)
         self.paused_until = 0.0
         self._chat_next: dict[str, float] = {}
         self._last_throttle: tuple[float, str] = (-THROTTLE_WINDOW, "")
 
     def ready_in(self) -> float:
         """Seconds until the bot may send its next message, whatever the chat."""
-        return self.paused_for() or self.bucket.ready_in()
+        return self.paused_for() or max(self.bucket.ready_in(), self.log.ready_in())
 
     def paused_for(self) -> float:
         """Seconds the whole bot still has to wait because the platform said so."""
@@ -92,12 +147,18 @@ class Pacer:
     def chat_ready_in(self, chat_id: str) -> float:
         return max(0.0, self._chat_next.get(chat_id, 0.0) - self._clock())
 
-    def take(self, chat_id: str, kind: str) -> None:
-        """Spend a token on one send to this chat."""
+    def take(self, chat_id: str, kind: str) -> Stamp:
+        """Spend a token on one send to this chat; `answered(stamp)` once it is answered."""
         self.bucket.take()
+        stamp = self.log.take()
         interval = self.limits.group_interval if kind == "group" else self.limits.private_interval
         if interval:
             self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
+        return stamp
+
+    def answered(self, stamp: Stamp) -> None:
+        """The platform answered the send `stamp` was taken for (or it failed)."""
+        self.log.answered(stamp)
 
     def throttled(self, chat_id: str, seconds: float, *, whole_bot: bool | None = None) -> bool:
         """The platform answered 429 to a send to this chat. `whole_bot`: whether it said
@@ -124,6 +185,7 @@ class Pacer:
         """Several senders use one platform account: each paces at its share of the limit."""
         self.bucket.rate = self.limits.per_second / senders
         self.bucket.capacity = max(1.0, self.limits.burst / senders)
+        self.log.set_rate(self.bucket.rate)
 
     def forget_idle_chats(self) -> None:
         """Drop spacing records already in the past (a million private chats add up)."""

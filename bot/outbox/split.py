@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from bot.core import Reply
@@ -38,6 +39,14 @@ def message_parts(
     if parts and len(parts[0].text) <= caption_limit:
         return (Reply(text=parts[0].text, photo=photo), *parts[1:])
     return (Reply(text="", photo=photo), *parts)
+
+
+def reply_parts(reply: Reply, limit: int, caption_limit: int) -> tuple[Reply, ...]:
+    """A handler's reply as the messages it takes; its buttons go with the last."""
+    parts = message_parts(reply.text, reply.photo, limit, caption_limit)
+    if not reply.buttons or not parts:
+        return parts
+    return (*parts[:-1], replace(parts[-1], buttons=reply.buttons))
 
 
 def _pieces(paragraph: str, limit: int) -> list[str]:

@@ -8,20 +8,34 @@ inner SELECT takes `FOR UPDATE SKIP LOCKED`, so several instances share the tabl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, case, delete, func, null, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Update
 
+from bot.core import Button, Reply
 from bot.db import Database
 from bot.models.core import KeyValue, Subscriber
 from bot.models.outbox import Broadcast, OutboxMessage
 from bot.models.types import utcnow
+from bot.outbox.broadcasts import REPLY_PRIORITY
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 SUBSCRIBER = Subscriber.__table__  # type: ignore[attr-defined]
@@ -51,6 +65,7 @@ class Job:
     parts_sent: int
     in_doubt: int
     text: str | None
+    buttons: str | None
     status: str = "sending"
     platform_message_id: str | None = None
     last_error: str | None = None
@@ -78,6 +93,7 @@ _CLAIMED = (
     OUTBOX.c.id, OUTBOX.c.broadcast_id, OUTBOX.c.subscriber_id, OUTBOX.c.chat_id,
     OUTBOX.c.kind, OUTBOX.c.priority, OUTBOX.c.not_before, OUTBOX.c.not_after,
     OUTBOX.c.attempts, OUTBOX.c.parts_sent, OUTBOX.c.in_doubt, OUTBOX.c.text,
+    OUTBOX.c.buttons,
 )  # fmt: skip
 
 _WRITE = (
@@ -141,6 +157,42 @@ class OutboxStore:
         # RETURNING does not keep the subquery's order.
         jobs.sort(key=lambda job: (-job.priority, job.not_before, job.id))
         return jobs
+
+    async def queue_replies(
+        self, channel: str, chat_id: str, kind: str, parts: Sequence[Reply], after: float
+    ) -> bool:
+        """Keep the parts of a reply that could not go at once as outbox rows sent before
+        anything else, in order, from `after` seconds on; False when the chat is no
+        subscriber (the rows need one)."""
+        async with self._write_lock, self.engine.begin() as connection:
+            subscriber_id = await connection.scalar(
+                select(SUBSCRIBER.c.id).where(
+                    SUBSCRIBER.c.channel == channel, SUBSCRIBER.c.chat_id == chat_id
+                )
+            )
+            if subscriber_id is None:
+                return False
+            not_before = utcnow() + timedelta(seconds=after)
+            for part in parts:
+                # Through the models, so every column gets its default as the ORM gives it.
+                reply = Broadcast(kind="reply", text=part.text, photo=part.photo)
+                broadcast_id = await connection.scalar(
+                    insert(BROADCAST)
+                    .values(reply.model_dump(exclude={"id"}))
+                    .returning(BROADCAST.c.id)
+                )
+                row = OutboxMessage(
+                    broadcast_id=broadcast_id,
+                    subscriber_id=subscriber_id,
+                    channel=channel,
+                    chat_id=chat_id,
+                    kind=kind,
+                    priority=REPLY_PRIORITY,
+                    not_before=not_before,
+                    buttons=_buttons_json(part.buttons),
+                )
+                await connection.execute(insert(OUTBOX).values(row.model_dump(exclude={"id"})))
+        return True
 
     async def write(self, results: list[dict[str, Any]], deactivate: Iterable[int]) -> None:
         """Store send results (Job.values()) and mark blocked recipients inactive."""
@@ -251,6 +303,15 @@ class OutboxStore:
             await connection.execute(
                 delete(KEY_VALUE).where(KEY_VALUE.c.key == f"{PRESENCE_PREFIX}{instance}")
             )
+
+
+def _buttons_json(buttons: Sequence[Button]) -> str | None:
+    return json.dumps([[b.text, b.data] for b in buttons], ensure_ascii=False) if buttons else None
+
+
+def stored_buttons(raw: str | None) -> list[Button]:
+    """A reply row's buttons as they were queued."""
+    return [Button(text, data) for text, data in json.loads(raw)] if raw else []
 
 
 def _stop(subscriber_ids: list[int]) -> Update:

@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.channels.base import (
     Channel,
+    Dispatch,
     FailureKind,
     SendError,
     Sent,
@@ -43,9 +44,10 @@ from bot.outbox.broadcasts import (
     ROUTINE_PRIORITY,
     URGENT_PRIORITY,
 )
-from bot.outbox.pacing import Limits, Pacer, limits_for
-from bot.outbox.split import message_parts
-from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore
+from bot.outbox.pacing import Limits, Pacer, Stamp, limits_for
+from bot.outbox.replies import Answers
+from bot.outbox.split import reply_parts
+from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore, stored_buttons
 from bot.scheduling.plan import Timing
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,8 @@ class Lane:
         self._sending: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(tuning.max_in_flight)
         self._wake = asyncio.Event()
+        self._claim_now = asyncio.Event()
+        self.answers = Answers(self)
         self._contents: dict[int, tuple[str, str | None]] = {}
         # Every row in this lane's hands, wherever it is: never held twice, leases kept.
         self._held: set[int] = set()
@@ -193,7 +197,13 @@ class Lane:
             if jobs:
                 self._wake.set()
             else:
-                await asyncio.sleep(self.tuning.idle_poll)
+                self._claim_now.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._claim_now.wait(), self.tuning.idle_poll)
+
+    def nudge(self) -> None:
+        """Rows were just queued for this lane (an answer that must wait): claim now."""
+        self._claim_now.set()
 
     async def _claim(self) -> None:
         # In the quiet hours only urgent rows are taken; routine ones wait in the table.
@@ -248,13 +258,14 @@ class Lane:
                     pass
             else:
                 await self._slots.acquire()  # free: returns at once, no suspension
-                self.pacer.take(job.chat_id, job.kind)
-                task = asyncio.create_task(self._send(job))
+                stamp = self.pacer.take(job.chat_id, job.kind)
+                task = asyncio.create_task(self._send(job, stamp))
                 self._sending.add(task)
                 task.add_done_callback(self._sending.discard)
 
     def housekeeping(self) -> None:
         self.pacer.forget_idle_chats()
+        self.answers.forget_idle_chats()
         if len(self._contents) > 1000:
             self._contents.clear()
 
@@ -283,20 +294,21 @@ class Lane:
 
     def _parts(self, job: Job) -> tuple[Reply, ...]:
         text, photo = self._contents.get(job.broadcast_id, ("", None))
-        return message_parts(
-            job.text if job.text is not None else text,
-            photo,
-            self.channel.max_text_length,
-            self.channel.max_caption_length,
+        reply = Reply(
+            job.text if job.text is not None else text, stored_buttons(job.buttons), photo
         )
+        return reply_parts(reply, self.channel.max_text_length, self.channel.max_caption_length)
 
-    async def _send(self, job: Job) -> None:
+    async def _send(self, job: Job, stamp: Stamp) -> None:
         try:
             parts = self._parts(job)
             if job.parts_sent >= len(parts):
                 self._finish(job, "failed", EMPTY_TEXT_REASON)
                 return
-            sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
+            try:
+                sent = await self.channel.send(job.chat_id, parts[job.parts_sent])
+            finally:
+                self.pacer.answered(stamp)
         except SendError as error:
             await self._on_error(job, error)
         except Exception as error:  # an adapter bug must not lose the row
@@ -343,7 +355,12 @@ class Lane:
         kind = error.kind
         if maybe_delivered(error):
             job.in_doubt += 1  # a resend may make it arrive twice
-        if kind is FailureKind.THROTTLED:
+        if kind is FailureKind.THROTTLED and error.bounded:
+            job.attempts += 1
+        if kind is FailureKind.THROTTLED and job.attempts >= self.tuning.max_attempts:
+            self.stats.failed += 1
+            self._finish(job, "failed", f"{kind}: {error.reason}")
+        elif kind is FailureKind.THROTTLED:
             self.stats.throttled += 1
             seconds = error.retry_after if error.retry_after is not None else 1.0
             self._push(job)
@@ -446,6 +463,7 @@ class OutboxRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         for lane in self.lanes:
+            await lane.answers.stop()
             await lane.drain(timeout)
         await self.recorder.flush()
         try:
@@ -455,6 +473,11 @@ class OutboxRunner:
 
     async def flush(self) -> None:
         await self.recorder.flush()
+
+    def answering(self, channel: str, dispatch: Dispatch) -> Dispatch:
+        """`dispatch` for a platform channel: its answers go through that channel's lane."""
+        lane = next(lane for lane in self.lanes if lane.channel.name == channel)
+        return lane.answers.answering(dispatch)
 
     def _spawn(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
         task = asyncio.create_task(self._guard(loop, name), name=name)

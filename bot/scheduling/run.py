@@ -20,18 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.db import Database
 from bot.models.core import Subscriber, SubscriberTopic
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.news.schedule import DueNews, queue_news
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.scheduling.plan import PlannedSend, SendKind, Timing, plan
 from bot.scheduling.texts import ContentTexts, SectionTexts, SendTexts, wants
+from bot.survey.invite import queue_invitation
 from content.observances import Observance
 
 log = logging.getLogger(__name__)
 
 CREATED_BY = "scheduler"
-BROADCAST_KIND = "observance"
+BROADCAST_KIND = BroadcastKind.OBSERVANCE
 
 # A periodic job of another feature: called with a session and the current time on
 # every scheduler run; it commits nothing itself (the runner commits after it).
@@ -66,6 +67,7 @@ async def run_due(
     texts = texts or ContentTexts()
     queued = [await queue_send(send, database, texts) for send in due]
     await queue_news(now, database, timing)
+    await queue_invitation(now, database, timing)
     return queued
 
 
@@ -83,17 +85,19 @@ async def queue_send(send: PlannedSend, database: Database, texts: SectionTexts)
         news = await DueNews.load(session, send.date)
         broadcast = await create_broadcast(
             session,
-            text=own.full("vi"),
-            text_en=own.full("en"),
-            audience=Audience(topics=send.topics),
-            kind=BROADCAST_KIND,
-            key=send.key,
-            title=_title(send),
-            not_before=send.send_at,
-            not_after=send.expires,
-            created_by=CREATED_BY,
-            texts_for=lambda subscriber, topics: news.merged(
-                own.for_recipient(topics, subscriber.language), subscriber, topics
+            BroadcastRequest(
+                text=own.full("vi"),
+                text_en=own.full("en"),
+                audience=Audience(topics=send.topics),
+                kind=BROADCAST_KIND,
+                key=send.key,
+                title=_title(send),
+                not_before=send.send_at,
+                not_after=send.expires,
+                created_by=CREATED_BY,
+                texts_for=lambda subscriber, topics: news.merged(
+                    own.for_recipient(topics, subscriber.language), subscriber, topics
+                ),
             ),
         )
         if broadcast is None or broadcast.id is None:  # another instance was first

@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.core import AuditLog, Subscriber
-from bot.models.outbox import Broadcast, OutboxMessage
+from bot.models.outbox import Broadcast, BroadcastKind, OutboxMessage
 from bot.models.screening import (
     EligibleResident,
     Registration,
@@ -26,7 +27,7 @@ from bot.models.screening import (
     ScreeningSession,
 )
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.screening.registrations import has_started
 from bot.screening.sessions import ScreeningError, list_sessions
 from content.dates import format_full_date
@@ -63,7 +64,7 @@ async def invite_listed_subscribers(
             select(Subscriber).where(
                 Subscriber.phone.in_(list(areas_by_phone)),
                 Subscriber.active.is_(True),
-                Subscriber.kind == "private",
+                Subscriber.kind == ChatKind.PRIVATE,
             )
         )
     )
@@ -93,13 +94,15 @@ async def invite_listed_subscribers(
 
     broadcast = await create_broadcast(
         session,
-        text=invitation("vi", open_sessions, set().union(*recipients.values())),
-        audience=Audience(subscriber_ids=ids, kinds=["private"]),
-        kind="screening",
-        key=f"{KEY_PREFIX}:{round_label}:{digest}",
-        title=f"Mời khám sàng lọc — đợt {round_label}",
-        created_by=actor,
-        texts_for=text_for,
+        BroadcastRequest(
+            text=invitation("vi", open_sessions, set().union(*recipients.values())),
+            audience=Audience(subscriber_ids=ids, kinds=[ChatKind.PRIVATE]),
+            kind=BroadcastKind.SCREENING,
+            key=f"{KEY_PREFIX}:{round_label}:{digest}",
+            title=f"Mời khám sàng lọc — đợt {round_label}",
+            created_by=actor,
+            texts_for=text_for,
+        ),
     )
     await session.commit()
     return InviteResult(len(ids), skipped, broadcast.id if broadcast else None)

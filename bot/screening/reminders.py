@@ -27,13 +27,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.core import Subscriber
-from bot.models.outbox import Broadcast
+from bot.models.outbox import Broadcast, BroadcastKind
 from bot.models.screening import Registration, RegistrationStatus, ScreeningSession
 from bot.models.staff import StaffMember
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from content.dates import format_full_date
 from content.station import load_station
 
@@ -51,7 +52,7 @@ EVENING_LIMIT = time(21)
 RESULTS_NOTE_DAYS = 14
 REPORT_DAY = 15
 REPORT_REMINDER_AT = time(8)
-BROADCAST_KIND = "screening"
+BROADCAST_KIND = BroadcastKind.SCREENING
 
 
 class Reminder(StrEnum):
@@ -184,14 +185,17 @@ async def remind_staff_of_monthly_report(
 
     broadcast = await create_broadcast(
         session,
-        text=text("vi"),
-        audience=Audience(
-            subscriber_ids=await staff_subscriber_ids(session, settings), kinds=["private"]
+        BroadcastRequest(
+            text=text("vi"),
+            audience=Audience(
+                subscriber_ids=await staff_subscriber_ids(session, settings),
+                kinds=[ChatKind.PRIVATE],
+            ),
+            kind=BROADCAST_KIND,
+            key=f"screening-report-reminder:{month}",
+            title=f"Nhắc báo cáo khám sàng lọc tháng {month}",
+            texts_for=lambda subscriber, _topics: text(subscriber.language),
         ),
-        kind=BROADCAST_KIND,
-        key=f"screening-report-reminder:{month}",
-        title=f"Nhắc báo cáo khám sàng lọc tháng {month}",
-        texts_for=lambda subscriber, _topics: text(subscriber.language),
     )
     return broadcast is not None
 
@@ -220,7 +224,7 @@ async def staff_subscriber_ids(session: AsyncSession, settings: Settings | None)
     return list(
         await session.scalars(
             select(Subscriber.id)
-            .where(Subscriber.kind == "private", or_(*linked))
+            .where(Subscriber.kind == ChatKind.PRIVATE, or_(*linked))
             .order_by(Subscriber.id)
         )
     )
@@ -242,13 +246,17 @@ async def _queue_reminder(
     assert registration.subscriber_id is not None
     await create_broadcast(
         session,
-        text=reminder_text(kind, "vi", registration, held, named=False),
-        audience=Audience(subscriber_ids=[registration.subscriber_id], kinds=["private"]),
-        kind=BROADCAST_KIND,
-        key=key,
-        title=f"Nhắc lịch khám ({kind}) — mã {registration.code}",
-        texts_for=lambda subscriber, _topics: reminder_text(
-            kind, subscriber.language, registration, held
+        BroadcastRequest(
+            text=reminder_text(kind, "vi", registration, held, named=False),
+            audience=Audience(
+                subscriber_ids=[registration.subscriber_id], kinds=[ChatKind.PRIVATE]
+            ),
+            kind=BROADCAST_KIND,
+            key=key,
+            title=f"Nhắc lịch khám ({kind}) — mã {registration.code}",
+            texts_for=lambda subscriber, _topics: reminder_text(
+                kind, subscriber.language, registration, held
+            ),
         ),
     )
 

@@ -14,11 +14,12 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import ChatKind
 from bot.i18n import translator
 from bot.models.screening import WaitlistEntry
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
-from bot.outbox.broadcasts import create_broadcast
+from bot.outbox.broadcasts import BroadcastRequest, create_broadcast
 from bot.screening.registrations import open_sessions_for
 from bot.screening.reminders import BROADCAST_KIND, EVENING_LIMIT, MORNING_REMINDER_FROM
 from content.dates import format_full_date
@@ -60,14 +61,16 @@ async def invite_waitlisted(session: AsyncSession, now: datetime, *, tz: tzinfo)
         waiting = [row for row in rows if row.area == area]
         await create_broadcast(
             session,
-            text=invitation(area, first.day, "vi"),
-            audience=Audience(
-                subscriber_ids=[row.subscriber_id for row in waiting], kinds=["private"]
-            ),
-            kind=BROADCAST_KIND,
-            title=f"Mời đăng ký khám — {area}",
-            texts_for=lambda subscriber, _topics, area=area, day=first.day: invitation(
-                area, day, subscriber.language
+            BroadcastRequest(
+                text=invitation(area, first.day, "vi"),
+                audience=Audience(
+                    subscriber_ids=[row.subscriber_id for row in waiting], kinds=[ChatKind.PRIVATE]
+                ),
+                kind=BROADCAST_KIND,
+                title=f"Mời đăng ký khám — {area}",
+                texts_for=lambda subscriber, _topics, area=area, day=first.day: invitation(
+                    area, day, subscriber.language
+                ),
             ),
         )
         await session.execute(

@@ -8,6 +8,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.models.outbox import BroadcastStatus
+from bot.models.staff import AlertStatus, RumorStatus, Verdict
 from bot.routing import Services
 from bot.web.dashboard.auth import SERVICES, require_login
 from bot.web.dashboard.errors import error_pages
@@ -34,6 +36,13 @@ async def dashboard_app(services: Services) -> web.Application:
     )
     env.globals["nav"] = [(page.TITLE, page.PATH) for page in PAGES]
     env.filters["phone_links"] = phone_links
+    # Templates compare statuses by name, as the code does.
+    env.globals.update(
+        AlertStatus=AlertStatus,
+        BroadcastStatus=BroadcastStatus,
+        RumorStatus=RumorStatus,
+        Verdict=Verdict,
+    )
     app.router.add_static("/static", STATIC, name="static")
     # The README's address, /admin without the slash, before and after signing in.
     app.router.add_get("", _to_overview, name="root")

@@ -10,6 +10,7 @@ from bot.web.dashboard.pages import (
     overview,
     rumors,
     screening,
+    survey,
 )
 
-PAGES = [overview, calendar, broadcasts, alerts, news, screening, rumors, faq, audit]
+PAGES = [overview, calendar, broadcasts, alerts, news, survey, screening, rumors, faq, audit]

@@ -21,6 +21,7 @@ from bot.alerts import (
     needs_second_approver,
     resident_text,
 )
+from bot.models.staff import AlertStatus
 from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -58,7 +59,7 @@ async def alerts_page(request: web.Request) -> web.Response:
                     "preview": Markup(_markdown.render(resident_text(alert))),
                     "target": AlertTarget.from_json(alert.target).describe(),
                     "reach": await audience_size(session, alert)
-                    if alert.status == "draft"
+                    if alert.status == AlertStatus.DRAFT
                     else None,
                     "progress": progress,
                     "needs_other": needs_second_approver(alert, me, settings),
@@ -132,7 +133,7 @@ async def cancel(request: web.Request) -> web.Response:
             alert, withdrawn = await cancel_alert(session, alert_id, staff_name(request))
     except AlertError as exc:
         raise redirect(PATH, f"Lỗi: {exc}") from None
-    if alert.status == "cancelled":
+    if alert.status == AlertStatus.CANCELLED:
         raise redirect(PATH, f"Đã hủy bản nháp số {alert_id}.")
     raise redirect(
         PATH, f"Đã dừng phần chưa gửi của cảnh báo số {alert_id}: {withdrawn} tin được rút lại."

@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.forward_kit import PUBLIC_KINDS, forward_kit
-from bot.models.outbox import Broadcast
+from bot.models.outbox import Broadcast, BroadcastStatus
 from bot.models.types import ROW_ID
 from bot.outbox.broadcasts import broadcast_progress, cancel_broadcast_as
 from bot.reports import KIND_NAMES
@@ -35,7 +35,7 @@ async def broadcasts_page(request: web.Request) -> web.Response:
         # Every public message comes with its forward kit, for the tổ dân phố Zalo groups the
         # bot cannot join (and for Zalo OA residents outside the 48-hour window).
         b = row["broadcast"]
-        if b.kind in PUBLIC_KINDS and b.status != "cancelled":
+        if b.kind in PUBLIC_KINDS and b.status != BroadcastStatus.CANCELLED:
             row["kit"] = forward_kit(b, base_url).as_message()
     return render(
         "broadcasts.html",

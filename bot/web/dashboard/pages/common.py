@@ -3,9 +3,11 @@ the header's counts of work waiting for staff, phone numbers made tappable."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -16,6 +18,11 @@ from bot.models.core import AuditLog
 from bot.routing import Services
 from bot.waiting import Waiting, waiting_counts
 from bot.web.dashboard.auth import SERVICES, STAFF
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 WAITING = web.RequestKey("waiting", Waiting)
 NO_HEADER = (".xlsx", "/progress")
@@ -79,3 +86,20 @@ def redirect(path: str, message: str = "", anchor: str = "") -> web.HTTPFound:
 async def audit(request: web.Request, action: str, detail: str) -> None:
     async with services(request).sessions() as session, session.begin():
         session.add(AuditLog(actor=staff_name(request), action=action, detail=detail))
+
+
+async def download(book: Workbook, filename: str) -> web.Response:
+    """A workbook as a file the browser saves. Writing one of thousands of rows takes
+    seconds of CPU: off the event loop, so residents' chats and the webhooks are answered
+    meanwhile."""
+    return web.Response(
+        body=await asyncio.to_thread(_xlsx_bytes, book),
+        content_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _xlsx_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.models.staff import Verdict
 from bot.models.types import ROW_ID
 from bot.rumors import RumorError, answer_similar, correction_to_alert, open_groups
 from bot.web.dashboard.pages.common import redirect, render, services, staff_name
@@ -44,7 +45,7 @@ async def answer(request: web.Request) -> web.Response:
             )
             if answered is None:
                 raise redirect(PATH, "Tin báo này đã được trả lời.")
-            if verdict == "false" and form.get("alert") == "1":
+            if verdict == Verdict.FALSE and form.get("alert") == "1":
                 alert = await correction_to_alert(session, report_id, staff_name(request))
                 raise redirect(
                     "/admin/alerts",

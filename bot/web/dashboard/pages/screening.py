@@ -8,12 +8,10 @@ every export writes an audit row (done by the screening functions themselves).
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import Counter
 from datetime import date, datetime
 
 from aiohttp import web
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,12 +29,11 @@ from bot.screening.sessions import (
     parse_day,
     parse_start,
 )
-from bot.web.dashboard.pages.common import redirect, render, services, staff_name
+from bot.web.dashboard.pages.common import download, redirect, render, services, staff_name
 from content.station import load_station
 
 TITLE = "Khám sàng lọc"
 PATH = "/admin/screening"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 routes = web.RouteTableDef()
 
 
@@ -123,7 +120,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         book = await export_registrations(
             session, today=_today(request), actor=staff_name(request), areas=areas or None
         )
-    return await _download(book, "danh-sach-kham-sang-loc.xlsx")
+    return await download(book, "danh-sach-kham-sang-loc.xlsx")
 
 
 @routes.get("/screening/report.xlsx", name="screening_report")
@@ -138,23 +135,7 @@ async def report(request: web.Request) -> web.StreamResponse:
             session, period, today=_today(request), tz=settings.tz, actor=staff_name(request)
         )
     book = await asyncio.to_thread(report_workbook, figures)
-    return await _download(book, f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
-
-
-async def _download(book: Workbook, filename: str) -> web.Response:
-    # Writing a workbook of thousands of rows takes seconds of CPU: off the event loop,
-    # so residents' chats and the webhooks are answered meanwhile.
-    return web.Response(
-        body=await asyncio.to_thread(_xlsx_bytes, book),
-        content_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _xlsx_bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return await download(book, f"bao-cao-kham-sang-loc-{period.start:%Y-%m}.xlsx")
 
 
 def _today(request: web.Request) -> date:

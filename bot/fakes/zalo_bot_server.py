@@ -4,9 +4,9 @@
 `{"ok": false, "error_code": …, "description": …}`. getUpdates long-polls and hands
 out one update per call (408 when none came in time), refuses while a webhook is set;
 setWebhook checks the 8–256-character secret; sends check the 2,000-character limit
-of a text or a caption. Sends past `rate` per second (a second's burst) are refused
-with HTTP 429 and error_code 429, nothing delivered: Zalo documents no figure and no
-retry_after, so this is the Telegram-like behaviour the adapter assumes.
+of a text or a caption. More than `rate` sends in any second (a sliding window) are
+refused with HTTP 429 and error_code 429 ("quota exceeded"), nothing delivered: Zalo
+documents no figure and no retry_after. Its 403 is an internal server error.
 Tests queue updates with `push_text`, script failures with `fail`, and in webhook mode
 `deliver` posts an update to the registered URL with the secret header, as Zalo does.
 """
@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.telegram_server import Bucket
+from bot.fakes.window import SlidingWindow
 
 TOKEN = "1459232241454765289:fake-zalo-bot-token"
 MAX_TEXT = 2000
@@ -47,7 +47,7 @@ class FakeZaloBotServer:
     http_429: int = 0
 
     def __post_init__(self) -> None:
-        self._bucket = Bucket(self.rate, self.rate)
+        self._window = SlidingWindow(round(self.rate), 1.0)
         self._updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._failures: dict[str, Failure] = {}
         self._ids = itertools.count(1)
@@ -190,9 +190,9 @@ class FakeZaloBotServer:
             if failure.times <= 0:
                 del self._failures[chat_id]
             return _error(failure.status, failure.error_code, failure.description)
-        if self._bucket.take(time.monotonic()):
+        if self._window.take(time.monotonic()):
             self.http_429 += 1
-            return _error(429, 429, "Too Many Requests")
+            return _error(429, 429, "Quota exceeded")
         self.sent.append((method, payload))
         return _ok({"message_id": f"s{next(self._ids)}", "date": int(time.time() * 1000)})
 

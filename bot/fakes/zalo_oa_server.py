@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.telegram_server import Bucket
+from bot.fakes.window import SlidingWindow
 
 APP_ID = "4291763606161179100"
 APP_SECRET = "fake-app-secret-key"
@@ -55,7 +55,7 @@ class FakeZaloOAServer:
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
-        self._bucket = Bucket(self.rate, self.rate)
+        self._window = SlidingWindow(round(self.rate), 1.0)
         self.access_tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
         self.refresh_tokens: set[str] = set()
         self.last_interaction: dict[str, float] = {}  # user → epoch seconds
@@ -114,6 +114,19 @@ class FakeZaloOAServer:
             "message": {"msg_id": f"msg-{next(self._ids)}", "text": text} | message,
         }
 
+    def follow_event(self, user_id: str) -> dict[str, Any]:
+        """A resident follows the OA: an interaction, as a message is."""
+        now = self.clock()
+        self.last_interaction[user_id] = now
+        return {
+            "app_id": self.app_id,
+            "event_name": "follow",
+            "timestamp": str(int(now * 1000)),
+            "oa_id": OA_ID,
+            "source": "testing_webhook",
+            "follower": {"id": user_id},
+        }
+
     def sign(self, raw_body: bytes, timestamp: str, secret: str | None = None) -> str:
         key = self.oa_secret_key if secret is None else secret
         signed = self.app_id.encode() + raw_body + timestamp.encode() + key.encode()
@@ -146,7 +159,7 @@ class FakeZaloOAServer:
             return _error(-201, problem)
         if user_id in self._failures:
             return self._scripted_failure(user_id)
-        if self._bucket.take(time.monotonic()):
+        if self._window.take(time.monotonic()):
             self.throttled += 1
             return _error(-32, "Your application reached limit call api")
         since = self.clock() - self.last_interaction.get(user_id, float("-inf"))

@@ -6,8 +6,9 @@ getUpdates (long poll over queued updates; 409 while a webhook is set), setWebho
 deleteWebhook, getWebhookInfo, getChatAdministrators, pinChatMessage, setMyCommands,
 deleteMessage. Unknown methods answer 404 like Telegram; a wrong token answers 401.
 
-Limits (what Telegram documents): `rate` messages/s for the whole bot, with a
-burst of `burst_seconds` worth; one message per `1/private_per_second` s to a
+Limits (what Telegram documents): `rate` messages/s for the whole bot, counted in a sliding window (at most rate × `window_seconds` accepted in any
+`window_seconds`, wherever the window starts; only sends with allow_paid_broadcast
+count beyond 30/s); one message per `1/private_per_second` s to a
 private chat (positive id); `group_per_minute` to a group (negative id). Past a limit
 it answers 429 with `parameters.retry_after` and delivers nothing.
 
@@ -26,7 +27,7 @@ bad_gateway (502), timeout (hold the request `hang_seconds`, then 500), disconne
 to the old id keep failing so), throttle (429 for this chat, `retry_after` s).
 
 As a process (benchmarks: the server gets its own core):
-    python -m tests.fakes.telegram_server --port 0 --rate 30
+    python -m bot.fakes.telegram_server --port 0 --rate 30
 prints its base URL on the first line; GET /_fake/stats gives the counters as JSON,
 POST /_fake/reset clears them.
 """
@@ -38,8 +39,8 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,6 +48,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from bot.fakes.window import SlidingWindow, retry_after
 
 TOKEN = "123456789:AAFakeTokenForLocalTestsOnly_abcdefgh"
 BOT_USER = {
@@ -61,6 +64,10 @@ BOT_USER = {
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 SEND_METHODS = {"sendMessage", "sendPhoto"}
+# Sends a second without allow_paid_broadcast (https://core.telegram.org/bots/faq).
+FREE_RATE = 30
+# A command of the menu (setMyCommands): 1-32 lowercase letters, digits, underscores.
+COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 FAULTS = {
     "blocked": (403, "Forbidden: bot was blocked by the user"),
     "kicked": (403, "Forbidden: bot was kicked from the group chat"),
@@ -72,27 +79,6 @@ FAULTS = {
     "throttle": (429, "Too Many Requests: retry after {retry_after}"),
     "disconnect": (0, ""),
 }
-
-
-class Bucket:
-    """Token bucket; `take()` → 0 when allowed, else seconds until it would be."""
-
-    __slots__ = ("capacity", "rate", "tokens", "updated")
-
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.updated = time.monotonic()
-
-    def take(self, now: float) -> float:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
-        self.updated = max(self.updated, now)
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
 
 
 @dataclass
@@ -109,7 +95,8 @@ class FakeTelegramServer:
         *,
         token: str = TOKEN,
         rate: float = 30.0,
-        burst_seconds: float = 1.0,
+        window_seconds: float = 1.0,
+        free_rate: float = FREE_RATE,
         private_per_second: float = 1.0,
         group_per_minute: float = 20.0,
         hang_seconds: float = 1.0,
@@ -123,8 +110,14 @@ class FakeTelegramServer:
         self.hang_seconds = hang_seconds
         self.random_faults = random_faults or {}
         self._random = random.Random(seed)
-        self._bot_bucket = Bucket(rate, max(1.0, rate * burst_seconds))
-        self._chat_buckets: dict[str, Bucket] = {}
+        self._bot_window = SlidingWindow(round(rate * window_seconds), window_seconds)
+        # Above 30/s only sends marked allow_paid_broadcast pass (Telegram's paid broadcasts).
+        self._free_window = SlidingWindow(
+            round(min(rate, free_rate) * window_seconds), window_seconds
+        )
+        # A private chat's window holds one send: its time is all there is to keep.
+        self._private_last: dict[str, float] = {}
+        self._group_windows: dict[str, SlidingWindow] = {}
         self._faults: dict[str, Fault] = {}
         self._migrated: dict[str, int] = {}
         self._message_ids = itertools.count(1)
@@ -138,6 +131,8 @@ class FakeTelegramServer:
         # answerCallbackQuery's error while set (real Telegram: presses older than ~15 min).
         self.stale_button_presses = False
         self.webhook: dict[str, Any] = {}
+        # The menus the bot set with setMyCommands, by language_code ("" for everyone).
+        self.commands: dict[str, list[dict[str, Any]]] = {}
         self.base_url = ""
         self.reset()
 
@@ -148,6 +143,8 @@ class FakeTelegramServer:
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.pinned: list[tuple[str, int]] = []
         self.http_429 = 0
+        # Which limit each 429 of the limits (not of `fail`) was for: bot, chat, unpaid.
+        self.refused_by: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self.first_send = 0.0
         self.last_send = 0.0
@@ -229,6 +226,7 @@ class FakeTelegramServer:
             "accepted": self.accepted,
             "chats": len(self.delivered),
             "http_429": self.http_429,
+            "refused_by": dict(self.refused_by),
             "duplicates": self.duplicates,
             "achieved_per_s": self.achieved_per_s,
             "first_send": self.first_send,
@@ -286,17 +284,19 @@ class FakeTelegramServer:
         if fault is not None:
             return await self._inject(request, chat_id, fault)
         now = time.monotonic()
-        wait = self._bot_bucket.take(now)
-        chat_wait = self._chat_bucket(chat_id).take(now) if not wait else 0.0
-        if wait or chat_wait:
-            if chat_wait and not wait:
-                self._bot_bucket.tokens += 1  # the bot-wide token was not used
+        paid = _truthy(params.get("allow_paid_broadcast"))
+        waits = {
+            "bot": self._bot_window.wait(now),
+            "chat": self._chat_wait(chat_id, now),
+            "unpaid": 0.0 if paid else self._free_window.wait(now),
+        }
+        wait = max(waits.values())
+        if wait:
             self.http_429 += 1
-            retry_after = max(1, math.ceil(max(wait, chat_wait)))
+            self.refused_by[max(waits, key=waits.__getitem__)] += 1
+            seconds = retry_after(wait)
             return _error(
-                429,
-                f"Too Many Requests: retry after {retry_after}",
-                {"retry_after": retry_after},
+                429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
             )
         text = str(params.get("text" if method == "sendMessage" else "caption", ""))
         limit = MAX_TEXT if method == "sendMessage" else MAX_CAPTION
@@ -304,6 +304,7 @@ class FakeTelegramServer:
             return _error(400, "Bad Request: message text is empty")
         if len(text) > limit:
             return _error(400, "Bad Request: message is too long")
+        self._count_send(chat_id, now, paid=paid)
         self._record(chat_id, text, method, params, now)
         message = self._message(chat_id, text=text if method == "sendMessage" else None)
         if method == "sendPhoto":
@@ -326,13 +327,23 @@ class FakeTelegramServer:
         else:
             self.delivered.setdefault(chat_id, [])
 
-    def _chat_bucket(self, chat_id: str) -> Bucket:
-        bucket = self._chat_buckets.get(chat_id)
-        if bucket is None:
-            group = chat_id.startswith("-")
-            rate = self.group_per_minute / 60 if group else self.private_per_second
-            bucket = self._chat_buckets[chat_id] = Bucket(rate, 1.0)
-        return bucket
+    def _chat_wait(self, chat_id: str, now: float) -> float:
+        if not chat_id.startswith("-"):
+            last = self._private_last.get(chat_id)
+            return 0.0 if last is None else max(0.0, last + 1 / self.private_per_second - now)
+        window = self._group_windows.get(chat_id)
+        if window is None:
+            window = self._group_windows[chat_id] = SlidingWindow(round(self.group_per_minute), 60)
+        return window.wait(now)
+
+    def _count_send(self, chat_id: str, now: float, *, paid: bool) -> None:
+        self._bot_window.record(now)
+        if not paid:
+            self._free_window.record(now)
+        if chat_id.startswith("-"):
+            self._group_windows[chat_id].record(now)
+        else:
+            self._private_last[chat_id] = now
 
     def _fault_for(self, chat_id: str) -> Fault | None:
         if chat_id in self._migrated:
@@ -419,7 +430,17 @@ class FakeTelegramServer:
             )
         return _ok(True)
 
-    async def _api_setMyCommands(self, _params: dict[str, Any]) -> web.Response:
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> web.Response:
+        commands = params.get("commands")
+        commands = json.loads(commands) if isinstance(commands, str) else commands
+        if not isinstance(commands, list) or len(commands) > 100:
+            return _error(400, "Bad Request: can't parse commands JSON object")
+        for entry in commands:
+            name = str(entry.get("command", "")) if isinstance(entry, dict) else ""
+            description = str(entry.get("description", "")) if isinstance(entry, dict) else ""
+            if not COMMAND.fullmatch(name) or not 1 <= len(description) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands[str(params.get("language_code") or "")] = commands
         return _ok(True)
 
     async def _api_deleteMessage(self, _params: dict[str, Any]) -> web.Response:
@@ -494,6 +515,11 @@ async def _params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+def _truthy(value: object) -> bool:
+    """A boolean parameter as JSON (true) or a form field ("true")."""
+    return value is True or str(value).lower() == "true"
+
+
 def _ok(result: Any, **extra: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result, **extra})
 
@@ -508,7 +534,7 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
 async def _serve(args: argparse.Namespace) -> None:
     server = FakeTelegramServer(
         rate=args.rate,
-        burst_seconds=args.burst_seconds,
+        window_seconds=args.window_seconds,
         private_per_second=args.private_per_second,
         group_per_minute=args.group_per_minute,
         random_faults=json.loads(args.faults) if args.faults else None,
@@ -523,7 +549,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake Telegram Bot API server")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rate", type=float, default=30.0)
-    parser.add_argument("--burst-seconds", type=float, default=1.0)
+    parser.add_argument("--window-seconds", type=float, default=1.0)
     parser.add_argument("--private-per-second", type=float, default=1.0)
     parser.add_argument("--group-per-minute", type=float, default=20.0)
     parser.add_argument("--faults", default="", help='JSON, e.g. {"server_error": 0.01}')

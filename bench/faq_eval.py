@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.faq import FaqIndex, ask, get_index
     from bot.faq.evaluation import evaluate, leave_one_out, load_rows
-    from content.faq import load_abbreviations, load_faq, load_signals
+    from content.faq import load_abbreviations, load_faq, load_signals, load_synonyms
 
     known = set(get_index(args.lang).entries)
     figures: dict[str, Any] = {"bench": "faq-eval", "topics": len(known)}
@@ -61,8 +61,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
     if not args.no_loo:
         abbreviations, signals = load_abbreviations(args.lang), load_signals(args.lang)
+        synonyms = load_synonyms(args.lang)
+        # Built as the bot builds it (synonyms too), so the figure is the bot's.
         loo = leave_one_out(
-            lambda entries: FaqIndex.build(entries, abbreviations, signals),
+            lambda entries: FaqIndex.build(entries, abbreviations, signals, synonyms),
             load_faq(args.lang),
         )
         figures["leave_one_out"] = {

@@ -17,7 +17,7 @@ from content.years import unpassed_years
 
 LANGUAGES = ("vi", "en")
 MAX_ANSWER_CHARS = 600
-MIN_EXAMPLES, MAX_EXAMPLES = 5, 10
+MIN_EXAMPLES, MAX_EXAMPLES = 5, 15
 PLACEHOLDERS = ("tram", "dia_chi", "gio_mo_cua", "dien_thoai", "duong_day_nong")
 # Topic ids ride in button data (Telegram: at most 64 bytes) after a signed question id.
 MAX_ID_CHARS = 32

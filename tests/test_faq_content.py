@@ -9,7 +9,7 @@ import pytest
 
 from bot.faq import get_index
 from content import CONTENT_DIR
-from content.faq import LANGUAGES, check_faq, load_faq
+from content.faq import LANGUAGES, MAX_EXAMPLES, MIN_EXAMPLES, check_faq, load_faq
 from content.yamlfile import ContentError
 
 REQUIRED = [
@@ -85,7 +85,7 @@ def test_every_required_topic_is_answered_with_station_facts(lang):
     assert station in entries["station.hours"].answer  # the station's facts in that language
     assert all("{" not in entry.answer for entry in entries.values())
     for entry in entries.values():
-        assert entry.source and 5 <= len(entry.examples) <= 10
+        assert entry.source and MIN_EXAMPLES <= len(entry.examples) <= MAX_EXAMPLES
         if entry.emergency:
             assert "115" in entry.answer[:30]
 

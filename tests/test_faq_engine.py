@@ -222,3 +222,11 @@ def test_english_children_vaccination_needs_a_child(vi):
 def test_phone_numbers_are_masked_before_logging():
     assert mask_phones("gọi tôi 0912 345 678 nhé") == "gọi tôi [số điện thoại] nhé"
     assert mask_phones("tôi 70 tuổi, tổ 3") == "tôi 70 tuổi, tổ 3"
+
+
+def test_a_repeated_word_does_not_lower_the_confidence(vi):
+    """Residents' stories repeat "em", "chị ơi": that is not less about the topic."""
+    plain = vi.ask("chị ơi buồn chán mất ngủ kéo dài")
+    repeated = vi.ask("chị ơi chị ơi chị ơi buồn chán mất ngủ kéo dài")
+    assert plain.id == "mental_health"
+    assert (repeated.id, repeated.score) == (plain.id, plain.score)

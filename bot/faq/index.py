@@ -316,10 +316,12 @@ class FaqIndex:
         word_by_topic = np.zeros(len(self._topics))
         np.maximum.at(word_by_topic, self._doc_topic, word_scores)
         candidates = [i for i in np.argsort(-by_topic, kind="stable")[:CANDIDATES] if by_topic[i]]
-        total = sum(self._idf.get(t, self._unknown_idf) for t in tokens) or 1.0
+        # Each word once: a story repeating "em" or "con" is not less about its topic.
+        distinct = set(tokens)
+        total = sum(self._idf.get(t, self._unknown_idf) for t in distinct) or 1.0
         ranked = []
         for i in candidates:
-            known = sum(self._idf[t] for t in tokens if t in self._topic_words[i])
+            known = sum(self._idf[t] for t in distinct if t in self._topic_words[i])
             evidence = float(word_by_topic[i]) * known / total
             ranked.append((int(i), evidence / (evidence + SCALE)))
         ranked.sort(key=lambda item: -item[1])

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
-    add_examples(subparsers)
+    add_examples(parser)
     return parser
 
 

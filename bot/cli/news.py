@@ -12,15 +12,6 @@ from datetime import date, datetime, timedelta
 from bot.cli import CliError
 from bot.cli.common import acting_user, cli_settings, iso_date, run_with_session
 
-EXAMPLES = """ví dụ:
-  loaphuong news add --title "Tiêm vắc xin cúm miễn phí" \\
-      --summary "Trạm tiêm vắc xin cúm cho người từ 60 tuổi sáng thứ Bảy." \\
-      --link https://suckhoe.vn/cum --topic nguoi_cao_tuoi --area "Tổ 3"
-  loaphuong news list --from 2026-11-23
-  loaphuong news remove 12
-  loaphuong news preview --period week --as-subscriber 5
-  loaphuong news volunteer add 5 --area "Tổ 3"
-"""
 PERIODS = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
@@ -29,15 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "news",
         help="điểm tin y tế: thêm tin, xem trước bản tin, cộng tác viên",
         description="Điểm tin y tế hằng ngày, hằng tuần, hằng tháng.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="news_action", metavar="ACTION", required=True)
 
-    add = actions.add_parser(
-        "add", help="thêm một tin", epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    add = actions.add_parser("add", help="thêm một tin")
     add.add_argument("--title", required=True, help="tiêu đề ngắn")
     add.add_argument("--summary", required=True, help="tóm tắt 1–3 câu tiếng Việt")
     add.add_argument("--title-en", help="tiêu đề tiếng Anh (không bắt buộc)")

@@ -53,9 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     attend = actions.add_parser(
         "attend",
         help="ghi nhận đã đến khám theo mã đăng ký, hoặc theo tệp danh sách đã ký nhận",
-        description="Ví dụ: loaphuong screening attend K7Q2M H3X9A — hoặc "
-        "loaphuong screening attend --file danh-sach-kham.xlsx (tệp xuất ra, đánh 'x' ở cột "
-        "'Ký nhận' cho người đã đến). Có mã sai thì không ghi nhận mã nào.",
+        description="Ghi nhận theo mã đăng ký, hoặc theo tệp --file (tệp xuất ra, đánh 'x' ở "
+        "cột 'Ký nhận' cho người đã đến). Có mã sai thì không ghi nhận mã nào.",
     )
     attend.add_argument("codes", nargs="*", metavar="CODE", help="mã đăng ký")
     attend.add_argument("--file", type=Path, help="tệp .xlsx/.csv có cột 'Mã' (và 'Ký nhận')")

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(func=add_command)
 
     remove = actions.add_parser("remove", help="xóa cán bộ")
-    remove.add_argument("name")
+    remove.add_argument("name", help="tên đăng nhập")
     remove.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     remove.set_defaults(func=remove_command)
 
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "password",
         help="đổi mật khẩu (đọc dòng đầu của stdin); mọi phiên đăng nhập của người đó kết thúc",
     )
-    password.add_argument("name")
+    password.add_argument("name", help="tên đăng nhập")
     password.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     password.set_defaults(func=password_command)
 

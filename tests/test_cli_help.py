@@ -52,6 +52,13 @@ def test_help_is_vietnamese_with_examples(command):
         and not VIETNAMESE_LETTER.search(action.help)
     ]
     assert not english, f"{command}: English option help {english}"
+    placeholders = [
+        action.metavar or action.dest
+        for action in parser._actions
+        if action.nargs != 0 and (action.choices is None or isinstance(action.choices, dict))
+    ]
+    english = [word for word in placeholders if not VIETNAMESE_LETTER.search(str(word))]
+    assert not english, f"{command}: English placeholders {english} (bot/cli/vietnamese.py)"
 
 
 def test_the_walk_reaches_the_deepest_subcommands():

@@ -51,7 +51,7 @@ def _summary(module: ast.Module) -> str | None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="đo hiệu năng (mỗi bài đo in một dòng JSON)")
-    names = parser.add_subparsers(dest="bench_name", metavar="NAME", required=True)
+    names = parser.add_subparsers(dest="bench_name", metavar="BÀI_ĐO", required=True)
     for name, summary in benchmarks().items():
         # The benchmark's own options are read once it is imported: here they are only
         # collected ("+" as the option prefix, so "--json" is collected, not refused).

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Tin hàng loạt của trạm. Bot đang chạy (loaphuong run) sẽ gửi, "
         "đúng tốc độ nền tảng cho phép, không gửi tin thường trong giờ nghỉ.",
     )
-    actions = parser.add_subparsers(dest="broadcast_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="broadcast_action", metavar="VIỆC", required=True)
 
     send = actions.add_parser(
         "send",

@@ -11,7 +11,7 @@ from bot.cli.common import acting_user, run_with_session
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("staff", help="quản lý tài khoản cán bộ trạm y tế")
-    actions = parser.add_subparsers(dest="staff_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="staff_action", metavar="VIỆC", required=True)
 
     add = actions.add_parser("add", help="thêm cán bộ", description="Thêm một tài khoản cán bộ.")
     add.add_argument("name", help="tên đăng nhập, ví dụ 'lan.nguyen'")

@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="khảo sát nhu cầu thông tin: xuất kết quả",
         description="Khảo sát nhu cầu thông tin sức khỏe của người dân (content/surveys/).",
     )
-    actions = parser.add_subparsers(dest="survey_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="survey_action", metavar="VIỆC", required=True)
     export = actions.add_parser(
         "export",
         help="ghi kết quả ra tệp XLSX (theo nhóm tuổi, tổ dân phố, kênh)",

@@ -70,17 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def benchmark_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
     """The parser of `loaphuong bench NAME`: its SUMMARY, its options, its examples."""
-    from bot.cli.examples import add_examples
+    from bot.cli.examples import describe
     from bot.cli.vietnamese import VietnameseParser
 
-    dashed = name.replace("_", "-")
-    top = VietnameseParser(prog="loaphuong")
-    parser = top.add_subparsers().add_parser(
-        f"bench {dashed}", help=getattr(module, "SUMMARY", None)
-    )
+    command = f"bench {name.replace('_', '-')}"
+    parser = VietnameseParser(prog=f"loaphuong {command}")
     parser.add_argument("--json", action="store_true", help="in kết quả thành một dòng JSON")
     module.add_arguments(parser)
-    add_examples(top)
+    describe(parser, command, getattr(module, "SUMMARY", None))
     return parser
 
 

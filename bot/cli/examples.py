@@ -118,13 +118,18 @@ def commands(
 
 def add_examples(parser: argparse.ArgumentParser) -> None:
     for command, sub, listed_help in commands(parser):
-        if sub.description is None:
-            sub.description = listed_help
-        if sub.epilog is None and command in EXAMPLES:
-            lines = "\n".join(f"  {line}" for line in EXAMPLES[command].splitlines())
-            sub.epilog = f"ví dụ:\n{lines}"
-            # Raw, so the examples keep their lines; the description is wrapped here instead.
-            if sub.description and "\n" not in sub.description:
-                width = max(shutil.get_terminal_size().columns - 2, 40)
-                sub.description = textwrap.fill(sub.description, width)
-            sub.formatter_class = argparse.RawDescriptionHelpFormatter
+        describe(sub, command, listed_help)
+
+
+def describe(parser: argparse.ArgumentParser, command: str, summary: str | None) -> None:
+    """Give `loaphuong COMMAND --help` a description (else `summary`) and its examples."""
+    if parser.description is None:
+        parser.description = summary
+    if parser.epilog is None and command in EXAMPLES:
+        lines = "\n".join(f"  {line}" for line in EXAMPLES[command].splitlines())
+        parser.epilog = f"ví dụ:\n{lines}"
+        # Raw, so the examples keep their lines; the description is wrapped here instead.
+        if parser.description and "\n" not in parser.description:
+            width = max(shutil.get_terminal_size().columns - 2, 40)
+            parser.description = textwrap.fill(parser.description, width)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter

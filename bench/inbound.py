@@ -24,13 +24,16 @@ from typing import Any
 
 from bot.fakes.processes import free_port
 
-# What a resident sends after /start, in turn; the same for everyone, as a poster's QR brings.
+# What a resident sends after /start, in turn (questions, then /chude answered to its end, then
+# questions that reach the FAQ); the same for everyone, as a poster's QR brings.
 SCRIPT: list[dict[str, str]] = [
     {"text": "tiêm vắc xin sởi cho trẻ ở đâu"},
     {"button": "sub:topics"},
     {"button": "topic:tre_em"},
+    {"button": "sub:done"},
+    {"text": "to 3"},  # typed, as residents do, then the language
+    {"text": "tieng viet"},
     {"text": "khám sàng lọc miễn phí cần mang gì"},
-    {"button": "topic:tre_em"},
     {"text": "ko co bhyt thi kham dc ko"},
     {"text": "/trogiup"},
 ]

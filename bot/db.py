@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.models.core import KeyValue
+from bot.sqlite_trips import connector
 from bot.sqlite_writes import OneWriterConnection
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -47,11 +48,14 @@ def create_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         # No reset when a connection goes back to the pool: the session has already
         # committed or rolled back, and each reset is one more trip to SQLite's thread.
+        database = make_url(url).database
+        on_file = bool(database) and database != ":memory:" and not make_url(url).query
         engine = create_async_engine(
             url,
             connect_args={"timeout": 30, "factory": OneWriterConnection},
             hide_parameters=True,
             pool_reset_on_return=None,
+            **({"async_creator": connector(str(database), timeout=30)} if on_file else {}),
         )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
@@ -78,6 +82,13 @@ def insert_or_skip(session: AsyncSession, table: Any) -> Insert:
     PostgreSQL alike: no read-then-insert race between two requests or two instances."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine `sessions` open their connections on, for Core statements on hot paths."""
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

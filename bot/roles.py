@@ -51,6 +51,8 @@ async def staff_account_roles(incoming: Incoming, ctx: Context) -> set[str]:
 
 async def group_admin_roles(incoming: Incoming, ctx: Context) -> set[str]:
     """Admins of this group; in a private chat, admins of any group the bot is in."""
+    if not isinstance(ctx.services.channels.get(incoming.channel), GroupAdminList):
+        return set()  # a channel without admin lists (the web chat): no groups to look up
     if incoming.chat_kind is ChatKind.GROUP:
         groups = [incoming.chat_id]
     else:

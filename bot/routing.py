@@ -197,7 +197,8 @@ class Router:
 
 
 RoleCheck = Callable[[Incoming, "Context", str], Awaitable[bool]]
-LocaleLookup = Callable[[Incoming, "Services"], Awaitable[str | None]]
+# The locale to answer in, from the language the chat chose (None if it never did).
+LocaleLookup = Callable[[Incoming, str | None], str | None]
 
 
 class Dispatcher:
@@ -232,11 +233,13 @@ class Dispatcher:
         self._fallback = next((r.fallback for r in self.routers if r.fallback), None)
 
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
-        locale = await self._locale_of(incoming, self.services) or incoming.locale or "vi"
+        key = StateKey(incoming.channel, incoming.chat_id, incoming.user_id)
+        chosen, state = await self.services.states.get_with_language(key)
+        locale = self._locale_of(incoming, chosen) or incoming.locale or "vi"
         ctx = Context(self.services, incoming, locale)
         try:
             if not incoming.event:
-                await ctx.load_state()
+                ctx.state = state
             incoming = self._as_command(incoming, ctx)
             ctx.incoming = incoming
             return _as_list(await self._run(await self._route(incoming, ctx), incoming, ctx))

@@ -36,6 +36,11 @@ class OneWriterConnection(sqlite3.Connection):
         self._write_lock = _lock_for(str(database))
         self._writing = False
 
+    @property
+    def writing(self) -> bool:
+        """Holding the file's write lock (given back at commit or rollback)."""
+        return self._writing
+
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
         return super().cursor(factory or _OneWriterCursor)
 

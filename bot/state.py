@@ -13,16 +13,27 @@ from enum import Enum
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import insert_or_skip
-from bot.models.core import DialogueStateRow
+from bot.db import engine_of
+from bot.models.core import DialogueStateRow, Subscriber
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # Read on nearly every message: built once (building a statement costs more than SQLite
 # takes to answer it).
-_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(
-    *(getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS)
+_OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
+_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY)
+_CLEAR = delete(DialogueStateRow).where(*_OF_KEY)
+_VALUES = ("step", "data", "updated_at")
+# What every message starts with, in one statement: the chat's chosen language (None when
+# it is no subscriber) and the dialogue step and data (None outside a dialogue).
+_LANGUAGE_AND_STATE = select(
+    select(Subscriber.language)
+    .where(Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
+    .scalar_subquery(),
+    select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
+    select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
 )
 
 
@@ -46,6 +57,10 @@ def step_name(step: Enum) -> str:
 class StateStorage(Protocol):
     async def get(self, key: StateKey) -> DialogueState | None: ...
 
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        """The chat's chosen language (None if it never subscribed) and the state."""
+        ...
+
     async def set(self, key: StateKey, state: DialogueState) -> None: ...
 
     async def clear(self, key: StateKey) -> None: ...
@@ -61,6 +76,9 @@ class MemoryStateStorage:
         state = self._states.get(key)
         return DialogueState(state.step, dict(state.data)) if state else None
 
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        return None, await self.get(key)
+
     async def set(self, key: StateKey, state: DialogueState) -> None:
         self._states[key] = DialogueState(state.step, dict(state.data))
 
@@ -69,37 +87,42 @@ class MemoryStateStorage:
 
 
 class SqlStateStorage:
-    """Dialogue state in the database, so a restart resumes every dialogue."""
+    """Dialogue state in the database, so a restart resumes every dialogue.
+
+    Read and written on nearly every message, as Core statements built once on the engine's
+    own connections: an ORM session around one statement costs more than SQLite takes to
+    answer it."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-
-    async def get(self, key: StateKey) -> DialogueState | None:
-        async with self._sessions() as session:
-            row = (await session.execute(_STATE, vars(key))).first()
-        return DialogueState(row.step, json.loads(row.data)) if row else None
-
-    async def set(self, key: StateKey, state: DialogueState) -> None:
+        self._engine = engine_of(sessions)
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(DialogueStateRow.__table__)  # type: ignore[attr-defined]
         # One statement: two instances (or two requests) setting the same key at once
         # both succeed, the later write kept, where a read-then-insert hit the unique key.
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
+        )
+
+    async def get(self, key: StateKey) -> DialogueState | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_STATE, vars(key))).first()
+        return DialogueState(row.step, json.loads(row.data)) if row else None
+
+    async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
+        async with self._engine.connect() as connection:
+            language, step, data = (await connection.execute(_LANGUAGE_AND_STATE, vars(key))).one()
+        return language, DialogueState(step, json.loads(data)) if step is not None else None
+
+    async def set(self, key: StateKey, state: DialogueState) -> None:
         values = {
             "step": state.step,
             "data": json.dumps(state.data, ensure_ascii=False),
             "updated_at": datetime.now(UTC),
         }
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                insert_or_skip(session, DialogueStateRow)
-                .values(channel=key.channel, chat_id=key.chat_id, user_id=key.user_id, **values)
-                .on_conflict_do_update(index_elements=KEY_COLUMNS, set_=values)
-            )
+        async with self._engine.begin() as connection:
+            await connection.execute(self._upsert, vars(key) | values)
 
     async def clear(self, key: StateKey) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                delete(DialogueStateRow).where(
-                    DialogueStateRow.channel == key.channel,
-                    DialogueStateRow.chat_id == key.chat_id,
-                    DialogueStateRow.user_id == key.user_id,
-                )
-            )
+        async with self._engine.begin() as connection:
+            await connection.execute(_CLEAR, vars(key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import ChatKind, Incoming
@@ -20,6 +21,14 @@ _SUBSCRIBER = select(Subscriber).where(*_OF_CHAT)
 _LANGUAGE = select(Subscriber.language).where(*_OF_CHAT)
 _LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for_update()
 _TOPICS = select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
+_TOPIC_TABLE = SubscriberTopic.__table__  # type: ignore[attr-defined]
+_REMOVE_TOPIC = delete(_TOPIC_TABLE).where(
+    _TOPIC_TABLE.c.subscriber_id == bindparam("id"), _TOPIC_TABLE.c.topic == bindparam("topic")
+)
+_ADD_TOPIC = {
+    "postgresql": postgresql.insert(_TOPIC_TABLE).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_TOPIC_TABLE).on_conflict_do_nothing(),
+}
 
 
 async def find_subscriber(session: AsyncSession, channel: str, chat_id: str) -> Subscriber | None:
@@ -81,18 +90,12 @@ async def toggle_topic(session: AsyncSession, subscriber_id: int, topic: str) ->
     toggles at once (a double tap, two instances) counts: the subscriber's row is locked
     until the commit (PostgreSQL; SQLite has one writer at a time), so the second toggle
     sees what the first did."""
-    await session.execute(_LOCKED, {"id": subscriber_id})
-    removed = await session.execute(
-        delete(SubscriberTopic).where(
-            SubscriberTopic.subscriber_id == subscriber_id, SubscriberTopic.topic == topic
-        )
-    )
+    dialect = session.get_bind().dialect.name
+    if dialect != "sqlite":  # SQLite has no row locks: its one writer already waits
+        await session.execute(_LOCKED, {"id": subscriber_id})
+    removed = await session.execute(_REMOVE_TOPIC, {"id": subscriber_id, "topic": topic})
     if not removed.rowcount:  # type: ignore[attr-defined]
-        await session.execute(
-            insert_or_skip(session, SubscriberTopic)
-            .values(subscriber_id=subscriber_id, topic=topic)
-            .on_conflict_do_nothing()
-        )
+        await session.execute(_ADD_TOPIC[dialect], {"subscriber_id": subscriber_id, "topic": topic})
     await session.commit()
     return await topics_of(session, subscriber_id)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.core import Button, ChatKind, Incoming, Reply, Role
-from bot.routing import Context, Services, command_button
-from bot.subscribers import language_of
+from bot.routing import Context, command_button
 
 # Personal data is asked and shown in private chats only, never in a group.
 PRIVATE = frozenset({ChatKind.PRIVATE})
@@ -14,11 +13,9 @@ GROUP = frozenset({ChatKind.GROUP})
 _COMMAND = re.compile(r"/([a-z]+)\b")
 
 
-async def locale_of(incoming: Incoming, services: Services) -> str | None:
+def locale_of(incoming: Incoming, chosen: str | None) -> str | None:
     """The language chosen in /chude; a group that has not chosen speaks Vietnamese,
     whatever the app of the member writing is set to."""
-    async with services.sessions() as session:
-        chosen = await language_of(session, incoming)
     if chosen is None and incoming.chat_kind is ChatKind.GROUP:
         return "vi"
     return chosen

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import FailureKind, SendError
+from bot.channels.base import AccountStatus, FailureKind, SendError
 from bot.channels.zalo_oa import (
+    CONFIG_RETRY_S,
     FREE_REPLIES,
     TOKENS_KEY,
     WEBHOOK_PATH,
@@ -28,12 +29,14 @@ from bot.channels.zalo_oa import (
     signature,
     signature_valid,
 )
+from bot.channels.zalo_oa.events import SIGNATURE_HEADER, timestamp_in
 from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
 from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.inbound import Inbound
 from bot.models.core import KeyValue, Subscriber
+from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -161,7 +164,60 @@ async def serve(channel: ZaloOAChannel, aiohttp_server: Callable[..., Awaitable[
     return str(server.make_url(WEBHOOK_PATH))
 
 
-async def test_webhook_accepts_signed_events_and_refuses_the_rest(
+def stale(fake: FakeZaloOAServer) -> dict[str, Any]:
+    return fake.event("u-1", "cũ") | {"timestamp": str(int((time.time() - 600) * 1000))}
+
+
+WEBHOOK_CASES = [
+    WebhookCase(
+        "a resident's message",
+        lambda fake: fake.event("u-1", "thật"),
+        incoming={"user_id": "u-1", "text": "thật"},
+    ),
+    WebhookCase(
+        "a new follower",
+        lambda fake: fake.follow_event("u-2"),
+        incoming={"user_id": "u-2", "event": "follow"},
+    ),
+    WebhookCase(
+        "forged signature",
+        lambda fake: fake.event("u-1", "giả"),
+        403,
+        headers={SIGNATURE_HEADER: "0" * 64},
+    ),
+    WebhookCase("no signature", lambda fake: fake.event("u-1", "giả"), 403, headers={}),
+    # The signature is checked before the body is read: no 400 for the unsigned.
+    WebhookCase("unsigned garbage", "[[[[", 403, headers={}),
+    WebhookCase("older than five minutes: answered, not acted on", stale),
+    WebhookCase(
+        "the OA's own message",
+        lambda fake: fake.event("u-1", "x") | {"event_name": "oa_send_text"},
+    ),
+]
+
+
+@pytest.fixture
+async def rig(
+    fake: FakeZaloOAServer, sessions: Sessions, clock: Clock, aiohttp_client: Any
+) -> AsyncIterator[WebhookRig]:
+    channel = make_channel(fake, sessions, clock, fake.issue_tokens())
+    app = web.Application()
+    app.add_routes(channel.web_routes())
+    rig = WebhookRig(
+        await aiohttp_client(app),
+        WEBHOOK_PATH,
+        fake,
+        lambda raw: {SIGNATURE_HEADER: fake.sign(raw, timestamp_in(raw))},
+        channel.drain,
+    )
+    async with running(channel, rig):
+        yield rig
+
+
+test_webhook_case = webhook_cases_test(WEBHOOK_CASES)
+
+
+async def test_an_event_resent_by_zalo_is_answered_once(
     fake: FakeZaloOAServer,
     sessions: Sessions,
     clock: Clock,
@@ -173,16 +229,6 @@ async def test_webhook_accepts_signed_events_and_refuses_the_rest(
     url = await serve(channel, aiohttp_server)
     await channel.start(Inbound(await answering(channel, recorder), sessions).dispatch)
     try:
-        forged = fake.sign(b"{}", "0", secret="guessed")
-        assert await fake.deliver(url, fake.event("u-1", "giả"), signature=forged) == 403
-        assert await fake.deliver(url, fake.event("u-1", "giả"), signature="") == 403
-        # The signature is checked before the body is read: no 400 for the unsigned.
-        async with aiohttp.ClientSession() as client, client.post(url, data=b"[[[[") as response:
-            assert response.status == 403
-        stale = fake.event("u-1", "cũ") | {
-            "timestamp": str(int(clock.now.timestamp() - 600) * 1000)
-        }
-        assert await fake.deliver(url, stale) == 200  # answered, not acted on
         event = fake.event("u-1", "thật")
         assert await fake.deliver(url, event) == 200
         assert await fake.deliver(url, event) == 200  # Zalo's resend: answered once
@@ -270,7 +316,7 @@ async def test_refreshed_tokens_survive_a_database_that_will_not_store_them(
     monkeypatch: pytest.MonkeyPatch,
     answering,
 ):
-    monkeypatch.setattr("bot.channels.zalo_oa.STORE_RETRY_DELAYS", (0.01,))
+    monkeypatch.setattr("bot.channels.zalo_oa.tokens.STORE_RETRY_DELAYS", (0.01,))
     configured = fake.issue_tokens()
     channel = make_channel(fake, sessions, clock, configured)
     store = channel.tokens._store
@@ -307,7 +353,7 @@ async def test_token_upkeep_goes_on_after_an_error(
     monkeypatch: pytest.MonkeyPatch,
     answering,
 ):
-    monkeypatch.setattr("bot.channels.zalo_oa.UPKEEP_RETRY_S", 0.01)
+    monkeypatch.setattr("bot.channels.zalo_oa.tokens.UPKEEP_RETRY_S", 0.01)
     channel = make_channel(fake, sessions, clock, fake.issue_tokens())
     stored = channel.tokens._stored
     errors = 1
@@ -429,6 +475,77 @@ async def test_failed_sends_do_not_use_up_the_quota(channel: ZaloOAChannel, fake
             await channel.send("u-1", Reply("Tin"))
     await channel.send("u-1", Reply("Cuối cùng"))
     assert fake.texts_to("u-1")[-1] == "Cuối cùng"
+
+
+async def test_replies_name_the_residents_message_so_they_are_not_proactive(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer
+):
+    event = fake.event("u-1", "xin chào")
+    await channel.handle_event(event)  # answered through the channel
+    await channel.send("u-1", Reply("Thêm một tin"))
+    recipients = [body["recipient"] for body in fake.sent]
+    assert recipients == [{"user_id": "u-1", "message_id": event["message"]["msg_id"]}] * 2
+    assert fake.proactive == []
+
+
+@pytest.mark.parametrize(
+    ("remain", "expected"),
+    [
+        (None, {"quota_type": "reply"}),  # as Zalo answers since March 2026
+        (5, {"quota_type": "reply", "remain": "4", "total": "8"}),
+    ],
+)
+async def test_the_quota_in_each_answer_is_kept(
+    remain: int | None,
+    expected: dict[str, str],
+    channel: ZaloOAChannel,
+    fake: FakeZaloOAServer,
+):
+    fake.quota_remain = remain
+    await resident_writes(channel, fake, "u-1")
+    assert channel.quota == expected
+
+
+CONFIG_CASES = [
+    ("app not allowed this api", -209, "Not supported this api"),
+    ("oa not verified", -221, "The OA needs to be verified to use this feature"),
+    ("oa package too low", -224, "The OA needs to upgrade OA Tier Package"),
+    ("out of money", -321, "Zalo Cloud Account out of money or unable to be charged"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"), CONFIG_CASES, ids=[c[0] for c in CONFIG_CASES]
+)
+async def test_an_account_error_stops_the_channel_once_until_fixed(
+    name: str,
+    code: int,
+    message: str,
+    channel: ZaloOAChannel,
+    fake: FakeZaloOAServer,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+):
+    for user in ("u-1", "u-2", "u-3"):
+        await resident_writes(channel, fake, user)
+    calls = fake.calls
+    fake.misconfigure(code, message)
+    failures = []
+    for user in ("u-1", "u-2", "u-3"):
+        with pytest.raises(SendError) as failure:
+            await channel.send(user, Reply("Tin"))
+        failures.append(failure.value)
+    # Every row waits for the admin (the whole OA pauses); none fails on its own.
+    assert all(f.kind is FailureKind.THROTTLED and f.whole_bot for f in failures)
+    assert fake.calls == calls + 1  # the API is asked once, not once per row
+    assert isinstance(channel, AccountStatus)  # what the staff overview shows
+    assert channel.problem is not None and str(code) in channel.problem
+    stopped = [r for r in caplog.records if r.levelname == "ERROR" and "stopped" in r.message]
+    assert len(stopped) == 1 and str(code) in stopped[0].getMessage()
+    fake.misconfigure(None)  # the admin fixed the account
+    clock.advance(seconds=CONFIG_RETRY_S)
+    await channel.send("u-2", Reply("Lại gửi được"))
+    assert channel.problem is None and fake.texts_to("u-2")[-1] == "Lại gửi được"
 
 
 # --- Reply → OA messages ---------------------------------------------------------------------

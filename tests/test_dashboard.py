@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -630,6 +631,22 @@ async def test_every_page_renders_its_data_for_a_phone(admin, dispatcher, databa
     assert all(url.startswith(("/", "#", "?")) for url in fetched), fetched
     missing = [text for text in expected if text not in page]
     assert not missing, f"{path} lacks {missing}"
+
+
+async def test_overview_says_when_the_oa_account_stopped_the_channel(admin, services):
+    services.channels = {
+        "zalo_oa": SimpleNamespace(
+            problem="-321 Zalo Cloud Account out of money",
+            quota={"quota_type": "reply", "remain": "7", "total": "8"},
+        ),
+        "telegram": SimpleNamespace(),  # no account status: nothing shown
+    }
+    await login(admin)
+    overview = await (await admin.get("/admin/")).text()
+    assert "Zalo OA (tài khoản chính thức) đang dừng gửi tin" in overview
+    assert "-321 Zalo Cloud Account out of money" in overview and "còn 7/8" in overview
+    services.channels = {"zalo_oa": SimpleNamespace(problem=None, quota={})}
+    assert "đang dừng gửi tin" not in await (await admin.get("/admin/")).text()
 
 
 async def test_empty_charts_and_raw_codes_read_in_vietnamese(admin):

@@ -12,10 +12,10 @@ Handlers never import an adapter; adapters never decide what to say.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 from aiohttp import web
@@ -109,5 +109,15 @@ class Channel(Protocol):
     def web_routes(self) -> list[web.RouteDef]:
         """Routes this channel adds to the bot's web server (webhooks); may be empty."""
 
+    # Optional: AccountStatus, for a platform account that can stop the whole channel.
     # Optional: `async def pin(chat_id, message_id)` on channels whose groups can pin a
     # message; the outbox pins urgent alerts with it.
+
+
+@runtime_checkable
+class AccountStatus(Protocol):
+    """A channel whose platform account can stop it as a whole (Zalo OA): why it cannot
+    send now (None while it can), and what the platform last said of its message quota."""
+
+    problem: str | None
+    quota: Mapping[str, str]

@@ -34,13 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
+from bot.db import engine_of
+from bot.group_insert import GroupInsert
 from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
+from bot.models.types import utcnow
 from bot.staff import web_chat_id
 from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
@@ -57,6 +60,7 @@ INBOX_PAGE = 50
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
 _json_dumps = partial(json.dumps, ensure_ascii=False)
+_REMEMBER = insert(WebMessage.__table__)  # type: ignore[attr-defined]
 
 
 class BadRequest(Exception):
@@ -81,6 +85,8 @@ class WebChannel:
         new_chats_per_hour: int = 30,
     ) -> None:
         self._sessions = sessions
+        # Every chat's messages and replies, stored a batch at a time under load.
+        self._history = GroupInsert(engine_of(sessions), _REMEMBER)
         self._dispatch: Dispatch | None = None
         self._identities: ChatIdentities | None = None
         self._secure_cookies = secure_cookies
@@ -206,18 +212,15 @@ class WebChannel:
         )
 
     async def _remember(self, talker: str, text: str | None, replies: list[Reply]) -> None:
-        async with self._sessions() as session, session.begin():
-            if text is not None:
-                session.add(WebMessage(user_id=talker, role="me", text=text))
-            for reply in replies:
-                session.add(
-                    WebMessage(
-                        user_id=talker,
-                        role="reply",
-                        text=_with_photo_link(reply),
-                        buttons=_buttons_json(reply),
-                    )
-                )
+        now = utcnow()
+        said = [] if text is None else [{"role": "me", "text": text, "buttons": "[]"}]
+        answered = [
+            {"role": "reply", "text": _with_photo_link(reply), "buttons": _buttons_json(reply)}
+            for reply in replies
+        ]
+        await self._history.insert(
+            [row | {"user_id": talker, "created_at": now} for row in said + answered]
+        )
 
     async def _inbox_of(self, talker: str | None, after_text: str) -> web.Response:
         try:

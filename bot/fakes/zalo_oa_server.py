@@ -8,6 +8,16 @@ signed webhook events, answered like the real services.
   failures scripted with `fail`. As on Zalo, a consultation message is free within
   48 hours of the resident's last message; from 48 hours to 7 days it is accepted but
   paid for: such messages are listed in `charged` (the adapter must never cause one).
+- A message counts as a reply only when `recipient` carries the `message_id` of one of
+  the resident's own messages; with `user_id` alone it is a proactive message, listed
+  in `proactive` (Zalo OA help centre: "Nếu tin gửi đi có chỉ user_id và không có
+  message_id thì tin sẽ được tính là tin chủ động").
+- Success answers carry `data.quota` as documented for message/cs: `quota_type`
+  ("reply" inside the 48-hour window, else "sub_quota"); `remain`/`total` only while
+  `quota_remain` is set (Zalo stopped returning them after 1 March 2026).
+- `misconfigure(code, message)`: every send answers an account-level error (app not
+  allowed this API, OA not verified, Zalo Cloud Account out of money, …) until
+  `misconfigure(None)`; `calls` counts the message API calls that reached the fake.
 - `clock` (epoch seconds) is the fake's now: a test moves it with the adapter's.
 - POST /v4/oa/access_token (form, header `secret_key`): refresh tokens are single-use,
   each refresh returns a new pair with `expires_in` as a string, like Zalo.
@@ -48,6 +58,9 @@ class FakeZaloOAServer:
     expires_in: int = 90000
     sent: list[dict[str, Any]] = field(default_factory=list)
     charged: list[dict[str, Any]] = field(default_factory=list)
+    proactive: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0
+    quota_remain: int | None = None
     refreshes: int = 0
     rate: float = 20.0
     throttled: int = 0
@@ -60,6 +73,8 @@ class FakeZaloOAServer:
         self.refresh_tokens: set[str] = set()
         self.last_interaction: dict[str, float] = {}  # user → epoch seconds
         self._failures: dict[str, tuple[int, str, int]] = {}
+        self._account_error: tuple[int, str] | None = None
+        self._messages_from: dict[str, str] = {}  # the residents' msg_id → user_id
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -95,6 +110,9 @@ class FakeZaloOAServer:
     def fail(self, user_id: str, code: int, message: str, times: int = 1) -> None:
         self._failures[user_id] = (code, message, times)
 
+    def misconfigure(self, code: int | None, message: str = "") -> None:
+        self._account_error = None if code is None else (code, message)
+
     def texts_to(self, user_id: str) -> list[str]:
         return [
             m["message"].get("text", "") for m in self.sent if m["recipient"]["user_id"] == user_id
@@ -104,6 +122,8 @@ class FakeZaloOAServer:
         """A user_send_text event; the resident's message also opens Zalo's own window."""
         now = self.clock()
         self.last_interaction[user_id] = now
+        msg_id = f"msg-{next(self._ids)}"
+        self._messages_from[msg_id] = user_id
         return {
             "app_id": self.app_id,
             "user_id_by_app": f"app-{user_id}",
@@ -111,7 +131,7 @@ class FakeZaloOAServer:
             "timestamp": str(int(now * 1000)),
             "sender": {"id": user_id},
             "recipient": {"id": OA_ID},
-            "message": {"msg_id": f"msg-{next(self._ids)}", "text": text} | message,
+            "message": {"msg_id": msg_id, "text": text} | message,
         }
 
     def follow_event(self, user_id: str) -> dict[str, Any]:
@@ -148,13 +168,20 @@ class FakeZaloOAServer:
     # --- the API ---
 
     async def _send_cs(self, request: web.Request) -> web.Response:
+        self.calls += 1
         token_error = self._check_token(request.headers.get("access_token", ""))
         if token_error:
             return token_error
+        if self._account_error is not None:
+            return _error(*self._account_error)
         body = await request.json()
-        user_id = str((body.get("recipient") or {}).get("user_id") or "")
+        recipient = body.get("recipient") or {}
+        user_id = str(recipient.get("user_id") or "")
+        replied_to = recipient.get("message_id")
         message = body.get("message") or {}
         problem = _message_problem(message) if user_id else "recipient.user_id is invalid"
+        if replied_to is not None and self._messages_from.get(str(replied_to)) != user_id:
+            problem = "recipient.message_id is invalid"
         if problem:
             return _error(-201, problem)
         if user_id in self._failures:
@@ -165,17 +192,23 @@ class FakeZaloOAServer:
         since = self.clock() - self.last_interaction.get(user_id, float("-inf"))
         if since > WINDOW_S:
             return _error(-230, "User has not interacted with the OA in the past 7 days")
-        if since > FREE_WINDOW_S:
+        free = since <= FREE_WINDOW_S
+        if not free:
             self.charged.append(body)
+        if replied_to is None:
+            self.proactive.append(body)
         self.sent.append(body)
-        message_id = f"oa-msg-{next(self._ids)}"
-        return web.json_response(
-            {
-                "error": 0,
-                "message": "Success",
-                "data": {"message_id": message_id, "user_id": user_id},
-            }
-        )
+        quota: dict[str, str] = {"quota_type": "reply" if free else "sub_quota"}
+        if self.quota_remain is not None:
+            self.quota_remain = max(self.quota_remain - 1, 0)
+            quota |= {"remain": str(self.quota_remain), "total": "8"}
+        data = {
+            "message_id": f"oa-msg-{next(self._ids)}",
+            "user_id": user_id,
+            "sent_time": str(int(self.clock() * 1000)),
+            "quota": quota,
+        }
+        return web.json_response({"error": 0, "message": "Success", "data": data})
 
     async def _access_token(self, request: web.Request) -> web.Response:
         form = await request.post()

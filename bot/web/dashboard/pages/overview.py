@@ -9,10 +9,12 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from bot.channels.base import AccountStatus
 from bot.models.core import Subscriber
 from bot.stats import KeyNumbers, key_numbers, last_days, receiving_at
 from bot.web.dashboard.charts import bar_chart, line_chart
 from bot.web.dashboard.pages.common import render, services
+from bot.web.dashboard.pages.faq import CHANNEL_NAMES
 from content.station import load_topics
 
 TITLE = "Tổng quan"
@@ -29,8 +31,15 @@ async def overview(request: web.Request) -> web.Response:
         growth = await weekly_totals(session, now)
     # Drawing SVG charts is CPU work: done off the event loop.
     charts = await asyncio.to_thread(_charts, numbers, growth)
+    accounts = [
+        (CHANNEL_NAMES.get(name, name), channel)
+        for name, channel in services(request).channels.items()
+        if isinstance(channel, AccountStatus)
+    ]
     return render(
-        "overview.html", request, {"numbers": numbers, "charts": [Markup(c) for c in charts]}
+        "overview.html",
+        request,
+        {"numbers": numbers, "charts": [Markup(c) for c in charts], "accounts": accounts},
     )
 
 

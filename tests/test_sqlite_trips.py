@@ -1,0 +1,41 @@
+"""SQLite through one trip per statement (bot/sqlite_trips.py) behaves as the DB-API says:
+rows, row counts and new ids come back, a rolled-back write is gone, a failed write gives
+its error and frees the file for the next writer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import create_engine
+from bot.sqlite_trips import FewTripsConnection
+
+
+async def test_rows_counts_ids_rollback_and_a_failed_write(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}")
+    try:
+        async with engine.begin() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, FewTripsConnection)
+            await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
+            added = await connection.execute(text("INSERT INTO note (t) VALUES ('a')"))
+            assert added.lastrowid == 1
+            await connection.execute(
+                text("INSERT INTO note (t) VALUES (:t)"), [{"t": "b"}, {"t": "c"}]
+            )
+            changed = await connection.execute(text("UPDATE note SET t = 'x' WHERE n > 1"))
+            assert changed.rowcount == 2
+        async with engine.connect() as connection:
+            await connection.execute(text("INSERT INTO note (t) VALUES ('gone')"))
+            await connection.rollback()
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO note (n, t) VALUES (1, 'dup')"))
+        async with engine.begin() as connection:  # the failed writer let go of the file
+            await connection.execute(text("INSERT INTO note (t) VALUES ('d')"))
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT n, t FROM note ORDER BY n"))).all()
+        assert [tuple(row) for row in rows] == [(1, "a"), (2, "x"), (3, "x"), (4, "d")]
+    finally:
+        await engine.dispose()

@@ -37,6 +37,11 @@ TEXT = (
 )
 
 
+SUMMARY = (
+    "tốc độ gửi tin hàng loạt (hàng đợi thật, Telegram giả): tin/giây, lỗi 429, người chưa nhận"
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recipients", type=int, default=1000, help="số người nhận")
     parser.add_argument("--rate", type=float, default=30.0, help="giới hạn tin/giây của máy chủ")

@@ -26,6 +26,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 FIRST_RESIDENT = 7_000_000
 
 
+SUMMARY = "người dân cùng lúc gửi /start rồi nhận tin hàng loạt: lời chào, lỗi 429, tốc độ gửi"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--residents", type=int, default=300, help="số cư dân gửi /start")
     parser.add_argument("--rate", type=float, default=30.0, help="giới hạn tin/giây của máy chủ")

@@ -29,6 +29,9 @@ from typing import Any
 LEASE_SECONDS = 2.0
 
 
+SUMMARY = "an toàn khi sập: giết tiến trình gửi giữa chừng, đếm tin bị mất và tin gửi trùng"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trials", type=int, default=5, help="số lần giết tiến trình gửi")
     parser.add_argument("--recipients", type=int, default=2000, help="số người nhận mỗi lần")

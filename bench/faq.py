@@ -22,10 +22,15 @@ from bot.text import fold
 LETTERS = "abcdeghiklmnopqrstuvxy"
 
 
+SUMMARY = "độ trễ tra cứu hỏi đáp (p50/p99) và thời gian dựng chỉ mục, thư viện N mục"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--entries", type=int, default=1000, help="library size (1000)")
-    parser.add_argument("--queries", type=int, default=2000, help="lookups to time (2000)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed for padding (7)")
+    parser.add_argument("--entries", type=int, default=1000, help="số mục của thư viện (1000)")
+    parser.add_argument("--queries", type=int, default=2000, help="số lần tra cứu được đo (2000)")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="hạt giống ngẫu nhiên cho các mục thêm (7)"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -21,17 +21,22 @@ SETS = {
 }
 
 
+SUMMARY = "chất lượng hỏi đáp: trả lời đúng ngay câu đầu, câu ngoài phạm vi, theo từng bộ đo"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=DATA, help="folder of the sets")
-    parser.add_argument("--lang", default="vi", help="the chat's interface language (vi)")
-    parser.add_argument("--no-loo", action="store_true", help="skip leave-one-out")
+    parser.add_argument("--data", type=Path, default=DATA, help="thư mục chứa các bộ đo")
+    parser.add_argument("--lang", default="vi", help="ngôn ngữ giao diện của cuộc trò chuyện (vi)")
+    parser.add_argument(
+        "--no-loo", action="store_true", help="bỏ phần đo bỏ-ra-một (leave-one-out)"
+    )
     parser.add_argument(
         "--sets",
         default=",".join(SETS),
-        help="which sets, comma-separated (all); leave out 'blind' while tuning",
+        help="các bộ đo, cách nhau bởi dấu phẩy (tất cả); bỏ 'blind' khi đang tinh chỉnh",
     )
     parser.add_argument(
-        "--confusions", action="store_true", help="also list (expected, got) counts"
+        "--confusions", action="store_true", help="in thêm số lần (đúng ra là, bot trả lời) bị nhầm"
     )
 
 

@@ -40,12 +40,17 @@ SCRIPT: list[dict[str, str]] = [
 FAILURE_WORDS = "trục trặc"
 
 
+SUMMARY = "tốc độ nhận tin: N người dân cùng chat với bot đang chạy (web chat)"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--users", type=int, default=20, help="residents at once (20)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="how long to measure (10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds not counted (2)")
+    parser.add_argument("--users", type=int, default=20, help="số người dân cùng lúc (20)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="số giây đo (10)")
     parser.add_argument(
-        "--database-url", default="", help="DATABASE_URL for the bot (default: a new SQLite file)"
+        "--warmup", type=float, default=2.0, help="số giây khởi động không tính (2)"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="DATABASE_URL của bot (mặc định: tệp SQLite mới)"
     )
 
 

@@ -30,10 +30,13 @@ from bot.models.types import utcnow
 Choice = tuple[frozenset[str], str]  # (topics, language)
 
 
+SUMMARY = "lịch tin ngày lễ cả năm và nội dung riêng của từng người nhận (mục tiêu < 1 giây)"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subscribers", type=int, default=10_000, help="số người nhận (10000)")
     parser.add_argument("--year", type=int, default=2027, help="năm lập lịch (2027)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
+    parser.add_argument("--seed", type=int, default=7, help="hạt giống ngẫu nhiên (7)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

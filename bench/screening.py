@@ -37,6 +37,9 @@ GIVEN = ("An", "Bình", "Cúc", "Dũng", "Giang", "Hà", "Hùng", "Lan", "Mai", 
 HEADER = ["STT", "Họ và tên", "Năm sinh", "Đối tượng", "Tổ dân phố", "Số điện thoại"]
 
 
+SUMMARY = "danh sách khám sàng lọc cỡ phường: nhập N dòng (CSV, XLSX), xuất N lượt đăng ký"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="số dòng (mặc định 10000)")
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot.fakes.processes import free_port, start_bot, stop, wait_for_answer
 
+SUMMARY = "khởi động nguội: số giây từ lúc chạy loaphuong run đến câu trả lời web chat đầu"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=int, default=5, help="số lần khởi động (mặc định 5)")

@@ -171,7 +171,7 @@ def test_cli_mistakes_are_one_clear_line(cli, argv, complaint):
         (("report",), "thiếu tham số: --month"),
         (("session", "add", "--date", "2099-01-01", "--time", "8:00", "--place", "Trạm",
           "--to", "Tổ 1", "--capacity", "nhiều"), "tham số --capacity: 'nhiều' không phải số nguyên"),
-        (("session", "archive"), "thiếu tham số: id"),
+        (("session", "archive"), "thiếu tham số: SỐ"),
     ],
 )  # fmt: skip
 def test_cli_usage_mistakes_are_told_in_vietnamese(cli, capsys, argv, complaint):

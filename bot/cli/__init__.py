@@ -35,13 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"loaphuong {__version__}",
         help="in số phiên bản rồi thoát",
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="LỆNH")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
-    add_examples(subparsers)
+    add_examples(parser)
     return parser
 
 

@@ -1,7 +1,8 @@
 """`loaphuong bench <name> [--json]`: run one benchmark from the bench package.
 
-A benchmark is a module bench/<name>.py with `add_arguments(parser)` and
-`run(args) -> dict`; adding one is adding a file. Only the benchmark that runs is
+A benchmark is a module bench/<name>.py with `add_arguments(parser)`, `run(args) -> dict`
+and SUMMARY, its one Vietnamese line for --help (the docstring, for developers, may be
+English); adding one is adding a file. Only the benchmark that runs is
 imported: the others are listed from their source, so one's imports never weigh on
 another's memory figure, and one that fails to import says why when run.
 """
@@ -15,13 +16,14 @@ import json
 import pkgutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import bench
 from bot.cli import CliError
 
 
 def benchmarks() -> dict[str, str]:
-    """Every module of the bench package with add_arguments and run: name → docstring."""
+    """Every module of the bench package with add_arguments and run: name → its SUMMARY."""
     found: dict[str, str] = {}
     for info in sorted(pkgutil.iter_modules(bench.__path__), key=lambda m: m.name):
         source = Path(bench.__path__[0], f"{info.name}.py")
@@ -32,14 +34,25 @@ def benchmarks() -> dict[str, str]:
             continue
         functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         if {"add_arguments", "run"} <= functions:
-            found[info.name] = ast.get_docstring(tree) or info.name
+            found[info.name] = _summary(tree) or info.name
     return found
+
+
+def _summary(module: ast.Module) -> str | None:
+    for node in module.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(target, "id", None) for target in node.targets] == ["SUMMARY"]
+            and isinstance(node.value, ast.Constant)
+        ):
+            return str(node.value.value)
+    return None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="đo hiệu năng (mỗi bài đo in một dòng JSON)")
-    names = parser.add_subparsers(dest="bench_name", metavar="NAME", required=True)
-    for name, doc in benchmarks().items():
+    names = parser.add_subparsers(dest="bench_name", metavar="BÀI_ĐO", required=True)
+    for name, summary in benchmarks().items():
         # The benchmark's own options are read once it is imported: here they are only
         # collected ("+" as the option prefix, so "--json" is collected, not refused).
         # "faq_eval" is run as "faq-eval" (either spelling works).
@@ -47,12 +60,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub = names.add_parser(
             dashed,
             aliases=[name] if dashed != name else [],
-            help=doc.strip().splitlines()[0],
+            help=summary,
             add_help=False,
             prefix_chars="+",
         )
         sub.add_argument("options", nargs="*")
         sub.set_defaults(func=_runner(name))
+
+
+def benchmark_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    """The parser of `loaphuong bench NAME`: its SUMMARY, its options, its examples."""
+    from bot.cli.examples import describe
+    from bot.cli.vietnamese import VietnameseParser
+
+    command = f"bench {name.replace('_', '-')}"
+    parser = VietnameseParser(prog=f"loaphuong {command}")
+    parser.add_argument("--json", action="store_true", help="in kết quả thành một dòng JSON")
+    module.add_arguments(parser)
+    describe(parser, command, getattr(module, "SUMMARY", None))
+    return parser
 
 
 def _runner(name: str) -> Callable[[argparse.Namespace], int]:
@@ -61,10 +87,7 @@ def _runner(name: str) -> Callable[[argparse.Namespace], int]:
             module = importlib.import_module(f"bench.{name}")
         except ImportError as exc:
             raise CliError(f"bài đo '{name}' không nạp được: {exc}") from None
-        parser = argparse.ArgumentParser(prog=f"loaphuong bench {name}", description=module.__doc__)
-        parser.add_argument("--json", action="store_true", help="in kết quả thành một dòng JSON")
-        module.add_arguments(parser)
-        options = parser.parse_args(args.options)
+        options = benchmark_parser(name, module).parse_args(args.options)
         figures = module.run(options)
         if options.json:
             print(json.dumps(figures, ensure_ascii=False))

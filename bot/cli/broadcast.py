@@ -28,12 +28,6 @@ MAX_TEXT = 10_000
 MAX_SPREAD = timedelta(hours=12)
 RECENT = 10
 _SPREAD = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
-EXAMPLES = """ví dụ:
-  loaphuong broadcast send --text "Tiêm chủng mở rộng sáng thứ Bảy tại trạm." --area "Tổ 3"
-  loaphuong broadcast send --file tin-sot-xuat-huyet.md --topic dich_benh --spread 3h
-  loaphuong broadcast send --text "Mất nước sạch ở Tổ 5 từ 14 giờ." --area "Tổ 5" --urgent
-  loaphuong broadcast status 12
-  loaphuong broadcast cancel 12"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,16 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="gửi tin hàng loạt qua hàng đợi, xem tiến độ, hủy",
         description="Tin hàng loạt của trạm. Bot đang chạy (loaphuong run) sẽ gửi, "
         "đúng tốc độ nền tảng cho phép, không gửi tin thường trong giờ nghỉ.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="broadcast_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="broadcast_action", metavar="VIỆC", required=True)
 
     send = actions.add_parser(
         "send",
         help="tạo một tin hàng loạt, in số tin",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     body = send.add_mutually_exclusive_group(required=True)
     body.add_argument("--text", help="nội dung tin (Markdown: **đậm**, - gạch đầu dòng)")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("content", help="nội dung: kiểm tra tệp YAML và tin nhắn")
-    commands = parser.add_subparsers(dest="content_command", metavar="SUBCOMMAND", required=True)
+    commands = parser.add_subparsers(dest="content_command", metavar="VIỆC", required=True)
     check = commands.add_parser(
         "check",
         help="kiểm tra toàn bộ nội dung (ngày lễ, tin nhắn, chủ đề, thông tin trạm)",

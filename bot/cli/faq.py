@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("faq", help="hỏi đáp: thử câu hỏi, xem câu chưa trả lời được")
-    commands = parser.add_subparsers(dest="faq_command", metavar="SUBCOMMAND", required=True)
+    commands = parser.add_subparsers(dest="faq_command", metavar="VIỆC", required=True)
 
     ask = commands.add_parser(
         "ask",

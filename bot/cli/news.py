@@ -12,15 +12,6 @@ from datetime import date, datetime, timedelta
 from bot.cli import CliError
 from bot.cli.common import acting_user, cli_settings, iso_date, run_with_session
 
-EXAMPLES = """ví dụ:
-  loaphuong news add --title "Tiêm vắc xin cúm miễn phí" \\
-      --summary "Trạm tiêm vắc xin cúm cho người từ 60 tuổi sáng thứ Bảy." \\
-      --link https://suckhoe.vn/cum --topic nguoi_cao_tuoi --area "Tổ 3"
-  loaphuong news list --from 2026-11-23
-  loaphuong news remove 12
-  loaphuong news preview --period week --as-subscriber 5
-  loaphuong news volunteer add 5 --area "Tổ 3"
-"""
 PERIODS = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
@@ -29,15 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "news",
         help="điểm tin y tế: thêm tin, xem trước bản tin, cộng tác viên",
         description="Điểm tin y tế hằng ngày, hằng tuần, hằng tháng.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="news_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="news_action", metavar="VIỆC", required=True)
 
-    add = actions.add_parser(
-        "add", help="thêm một tin", epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    add = actions.add_parser("add", help="thêm một tin")
     add.add_argument("--title", required=True, help="tiêu đề ngắn")
     add.add_argument("--summary", required=True, help="tóm tắt 1–3 câu tiếng Việt")
     add.add_argument("--title-en", help="tiêu đề tiếng Anh (không bắt buộc)")
@@ -71,19 +57,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "hoặc của ngày gửi --date.",
     )
     preview.add_argument("--period", choices=list(PERIODS), default="week", help="kỳ bản tin")
-    preview.add_argument("--as-subscriber", type=int, metavar="ID", help="bản tin của người này")
+    preview.add_argument("--as-subscriber", type=int, metavar="SỐ", help="bản tin của người này")
     preview.add_argument("--date", type=iso_date, help="ngày gửi (mặc định: lần gửi tới)")
     preview.set_defaults(func=preview_command)
 
     volunteer = actions.add_parser("volunteer", help="cộng tác viên truyền thông tổ dân phố")
-    roles = volunteer.add_subparsers(dest="volunteer_action", metavar="ACTION", required=True)
+    roles = volunteer.add_subparsers(dest="volunteer_action", metavar="VIỆC", required=True)
     make = roles.add_parser("add", help="giao vai trò cộng tác viên cho một người nhận tin")
-    make.add_argument("subscriber", type=int, metavar="ID", help="số người nhận tin")
+    make.add_argument("subscriber", type=int, metavar="SỐ", help="số người nhận tin")
     make.add_argument("--area", required=True, help='tổ dân phố phụ trách, ví dụ "Tổ 3"')
     make.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     make.set_defaults(func=volunteer_add_command)
     drop = roles.add_parser("remove", help="bỏ vai trò cộng tác viên")
-    drop.add_argument("subscriber", type=int, metavar="ID", help="số người nhận tin")
+    drop.add_argument("subscriber", type=int, metavar="SỐ", help="số người nhận tin")
     drop.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     drop.set_defaults(func=volunteer_remove_command)
     roles.add_parser("list", help="liệt kê cộng tác viên").set_defaults(func=volunteer_list_command)

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "screening", help="khám sàng lọc miễn phí: buổi khám, danh sách, xuất, báo cáo"
     )
-    actions = parser.add_subparsers(dest="screening_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="screening_action", metavar="VIỆC", required=True)
     _register_sessions(actions)
 
     imports = actions.add_parser(
@@ -53,16 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     attend = actions.add_parser(
         "attend",
         help="ghi nhận đã đến khám theo mã đăng ký, hoặc theo tệp danh sách đã ký nhận",
-        description="Ví dụ: loaphuong screening attend K7Q2M H3X9A — hoặc "
-        "loaphuong screening attend --file danh-sach-kham.xlsx (tệp xuất ra, đánh 'x' ở cột "
-        "'Ký nhận' cho người đã đến). Có mã sai thì không ghi nhận mã nào.",
+        description="Ghi nhận theo mã đăng ký, hoặc theo tệp --file (tệp xuất ra, đánh 'x' ở "
+        "cột 'Ký nhận' cho người đã đến). Có mã sai thì không ghi nhận mã nào.",
     )
-    attend.add_argument("codes", nargs="*", metavar="CODE", help="mã đăng ký")
+    attend.add_argument("codes", nargs="*", metavar="MÃ", help="mã đăng ký")
     attend.add_argument("--file", type=Path, help="tệp .xlsx/.csv có cột 'Mã' (và 'Ký nhận')")
     _actor(attend).set_defaults(func=attend_command)
 
     referral = actions.add_parser("referral", help="ghi chú chuyển tuyến / theo dõi sau khám")
-    referral.add_argument("code", metavar="CODE", help="mã đăng ký")
+    referral.add_argument("code", metavar="MÃ", help="mã đăng ký")
     referral.add_argument("--note", required=True, help="nội dung chuyển tuyến")
     _actor(referral).set_defaults(func=referral_command)
 
@@ -79,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _register_sessions(actions: argparse._SubParsersAction) -> None:
     parser = actions.add_parser("session", help="buổi khám: thêm, xem, lưu trữ")
-    sessions = parser.add_subparsers(dest="session_action", metavar="ACTION", required=True)
+    sessions = parser.add_subparsers(dest="session_action", metavar="VIỆC", required=True)
 
     add = sessions.add_parser("add", help="thêm buổi khám")
     add.add_argument("--date", required=True, help="ngày, ví dụ 2026-11-20 hoặc 20/11/2026")

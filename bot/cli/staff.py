@@ -11,7 +11,7 @@ from bot.cli.common import acting_user, run_with_session
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("staff", help="quản lý tài khoản cán bộ trạm y tế")
-    actions = parser.add_subparsers(dest="staff_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="staff_action", metavar="VIỆC", required=True)
 
     add = actions.add_parser("add", help="thêm cán bộ", description="Thêm một tài khoản cán bộ.")
     add.add_argument("name", help="tên đăng nhập, ví dụ 'lan.nguyen'")
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(func=add_command)
 
     remove = actions.add_parser("remove", help="xóa cán bộ")
-    remove.add_argument("name")
+    remove.add_argument("name", help="tên đăng nhập")
     remove.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     remove.set_defaults(func=remove_command)
 
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "password",
         help="đổi mật khẩu (đọc dòng đầu của stdin); mọi phiên đăng nhập của người đó kết thúc",
     )
-    password.add_argument("name")
+    password.add_argument("name", help="tên đăng nhập")
     password.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
     password.set_defaults(func=password_command)
 

@@ -8,27 +8,18 @@ from pathlib import Path
 from bot.cli import CliError
 from bot.cli.common import acting_user, output_path, run_with_session, save_output
 
-EXAMPLES = """ví dụ:
-  loaphuong survey export -o ket-qua-khao-sat.xlsx
-  loaphuong survey export --survey nhu_cau_2027 -o ket-qua.xlsx --as lan
-"""
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "survey",
         help="khảo sát nhu cầu thông tin: xuất kết quả",
         description="Khảo sát nhu cầu thông tin sức khỏe của người dân (content/surveys/).",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    actions = parser.add_subparsers(dest="survey_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="survey_action", metavar="VIỆC", required=True)
     export = actions.add_parser(
         "export",
         help="ghi kết quả ra tệp XLSX (theo nhóm tuổi, tổ dân phố, kênh)",
         description="Ghi kết quả khảo sát (không có tên người trả lời) ra tệp XLSX.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("--survey", metavar="MÃ", help="mã khảo sát (mặc định: khảo sát mới nhất)")
     export.add_argument("-o", "--output", type=Path, help="tệp ra (mặc định khao-sat-<mã>.xlsx)")

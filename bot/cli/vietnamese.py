@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
+
+from bot.cli.common import iso_date
 
 _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (.+)"), "thiếu tham số: {0}"),
@@ -28,6 +31,49 @@ _ARGPARSE_MESSAGES = (
 
 HELP_TEXT = "in hướng dẫn này rồi thoát"
 
+# The placeholder a value shows in usage ("--date NGÀY"): by name, else by kind of value.
+# An argument these do not name keeps argparse's English one, and tests/test_cli_help.py fails.
+METAVARS = {
+    "actor": "NGƯỜI",
+    "area": "TỔ",
+    "capacity": "SỐ_CHỖ",
+    "content_dir": "THƯ_MỤC",
+    "data": "THƯ_MỤC",
+    "database": "ĐỊA_CHỈ_CSDL",
+    "database_url": "ĐỊA_CHỈ_CSDL",
+    "date": "NGÀY",
+    "days": "SỐ_NGÀY",
+    "lang": "NGÔN_NGỮ",
+    "link": "ĐƯỜNG_DẪN",
+    "month": "THÁNG",
+    "name": "TÊN",
+    "note": "GHI_CHÚ",
+    "options": "TÙY_CHỌN",
+    "over": "GIÂY",
+    "period": "KỲ",
+    "place": "NƠI",
+    "question": "CÂU_HỎI",
+    "round": "ĐỢT",
+    "seconds": "GIÂY",
+    "sets": "CÁC_BỘ",
+    "source": "NGUỒN",
+    "spread": "KHOẢNG",
+    "summary": "TÓM_TẮT",
+    "summary_en": "TÓM_TẮT",
+    "telegram_id": "MÃ",
+    "text": "NỘI_DUNG",
+    "time": "GIỜ",
+    "timeout": "GIÂY",
+    "title": "TIÊU_ĐỀ",
+    "title_en": "TIÊU_ĐỀ",
+    "to": "TỔ",
+    "topic": "CHỦ_ĐỀ",
+    "warmup": "GIÂY",
+    "year": "NĂM",
+    "zalo_id": "MÃ",
+}
+_METAVARS_BY_TYPE = {int: "SỐ", float: "SỐ", Path: "TỆP", iso_date: "NGÀY"}
+
 
 class VietnameseParser(argparse.ArgumentParser):
     """An ArgumentParser whose help and usage errors read in Vietnamese."""
@@ -40,6 +86,12 @@ class VietnameseParser(argparse.ArgumentParser):
         for action in self._actions:
             if isinstance(action, argparse._HelpAction):
                 action.help = HELP_TEXT
+
+    def _add_action(self, action: argparse.Action) -> argparse.Action:
+        takes_value = action.nargs != 0 and not isinstance(action, argparse._SubParsersAction)
+        if takes_value and action.metavar is None and action.choices is None:
+            action.metavar = METAVARS.get(action.dest) or _METAVARS_BY_TYPE.get(action.type)
+        return super()._add_action(action)
 
     def format_help(self) -> str:
         return super().format_help().replace("usage: ", "cách dùng: ", 1)

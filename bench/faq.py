@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from bot.text import fold
+from content.text import fold
 
 LETTERS = "abcdeghiklmnopqrstuvxy"
 

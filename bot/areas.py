@@ -6,7 +6,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
-from bot.text import fold
+from content.text import fold
 
 _NUMBER = re.compile(r"\d+")
 # Typing slips like "to 3" vs "tổ 3" are folded away; this catches the rest.

@@ -40,7 +40,7 @@ from rapidfuzz import fuzz
 
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.state import step_name
-from bot.text import fold
+from content.text import fold
 
 if TYPE_CHECKING:
     from bot.routing import Context, Handler

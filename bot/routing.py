@@ -30,7 +30,7 @@ from bot.core import Button, ChatKind, Incoming, Reply
 from bot.flows import Flow, folded_answer, pressed, read_answer
 from bot.i18n import Gettext, normalize_locale, translator
 from bot.state import DialogueState, StateKey, StateStorage, step_name
-from bot.text import fold
+from content.text import fold
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bot.models.core import AuditLog
 from bot.models.outbox import BroadcastKind
 from bot.models.staff import Alert, AlertStatus, RumorReport, RumorStatus, Verdict
 from bot.models.types import utcnow
-from bot.text import fold
+from content.text import fold
 
 # What staff read for each verdict (audit log, error messages).
 VERDICT_NAMES = {Verdict.TRUE: "Đúng", Verdict.FALSE: "Sai", Verdict.CHECKING: "Đang kiểm tra"}

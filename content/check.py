@@ -1,12 +1,13 @@
 """`loaphuong content check`: run every content checker and collect their problems.
 
 A checker is any `f(content_dir: Path) -> list[Problem]`. To validate a new kind of
-content, append its checker to CHECKERS.
+content, append its checker to CHECKERS. Checks that need the bot's engines (the FAQ's
+retrieval) are the bot's, passed in as `extra` (bot/cli/content.py's check_content).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from content import CONTENT_DIR
@@ -45,11 +46,11 @@ CHECKERS: list[Checker] = [
 ]
 
 
-def check_all(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+def check_all(content_dir: Path = CONTENT_DIR, extra: Iterable[Checker] = ()) -> list[Problem]:
     """Every problem in the content library, grouped by checker, in file/line order;
     a problem several checkers trip over (a file they all read) is listed once."""
     problems: dict[Problem, None] = {}
-    for checker in CHECKERS:
+    for checker in [*CHECKERS, *extra]:
         found = sorted(_problems_of(checker, content_dir), key=lambda p: (str(p.file), p.line))
         problems.update(dict.fromkeys(found))
     return list(problems)

@@ -1,5 +1,6 @@
 """FAQ library: load content/faq/<lang>.yaml, the abbreviations and signal words, and
-validate them (`check_faq`, used by `loaphuong content check`)."""
+validate them (`check_faq`, used by `loaphuong content check`). Whether each example finds
+its own topic needs the engine: that check is `bot.faq.check`, so content imports no bot."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.text import fold
 from content import CONTENT_DIR
 from content.station import station_of
+from content.text import fold
 from content.yamlfile import ContentError, LocatedDict, Problem, load_yaml
 from content.years import unpassed_years
 
@@ -298,8 +299,7 @@ def check_faq(content_dir: Path = CONTENT_DIR) -> list[Problem]:
     """Every mistake in the FAQ files, as `file:line: message` problems.
 
     Checks shape (ids, answers, examples, sources, placeholders, length, 115 first
-    for emergency topics), that vi and en have the same ids, and that each example
-    retrieves its own topic."""
+    for emergency topics) and that vi and en have the same ids."""
     problems: list[Problem] = []
     ids_by_lang: dict[str, list[str]] = {}
     for lang in LANGUAGES:
@@ -317,7 +317,6 @@ def check_faq(content_dir: Path = CONTENT_DIR) -> list[Problem]:
         if found:
             continue
         ids_by_lang[lang] = [item["id"] for item in data]
-        problems.extend(_retrieval_problems(lang, data, path, content_dir))
     if len(ids_by_lang) == len(LANGUAGES):
         vi, en = (set(ids_by_lang[lang]) for lang in LANGUAGES)
         for missing, lang in ((vi - en, "en"), (en - vi, "vi")):
@@ -422,25 +421,13 @@ def _answer_problems(answer: str, item: LocatedDict, station: dict[str, str]) ->
     return messages
 
 
-def _retrieval_problems(
-    lang: str, data: list[LocatedDict], path: Path, content_dir: Path
-) -> list[Problem]:
-    """Each example must find its own topic, confidently; else residents get another answer."""
-    from bot.faq import THRESHOLD, build_index  # the engine is heavier than the loader
-
-    index = build_index(lang, content_dir)
-    problems = []
-    for item in data:
-        for example, line in zip(item["examples"], item["examples"].item_lines, strict=True):
-            found = index.rank(example)
-            best, score = found[0] if found else (None, 0.0)
-            if not index.uses_required_word(item["id"], example):
-                message = f"câu ví dụ {example!r} thiếu từ bắt buộc (requires/requires_also)"
-            elif best != item["id"]:
-                message = f"câu ví dụ {example!r} lại tìm ra chủ đề {best!r}"
-            elif score < THRESHOLD:
-                message = f"câu ví dụ {example!r} chỉ đạt {score:.2f}, dưới ngưỡng trả lời"
-            else:
-                continue
-            problems.append(Problem(path, line, f"{item['id']}: {message}"))
-    return problems
+def sound_faq(lang: str, content_dir: Path = CONTENT_DIR) -> tuple[Path, list[LocatedDict]] | None:
+    """The FAQ file of `lang` as read, when `check_faq` finds nothing wrong in its entries."""
+    path = faq_path(lang, content_dir)
+    try:
+        data = load_yaml(path)
+    except ContentError:
+        return None
+    if _entry_problems(path, data, station_values(content_dir, lang)):
+        return None
+    return path, data

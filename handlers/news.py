@@ -22,7 +22,7 @@ from bot.news.digest import MORE_COMMAND, Frequency, frequency_of
 from bot.news.schedule import DueNews
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber, topics_of, update_subscriber
-from bot.text import fold
+from content.text import fold
 from handlers.common import PRIVATE
 
 router = Router("news", chats=PRIVATE)

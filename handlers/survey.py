@@ -31,8 +31,8 @@ from bot.survey.responses import (
     should_invite,
     start_response,
 )
-from bot.text import fold
 from content.surveys import OTHER, Question, Survey, find_survey, open_survey
+from content.text import fold
 from handlers.common import PRIVATE
 
 router = Router("survey", chats=PRIVATE)

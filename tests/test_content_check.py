@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -230,3 +232,16 @@ def test_only_years_not_yet_passed_are_stale():
     found = unpassed_years(text, today)
     assert [(line, message.split()[1]) for line, message in found] == [(2, "2026"), (2, "2027")]
     assert unpassed_years("Tổng đài 1800 6606, 20260 lượt", today) == []
+
+
+def test_the_content_library_imports_nothing_of_the_bot():
+    """content/ is data and its loaders: the bot builds on it, never the other way round."""
+    code = (
+        "import sys, content.check; "
+        "print(sorted(m for m in sys.modules if m == 'bot' or m.startswith('bot.')))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.faq import get_index
+from bot.faq.check import check_faq_retrieval
 from content import CONTENT_DIR
 from content.faq import LANGUAGES, MAX_EXAMPLES, MIN_EXAMPLES, check_faq, load_faq
-from content.yamlfile import ContentError
+from content.yamlfile import ContentError, Problem
 
 REQUIRED = [
     "screening.eligibility",
@@ -74,7 +75,7 @@ REQUIRED = [
 
 
 def test_shipped_faq_has_no_problems():
-    assert [str(p) for p in check_faq()] == []
+    assert [str(p) for p in faq_problems()] == []
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -119,6 +120,11 @@ def content(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def faq_problems(content_dir: Path = CONTENT_DIR) -> list[Problem]:
+    """What `loaphuong content check` says of the FAQ: its shape, and each example's topic."""
+    return check_faq(content_dir) + check_faq_retrieval(content_dir)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -144,7 +150,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_mistakes_are_reported_with_file_and_line(content, old, new, message):
     path = content / "faq" / "vi.yaml"
     edit(path, old, new)
-    problems = check_faq(content)
+    problems = faq_problems(content)
     assert any(message in p.message and p.file == path and p.line > 1 for p in problems), problems
 
 
@@ -153,7 +159,7 @@ def test_a_topic_missing_in_english_is_reported(content):
     text = path.read_text(encoding="utf-8")
     start = text.index("- id: handwashing")
     path.write_text(text[:start] + text[text.index("- id: bot.unsubscribe") :], encoding="utf-8")
-    assert any("handwashing" in p.message for p in check_faq(content))
+    assert any("handwashing" in p.message for p in faq_problems(content))
 
 
 def test_load_faq_refuses_invalid_content(content):
@@ -169,10 +175,10 @@ def test_answer_length_is_counted_with_this_stations_values_when_longer(content)
         'address: "số 12 đường Lê Lợi, phường Hòa Bình"',
         (f'address: "{long_address}"'),
     )
-    problems = check_faq(content)
+    problems = faq_problems(content)
     assert any("station.hours: câu trả lời dài" in p.message for p in problems)
 
 
 def test_a_topic_id_too_long_for_button_data_is_reported(content):
     edit(content / "faq" / "vi.yaml", "- id: bot.report_rumor", f"- id: bot.{'x' * 40}")
-    assert any("id dài quá" in p.message for p in check_faq(content))
+    assert any("id dài quá" in p.message for p in faq_problems(content))

@@ -23,7 +23,7 @@ import pytest
 
 from bot.faq import ask, get_index
 from bot.faq.evaluation import evaluate, load_rows
-from bot.text import fold
+from content.text import fold
 
 DATA = Path(__file__).parent / "data"
 EVAL_FILE = DATA / "faq_eval.tsv"

@@ -26,12 +26,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(func=check_command)
 
 
-def check_command(args: argparse.Namespace) -> int:
+def check_content(content_dir: Path | None = None) -> list[Problem]:
+    """Every problem in content/, the FAQ's retrieval check by its engine included."""
+    from bot.faq.check import check_faq_retrieval
     from content import CONTENT_DIR
     from content.check import check_all
 
+    return check_all(content_dir or CONTENT_DIR, extra=[check_faq_retrieval])
+
+
+def check_command(args: argparse.Namespace) -> int:
+    from content import CONTENT_DIR
+
     content_dir = args.content_dir or CONTENT_DIR
-    problems = check_all(content_dir)
+    problems = check_content(content_dir)
     for problem in problems:
         print(where(problem))
     if problems:

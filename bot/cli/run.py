@@ -39,10 +39,9 @@ def run(_args: argparse.Namespace) -> int:
 
 def _refuse_broken_content() -> None:
     """A typo in content/ stops the start here, named, not mid-conversation later."""
-    from bot.cli.content import where
-    from content.check import check_all
+    from bot.cli.content import check_content, where
 
-    problems = check_all()
+    problems = check_content()
     for problem in problems:
         print(where(problem), file=sys.stderr)
     if problems:

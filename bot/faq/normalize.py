@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from bot.text import fold
+from content.text import fold
 
 _WORD = re.compile(r"\w+")
 _NGA, _HOI = "\u0303", "\u0309"  # combining tilde, combining hook above

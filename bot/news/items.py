@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.areas import UnknownArea, match_areas
 from bot.models.core import AuditLog
 from bot.models.news import NewsItem
-from bot.text import fold
 from content.station import load_station, load_topics
+from content.text import fold
 
 TITLE_LENGTH = 200
 SUMMARY_LENGTH = 500

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.screening.attendance import attendable, mark_all_attended
 from bot.screening.lists import ListFileError, find_header, place, read_tables
 from bot.screening.sessions import ScreeningError
-from bot.text import fold
+from content.text import fold
 
 CODE_HEADERS = {"ma", "ma dang ky", "code"}
 MARK_HEADERS = {"ky nhan", "da kham", "co mat", "attended"}

@@ -46,8 +46,8 @@ from bot.screening.people import (
     phones_agree,
 )
 from bot.screening.sessions import ScreeningError
-from bot.text import fold
 from content.station import load_screening_groups, load_station
+from content.text import fold
 
 # Ward lists often carry a title or two above the header row.
 HEADER_SEARCH_ROWS = 10

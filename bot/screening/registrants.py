@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models.core import AuditLog
 from bot.models.screening import Registration, ScreeningSession
 from bot.screening.sessions import ScreeningError
-from bot.text import fold
+from content.text import fold
 
 _NOT_DIGIT = re.compile(r"\D")
 _PHONE_LIKE = re.compile(r"\+?[\d .-]+")

@@ -10,8 +10,8 @@ from enum import Enum, auto
 
 from rapidfuzz import fuzz
 
-from bot.text import fold
 from content.surveys import OTHER, Question
+from content.text import fold
 
 SKIP_WORDS = frozenset({"bo qua", "bo", "qua", "khong", "khong biet", "skip", "pass", "next"})
 STOP_WORDS = frozenset({"dung", "dung lai", "thoi", "ket thuc", "stop", "quit", "end"})

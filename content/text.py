@@ -1,4 +1,4 @@
-"""Vietnamese text folding shared by matchers (areas, FAQ)."""
+"""Vietnamese text folding shared by matchers (areas, FAQ) and the content checks."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ async def measure(
         wait_until_delivered,
     )
     from bot.db import Database
-    from bot.fakes.processes import free_port, start_bot, stop
+    from bot.fakes.processes import free_port, start_bot, stop, until_healthy
     from bot.fakes.telegram_server import TOKEN
     from bot.models.outbox import BroadcastKind
     from bot.outbox.audience import Audience
@@ -99,8 +99,8 @@ async def measure(
                 "QUIET_END": "0",
             }
             bots.append(start_bot(folder, port, **env))
+        await until_healthy(ports, timeout)
         async with aiohttp.ClientSession() as client:
-            await _wait_ready(client, ports, timeout)
             started = time.monotonic()
             refused = await _post_starts(client, ports, residents, over)
             welcomed = await _wait_for_chats(base_url, residents, timeout)
@@ -142,21 +142,6 @@ async def measure(
         "broadcast_lost": residents - broadcast["chats"],
         "broadcast_duplicates": broadcast["duplicates"],
     }
-
-
-async def _wait_ready(client: aiohttp.ClientSession, ports: list[int], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    for port in ports:
-        while True:
-            try:
-                async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the bot on port {port} did not start")
-            await asyncio.sleep(0.1)
 
 
 async def _post_starts(

@@ -22,7 +22,7 @@ from itertools import chain, cycle
 from pathlib import Path
 from typing import Any
 
-from bot.fakes.processes import free_port
+from bot.fakes.processes import free_port, until_healthy
 
 # What a resident sends after /start, in turn (questions, then /chude answered to its end, then
 # questions that reach the FAQ); the same for everyone, as a poster's QR brings.
@@ -66,7 +66,7 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
         bot = await _start_bot(Path(tmp), port, args.database_url)
         base = f"http://127.0.0.1:{port}"
         try:
-            await _wait_until_up(base)
+            await until_healthy([port])
             latencies: list[float] = []
             errors = [0]
             started = time.monotonic()
@@ -160,23 +160,6 @@ async def _start_bot(workdir: Path, port: int, database_url: str) -> asyncio.sub
         stdout=asyncio.subprocess.DEVNULL,
         stderr=None,
     )
-
-
-async def _wait_until_up(base: str, deadline_s: float = 60) -> None:
-    import aiohttp
-
-    started = time.monotonic()
-    async with aiohttp.ClientSession() as client:
-        while True:
-            try:
-                async with client.get(f"{base}/") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() - started > deadline_s:
-                raise TimeoutError("the bot did not start")
-            await asyncio.sleep(0.1)
 
 
 def _cpu_seconds(pid: int) -> float:

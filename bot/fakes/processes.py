@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -78,3 +80,22 @@ def stop(process: subprocess.Popen[bytes]) -> str:
         process.kill()
         output, _ = process.communicate()
     return output.decode(errors="replace")
+
+
+async def until_healthy(ports: Iterable[int], timeout: float = 60) -> None:
+    """Wait until the bot on each of `ports` answers /healthz with 200."""
+    import aiohttp
+
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as client:
+        for port in ports:
+            while True:
+                try:
+                    async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the bot on port {port} did not start")
+                await asyncio.sleep(0.1)

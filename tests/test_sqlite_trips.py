@@ -4,8 +4,10 @@ its error and frees the file for the next writer."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import create_engine
@@ -37,5 +39,25 @@ async def test_rows_counts_ids_rollback_and_a_failed_write(tmp_path):
         async with engine.connect() as connection:
             rows = (await connection.execute(text("SELECT n, t FROM note ORDER BY n"))).all()
         assert [tuple(row) for row in rows] == [(1, "a"), (2, "x"), (3, "x"), (4, "d")]
+    finally:
+        await engine.dispose()
+
+
+async def test_twenty_chats_at_once_reuse_their_connections(tmp_path):
+    # Opening a connection starts a thread and sets the pragmas: twenty residents
+    # chatting at once must not pay that again on every message.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}")
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(1))
+
+    async def one_read() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+
+    try:
+        for _ in range(3):
+            await asyncio.gather(*(one_read() for _ in range(20)))
+        assert len(opened) == 20
     finally:
         await engine.dispose()

@@ -47,6 +47,9 @@ def get_guesser() -> LanguageGuesser:
     return LanguageGuesser.build([*texts("vi"), *load_abbreviations("vi")], texts("en"))
 
 
+# Residents ask the same few questions over and over (a poster's example, a button's
+# words); ranking one took about a quarter of the event loop's time under load.
+@lru_cache(maxsize=1024)
 def ask(text: str, interface: str = "vi") -> Match:
     """Answer `text` in the language it is written in, asked in a chat whose interface
     language is `interface` (kept when the words do not tell)."""

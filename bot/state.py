@@ -18,22 +18,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import engine_of
 from bot.models.core import DialogueStateRow, Subscriber
+from bot.sqlite_trips import on_the_loop
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # Read on nearly every message: built once (building a statement costs more than SQLite
 # takes to answer it).
 _OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
-_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY)
+_STATE = on_the_loop(select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY))
 _CLEAR = delete(DialogueStateRow).where(*_OF_KEY)
 _VALUES = ("step", "data", "updated_at")
 # What every message starts with, in one statement: the chat's chosen language (None when
 # it is no subscriber) and the dialogue step and data (None outside a dialogue).
-_LANGUAGE_AND_STATE = select(
-    select(Subscriber.language)
-    .where(Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
-    .scalar_subquery(),
-    select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
-    select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
+_LANGUAGE_AND_STATE = on_the_loop(
+    select(
+        select(Subscriber.language)
+        .where(
+            Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id")
+        )
+        .scalar_subquery(),
+        select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
+        select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
+    )
 )
 
 

@@ -10,6 +10,7 @@ from bot.core import ChatKind, Incoming
 from bot.db import insert_or_skip
 from bot.models.core import Subscriber, SubscriberTopic
 from bot.models.types import utcnow
+from bot.sqlite_trips import on_the_loop
 
 DEFAULT_TOPICS = ("chung",)
 
@@ -17,10 +18,12 @@ DEFAULT_TOPICS = ("chung",)
 # Statements run on nearly every message, built once: building one costs more than
 # SQLite takes to answer it.
 _OF_CHAT = (Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
-_SUBSCRIBER = select(Subscriber).where(*_OF_CHAT)
-_LANGUAGE = select(Subscriber.language).where(*_OF_CHAT)
+_SUBSCRIBER = on_the_loop(select(Subscriber).where(*_OF_CHAT))
+_LANGUAGE = on_the_loop(select(Subscriber.language).where(*_OF_CHAT))
 _LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for_update()
-_TOPICS = select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
+_TOPICS = on_the_loop(
+    select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
+)
 _TOPIC_TABLE = SubscriberTopic.__table__  # type: ignore[attr-defined]
 _REMOVE_TOPIC = delete(_TOPIC_TABLE).where(
     _TOPIC_TABLE.c.subscriber_id == bindparam("id"), _TOPIC_TABLE.c.topic == bindparam("topic")

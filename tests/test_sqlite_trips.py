@@ -5,13 +5,14 @@ its error and frees the file for the next writer."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import column, event, func, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import create_engine
-from bot.sqlite_trips import FewTripsConnection
+from bot.sqlite_trips import FewTripsConnection, on_the_loop
 
 
 async def test_rows_counts_ids_rollback_and_a_failed_write(tmp_path):
@@ -59,5 +60,22 @@ async def test_twenty_chats_at_once_reuse_their_connections(tmp_path):
         for _ in range(3):
             await asyncio.gather(*(one_read() for _ in range(20)))
         assert len(opened) == 20
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_marked_on_the_loop_is_answered_there_and_sees_its_transaction(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}")
+    note = table("note", column("n"), column("t"))
+    try:
+        async with engine.begin() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.create_function("thread", 0, threading.get_ident)
+            await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
+            await connection.execute(text("INSERT INTO note (t) VALUES ('a')"))
+            marked = on_the_loop(select(note.c.t, func.thread()).where(note.c.n == 1))
+            assert (await connection.execute(marked)).one() == ("a", threading.get_ident())
+            plain = select(func.thread())
+            assert (await connection.execute(plain)).scalar() != threading.get_ident()
     finally:
         await engine.dispose()

@@ -10,7 +10,8 @@ end (a session that only read) makes none.
 A read marked with `on_the_loop` (a small indexed one asked on nearly every message) makes
 no trip at all: it runs on the event loop's thread, where SQLite answers it in a few
 microseconds, less than a trip's hand-over costs. In WAL mode a read does not wait for
-writers, so it does not hold up the loop.
+writers, so it does not hold up the loop. A write marked with `committed_at_once` (one
+that is a whole transaction by itself) is committed in the same trip that runs it.
 """
 
 from __future__ import annotations
@@ -21,20 +22,30 @@ from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import Select
+from sqlalchemy import Delete, Insert, Select, Update
 
 from bot.sqlite_writes import OneWriterConnection
 
 # Written right after SELECT on SQLite only (a comment, so SQLite ignores it).
 _ON_THE_LOOP = "/* on the loop */"
 
+_AND_COMMIT = "/* and commit */"
+
 SelectT = TypeVar("SelectT", bound=Select[Any])
+WriteT = TypeVar("WriteT", bound=Insert | Update | Delete)
 
 
 def on_the_loop(statement: SelectT) -> SelectT:
     """`statement` (a small read by an index, asked on nearly every message) answered on
     the event loop's thread on SQLite, without a trip to the connection's thread."""
     return statement.prefix_with(_ON_THE_LOOP, dialect="sqlite")
+
+
+def committed_at_once(statement: WriteT) -> WriteT:
+    """`statement`, a write with no RETURNING that is its transaction's only statement,
+    committed on SQLite in the trip that runs it (the caller's commit then has nothing
+    left to do)."""
+    return statement.prefix_with(_AND_COMMIT, dialect="sqlite")
 
 
 class FewTripsConnection(aiosqlite.Connection):
@@ -80,8 +91,15 @@ class _OneTripCursor:
         return None
 
     async def execute(self, sql: str, parameters: Any = ()) -> _OneTripCursor:
-        on_loop = sql.startswith(_ON_THE_LOOP, 7)  # after "SELECT "
+        # The marks follow the first word: SELECT, INSERT, UPDATE or DELETE.
+        if sql.startswith(_AND_COMMIT, 7):
+            return await self._run(lambda cursor: self._and_commit(cursor, sql, parameters))
+        on_loop = sql.startswith(_ON_THE_LOOP, 7)
         return await self._run(lambda cursor: cursor.execute(sql, parameters), on_loop)
+
+    def _and_commit(self, cursor: sqlite3.Cursor, sql: str, parameters: Any) -> None:
+        cursor.execute(sql, parameters)
+        self._connection._conn.commit()
 
     async def executemany(self, sql: str, parameters: Sequence[Any]) -> _OneTripCursor:
         return await self._run(lambda cursor: cursor.executemany(sql, parameters))

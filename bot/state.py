@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import engine_of
 from bot.models.core import DialogueStateRow, Subscriber
-from bot.sqlite_trips import on_the_loop
+from bot.sqlite_trips import committed_at_once, on_the_loop
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # Read on nearly every message: built once (building a statement costs more than SQLite
 # takes to answer it).
 _OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
 _STATE = on_the_loop(select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY))
-_CLEAR = delete(DialogueStateRow).where(*_OF_KEY)
+_CLEAR = committed_at_once(delete(DialogueStateRow).where(*_OF_KEY))
 _VALUES = ("step", "data", "updated_at")
 # What every message starts with, in one statement: the chat's chosen language (None when
 # it is no subscriber) and the dialogue step and data (None outside a dialogue).
@@ -105,8 +105,10 @@ class SqlStateStorage:
         upsert = dialect.insert(DialogueStateRow.__table__)  # type: ignore[attr-defined]
         # One statement: two instances (or two requests) setting the same key at once
         # both succeed, the later write kept, where a read-then-insert hit the unique key.
-        self._upsert = upsert.on_conflict_do_update(
-            index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
+        self._upsert = committed_at_once(
+            upsert.on_conflict_do_update(
+                index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
+            )
         )
 
     async def get(self, key: StateKey) -> DialogueState | None:

@@ -8,11 +8,11 @@ import asyncio
 import threading
 
 import pytest
-from sqlalchemy import column, event, func, select, table, text
+from sqlalchemy import column, event, func, insert, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import create_engine
-from bot.sqlite_trips import FewTripsConnection, on_the_loop
+from bot.sqlite_trips import FewTripsConnection, committed_at_once, on_the_loop
 
 
 async def test_rows_counts_ids_rollback_and_a_failed_write(tmp_path):
@@ -77,5 +77,22 @@ async def test_a_read_marked_on_the_loop_is_answered_there_and_sees_its_transact
             assert (await connection.execute(marked)).one() == ("a", threading.get_ident())
             plain = select(func.thread())
             assert (await connection.execute(plain)).scalar() != threading.get_ident()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_marked_committed_at_once_is_committed_as_it_runs(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'commit.db'}")
+    note = table("note", column("n"), column("t"))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
+        async with engine.connect() as connection:
+            await connection.execute(committed_at_once(insert(note).values(t="kept")))
+            await connection.rollback()
+        async with engine.begin() as connection:  # the file is free for the next writer
+            await connection.execute(committed_at_once(update(note).values(t="changed")))
+        async with engine.connect() as connection:
+            assert (await connection.execute(select(note.c.t))).scalars().all() == ["changed"]
     finally:
         await engine.dispose()

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -305,7 +304,7 @@ def page_frame(locale: str | None) -> dict[str, str]:
 def render_reply(reply: Reply) -> dict[str, Any]:
     return {
         "text": _with_photo_link(reply),
-        "buttons": [asdict(button) for button in reply.buttons],
+        "buttons": _buttons(reply),
     }
 
 
@@ -318,4 +317,10 @@ def _with_photo_link(reply: Reply) -> str:
 
 
 def _buttons_json(reply: Reply) -> str:
-    return json.dumps([asdict(button) for button in reply.buttons], ensure_ascii=False)
+    return json.dumps(_buttons(reply), ensure_ascii=False)
+
+
+def _buttons(reply: Reply) -> list[dict[str, str]]:
+    # What dataclasses.asdict gives, without its deep copy of every field of every
+    # button, which profiling found among the costliest steps of an answer.
+    return [{"text": button.text, "data": button.data} for button in reply.buttons]

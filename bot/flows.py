@@ -25,7 +25,8 @@ A new dialogue, in its handlers module (handlers/privacy.py is the smallest exam
         ))},
     ))
 
-its command handler calls `await FLOW.go_to(ctx, SurveyStep.ASK)`, and each handler moves
+its command handler calls `await FLOW.go_to(ctx, SurveyStep.ASK)` (or `FLOW.start(…)` to
+replace whatever dialogue was under way), and each handler moves
 on with `FLOW.go_to(ctx, next_step, **answers)` or ends with `ctx.end_dialogue()`.
 """
 
@@ -157,6 +158,12 @@ class Flow:
         question = await self.steps[step].ask(ctx)
         text = f"{note}\n\n{question.text}" if note else question.text
         return Reply(text, question.buttons, photo=question.photo)
+
+    async def start(self, ctx: Context, step: Enum, **data: Any) -> Reply:
+        """Begin this flow afresh at `step`, whatever dialogue was under way: the new step
+        replaces it in one write, where ending it first took a second one."""
+        ctx.state = None
+        return await self.go_to(ctx, step, **data)
 
     async def go_back(self, ctx: Context, step: Enum) -> Reply:
         back = self.steps[step].back

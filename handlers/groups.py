@@ -123,8 +123,7 @@ async def on_group_help(_incoming: Incoming, ctx: Context) -> Reply:
 @router.command("chude", role=Role.GROUP_ADMIN)
 async def on_group_topics(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the group's topics to a group admin."""
-    await ctx.end_dialogue()
-    return await FLOW.go_to(ctx, GroupStep.TOPICS)
+    return await FLOW.start(ctx, GroupStep.TOPICS)
 
 
 async def ask_group_topics(ctx: Context) -> Reply:

@@ -59,8 +59,7 @@ def news_button(ctx: Context, stored: str | None) -> Button:
 @router.button("news:ask")
 async def ask_frequency(_incoming: Incoming, ctx: Context) -> Reply:
     """Ask how often the resident wants the news digest."""
-    await ctx.end_dialogue()
-    return await FLOW.go_to(ctx, NewsStep.ASK_FREQUENCY)
+    return await FLOW.start(ctx, NewsStep.ASK_FREQUENCY)
 
 
 async def ask_frequency_question(ctx: Context) -> Reply:

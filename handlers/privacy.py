@@ -27,8 +27,7 @@ class PrivacyStep(Enum):
 @router.command("xoadulieu", words=("xóa dữ liệu", "xóa dữ liệu cá nhân", "xóa thông tin"))
 async def on_erase(_incoming: Incoming, ctx: Context) -> Reply:
     """Say what will be deleted and ask for confirmation."""
-    await ctx.end_dialogue()
-    return await FLOW.go_to(ctx, PrivacyStep.CONFIRM)
+    return await FLOW.start(ctx, PrivacyStep.CONFIRM)
 
 
 async def ask_confirmation(ctx: Context) -> Reply:

@@ -45,8 +45,7 @@ async def on_report(incoming: Incoming, ctx: Context) -> Reply:
     """Take the suspicious message now if it came with the command, else ask for it."""
     if incoming.argument or incoming.photo:
         return await store_report(incoming, ctx, incoming.argument)
-    await ctx.end_dialogue()
-    return await REPORT_FLOW.go_to(ctx, RumorStep.ASK_MESSAGE)
+    return await REPORT_FLOW.start(ctx, RumorStep.ASK_MESSAGE)
 
 
 async def ask_message(ctx: Context) -> Reply:
@@ -118,8 +117,7 @@ async def answer_verdict(incoming: Incoming, ctx: Context) -> Reply:
 
 async def ask_correction(ctx: Context, report_id: int) -> Reply:
     """A false rumor needs the true fact, which the reporters and the alert will carry."""
-    await ctx.end_dialogue()
-    return await CORRECTION_FLOW.go_to(ctx, RumorStep.ASK_CORRECTION, report_id=report_id)
+    return await CORRECTION_FLOW.start(ctx, RumorStep.ASK_CORRECTION, report_id=report_id)
 
 
 async def ask_correction_text(ctx: Context) -> Reply:

@@ -382,8 +382,7 @@ async def upcoming_here(incoming: Incoming, ctx: Context) -> list[Upcoming]:
 @router.command("sdt", words=("số điện thoại", "cho số điện thoại"))
 async def on_share_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Say what a shared phone number is for, then ask for it (or offer to delete it)."""
-    await ctx.end_dialogue()
-    return await PHONE_FLOW.go_to(ctx, PhoneShareStep.ASK)
+    return await PHONE_FLOW.start(ctx, PhoneShareStep.ASK)
 
 
 async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:

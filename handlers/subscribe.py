@@ -111,8 +111,7 @@ async def english_first(incoming: Incoming, ctx: Context) -> list[Reply]:
 @router.button("sub:topics")
 async def on_topics(_incoming: Incoming, ctx: Context) -> Reply:
     """Show the topics as toggle buttons with the current choice."""
-    await ctx.end_dialogue()
-    return await FLOW.go_to(ctx, SubscribeStep.TOPICS)
+    return await FLOW.start(ctx, SubscribeStep.TOPICS)
 
 
 async def ask_topics(ctx: Context) -> Reply:

@@ -1,15 +1,18 @@
 """SQLite through one trip per statement (bot/sqlite_trips.py) behaves as the DB-API says:
 rows, row counts and new ids come back, a rolled-back write is gone, a failed write gives
-its error and frees the file for the next writer."""
+its error and frees the file for the next writer; connections are kept for the next
+chat; marked reads run on the loop and marked writes commit as they run."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import column, event, func, insert, select, table, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
 from bot.sqlite_trips import FewTripsConnection, committed_at_once, on_the_loop
@@ -64,35 +67,35 @@ async def test_twenty_chats_at_once_reuse_their_connections(tmp_path):
         await engine.dispose()
 
 
-async def test_a_read_marked_on_the_loop_is_answered_there_and_sees_its_transaction(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}")
-    note = table("note", column("n"), column("t"))
-    try:
-        async with engine.begin() as connection:
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.create_function("thread", 0, threading.get_ident)
-            await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
-            await connection.execute(text("INSERT INTO note (t) VALUES ('a')"))
-            marked = on_the_loop(select(note.c.t, func.thread()).where(note.c.n == 1))
-            assert (await connection.execute(marked)).one() == ("a", threading.get_ident())
-            plain = select(func.thread())
-            assert (await connection.execute(plain)).scalar() != threading.get_ident()
-    finally:
-        await engine.dispose()
+NOTE = table("note", column("n"), column("t"))
 
 
-async def test_a_write_marked_committed_at_once_is_committed_as_it_runs(tmp_path):
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'commit.db'}")
-    note = table("note", column("n"), column("t"))
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
-        async with engine.connect() as connection:
-            await connection.execute(committed_at_once(insert(note).values(t="kept")))
-            await connection.rollback()
-        async with engine.begin() as connection:  # the file is free for the next writer
-            await connection.execute(committed_at_once(update(note).values(t="changed")))
-        async with engine.connect() as connection:
-            assert (await connection.execute(select(note.c.t))).scalars().all() == ["changed"]
-    finally:
-        await engine.dispose()
+@pytest.fixture
+async def notes(tmp_path) -> AsyncIterator[AsyncEngine]:
+    """An engine on a new SQLite file with an empty `note` table."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE note (n INTEGER PRIMARY KEY, t TEXT)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_read_marked_on_the_loop_is_answered_there_and_sees_its_transaction(notes):
+    async with notes.begin() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.create_function("thread", 0, threading.get_ident)
+        await connection.execute(insert(NOTE).values(t="a"))
+        marked = on_the_loop(select(NOTE.c.t, func.thread()).where(NOTE.c.n == 1))
+        assert (await connection.execute(marked)).one() == ("a", threading.get_ident())
+        plain = select(func.thread())
+        assert (await connection.execute(plain)).scalar() != threading.get_ident()
+
+
+async def test_a_write_marked_committed_at_once_is_committed_as_it_runs(notes):
+    async with notes.connect() as connection:
+        await connection.execute(committed_at_once(insert(NOTE).values(t="kept")))
+        await connection.rollback()
+    async with notes.begin() as connection:  # the file is free for the next writer
+        await connection.execute(committed_at_once(update(NOTE).values(t="changed")))
+    async with notes.connect() as connection:
+        assert (await connection.execute(select(NOTE.c.t))).scalars().all() == ["changed"]

@@ -51,6 +51,28 @@ def committed_at_once(statement: WriteT) -> WriteT:
 class FewTripsConnection(aiosqlite.Connection):
     """What SQLAlchemy's aiosqlite adapter drives (pass `connect` as `async_creator`)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Calls handed to the connection's thread, and those it has finished (each counted
+        # by one thread only): a call whose caller stopped waiting (a cancelled request)
+        # may still be running there.
+        self._handed = 0
+        self._finished = 0
+
+    @property
+    def thread_idle(self) -> bool:
+        return self._handed == self._finished
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def counted() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._finished += 1
+
+        self._handed += 1
+        return await super()._execute(counted)
+
     def cursor(self) -> _OneTripCursor:  # type: ignore[override]
         return _OneTripCursor(self)
 
@@ -121,16 +143,18 @@ class _OneTripCursor:
             self.rowcount,
             self.lastrowid,
             self._rows,
-        ) = self._on_loop(in_thread) if on_loop else await self._connection._execute(in_thread)
+        ) = (
+            in_thread()
+            if on_loop and self._may_run_here()
+            else await self._connection._execute(in_thread)
+        )
         return self
 
-    def _on_loop(self, work: Callable[[], Any]) -> Any:
-        # The connection's thread is idle: its one user awaits each call (as in
-        # FewTripsConnection._has_work_to_end).
+    def _may_run_here(self) -> bool:
+        # Only while the connection's thread has nothing under way: then no two threads
+        # use the sqlite3 connection at once.
         connection = self._connection
-        if not connection._running or connection._connection is None:
-            raise ValueError("Connection closed")
-        return work()
+        return connection._running and connection._connection is not None and connection.thread_idle
 
     async def fetchall(self) -> list[Any]:
         rows, self._rows = self._rows, []

@@ -47,6 +47,17 @@ def runner(database, channel, settings, limits: Limits, **tuning) -> OutboxRunne
     )  # fmt: skip
 
 
+async def shut_down(runners, channels, databases, server) -> None:
+    """Stop every instance, then the fake Bot API."""
+    for outbox in runners:
+        await outbox.stop()
+    for telegram in channels:
+        await telegram.stop()
+    for db in databases:
+        await db.close()
+    await server.stop()
+
+
 @pytest.mark.parametrize(
     "hold_limit",
     [
@@ -128,13 +139,7 @@ async def test_two_instances_share_the_platform_limit(database, db_url, settings
             assert time.monotonic() < deadline, "outbox did not drain"
             await asyncio.sleep(0.05)
     finally:
-        for outbox in runners:
-            await outbox.stop()
-        for telegram in channels:
-            await telegram.stop()
-        for db in instances:
-            await db.close()
-        await server.stop()
+        await shut_down(runners, channels, instances, server)
 
     assert server.http_429 == 0 and server.duplicates == 0
     assert sorted(server.delivered) == chats
@@ -182,11 +187,5 @@ async def test_instances_starting_together_never_send_above_their_share(database
             assert time.monotonic() < deadline, "not every welcome arrived"
             await asyncio.sleep(0.05)
     finally:
-        for outbox in runners:
-            await outbox.stop()
-        for telegram in channels:
-            await telegram.stop()
-        for db in instances:
-            await db.close()
-        await server.stop()
+        await shut_down(runners, channels, instances, server)
     assert server.http_429 == 0 and sorted(server.delivered) == chats

@@ -131,6 +131,10 @@ class LoaPhuong:
         self.web_app.add_routes(public_routes(self.database.sessions))
         self.web_app.add_routes(health_routes(self.database.sessions))
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
+        # Before any traffic arrives (the web server is not yet listening, so /healthz
+        # is not yet 200): an answer sent now must already pace at this instance's share.
+        # Late enough that the outbox's own announcements follow before this one goes stale.
+        await self.outbox.join()
         for name, channel in self.channels.items():
             self._started_channels.append(channel)
             dispatch = self.dispatcher.dispatch

@@ -47,6 +47,17 @@ def runner(database, channel, settings, limits: Limits, **tuning) -> OutboxRunne
     )  # fmt: skip
 
 
+async def shut_down(runners, channels, databases, server) -> None:
+    """Stop every instance, then the fake Bot API."""
+    for outbox in runners:
+        await outbox.stop()
+    for telegram in channels:
+        await telegram.stop()
+    for db in databases:
+        await db.close()
+    await server.stop()
+
+
 @pytest.mark.parametrize(
     "hold_limit",
     [
@@ -128,16 +139,53 @@ async def test_two_instances_share_the_platform_limit(database, db_url, settings
             assert time.monotonic() < deadline, "outbox did not drain"
             await asyncio.sleep(0.05)
     finally:
-        for outbox in runners:
-            await outbox.stop()
-        for telegram in channels:
-            await telegram.stop()
-        for db in instances:
-            await db.close()
-        await server.stop()
+        await shut_down(runners, channels, instances, server)
 
     assert server.http_429 == 0 and server.duplicates == 0
     assert sorted(server.delivered) == chats
     assert all(outbox.senders == 2 for outbox in runners)
     assert all(outbox.stats.sent > 50 for outbox in runners)  # both did their share
     assert {row.status for row in (await rows(database)).values()} == {"sent"}
+
+
+async def test_instances_starting_together_never_send_above_their_share(database, settings, db_url):
+    """Three instances start at the same moment (a deploy), and the first answers go out
+    as soon as each has started: none may pace at more than its share meanwhile."""
+    from bot.channels.telegram import TelegramChannel
+    from bot.core import Incoming, Reply
+    from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
+
+    server = FakeTelegramServer(rate=30)  # Telegram's limits, strictly
+    await server.start()
+    bot_settings = settings.model_copy(
+        update={"telegram_bot_token": TOKEN, "telegram_api_base_url": server.base_url}
+    )
+    full = Limits(per_second=30, private_interval=1.0, group_interval=3.0)
+    instances = [Database(db_url) for _ in range(3)]
+    channels = [TelegramChannel(bot_settings) for _ in instances]
+    runners = [
+        runner(db, telegram, bot_settings, full, presence_interval=1.0)
+        for db, telegram in zip(instances, channels, strict=True)
+    ]
+
+    async def welcome(incoming: Incoming) -> list[Reply]:
+        return [Reply("Chào bạn")]
+
+    answers = [outbox.answering("telegram", welcome) for outbox in runners]
+    chats = [str(3000 + n) for n in range(60)]
+    await subscribe(database, *chats)
+    try:
+        await asyncio.gather(*(outbox.start() for outbox in runners))
+        await asyncio.gather(
+            *(
+                answer(Incoming("telegram", chat, chat, text="/start"))
+                for chat, answer in zip(chats, itertools.cycle(answers), strict=False)
+            )
+        )
+        deadline = time.monotonic() + 15
+        while len(server.delivered) < len(chats):
+            assert time.monotonic() < deadline, "not every welcome arrived"
+            await asyncio.sleep(0.05)
+    finally:
+        await shut_down(runners, channels, instances, server)
+    assert server.http_429 == 0 and sorted(server.delivered) == chats

@@ -440,13 +440,27 @@ class OutboxRunner:
         # Several instances may share one outbox (PostgreSQL): each knows the others.
         self.instance = uuid.uuid4().hex
         self.senders = 1
+        self._joined = False
 
-    async def start(self) -> None:
+    async def join(self) -> None:
+        """Announce this sender and learn its share, before anything leaves through it
+        (the app joins before it takes traffic; `start()` joins if it has not)."""
+        if self._joined:
+            return
         await self._check_leases()
+        # Counted twice: two senders announcing at the same moment may each count before
+        # the other's presence is committed; the second count, after ours is, sees it.
+        await self._share_the_rate()
         if await self._share_the_rate() > 1:
             # The others slow down to their new share at their next announcement:
             # sending before then would exceed the platform's limit together.
             await asyncio.sleep(self.tuning.presence_interval * 1.25)
+            # Others that joined while this one waited: its first sends must know them.
+            await self._share_the_rate()
+        self._joined = True
+
+    async def start(self) -> None:
+        await self.join()
         for lane in self.lanes:
             self._spawn(lane.claim_loop, f"outbox-claim-{lane.channel.name}")
             self._spawn(lane.send_loop, f"outbox-send-{lane.channel.name}")
@@ -466,6 +480,7 @@ class OutboxRunner:
             await lane.answers.stop()
             await lane.drain(timeout)
         await self.recorder.flush()
+        self._joined = False
         try:
             await self.store.withdraw(self.instance)
         except Exception:  # it goes stale on its own

@@ -177,6 +177,8 @@ async def test_a_password_change_and_sign_out_everywhere_end_every_session(
     await login(other)
     page = await (await admin.get("/admin/sessions")).text()
     assert page.count("<tr><td>") == 2 and "trình duyệt này" in page
+    assert "<title>Phiên đăng nhập — Loa phường</title>" in page  # the form is not in the title
+    assert page.count('action="/admin/sessions/password"') == 1
     await admin.post("/admin/sessions/end-all", data={"csrf": await csrf_of(admin)})
     for browser in (admin, other):
         assert (await browser.get("/admin/", allow_redirects=False)).status == 302

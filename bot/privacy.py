@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core import Incoming
+from bot.faq import ask
 from bot.models.core import AuditLog, DialogueStateRow, Subscriber, WebMessage
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.outbox import OutboxMessage
@@ -98,6 +99,8 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     )
     await session.commit()
     await empty_sqlite_wal(session)
+    # The answer cache holds recent questions' words in memory: this chat's among them.
+    ask.cache_clear()
     return anonymised
 
 

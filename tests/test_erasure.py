@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.db import Database
+from bot.faq import ask
 from bot.models.core import Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
@@ -75,6 +76,7 @@ async def test_no_copy_of_the_name_or_phone_is_left_in_the_database_wal_or_logs(
     await chat.send("/xoadulieu")
     await chat.press("privacy:erase")
     assert "Đã xóa dữ liệu" in chat.text
+    assert ask.cache_info().currsize == 0  # the questions' words are not kept in memory either
 
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("loaphuong.db*"))
     logged = "\n".join(record.getMessage() for record in caplog.records)

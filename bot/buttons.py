@@ -10,7 +10,7 @@ A flow step declares its button with `Kind.prefix()`.
 from __future__ import annotations
 
 import re
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from functools import cache
 from typing import ClassVar, Self, get_type_hints
@@ -39,7 +39,8 @@ class ButtonData:
         return f"{cls.namespace}:" + "".join(f"{_packed(value)}:" for value in leading)
 
     def pack(self) -> str:
-        data = self.prefix() + ":".join(_packed(value) for value in astuple(self))
+        values = (getattr(self, name) for name in _field_names(type(self)))
+        data = self.prefix() + ":".join(_packed(value) for value in values)
         if len(data.encode()) > MAX_BYTES:
             raise ButtonTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
         return data
@@ -64,6 +65,13 @@ def _field_kinds(kind: type[ButtonData]) -> tuple[type, ...]:
     annotations took a few percent of each button's answer)."""
     hints = get_type_hints(kind)
     return tuple(hints[field.name] for field in fields(kind))
+
+
+@cache
+def _field_names(kind: type[ButtonData]) -> tuple[str, ...]:
+    """The names of a button class's fields, in order (read once; dataclasses.astuple
+    deep-copies every value, a few percent of each answer's time in bench inbound)."""
+    return tuple(field.name for field in fields(kind))
 
 
 def _packed(value: object) -> str:

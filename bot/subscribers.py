@@ -30,6 +30,10 @@ _TOPIC_TABLE = SubscriberTopic.__table__  # type: ignore[attr-defined]
 _REMOVE_TOPIC = delete(_TOPIC_TABLE).where(
     _TOPIC_TABLE.c.subscriber_id == bindparam("id"), _TOPIC_TABLE.c.topic == bindparam("topic")
 )
+# SET what the parameters name (SQLAlchemy compiles and caches one form per set of names).
+_UPDATE_SUBSCRIBER = committed_at_once(
+    update(_SUBSCRIBER_TABLE).where(_SUBSCRIBER_TABLE.c.id == bindparam("subscriber_id"))
+)
 _ADD_TOPIC = {
     "postgresql": postgresql.insert(_TOPIC_TABLE).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(_TOPIC_TABLE).on_conflict_do_nothing(),
@@ -117,13 +121,7 @@ async def update_subscriber(
     else:
         # Nothing else to flush: one UPDATE committed as it runs, one trip to SQLite where
         # the ORM's flush and commit took two.
-        await session.execute(
-            committed_at_once(
-                update(_SUBSCRIBER_TABLE)
-                .where(_SUBSCRIBER_TABLE.c.id == subscriber.id)
-                .values(values)
-            )
-        )
+        await session.execute(_UPDATE_SUBSCRIBER, {**values, "subscriber_id": subscriber.id})
         for name, value in values.items():
             set_committed_value(subscriber, name, value)
     await session.commit()

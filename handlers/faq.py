@@ -48,7 +48,7 @@ async def answer(text: str, ctx: Context) -> Reply:
     match = ask(question, ctx.locale)
     _ = translator(match.lang)
     async with ctx.sessions() as session:
-        logged = await log_question(session, question, match.lang, match)
+        question_id = await log_question(session, question, match.lang, match)
     if match.answer is not None:
         return Reply(match.answer, action_buttons(ctx, match.answer))
     if match.off_topic:
@@ -58,7 +58,6 @@ async def answer(text: str, ctx: Context) -> Reply:
                 "Bà con thử hỏi, ví dụ: “giờ mở cửa trạm y tế”, “đăng ký khám sàng lọc”."
             )
         )
-    question_id = logged.id or 0
     asked = AskStaff(
         question_id, sign_question(await _button_secret(ctx), question_id, ctx.incoming)
     )

@@ -26,7 +26,7 @@ MAX_TEXT = 500
 # 9–12 digits, possibly split by spaces, dots or dashes, optionally +84: a phone number.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84[\s.-]?)?\d(?:[\s.-]?\d){8,11}(?!\d)")
 UNANSWERED = ("unsure", "off_topic", "advice")
-_QUESTION_TABLE = FaqQuestion.__table__  # type: ignore[attr-defined]
+_LOG_QUESTION = committed_at_once(insert(FaqQuestion.__table__))  # type: ignore[attr-defined]
 
 
 class HandoffError(ValueError):
@@ -47,24 +47,23 @@ def outcome_of(match: Match) -> str:
     return "off_topic" if match.off_topic else "unsure"
 
 
-async def log_question(
-    session: AsyncSession, text: str, language: str, match: Match
-) -> FaqQuestion:
-    """The question logged and the session committed; the row's id is set."""
-    row = FaqQuestion(
-        language=language,
-        text=mask_phones(text.strip())[:MAX_TEXT],
-        topic=match.id,
-        score=match.score,
-        outcome=outcome_of(match),
-    )
-    # A Core insert committed as it runs: one trip to SQLite, where adding the row to the
-    # session and committing took two (a third of all questions' database time).
-    values = row.model_dump(exclude={"id"})
-    added = await session.execute(committed_at_once(insert(_QUESTION_TABLE).values(values)))
-    row.id = added.inserted_primary_key[0]  # type: ignore[attr-defined]
+async def log_question(session: AsyncSession, text: str, language: str, match: Match) -> int:
+    """The question logged (the session committed); returns the new row's id."""
+    values = {
+        "asked_at": utcnow(),
+        "language": language,
+        "text": mask_phones(text.strip())[:MAX_TEXT],
+        "topic": match.id,
+        "score": match.score,
+        "outcome": outcome_of(match),
+        "chosen_topic": None,
+    }
+    # One statement built once and committed as it runs: one trip to SQLite, where adding
+    # a row to the session and committing took two, and building the statement per
+    # question cost more than running it.
+    added = await session.execute(_LOG_QUESTION, values)
     await session.commit()
-    return row
+    return added.inserted_primary_key[0]  # type: ignore[attr-defined,no-any-return]
 
 
 async def record_choice(session: AsyncSession, question_id: int, topic: str) -> str | None:

@@ -25,6 +25,12 @@ _LOCKED = select(Subscriber.id).where(Subscriber.id == bindparam("id")).with_for
 _TOPICS = on_the_loop(
     select(SubscriberTopic.topic).where(SubscriberTopic.subscriber_id == bindparam("id"))
 )
+# The chat's subscriber once per topic it receives (once with None when it has none).
+_SUBSCRIBER_WITH_TOPICS = on_the_loop(
+    select(Subscriber, SubscriberTopic.topic)
+    .outerjoin(SubscriberTopic, SubscriberTopic.subscriber_id == Subscriber.id)
+    .where(*_OF_CHAT)
+)
 _SUBSCRIBER_TABLE = Subscriber.__table__  # type: ignore[attr-defined]
 _TOPIC_TABLE = SubscriberTopic.__table__  # type: ignore[attr-defined]
 _REMOVE_TOPIC = delete(_TOPIC_TABLE).where(
@@ -88,6 +94,22 @@ async def require_subscriber(session: AsyncSession, incoming: Incoming) -> Subsc
     if subscriber is None:
         subscriber, _ = await subscribe(session, incoming, incoming.locale or "vi")
     return subscriber
+
+
+async def subscriber_with_topics(
+    session: AsyncSession, incoming: Incoming
+) -> tuple[Subscriber, set[str]]:
+    """This chat's subscriber (subscribed first if it never was) and its topics, in one
+    read where the subscriber exists."""
+    rows = (
+        await session.execute(
+            _SUBSCRIBER_WITH_TOPICS, {"channel": incoming.channel, "chat_id": incoming.chat_id}
+        )
+    ).all()
+    if not rows:
+        subscriber = await require_subscriber(session, incoming)
+        return subscriber, await topics_of(session, subscriber.id)
+    return rows[0][0], {topic for _subscriber, topic in rows if topic is not None}
 
 
 async def topics_of(session: AsyncSession, subscriber_id: int) -> set[str]:

@@ -30,8 +30,8 @@ from bot.subscribers import (
     resume_messages,
     stop_messages,
     subscribe,
+    subscriber_with_topics,
     toggle_topic,
-    topics_of,
     update_subscriber,
 )
 from content.station import load_station, load_topics
@@ -116,8 +116,7 @@ async def on_topics(_incoming: Incoming, ctx: Context) -> Reply:
 
 async def ask_topics(ctx: Context) -> Reply:
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, ctx.incoming)
-        chosen = await topics_of(session, subscriber.id)
+        _subscriber, chosen = await subscriber_with_topics(session, ctx.incoming)
     return topics_reply(ctx, chosen)
 
 
@@ -191,11 +190,10 @@ async def save_language(
     if language not in LANGUAGES:
         return None
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
+        subscriber, chosen = await subscriber_with_topics(session, incoming)
         was_stopped = not subscriber.active
         await update_subscriber(session, subscriber, language=language)
         await resume_messages(session, subscriber)
-        chosen = await topics_of(session, subscriber.id)
     ctx.use_locale(language)
     return subscriber, chosen, was_stopped
 
@@ -258,9 +256,8 @@ async def save_area(incoming: Incoming, ctx: Context, typed: str) -> list[Reply]
     if area is None:
         return [area_question(ctx, retry=True)]
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
+        subscriber, chosen = await subscriber_with_topics(session, incoming)
         await update_subscriber(session, subscriber, area=area)
-        chosen = await topics_of(session, subscriber.id)
     if ctx.data.get("language_chosen"):
         return await finish(ctx, (subscriber, chosen, False))
     return [await FLOW.go_to(ctx, SubscribeStep.ASK_LANGUAGE)]

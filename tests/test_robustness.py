@@ -54,7 +54,7 @@ async def test_a_failing_handler_answers_politely_and_keeps_the_subscriber(
     async def broken(*_args, **_kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("handlers.subscribe.topics_of", broken)
+    monkeypatch.setattr("handlers.subscribe.subscriber_with_topics", broken)
     await chat.send("/chude")
     assert "trục trặc" in chat.text
     async with database.sessions() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from bot.cli import CliError
@@ -26,12 +25,13 @@ def run(_args: argparse.Namespace) -> int:
     settings = cli_settings()
     # Imported after the settings are read: a wrong variable is named in a blink.
     from bot.app import serve
+    from bot.event_loop import run as run_loop
     from bot.logs import setup_logging
 
     _refuse_broken_content()
     setup_logging(settings)
     try:
-        asyncio.run(serve(settings))
+        run_loop(serve(settings))
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     return 0

@@ -20,18 +20,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Dispatch
 from bot.core import Incoming, Reply
-from bot.db import insert_or_skip
+from bot.db import engine_of
 from bot.models.core import HandledUpdate
 from bot.models.types import utcnow
+from bot.sqlite_trips import committed_at_once
 
 log = logging.getLogger(__name__)
 
 # Platforms give up resending within a day (Telegram keeps an update 24 h); kept longer.
 REMEMBER_UPDATES_FOR = timedelta(days=3)
+_HANDLED = HandledUpdate.__table__  # type: ignore[attr-defined]
+# Built once per dialect: building the statement per update cost more than running it.
+_REMEMBER = {
+    "postgresql": postgresql.insert(_HANDLED).on_conflict_do_nothing(),
+    "sqlite": committed_at_once(sqlite.insert(_HANDLED).on_conflict_do_nothing()),
+}
 
 
 @dataclass
@@ -68,7 +76,8 @@ class Inbound:
 
     def __init__(self, dispatch: Dispatch, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._dispatch = dispatch
-        self._sessions = sessions
+        self._engine = engine_of(sessions)
+        self._remember = _REMEMBER[self._engine.dialect.name]
         self.chats = OneAtATime()
 
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
@@ -80,13 +89,9 @@ class Inbound:
 
     async def _first_time(self, incoming: Incoming) -> bool:
         key = f"{incoming.channel}:{incoming.update_key}"[:160]
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                insert_or_skip(session, HandledUpdate)
-                .values(key=key, handled_at=utcnow())
-                .on_conflict_do_nothing()
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        async with self._engine.begin() as connection:
+            result = await connection.execute(self._remember, {"key": key, "handled_at": utcnow()})
+            return bool(result.rowcount)
 
 
 async def forget_old_updates(session: AsyncSession, now: datetime) -> int:

@@ -94,6 +94,11 @@ class FewTripsConnection(aiosqlite.Connection):
         return connection.in_transaction or writing
 
 
+def _committed_at_once(sql: str) -> bool:
+    # The mark follows the first word: INSERT, UPDATE or DELETE.
+    return sql.startswith(_AND_COMMIT, 7)
+
+
 class _OneTripCursor:
     """A DB-API cursor whose work happens at `execute`, in one trip, rows included."""
 
@@ -113,18 +118,21 @@ class _OneTripCursor:
         return None
 
     async def execute(self, sql: str, parameters: Any = ()) -> _OneTripCursor:
-        # The marks follow the first word: SELECT, INSERT, UPDATE or DELETE.
-        if sql.startswith(_AND_COMMIT, 7):
-            return await self._run(lambda cursor: self._and_commit(cursor, sql, parameters))
-        on_loop = sql.startswith(_ON_THE_LOOP, 7)
+        if _committed_at_once(sql):
+            return await self._run(lambda cursor: self._and_commit(cursor.execute, sql, parameters))
+        on_loop = sql.startswith(_ON_THE_LOOP, 7)  # after SELECT
         return await self._run(lambda cursor: cursor.execute(sql, parameters), on_loop)
 
-    def _and_commit(self, cursor: sqlite3.Cursor, sql: str, parameters: Any) -> None:
-        cursor.execute(sql, parameters)
-        self._connection._conn.commit()
-
     async def executemany(self, sql: str, parameters: Sequence[Any]) -> _OneTripCursor:
+        if _committed_at_once(sql):
+            return await self._run(
+                lambda cursor: self._and_commit(cursor.executemany, sql, parameters)
+            )
         return await self._run(lambda cursor: cursor.executemany(sql, parameters))
+
+    def _and_commit(self, run: Callable[[str, Any], object], sql: str, parameters: Any) -> None:
+        run(sql, parameters)
+        self._connection._conn.commit()
 
     async def _run(
         self, statement: Callable[[sqlite3.Cursor], object], on_loop: bool = False

@@ -99,3 +99,11 @@ async def test_a_write_marked_committed_at_once_is_committed_as_it_runs(notes):
         await connection.execute(committed_at_once(update(NOTE).values(t="changed")))
     async with notes.connect() as connection:
         assert (await connection.execute(select(NOTE.c.t))).scalars().all() == ["changed"]
+
+
+async def test_many_rows_marked_committed_at_once_are_committed_as_they_run(notes):
+    async with notes.connect() as connection:
+        await connection.execute(committed_at_once(insert(NOTE)), [{"t": "a"}, {"t": "b"}])
+        await connection.rollback()
+    async with notes.connect() as connection:
+        assert (await connection.execute(select(NOTE.c.t))).scalars().all() == ["a", "b"]

@@ -43,6 +43,7 @@ from bot.group_insert import GroupInsert
 from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.models.types import utcnow
+from bot.sqlite_trips import committed_at_once
 from bot.staff import web_chat_id
 from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
@@ -59,7 +60,8 @@ INBOX_PAGE = 50
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
 _json_dumps = partial(json.dumps, ensure_ascii=False)
-_REMEMBER = insert(WebMessage.__table__)  # type: ignore[attr-defined]
+# A batch of history rows is its own transaction: committed in the trip that writes it.
+_REMEMBER = committed_at_once(insert(WebMessage.__table__))  # type: ignore[attr-defined]
 
 
 class BadRequest(Exception):

@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
@@ -25,6 +25,16 @@ STAFF_ROLES = ("staff", "admin")
 # sets it, after checking the dashboard session; an anonymous browser may not claim it.
 WEB_STAFF_PREFIX = "staff:"
 _WEB_STAFF_ID = re.compile(rf"{WEB_STAFF_PREFIX}({ROW_ID})")
+# The staff account linked to a platform user, by channel; asked on each role check, so
+# built once.
+_LINKED = {
+    channel: select(StaffMember).where(column == bindparam("user_id"))
+    for channel, column in (
+        ("telegram", StaffMember.telegram_id),
+        ("zalo_bot", StaffMember.zalo_id),
+        ("zalo_oa", StaffMember.zalo_id),
+    )
+}
 MIN_PASSWORD = 10
 # zxcvbn's 0–4 guessability score: 3 = "safely unguessable" by an online attacker.
 MIN_PASSWORD_SCORE = 3
@@ -178,11 +188,7 @@ async def staff_for_chat(session: AsyncSession, incoming: Incoming) -> StaffMemb
     if incoming.channel == "web":
         account = _WEB_STAFF_ID.fullmatch(incoming.user_id)
         return await session.get(StaffMember, int(account.group(1))) if account else None
-    column = {
-        "telegram": StaffMember.telegram_id,
-        "zalo_bot": StaffMember.zalo_id,
-        "zalo_oa": StaffMember.zalo_id,
-    }.get(incoming.channel)
-    if column is None:
+    linked = _LINKED.get(incoming.channel)
+    if linked is None:
         return None
-    return await session.scalar(select(StaffMember).where(column == incoming.user_id))
+    return await session.scalar(linked, {"user_id": incoming.user_id})

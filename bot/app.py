@@ -143,7 +143,13 @@ class LoaPhuong:
                 dispatch = self.outbox.answering(name, dispatch)
             # Inside the chat's turn, so one chat's answers also leave in arrival order.
             await channel.start(Inbound(dispatch, self.database.sessions).dispatch)
-        self._runner = web.AppRunner(self.web_app, access_log=None)
+        # aiohttp arms its keep-alive timer when a connection opens and again after each
+        # response, and closes the connection if no complete request head has arrived by
+        # then (bytes trickling in do not extend it): one knob bounds both a slow or
+        # half-sent head and an idle connection.
+        self._runner = web.AppRunner(
+            self.web_app, access_log=None, keepalive_timeout=self.settings.web_idle_timeout
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
         try:

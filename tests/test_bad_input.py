@@ -4,11 +4,16 @@ traceback) or a polite reply, never a 500; a half-sent request times out."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import shutil
 
 import pytest
 
+from bot.app import LoaPhuong
+from bot.config import load_settings
+from bot.fakes.processes import free_port
 from bot.web import safe_json
 from tests import test_web_chat
 
@@ -69,3 +74,59 @@ async def test_a_half_sent_body_times_out(client, monkeypatch):
     assert status_line.split()[1] == b"400"
     body = (await reader.read(2000)).partition(b"\r\n\r\n")[2]
     assert "chậm" in json.loads(body)["error"]
+
+
+IDLE_TIMEOUT_S = 1.0
+CLOSED_WITHIN_S = 6.0  # well short of the 10 s default, so a bound left unset fails
+
+
+@pytest.fixture
+async def bot_server(tmp_path, migrated_sqlite):
+    """The whole bot's web server (web chat, dashboard, webhooks) with a short idle bound."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "bot.db")
+    port = free_port()
+    app = LoaPhuong(
+        load_settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            web_port=port,
+            web_idle_timeout=IDLE_TIMEOUT_S,
+            _env_file=None,
+        )
+    )
+    try:
+        await app.start()
+        yield port
+    finally:
+        await app.stop()
+
+
+async def test_a_half_sent_request_head_is_closed_even_while_bytes_trickle_in(bot_server):
+    reader, writer = await asyncio.open_connection("127.0.0.1", bot_server)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+
+    async def trickle() -> None:
+        with contextlib.suppress(ConnectionError):
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                writer.write(b"X")
+                await writer.drain()
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        assert await asyncio.wait_for(reader.read(), CLOSED_WITHIN_S) == b""
+    finally:
+        trickling.cancel()
+        writer.close()
+
+
+async def test_a_slow_but_complete_request_is_served_then_the_idle_connection_closed(bot_server):
+    reader, writer = await asyncio.open_connection("127.0.0.1", bot_server)
+    for part in (b"GET /heal", b"thz HTTP/1.1\r\nHo", b"st: x\r\n", b"\r\n"):
+        writer.write(part)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+    # Kept alive after the answer, then closed for idling: read() ends at that close.
+    answer = await asyncio.wait_for(reader.read(), CLOSED_WITHIN_S)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b'"ok": true' in answer

@@ -133,8 +133,8 @@ class LoaPhuong:
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         # Before any traffic arrives (the web server is not yet listening, so /healthz
         # is not yet 200): an answer sent now must already pace at this instance's share.
-        # Late enough that the outbox's own announcements follow before this one goes stale.
         await self.outbox.join()
+        self._started_components.append(self.outbox)  # it announces itself until stopped
         for name, channel in self.channels.items():
             self._started_channels.append(channel)
             dispatch = self.dispatcher.dispatch
@@ -160,7 +160,8 @@ class LoaPhuong:
                 f"cấu hình sai: WEB_HOST/WEB_PORT: không mở được cổng web {where} ({exc.strerror})"
             ) from None
         for component in self.components:
-            self._started_components.append(component)
+            if component not in self._started_components:
+                self._started_components.append(component)
             await component.start()
         log.info(
             "Loa phường đang chạy: web chat http://%s:%s/ — kênh: %s",

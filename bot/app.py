@@ -88,7 +88,7 @@ def build_dispatcher(services: Services, routers: list[Router] | None = None) ->
 
 def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
     """Other features' jobs the scheduler runs every few minutes."""
-    return [
+    hooks: list[PeriodicHook] = [
         partial(queue_due_reminders, tz=settings.tz),
         partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
@@ -97,6 +97,11 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         forget_old_chat_history,
         forget_old_updates,
     ]
+    if settings.zalo_oa_app_id:
+        from bot.channels.zalo_oa.window import forget_closed_windows
+
+        hooks.append(forget_closed_windows)
+    return hooks
 
 
 class LoaPhuong:

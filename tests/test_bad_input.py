@@ -86,26 +86,50 @@ async def bot_server(tmp_path, migrated_sqlite):
         await app.stop()
 
 
-@pytest.mark.parametrize(
-    ("path", "content_type", "start"),
-    [
-        ("/api/chat", "application/json", b'{"text": '),
-        ("/admin/login", "application/x-www-form-urlencoded", b"username=to"),
-    ],
-)
+HALF_SENT = [
+    ("/api/chat", "application/json", b'{"text": '),
+    ("/admin/login", "application/x-www-form-urlencoded", b"username=to"),
+]
+
+
+async def send_half(port: int, path: str, content_type: str, start: bytes):
+    """A POST announcing 100 bytes of body and sending only `start`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+    writer.write(head.encode() + b"Content-Length: 100\r\n\r\n" + start)
+    await writer.drain()
+    return reader, writer
+
+
+@pytest.mark.parametrize(("path", "content_type", "start"), HALF_SENT)
 async def test_a_half_sent_body_is_refused_in_time(
     bot_server, monkeypatch, caplog, path, content_type, start
 ):
     monkeypatch.setattr(site, "BODY_TIMEOUT_S", 0.3)
-    reader, writer = await asyncio.open_connection("127.0.0.1", bot_server)
-    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
-    writer.write(head.encode() + b"Content-Length: 100\r\n\r\n" + start)
-    await writer.drain()
+    reader, writer = await send_half(bot_server, path, content_type, start)
     status, body = await asyncio.wait_for(response_to(reader), timeout=5)
     writer.close()
     assert status == 408
     assert "chậm" in (json.loads(body)["error"] if path.startswith("/api/") else body)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+@pytest.mark.parametrize(("path", "content_type", "start"), HALF_SENT)
+async def test_a_client_that_leaves_half_way_is_one_line_in_the_log(
+    bot_server, caplog, path, content_type, start
+):
+    _, writer = await send_half(bot_server, path, content_type, start)
+    await asyncio.sleep(0.1)
+    writer.close()
+    for _ in range(100):
+        if any("left" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in lines] == [
+        f"POST {path}: the client left before its body arrived"
+    ]
+    assert lines[0].exc_info is None
 
 
 async def test_a_route_may_work_long_once_its_body_is_in(aiohttp_server, monkeypatch):

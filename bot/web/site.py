@@ -79,6 +79,12 @@ async def body_in_time(request: web.Request, handler: Handler) -> web.StreamResp
             raise  # the route's own
         log.warning("%s %s: request refused (body too slow)", request.method, request.path)
         raise web.HTTPRequestTimeout(text=API_ERRORS[408]) from None
+    except ConnectionResetError:
+        if request.transport is not None and not request.transport.is_closing():
+            raise  # not the client's connection
+        # A client that gave up half way: one line, not a traceback per attempt.
+        log.warning("%s %s: the client left before its body arrived", request.method, request.path)
+        raise web.HTTPBadRequest() from None
     finally:
         handling = False
 

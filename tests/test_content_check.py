@@ -60,6 +60,7 @@ EXPECTED = [
     # founding year 1982 on the same line has passed and is allowed.
     ("messages/vi/world_tb_day.md", 11, "năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/vi.yaml", 16, "screening.eligibility: năm 2099 viết cứng sẽ lỗi thời"),
+    ("faq/en.yaml", 39, "screening.register: source thiếu ngày kiểm tra"),
 ]
 
 

@@ -148,7 +148,7 @@ class LoaPhuong:
                 dispatch = self.outbox.answering(name, dispatch)
             # Inside the chat's turn, so one chat's answers also leave in arrival order.
             await channel.start(Inbound(dispatch, self.database.sessions).dispatch)
-        # aiohttp arms its keep-alive timer when a connection opens and again after each
+        # aiohttp (>= 3.14.5) arms its keep-alive timer when a connection opens and after each
         # response, and closes the connection if no complete request head has arrived by
         # then (bytes trickling in do not extend it): one knob bounds both a slow or
         # half-sent head and an idle connection.

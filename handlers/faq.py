@@ -12,6 +12,7 @@ import re
 
 from bot.buttons import AskStaff, FaqTopicChoice
 from bot.core import Button, ChatKind, Incoming, Reply
+from bot.db import engine_of
 from bot.faq import Match, ask, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
 from bot.faq.signing import button_secret, sign_question, signed_question
@@ -47,8 +48,8 @@ async def answer(text: str, ctx: Context) -> Reply:
     # Answered in the language the question is written in; the chat keeps its own.
     match = ask(question, ctx.locale)
     _ = translator(match.lang)
-    async with ctx.sessions() as session:
-        question_id = await log_question(session, question, match.lang, match)
+    async with engine_of(ctx.sessions).begin() as connection:
+        question_id = await log_question(connection, question, match.lang, match)
     if match.answer is not None:
         return Reply(match.answer, action_buttons(ctx, match.answer))
     if match.off_topic:

@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.core import Incoming
 from bot.db import Database
@@ -47,8 +47,8 @@ def outcome_of(match: Match) -> str:
     return "off_topic" if match.off_topic else "unsure"
 
 
-async def log_question(session: AsyncSession, text: str, language: str, match: Match) -> int:
-    """The question logged (the session committed); returns the new row's id."""
+async def log_question(connection: AsyncConnection, text: str, language: str, match: Match) -> int:
+    """The question logged in `connection`'s transaction; returns the new row's id."""
     values = {
         "asked_at": utcnow(),
         "language": language,
@@ -58,11 +58,9 @@ async def log_question(session: AsyncSession, text: str, language: str, match: M
         "outcome": outcome_of(match),
         "chosen_topic": None,
     }
-    # One statement built once and committed as it runs: one trip to SQLite, where adding
-    # a row to the session and committing took two, and building the statement per
-    # question cost more than running it.
-    added = await session.execute(_LOG_QUESTION, values)
-    await session.commit()
+    # One statement built once, committed as it runs on SQLite, on a bare connection: a
+    # session and an ORM row cost more than SQLite takes to store the question.
+    added = await connection.execute(_LOG_QUESTION, values)
     return added.inserted_primary_key[0]  # type: ignore[attr-defined,no-any-return]
 
 

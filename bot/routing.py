@@ -30,7 +30,6 @@ from bot.core import Button, ChatKind, Incoming, Reply
 from bot.flows import Flow, folded_answer, pressed, read_answer
 from bot.i18n import Gettext, normalize_locale, translator
 from bot.state import DialogueState, StateKey, StateStorage, step_name
-from content.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ class Router:
             for name in names:
                 self.commands.setdefault(name, []).append(Route(handler, self._kinds(chats), role))
             for word in words:
-                self.words[fold(word)] = names[0]
+                self.words[folded_answer(word)] = names[0]
             return handler
 
         return register

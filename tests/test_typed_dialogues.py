@@ -61,6 +61,19 @@ async def test_typos_numbers_and_yes_words_act_as_buttons(chat, session_in_to_3)
     assert "Họ và tên đầy đủ của bà con" in chat.text
 
 
+@pytest.mark.parametrize("typed", ["đăng kí khám", "dang ki", "Đăng Ký Khám ạ"])
+async def test_both_spellings_of_dang_ky_start_registration(chat, typed):
+    await chat.send(typed)
+    assert "Bà con có đồng ý không?" in chat.text
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("đc", "cho ai"), ("hok", "không lưu")])
+async def test_chat_shorthand_answers_yes_or_no(chat, typed, expected):
+    await chat.send("/dangky")
+    await chat.send(typed)
+    assert expected in chat.text
+
+
 async def test_an_answer_matching_two_buttons_asks_which(chat):
     await chat.send("/dangky")
     await chat.send("dong y")

@@ -21,7 +21,7 @@ from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import BroadcastRequest, cancel_broadcast, create_broadcast
-from content.station import load_station, load_topics
+from content.station import find_topic, load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
 STATUS_NAMES = {
@@ -36,14 +36,16 @@ class AlertError(ValueError):
 
 
 def checked_topics(given: list[str]) -> list[str]:
-    """The topic codes, each one known to content/topics.yaml (shared with the broadcast CLI)."""
-    known = [topic.code for topic in load_topics()]
-    unknown = [code for code in given if code not in known]
-    if unknown:
-        raise AlertError(
-            f"Không có chủ đề {', '.join(unknown)}. Các chủ đề hiện có: {', '.join(known)}."
-        )
-    return list(dict.fromkeys(given))
+    """The codes of the topics `given` by code or name, each one known to
+    content/topics.yaml (shared with the broadcast CLI)."""
+    codes: list[str] = []
+    for typed in given:
+        code = find_topic(typed)
+        if code is None:
+            known = ", ".join(topic.code for topic in load_topics())
+            raise AlertError(f"Không có chủ đề {typed}. Các chủ đề hiện có: {known}.")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
 
 
 def checked_areas(given: list[str]) -> list[str]:

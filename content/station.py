@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from content import CONTENT_DIR
+from content.text import fold
 from content.yamlfile import ContentError, Problem, load_yaml
 
 STATION_FILE = CONTENT_DIR / "station.yaml"
@@ -216,6 +217,15 @@ def load_station() -> Station:
 @lru_cache(maxsize=1)
 def load_topics() -> tuple[Topic, ...]:
     return _load_labelled_codes(TOPICS_FILE, check_topics)
+
+
+def find_topic(typed: str) -> str | None:
+    """The code of the topic `typed` names: its code or its label (vi or en), with or
+    without accents ("tiem chung", "Tiêm chủng", "tiem_chung")."""
+    wanted = fold(typed)
+    return next(
+        (t.code for t in load_topics() if wanted in (fold(t.code), fold(t.vi), fold(t.en))), None
+    )
 
 
 @lru_cache(maxsize=1)

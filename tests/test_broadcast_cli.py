@@ -54,10 +54,11 @@ async def test_send_to_an_area_queues_one_row_per_resident(cli, database, reside
     assert "2 người nhận" in audit.detail
 
 
-async def test_topics_and_urgency(cli, database, residents, tmp_path):
+@pytest.mark.parametrize("topic", ["dich_benh", "Dịch bệnh", "dich benh"])
+async def test_topics_by_code_or_name_and_urgency(cli, database, residents, tmp_path, topic):
     message = tmp_path / "tin.md"
     message.write_text("**Cảnh báo sốt xuất huyết**\n\n- Đậy kín nước\n", encoding="utf-8")
-    code, out, err = cli("broadcast", "send", "--file", str(message), "--topic", "dich_benh",
+    code, out, err = cli("broadcast", "send", "--file", str(message), "--topic", topic,
                          "--urgent")  # fmt: skip
     assert code == 0, err
     assert "(KHẨN) cho 3 người nhận" in out  # "chung" follows every topic

@@ -47,7 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     body.add_argument("--text", help="nội dung tin (Markdown: **đậm**, - gạch đầu dòng)")
     body.add_argument("--file", type=Path, help="tệp Markdown chứa nội dung tin")
     send.add_argument(
-        "--topic", action="append", default=[], help="chỉ người chọn chủ đề này (mã hoặc tên, lặp được)"
+        "--topic",
+        action="append",
+        default=[],
+        help="chỉ người chọn chủ đề này (mã hoặc tên, lặp được)",
     )
     send.add_argument(
         "--area", action="append", default=[], help='chỉ tổ dân phố này, ví dụ "Tổ 3" (lặp được)'

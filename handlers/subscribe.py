@@ -241,6 +241,8 @@ async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
                 "- /sdt — cho số điện thoại để trạm mời đi khám\n"
                 "- /hoi câu hỏi — hỏi đáp (hoặc gõ câu hỏi bình thường)\n"
                 "- /baotin — báo tin đồn, tin giả về sức khỏe\n"
+                "- /diemtin — nhận điểm tin y tế hằng ngày, hằng tuần, hằng tháng hay không\n"
+                "- /khaosat — góp ý cho trạm (vài câu hỏi ngắn)\n"
                 "- /xoadulieu — xóa dữ liệu cá nhân\n"
                 "- /dungnhan — dừng nhận tin\n\n"
                 "Cấp cứu: gọi ngay **115**."

@@ -10,6 +10,10 @@ import argparse
 import shutil
 import textwrap
 from collections.abc import Iterator
+from datetime import date
+
+# Examples that must name a day to come (a session in the past is refused) use next year.
+_NEXT = date.today().year + 1
 
 EXAMPLES = {
     "audit-security": "loaphuong audit-security\nloaphuong audit-security --quick",
@@ -69,12 +73,12 @@ EXAMPLES = {
     'loaphuong screening export --to "Tổ 3" -o danh-sach-kham.xlsx\n'
     "loaphuong screening attend K7Q2M H3X9A",
     "screening session": "loaphuong screening session list\n"
-    'loaphuong screening session add --date 2026-11-20 --time 7:30 --place "Nhà văn hóa Tổ 3" '
+    f'loaphuong screening session add --date {_NEXT}-03-20 --time 7:30 --place "Nhà văn hóa Tổ 3" '
     '--to "Tổ 3,Tổ 4" --capacity 80',
-    "screening session add": "loaphuong screening session add --date 2026-11-20 --time 7:30 "
+    "screening session add": f"loaphuong screening session add --date {_NEXT}-03-20 --time 7:30 "
     '--place "Nhà văn hóa Tổ 3" --to "Tổ 3,Tổ 4" --capacity 80\n'
-    'loaphuong screening session add --date 21/11/2026 --time 13:30 --place "Trạm y tế" '
-    '--to "Tổ 1" --capacity 40 --round 2026-11',
+    f'loaphuong screening session add --date 21/03/{_NEXT} --time 13:30 --place "Trạm y tế" '
+    f'--to "Tổ 1" --capacity 40 --round {_NEXT}-03',
     "screening session list": "loaphuong screening session list\n"
     "loaphuong screening session list --all",
     "screening session archive": "loaphuong screening session archive 3",

@@ -74,6 +74,8 @@ BACK_WORDS = frozenset({"quay lai", "tro lai", "lui lai", "back"})
 _TAIL_WORDS = frozenset({"a", "nhe", "nha", "roi", "oi", "ban", "nhi", "di", "em", "chau"})
 # "kí" and "ký" are both correct spellings (so are "lí"/"lý", "mĩ"/"mỹ"): compared as one.
 _I_OR_Y = re.compile(r"\b([hklmst])y\b")
+# Between the items of a typed list: "trẻ em, tiêm chủng và dịch bệnh".
+_LIST_SEPARATOR = re.compile(r"\s*[,;+&/]\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 # A label this close (rapidfuzz ratio, 0–100) is a typo of it: "xac nahn" → "xác nhận".
 TYPO_SCORE = 85
 # A typed part of a label must be this long to count ("ban than" for "Cho bản thân").
@@ -107,13 +109,16 @@ class Typed:
 @dataclass(frozen=True)
 class Step:
     """`lets_go`: typed text that is none of the buttons ends the dialogue and is read as
-    if no dialogue were running (a question after the greeting goes to the FAQ)."""
+    if no dialogue were running (a question after the greeting goes to the FAQ).
+    `several`: its buttons that keep the dialogue at this step (toggles) may be typed
+    several at once, "trẻ em, tiêm chủng" or "2 3 7": each is pressed in turn."""
 
     ask: Question
     buttons: tuple[On, ...] = ()
     typed: Typed | None = None
     back: Enum | None = None
     lets_go: bool = False
+    several: bool = False
 
 
 @dataclass
@@ -209,6 +214,26 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
     # quay lại trạm" is an alert's text, not the "Quay lại" button.
     partial = step.typed is None
     return [b for b in buttons if _close(answer, _key(b.text), partial=partial)]
+
+
+def read_several(typed: str, at: Enum, flow: Flow, buttons: list[Button]) -> list[Button]:
+    """The toggles `typed` names when it names two or more ("trẻ em, tiêm chủng", "2 3 7"),
+    each one clearly; else none, and the answer is read as one."""
+    step = flow.steps[at]
+    numbers = folded_answer(typed).split()
+    if len(numbers) > 1 and all(number.isdigit() for number in numbers):
+        parts = numbers
+    else:
+        parts = [part for part in _LIST_SEPARATOR.split(typed) if part.strip()]
+    if not step.several or len(parts) < 2:
+        return []
+    toggles = [
+        b for b in buttons if (on := flow.button_at(at, b.data)) is not None and on.to == (at,)
+    ]
+    meant = [read_answer(part, step, flow, buttons) for part in parts]
+    if any(len(one) != 1 or one[0] not in toggles for one in meant):
+        return []
+    return list(dict.fromkeys(one[0] for one in meant))
 
 
 def _without_tail(answer: str) -> str:

@@ -835,6 +835,7 @@ FLOW = router.flow(
                     ),
                 ),
                 back=S.BIRTH_YEAR,
+                several=True,
             ),
             S.PHONE: Step(
                 ask_phone,

@@ -335,6 +335,7 @@ FLOW = router.flow(
                     On(TopicChoice.prefix(), toggle_topic_button, to=(S.TOPICS,)),
                     On(TopicChoice.done, ask_area, to=(S.ASK_AREA,), means=Means.YES),
                 ),
+                several=True,
             ),
             S.ASK_AREA: Step(
                 ask_area_question,

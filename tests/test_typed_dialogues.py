@@ -74,6 +74,27 @@ async def test_chat_shorthand_answers_yes_or_no(chat, typed, expected):
     assert expected in chat.text
 
 
+@pytest.mark.parametrize("typed", ["tre em, tiem chung", "3 7", "Trẻ em và tiêm chủng"])
+async def test_several_topics_typed_at_once_are_each_chosen(chat, database, typed):
+    await chat.send("/chude")
+    await chat.send(typed)
+    assert {"✅ Trẻ em", "✅ Tiêm chủng", "✅ Tin chung"} <= set(chat.buttons)
+    assert len(chat.last) == 1 and "Đang chọn: Tin chung, Trẻ em, Tiêm chủng" in chat.text
+
+
+async def test_several_groups_typed_at_once_in_registration(chat, session_in_to_3):
+    for typed in ("/dangky", "dong y", "cho ban than", "to 3", "nguyen thi hoa", "1950"):
+        await chat.send(typed)
+    await chat.send("ho ngheo, nguoi khuyet tat")
+    assert {"✅ Người cao tuổi", "✅ Hộ nghèo", "✅ Người khuyết tật"} <= set(chat.buttons)
+
+
+async def test_a_list_naming_more_than_toggles_is_read_as_one_answer(chat):
+    await chat.send("/chude")
+    await chat.send("tre em, xong")  # "Xong" is no toggle: the list is not pressed through
+    assert "tổ dân phố nào" not in chat.text and "✅ Trẻ em" in chat.buttons
+
+
 async def test_an_answer_matching_two_buttons_asks_which(chat):
     await chat.send("/dangky")
     await chat.send("dong y")

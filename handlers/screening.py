@@ -29,7 +29,18 @@ from bot.buttons import (
     SessionChoice,
 )
 from bot.core import Button, Incoming, Reply
-from bot.flows import END, YES_WORDS, Flow, Means, On, Step, Typed, folded_answer
+from bot.flows import (
+    END,
+    NO_WORDS,
+    YES_WORDS,
+    Flow,
+    Means,
+    On,
+    Step,
+    Typed,
+    folded_answer,
+    pressed,
+)
 from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
@@ -93,6 +104,13 @@ EDITABLE = (
     ScreeningStep.PHONE,
     ScreeningStep.SESSION,
 )
+
+
+class CancelStep(Enum):
+    """/huy with no registration under way: which one to cancel, then "yes"."""
+
+    PICK = auto()
+    CONFIRM = auto()
 
 
 class PhoneShareStep(Enum):
@@ -300,9 +318,17 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     """List the account's upcoming registrations, each a button with its name and date.
 
-    /huy and its buttons keep no dialogue step (each button names its registration), so
-    a registration half-way through is not lost by looking at one's appointments."""
-    upcoming = await upcoming_here(incoming, ctx)
+    Its buttons work without a dialogue step (each names its registration), so a
+    registration half-way through is not lost by looking at one's appointments; with none
+    under way, /huy also keeps a step, so the choice and the "yes" can be typed."""
+    choices = await ask_cancel_choice(ctx)
+    if not choices.buttons or FLOW.step_of(ctx.state.step if ctx.state else None) is not None:
+        return choices
+    return await CANCEL_FLOW.start(ctx, CancelStep.PICK)
+
+
+async def ask_cancel_choice(ctx: Context) -> Reply:
+    upcoming = await upcoming_here(ctx.incoming, ctx)
     if not upcoming:
         return Reply(ctx._("Bà con chưa có lịch khám nào sắp tới. Gõ /dangky để đăng ký."))
     lines = "\n".join(f"- {describe(ctx, u)}" for u in upcoming)
@@ -335,6 +361,8 @@ async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
     )
     if chosen is None:
         return Reply(ctx._("Lịch khám này đã được hủy hoặc đã qua. Gõ /huy để xem lại."))
+    if in_cancel_dialogue(ctx):
+        await ctx.set_step(CancelStep.CONFIRM, registration=chosen.registration.id)
     return Reply(
         ctx._("Hủy lịch khám {details}?").format(details=describe(ctx, chosen)),
         [
@@ -344,9 +372,36 @@ async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
+async def ask_drop_again(ctx: Context) -> Reply:
+    """The cancel question again, for the registration the dialogue holds."""
+    registration = ctx.data.get("registration", 0)
+    return await ask_drop_confirmation(
+        pressed(ctx.incoming, DropRegistration(registration).pack()), ctx
+    )
+
+
+async def confirm_drop_by_typing(incoming: Incoming, ctx: Context) -> Reply:
+    """ "có" / "1" cancels the registration asked about, "không" / "2" keeps it."""
+    answer = folded_answer(incoming.text or "")
+    registration = ctx.data.get("registration", 0)
+    if answer in YES_WORDS or answer == "1":
+        return await drop_registration(pressed(incoming, ConfirmDrop(registration).pack()), ctx)
+    if answer in NO_WORDS or answer == "2":
+        return await keep_registration(incoming, ctx)
+    question = await ask_drop_again(ctx)
+    hint = ctx._("Bà con gõ “có” để hủy lịch này, hoặc “không” để giữ lịch ạ.")
+    return Reply(f"{hint}\n\n{question.text}", question.buttons)
+
+
+def in_cancel_dialogue(ctx: Context) -> bool:
+    return CANCEL_FLOW.step_of(ctx.state.step if ctx.state else None) is not None
+
+
 @router.button(ConfirmDrop.prefix())
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
+    if in_cancel_dialogue(ctx):
+        await ctx.end_dialogue()
     wanted = ConfirmDrop.parse(incoming.button)
     today = local_now(ctx.settings.tz).date()
     async with ctx.sessions() as session:
@@ -368,6 +423,8 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
 
 @router.button("screening:keep")
 async def keep_registration(_incoming: Incoming, ctx: Context) -> Reply:
+    if in_cancel_dialogue(ctx):
+        await ctx.end_dialogue()
     return Reply(ctx._("Dạ, lịch khám vẫn giữ nguyên ạ."))
 
 
@@ -860,6 +917,21 @@ FLOW = router.flow(
                     On(EditAnswer.prefix(), edit_answer, to=EDITABLE),
                 ),
                 back=S.SESSION,
+            ),
+        },
+    )
+)
+
+# Its buttons are the stateless /huy buttons above: the steps only let them be typed.
+CANCEL_FLOW = router.flow(
+    Flow(
+        "cancel",
+        started_by={"/huy": CancelStep.PICK},
+        chats=PRIVATE,
+        steps={
+            CancelStep.PICK: Step(ask_cancel_choice, lets_go=True),
+            CancelStep.CONFIRM: Step(
+                ask_drop_again, typed=Typed(confirm_drop_by_typing, to=(END,))
             ),
         },
     )

@@ -373,6 +373,21 @@ async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, databas
     assert "chưa có lịch khám" in chat.text
 
 
+@pytest.mark.parametrize(("pick", "answer", "status"), [("1", "có", "cancelled"),
+                         (NAME.lower(), "khong", "registered"), ("1", "1", "cancelled")])  # fmt: skip
+async def test_huy_by_typing_only(chat, database, sessions, pick, answer, status):
+    await reach(chat, 8)
+    await chat.press("screening:confirm")
+    await chat.send("huy lich")
+    await chat.send(pick)
+    assert "Hủy lịch khám mã" in chat.text
+    await chat.send(answer)
+    [row] = await registrations(database)
+    assert row.status == status
+    await chat.send("tram y te mo cua may gio")  # the dialogue is over: a question again
+    assert "mở cửa" in chat.text
+
+
 async def test_another_account_cannot_cancel_my_registration(dispatcher, database, sessions):
     mine = ChatDriver(dispatcher, user_id="mai")
     await reach(mine, 8)

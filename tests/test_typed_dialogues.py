@@ -226,3 +226,17 @@ async def test_greetings_thanks_and_help_offer_the_menu(chat):
 async def test_an_faq_answer_carries_the_button_it_mentions(chat):
     await chat.send("làm sao để đăng ký khám sức khỏe miễn phí cho người già")
     assert "/dangky" in chat.text and "Đăng ký khám" in chat.buttons
+
+
+async def test_the_topics_offered_under_an_unsure_answer_can_be_typed(chat):
+    await chat.send("/start")
+    await chat.send("ko hieu")
+    offered = list(chat.buttons)
+    assert "Hỏi cán bộ y tế" in offered
+    await chat.send("2")
+    assert "Mình chưa chắc" not in chat.text and len(chat.text) > 80  # the second topic
+    await chat.send("ko hieu")
+    await chat.send("hoi can bo y te")
+    assert "Đã chuyển câu hỏi cho cán bộ" in chat.text
+    await chat.send("tram y te mo cua may gio")  # not an offered button: a new question
+    assert "mở cửa" in chat.text

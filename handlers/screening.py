@@ -45,7 +45,14 @@ from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
 from bot.routing import Context, HandlerResult, Router
-from bot.screening.people import OLDEST_BIRTH_YEAR, is_birth_year, normalize_phone, typed_name
+from bot.screening.people import (
+    OLDEST_BIRTH_YEAR,
+    PhoneProblem,
+    is_birth_year,
+    normalize_phone,
+    phone_problem,
+    typed_name,
+)
 from bot.screening.registrations import (
     Applicant,
     Outcome,
@@ -220,9 +227,23 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
-        note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
-        return await go_to(ctx, ScreeningStep.PHONE, note)
+        return await go_to(ctx, ScreeningStep.PHONE, phone_note(ctx, incoming.text or ""))
     return await keep_phone(incoming, ctx, phone)
+
+
+def phone_note(ctx: Context, typed: str) -> str:
+    """What is wrong with a typed number, said plainly."""
+    problem = phone_problem(typed)
+    if problem is PhoneProblem.TOO_SHORT:
+        return ctx._("Số điện thoại thiếu số: số di động có 10 chữ số, ví dụ 0912 345 678.")
+    if problem is PhoneProblem.TOO_LONG:
+        return ctx._("Số điện thoại thừa số: số di động có 10 chữ số, ví dụ 0912 345 678.")
+    if problem is PhoneProblem.NOT_MOBILE:
+        return ctx._(
+            "Đây không phải số di động (số máy bàn hoặc tổng đài). Trạm cần số di động, "
+            "ví dụ 0912 345 678."
+        )
+    return ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
 
 
 async def use_known_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -446,7 +467,7 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
-        note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
+        note = phone_note(ctx, incoming.text or "")
         return Reply(note, [cancel_button(ctx, "screening:phone:cancel")])
     await save_shared_phone(incoming, ctx, phone)
     await ctx.end_dialogue()

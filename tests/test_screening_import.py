@@ -95,7 +95,7 @@ async def test_one_bad_row_writes_nothing_and_every_reason_is_given(database):
         assert "năm sinh '19xx'" in reasons[4]
         assert "đối tượng không rõ: Người giàu có" in reasons[5]
         assert "tổ dân phố 'Tổ 99'" in reasons[6]
-        assert "di động" in reasons[7]
+        assert "số máy bàn hoặc tổng đài, không phải số di động" in reasons[7]
         assert await session.scalar(select(func.count()).select_from(EligibleResident)) == 0
         assert await session.scalar(select(func.count()).select_from(AuditLog)) == 0
 

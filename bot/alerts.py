@@ -21,7 +21,7 @@ from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import BroadcastRequest, cancel_broadcast, create_broadcast
-from content.station import find_topic, load_station, load_topics
+from content.station import UnknownTopic, find_topics, load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
 STATUS_NAMES = {
@@ -38,14 +38,12 @@ class AlertError(ValueError):
 def checked_topics(given: list[str]) -> list[str]:
     """The codes of the topics `given` by code or name, each one known to
     content/topics.yaml (shared with the broadcast CLI)."""
-    codes: list[str] = []
-    for typed in given:
-        code = find_topic(typed)
-        if code is None:
-            known = ", ".join(topic.code for topic in load_topics())
-            raise AlertError(f"Không có chủ đề {typed}. Các chủ đề hiện có: {known}.")
-        codes.append(code)
-    return list(dict.fromkeys(codes))
+    try:
+        return find_topics(given)
+    except UnknownTopic as unknown:
+        raise AlertError(
+            f"Không có chủ đề {unknown.typed}. Các chủ đề hiện có: {', '.join(unknown.known)}."
+        ) from None
 
 
 def checked_areas(given: list[str]) -> list[str]:

@@ -8,7 +8,7 @@ Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -219,13 +219,30 @@ def load_topics() -> tuple[Topic, ...]:
     return _load_labelled_codes(TOPICS_FILE, check_topics)
 
 
-def find_topic(typed: str) -> str | None:
-    """The code of the topic `typed` names: its code or its label (vi or en), with or
-    without accents ("tiem chung", "Tiêm chủng", "tiem_chung")."""
-    wanted = fold(typed)
-    return next(
-        (t.code for t in load_topics() if wanted in (fold(t.code), fold(t.vi), fold(t.en))), None
-    )
+class UnknownTopic(ValueError):
+    """A typed topic that is none of topics.yaml's; `known` lists their codes."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(typed)
+        self.typed = typed
+        self.known = [topic.code for topic in load_topics()]
+
+
+def find_topics(typed: Iterable[str]) -> list[str]:
+    """Each typed topic as its code, once, in order: the code or the label (vi or en), with
+    or without accents ("tiem chung", "Tiêm chủng", "tiem_chung"); UnknownTopic if none."""
+    codes: list[str] = []
+    for text in typed:
+        wanted = fold(text)
+        code = next(
+            (t.code for t in load_topics() if wanted in (fold(t.code), fold(t.vi), fold(t.en))),
+            None,
+        )
+        if code is None:
+            raise UnknownTopic(text)
+        if code not in codes:
+            codes.append(code)
+    return codes
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import termios
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from bot.cli.broadcast import spread_window
 from bot.models.core import AuditLog, Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
+
+STATION_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
@@ -133,6 +136,9 @@ async def test_status_and_cancel(cli, database, residents):
     code, out, _ = cli("broadcast", "status")
     assert [line.split()[0] for line in out.splitlines()] == ["2", "1"]
     assert "1/2 đã gửi" in out.splitlines()[1]
+    async with database.sessions() as session:
+        created = (await session.get(Broadcast, 1)).created_at.astimezone(STATION_TZ)
+    assert f"  {created:%d/%m %H:%M}  Thông báo của trạm  1/2" in out.splitlines()[1]
 
     code, out, _ = cli("broadcast", "cancel", "2", "--as", "minh")
     assert code == 0 and "3 tin chưa gửi sẽ không gửi nữa" in out

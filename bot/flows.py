@@ -68,6 +68,8 @@ YES_WORDS = frozenset(
 NO_WORDS = frozenset(
     {"khong", "ko", "k", "kg", "khg", "hong", "hok", "thoi", "no", "khong dong y", "khong can"}
 )
+# A thumbs-up typed alone is a yes (folding would drop it as punctuation).
+_EMOJI_WORDS = {"👍": "ok", "👌": "ok", "🆗": "ok", "👎": "khong"}
 # Typed, these are the flow's "Quay lại" button.
 BACK_WORDS = frozenset({"quay lai", "tro lai", "lui lai", "back"})
 # Politeness at the end of an answer ("đồng ý ạ", "xong rồi nhé") changes nothing.
@@ -270,6 +272,8 @@ def folded_answer(text: str) -> str:
 
 def _key(text: str) -> str:
     """A label or a word as typed answers are compared with it."""
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, f" {word} ")
     return _I_OR_Y.sub(r"\1i", fold(text))
 
 

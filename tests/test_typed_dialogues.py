@@ -67,7 +67,10 @@ async def test_both_spellings_of_dang_ky_start_registration(chat, typed):
     assert "Bà con có đồng ý không?" in chat.text
 
 
-@pytest.mark.parametrize(("typed", "expected"), [("đc", "cho ai"), ("hok", "không lưu")])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("đc", "cho ai"), ("hok", "không lưu"), ("👍", "cho ai"), ("Đồng ý ạ 🙏", "cho ai")],
+)
 async def test_chat_shorthand_answers_yes_or_no(chat, typed, expected):
     await chat.send("/dangky")
     await chat.send(typed)

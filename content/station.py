@@ -64,6 +64,8 @@ class Topic:
     code: str
     vi: str
     en: str
+    # Other ways staff write it in their lists ("NCT" for người cao tuổi).
+    aliases: tuple[str, ...] = ()
 
     def label(self, locale: str) -> str:
         return self.en if locale == "en" else self.vi
@@ -123,7 +125,7 @@ def check_screening_groups(path: Path = SCREENING_GROUPS_FILE) -> list[Problem]:
 
 
 def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Problem]:
-    """A YAML list of {code, vi, en}: codes valid and unique, `required` present."""
+    """A YAML list of {code, vi, en, aliases?}: codes valid and unique, `required` present."""
     try:
         data = load_yaml(path)
     except ContentError as exc:
@@ -151,6 +153,13 @@ def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Probl
         if item["code"] in seen:
             problems.append(Problem(path, line, f"{what} '{item['code']}' bị lặp"))
         seen.add(item["code"])
+        aliases = item.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
+            problems.append(
+                Problem(path, item.line_of("aliases"), "aliases phải là danh sách chữ, ví dụ [NCT]")
+            )
     if required not in seen:
         problems.append(Problem(path, 1, f"thiếu {what} '{required}'"))
     return problems
@@ -255,4 +264,6 @@ def _load_labelled_codes(path: Path, check: Callable[[Path], list[Problem]]) -> 
     problems = check(path)
     if problems:
         raise ContentError(problems)
-    return tuple(Topic(i["code"], i["vi"], i["en"]) for i in load_yaml(path))
+    return tuple(
+        Topic(i["code"], i["vi"], i["en"], tuple(i.get("aliases", []))) for i in load_yaml(path)
+    )

@@ -61,6 +61,7 @@ EXPECTED = [
     ("messages/vi/world_tb_day.md", 11, "năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/vi.yaml", 16, "screening.eligibility: năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/en.yaml", 39, "screening.register: source thiếu ngày kiểm tra"),
+    ("screening_groups.yaml", 6, "aliases phải là danh sách chữ"),
 ]
 
 

@@ -413,9 +413,12 @@ class _Matcher:
         self._areas = areas
         self._area_cache: dict[str, str | None] = {}
         self._labels: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         for group in load_screening_groups():
             for spelling in (group.code, group.code.replace("_", " "), group.vi, group.en):
                 self._labels[fold(spelling)] = group.code
+            # Abbreviations count only as the whole cell part: "NCT", not inside a word.
+            self._aliases.update({fold(alias): group.code for alias in group.aliases})
 
     def area(self, text: str) -> str | None:
         if text not in self._area_cache:
@@ -435,8 +438,8 @@ class _Matcher:
         return codes, unknown
 
     def _group(self, folded: str) -> str | None:
-        if folded in self._labels:
-            return self._labels[folded]
+        if folded in self._labels or folded in self._aliases:
+            return self._labels.get(folded) or self._aliases[folded]
         # "Người thuộc hộ nghèo" holds the label "hộ nghèo"; "đối tượng khác" is held by one.
         found = {
             code

@@ -238,13 +238,17 @@ class UnknownTopic(ValueError):
 
 
 def find_topics(typed: Iterable[str]) -> list[str]:
-    """Each typed topic as its code, once, in order: the code or the label (vi or en), with
-    or without accents ("tiem chung", "Tiêm chủng", "tiem_chung"); UnknownTopic if none."""
+    """Each typed topic as its code, once, in order: the code, the label (vi or en) or an
+    alias, with or without accents ("tiem chung", "Tiêm chủng"); UnknownTopic if none."""
     codes: list[str] = []
     for text in typed:
         wanted = fold(text)
         code = next(
-            (t.code for t in load_topics() if wanted in (fold(t.code), fold(t.vi), fold(t.en))),
+            (
+                t.code
+                for t in load_topics()
+                if wanted in {fold(name) for name in (t.code, t.vi, t.en, *t.aliases)}
+            ),
             None,
         )
         if code is None:

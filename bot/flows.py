@@ -200,7 +200,7 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
         if button.data == flow.back_data:
             return BACK_WORDS
         on = on_of(button)
-        return frozenset(_key(word) for word in on.words) if on else frozenset()
+        return frozenset(_key(word) for word in (*(on.words if on else ()), *button.words))
 
     exact = [b for b in buttons if _key(b.text) == answer or answer in words_of(b)]
     if exact:

@@ -561,6 +561,7 @@ async def ask_groups(ctx: Context) -> Reply:
         Button(
             ("✅ " if group.code in chosen else "⬜ ") + group.label(ctx.locale),
             ScreeningGroupChoice(group.code).pack(),
+            group.aliases,
         )
         for group in load_screening_groups()
     ]

@@ -273,6 +273,7 @@ def topics_reply(ctx: Context, chosen: set[str], kind: type[TopicButton] = Topic
         Button(
             ("✅ " if topic.code in chosen else "⬜ ") + topic.label(ctx.locale),
             kind(topic.code).pack(),
+            topic.aliases,
         )
         for topic in load_topics()
     ]

@@ -77,7 +77,9 @@ async def test_chat_shorthand_answers_yes_or_no(chat, typed, expected):
     assert expected in chat.text
 
 
-@pytest.mark.parametrize("typed", ["tre em, tiem chung", "3 7", "Trẻ em và tiêm chủng"])
+@pytest.mark.parametrize(
+    "typed", ["tre em, tiem chung", "3 7", "Trẻ em và tiêm chủng", "tre con, chich ngua"]
+)
 async def test_several_topics_typed_at_once_are_each_chosen(chat, database, typed):
     await chat.send("/chude")
     await chat.send(typed)
@@ -243,3 +245,9 @@ async def test_the_topics_offered_under_an_unsure_answer_can_be_typed(chat):
     assert "Đã chuyển câu hỏi cho cán bộ" in chat.text
     await chat.send("tram y te mo cua may gio")  # not an offered button: a new question
     assert "mở cửa" in chat.text
+
+
+async def test_residents_words_for_a_topic_choose_it(chat):
+    await chat.send("/chude")
+    await chat.send("nguoi gia")
+    assert "✅ Người cao tuổi" in chat.buttons

@@ -93,12 +93,13 @@ EXAMPLES = {
     "screening report": "loaphuong screening report --month 2026-11\n"
     "loaphuong screening report --month 2026-11 -o bao-cao-kham-2026-11.xlsx",
     "screening invite": "loaphuong screening invite --as lan.nguyen",
-    "staff": "loaphuong staff add lan.nguyen --role staff --password-stdin\n"
-    "loaphuong staff password lan.nguyen   # mật khẩu mới ở dòng đầu stdin\nloaphuong staff list",
-    "staff add": "loaphuong staff add lan.nguyen --role staff --password-stdin < mat-khau.txt\n"
+    "staff": "loaphuong staff add lan.nguyen --role staff --password   # hỏi mật khẩu hai lần\n"
+    "loaphuong staff password lan.nguyen\nloaphuong staff list",
+    "staff add": "loaphuong staff add lan.nguyen --role staff --password\n"
+    "loaphuong staff add lan.nguyen --role staff --password-stdin < mat-khau.txt\n"
     "loaphuong staff add minh.tran --role admin --telegram-id 123456789",
     "staff remove": "loaphuong staff remove lan.nguyen --as minh.tran",
-    "staff password": "loaphuong staff password lan.nguyen   # mật khẩu mới ở dòng đầu stdin",
+    "staff password": "loaphuong staff password lan.nguyen   # hỏi hai lần; script: qua stdin",
     "staff list": "loaphuong staff list",
     "survey": "loaphuong survey export -o ket-qua-khao-sat.xlsx",
     "survey export": "loaphuong survey export -o ket-qua-khao-sat.xlsx\n"

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.models.outbox import OutboxMessage
+from bot.models.types import utcnow
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning
 from tests import test_outbox_engine as engine
-from tests.test_outbox_engine import FAST, TEXT, drain, queue, rows, subscribe, unfinished
+from tests.test_outbox_engine import FAST, TEXT, queue, rows, subscribe, unfinished
 
 channel = engine.channel  # the fixture: a TelegramChannel on the fake Bot API
 MORNING = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -58,6 +59,28 @@ async def shut_down(runners, channels, databases, server) -> None:
     await server.stop()
 
 
+async def wait_until(condition, what: str, timeout: float = 15) -> None:
+    """Poll `condition()` until true; a generous deadline, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.02)
+
+
+def throttle_times(telegram_api) -> list[float]:
+    """When the fake answered each injected 429 (its own clock)."""
+    times: list[float] = []
+    original = telegram_api._inject
+
+    async def inject(request, chat_id, fault):
+        if fault.kind == "throttle":
+            times.append(time.monotonic())
+        return await original(request, chat_id, fault)
+
+    telegram_api._inject = inject
+    return times
+
+
 @pytest.mark.parametrize(
     "hold_limit",
     [
@@ -68,42 +91,72 @@ async def shut_down(runners, channels, databases, server) -> None:
 async def test_a_pause_longer_than_the_lease_sends_each_row_once(
     database, channel, telegram_api, settings, caplog, hold_limit
 ):
-    lease, retry_after = 0.6, 1
-    chats = [str(1000 + i) for i in range(200)]
-    await subscribe(database, *chats)
+    lease, retry_after = 0.3, 1
     # Two chats refused at once: the limit is the whole bot's.
+    await subscribe(database, "1000", "1001")
     telegram_api.fail("1000", "throttle", retry_after=retry_after)
     telegram_api.fail("1001", "throttle", retry_after=retry_after)
+    refused = throttle_times(telegram_api)
     seen = send_times(telegram_api)
     await queue(database)
     limits = Limits(per_second=400, private_interval=0.0, group_interval=0.0)
     outbox = runner(database, channel, settings, limits, lease_seconds=lease, hold_limit=hold_limit)
+    others = [str(1002 + i) for i in range(198)]
     with caplog.at_level(logging.ERROR, logger="bot.outbox"):
-        await drain(outbox, database, timeout=30)
+        await outbox.start()
+        try:
+            await wait_until(lambda: outbox.stats.throttled == 2, "both 429s were not handled")
+            # Queued during the pause: taken meanwhile (or not, past the hold limit), sent after.
+            await subscribe(database, *others)
+            await queue(database, "Tin sau")
+            everyone = 2 + 2 + len(others)  # both broadcasts
+            await wait_until(lambda: outbox.stats.sent == everyone, "not every row went")
+        finally:
+            await outbox.stop()
 
-    assert sorted(telegram_api.delivered) == chats and telegram_api.duplicates == 0
+    assert {chat: sorted(texts) for chat, texts in telegram_api.delivered.items()} == {
+        "1000": sorted([TEXT, "Tin sau"]),
+        "1001": sorted([TEXT, "Tin sau"]),
+        **{chat: ["Tin sau"] for chat in others},
+    }
+    assert telegram_api.http_429 == 2
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert outbox.stats.leases_expired == 0
     async with database.sessions() as session:
         assert await session.scalar(select(func.sum(OutboxMessage.in_doubt))) == 0
-    # The whole bot kept quiet for as long as it was asked.
-    moments = sorted(at for times in seen.values() for at in times)
-    assert max(b - a for a, b in itertools.pairwise(moments)) >= retry_after * 0.9
+    # The whole bot kept quiet for as long as it was asked: nothing arrived, for any
+    # chat, before the platform's wait was over (its own clock: when it said 429).
+    first = min(at for times in seen.values() for at in times)
+    assert first >= max(refused) + retry_after
 
 
 async def test_one_chats_429_holds_up_that_chat_only(database, channel, telegram_api, settings):
+    # A wait far longer than the test: the others can only all arrive if they did not
+    # wait with that chat, however slow the machine.
+    retry_after = 30
     others = [str(600 + i) for i in range(40)]
     await subscribe(database, "501", *others)
-    telegram_api.fail("501", "throttle", retry_after=1)
-    seen = send_times(telegram_api)
+    telegram_api.fail("501", "throttle", retry_after=retry_after)
+    refused = throttle_times(telegram_api)
     await queue(database)
-    started = time.monotonic()
     limits = Limits(per_second=200, private_interval=0.0, group_interval=0.0)
-    await drain(runner(database, channel, settings, limits), database)
+    outbox = runner(database, channel, settings, limits)
+    await outbox.start()
+    try:
+        await wait_until(
+            lambda: all(chat in telegram_api.delivered for chat in others),
+            "the other chats waited with the throttled one",
+        )
+    finally:
+        await outbox.stop()
 
-    assert max(seen[chat][0] for chat in others) - started < 0.8  # 40 at 200/s, no pause
-    assert seen["501"][0] - started >= 1.0
-    assert telegram_api.delivered["501"] == [TEXT] and telegram_api.http_429 == 1
+    assert "501" not in telegram_api.delivered and telegram_api.http_429 == 1
+    row = (await rows(database))["501"]
+    # Kept for later, not dropped: due when the platform's wait is over (the fake's
+    # monotonic clock against the row's wall clock: a tenth of a second apart at most).
+    assert row.status == "pending" and row.attempts == 0
+    waited = row.not_before - (utcnow() - timedelta(seconds=time.monotonic() - refused[0]))
+    assert waited >= timedelta(seconds=retry_after - 0.1)
 
 
 async def test_two_instances_share_the_platform_limit(database, db_url, settings):

@@ -21,7 +21,15 @@ from bot.models.types import utcnow
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning
 from tests import test_outbox_engine as engine
-from tests.test_outbox_engine import FAST, TEXT, queue, rows, subscribe, unfinished
+from tests.test_outbox_engine import (
+    FAST,
+    TEXT,
+    queue,
+    rows,
+    subscribe,
+    unfinished,
+    wait_until,
+)
 
 channel = engine.channel  # the fixture: a TelegramChannel on the fake Bot API
 MORNING = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -57,14 +65,6 @@ async def shut_down(runners, channels, databases, server) -> None:
     for db in databases:
         await db.close()
     await server.stop()
-
-
-async def wait_until(condition, what: str, timeout: float = 15) -> None:
-    """Poll `condition()` until true; a generous deadline, never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.02)
 
 
 def throttle_times(telegram_api) -> list[float]:
@@ -185,8 +185,8 @@ async def test_two_instances_share_the_platform_limit(database, db_url, settings
         for db, telegram in zip(instances, channels, strict=True)
     ]
     try:
-        for outbox in runners:
-            await outbox.start()
+        # Started together (a deploy), so each has a share to do.
+        await asyncio.gather(*(outbox.start() for outbox in runners))
         deadline = time.monotonic() + 30
         while await unfinished(database):
             assert time.monotonic() < deadline, "outbox did not drain"

@@ -103,8 +103,8 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
                      limits=limits, clock=lambda: MORNING)
         for db in instances
     ]  # fmt: skip
-    for runner in runners:
-        await runner.start()
+    # Started together (a deploy), so each has a share to do.
+    await asyncio.gather(*(runner.start() for runner in runners))
     try:
         for _ in range(600):
             async with database.sessions() as session:

@@ -172,7 +172,6 @@ async def test_two_instances_share_the_platform_limit(database, db_url, settings
     await server.start()
     chats = [str(2000 + i) for i in range(300)]
     await subscribe(database, *chats)
-    await queue(database)
     # Each is told the whole limit; together they must still stay under it.
     full = Limits(per_second=200, private_interval=0.0, group_interval=0.0)
     bot_settings = settings.model_copy(
@@ -185,8 +184,9 @@ async def test_two_instances_share_the_platform_limit(database, db_url, settings
         for db, telegram in zip(instances, channels, strict=True)
     ]
     try:
-        # Started together (a deploy), so each has a share to do.
+        # Both running before the broadcast comes, so each has a share to do.
         await asyncio.gather(*(outbox.start() for outbox in runners))
+        await queue(database)
         deadline = time.monotonic() + 30
         while await unfinished(database):
             assert time.monotonic() < deadline, "outbox did not drain"
@@ -242,3 +242,26 @@ async def test_instances_starting_together_never_send_above_their_share(database
     finally:
         await shut_down(runners, channels, instances, server)
     assert server.http_429 == 0 and sorted(server.delivered) == chats
+
+
+async def test_a_sender_late_with_the_others_is_not_taken_for_dead(database):
+    """Presence, as two senders see it: a machine too busy to announce on time delays
+    every sender on it, so only a sender that missed three announcements of another's is
+    counted out (and the others then take its share)."""
+    from bot.outbox.store import OutboxStore
+
+    first, second = OutboxStore(database), OutboxStore(database)
+    stale = 0.3  # presence every 0.1 s
+    await first.announce("first", stale, 1)
+    joined = await second.announce("second", stale, 1)
+    assert joined.live == 2 and not joined.settled  # the first still paces alone
+    assert (await first.announce("first", stale, 2)).live == 2
+    assert (await second.announce("second", stale, 2)).settled
+
+    await asyncio.sleep(stale * 2)  # both held up: the machine was busy
+    assert (await second.announce("second", stale, 2)).live == 2
+    for _ in range(3):  # the second announces on time; the first says nothing
+        await asyncio.sleep(stale / 3 + 0.01)
+        alone = await second.announce("second", stale, 2)
+    assert alone.live == 1
+    assert (await first.announce("first", stale, 2)).live == 2  # back, counted again

@@ -335,7 +335,8 @@ class OutboxStore:
             else:
                 live += 1
                 # A sender that does not say its pace (an older version) cannot be waited for.
-                pacing.append(int(value) if value.isdigit() else live)
+                if value.isdigit():
+                    pacing.append(int(value))
         return Presence(live, all(share >= live for share in pacing), dead)
 
     async def _forget(self, dead: list[tuple[str, datetime]]) -> None:

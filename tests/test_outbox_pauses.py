@@ -217,7 +217,7 @@ async def test_instances_starting_together_never_send_above_their_share(database
     instances = [Database(db_url) for _ in range(3)]
     channels = [TelegramChannel(bot_settings) for _ in instances]
     runners = [
-        runner(db, telegram, bot_settings, full, presence_interval=1.0)
+        runner(db, telegram, bot_settings, full, presence_interval=0.3)
         for db, telegram in zip(instances, channels, strict=True)
     ]
 
@@ -251,7 +251,7 @@ async def test_a_sender_late_with_the_others_is_not_taken_for_dead(database):
     from bot.outbox.store import OutboxStore
 
     first, second = OutboxStore(database), OutboxStore(database)
-    stale = 0.3  # presence every 0.1 s
+    stale = 0.15  # presence every 0.05 s
     await first.announce("first", stale, 1)
     joined = await second.announce("second", stale, 1)
     assert joined.live == 2 and not joined.settled  # the first still paces alone

@@ -135,12 +135,12 @@ async def test_counting_senders_never_waits_for_one_announcing_itself(database):
     by failing one. A presence row locked now is skipped, not waited for."""
     from bot.outbox.store import OutboxStore
 
-    stale = 0.3
+    stale = 0.15
     gone, counter = OutboxStore(database), OutboxStore(database)
     await gone.announce("gone", stale, 2)
     for _ in range(3):  # the other misses the counter's announcements
         await counter.announce("counter", stale, 2)
-        await asyncio.sleep(stale / 3 + 0.05)
+        await asyncio.sleep(stale / 3 + 0.02)
     async with database.engine.connect() as announcing:
         transaction = await announcing.begin()
         # The other sender is mid-announcement: its row locked, not yet committed.

@@ -341,6 +341,38 @@ async def test_group_pacing_keeps_each_group_under_its_limit(
     assert len(telegram_api.delivered["501"]) == 4 and telegram_api.http_429 == 0
 
 
+async def test_a_message_held_up_on_its_way_is_not_overtaken_by_the_next(
+    database, channel, telegram_api, settings, monkeypatch
+):
+    await subscribe(database, "-71")
+    await queue(database, "Tin 0")
+    await queue(database, "Tin 1")
+    paced = Limits(per_second=500, private_interval=0.0, group_interval=0.1)
+    arrived: list[float] = []
+    original = telegram_api._record
+
+    def record(chat_id, text, method, params, now):
+        arrived.append(now)
+        original(chat_id, text, method, params, now)
+
+    telegram_api._record = record  # type: ignore[method-assign]
+    real_send = channel.send
+    held_up = False
+
+    async def slow_first(chat_id, reply):
+        nonlocal held_up
+        if not held_up:
+            held_up = True
+            await asyncio.sleep(0.3)  # a slow link, a busy machine: longer than the spacing
+        return await real_send(chat_id, reply)
+
+    monkeypatch.setattr(channel, "send", slow_first)
+    await drain(runner_for(database, channel, settings, limits=paced), database)
+    # The group's spacing counts from the first message's answer, not from when it left.
+    assert telegram_api.delivered["-71"] == ["Tin 0", "Tin 1"]
+    assert arrived[1] - arrived[0] >= 0.1
+
+
 async def test_a_long_text_arrives_in_parts_in_order(database, channel, telegram_api, settings):
     await subscribe(database, "501")
     paragraphs = [f"Đoạn {n}: " + " ".join(["uống đủ nước mỗi ngày"] * 60) for n in range(8)]

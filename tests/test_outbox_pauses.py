@@ -265,3 +265,20 @@ async def test_a_sender_late_with_the_others_is_not_taken_for_dead(database):
         alone = await second.announce("second", stale, 2)
     assert alone.live == 1
     assert (await first.announce("first", stale, 2)).live == 2  # back, counted again
+
+
+def test_a_send_not_yet_answered_still_counts_in_the_window():
+    """The platform counts a send when it arrives, which may be any moment until it
+    answers: a window full of sends frees no room on an unanswered one (at most
+    ANSWER_CAP after it left, so one hung request does not stop everything)."""
+    from bot.outbox.pacing import ANSWER_CAP, SendLog
+
+    now = [0.0]
+    log = SendLog(rate=1, clock=lambda: now[0])  # one send a window, the window ~1 s
+    stamp = log.take()
+    now[0] = log.seconds + 0.01  # the window has passed; the answer has not come
+    assert log.ready_in() > 0
+    now[0] = ANSWER_CAP + log.seconds + 0.01  # hung: counted from ANSWER_CAP after it left
+    assert log.ready_in() == 0
+    log.answered(stamp)  # the failure, at last: counted from the cap all the same
+    assert log.ready_in() == 0

@@ -309,3 +309,29 @@ async def test_an_instance_that_joined_stays_counted_while_its_app_starts(
         for db in instances:
             await db.close()
     assert set(counted) == {2}
+
+
+async def test_an_instance_waiting_for_the_others_stays_counted(
+    database, db_url, channel, settings
+):
+    """A starting instance waits for the others to slow down, then a platform window more
+    (a second): meanwhile it keeps announcing itself, or they would count it out."""
+    limits = Limits(per_second=30, private_interval=1.0, group_interval=3.0)
+    instances = [Database(db_url) for _ in range(2)]
+    first, second = (
+        runner(db, channel, settings, limits, presence_interval=0.1) for db in instances
+    )  # a presence lives 0.3 s: far less than the wait
+    counted = []
+    try:
+        await first.start()
+        joining = asyncio.create_task(second.join())
+        while not joining.done():
+            await asyncio.sleep(0.05)
+            counted.append(first.senders)
+        await joining
+    finally:
+        for outbox in (first, second):
+            await outbox.stop()
+        for db in instances:
+            await db.close()
+    assert 2 in counted and set(counted[counted.index(2) :]) == {2}

@@ -468,14 +468,15 @@ class OutboxRunner:
         # the other's presence is committed; the second count, after ours is, sees it.
         await self._share_the_rate()
         presence = await self._share_the_rate()
+        # From now on, not from start(): whatever the app starts between the two (channels
+        # that call their platform, the scheduler) may take longer than our presence lives,
+        # and so may the wait for the others below.
+        self._every(self.tuning.presence_interval, self._share_the_rate, "outbox-presence")
         if presence.live > 1:
             await self._wait_for_the_others(presence)
             # Others that joined while this one waited: its first sends must know them.
             await self._share_the_rate()
         self._joined = True
-        # From now on, not from start(): whatever the app starts between the two (channels
-        # that call their platform, the scheduler) may take longer than our presence lives.
-        self._every(self.tuning.presence_interval, self._share_the_rate, "outbox-presence")
 
     async def _wait_for_the_others(self, presence: Presence) -> None:
         """Until every other sender paces at its new share (each says so as soon as it

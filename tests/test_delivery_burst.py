@@ -70,8 +70,7 @@ async def test_three_instances_behind_a_balancer_welcome_everyone(postgres_url: 
     ]
     chats = [str(8_000_000 + n) for n in range(45)]
     try:
-        for runner in runners:
-            await runner.start()
+        await asyncio.gather(*(runner.start() for runner in runners))
         await asyncio.gather(
             *(
                 answer(Incoming("telegram", chat, chat, text="/start"))

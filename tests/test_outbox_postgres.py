@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from bot.app import build_dispatcher
 from bot.config import load_settings
 from bot.core import Reply
 from bot.db import Database
-from bot.models.core import Subscriber
+from bot.models.core import KeyValue, Subscriber
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
@@ -89,9 +89,6 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
               "language": "vi", "active": True, "created_at": utcnow(), "updated_at": utcnow()}
              for i in range(RECIPIENTS)],
         )  # fmt: skip
-    async with database.sessions() as session:
-        await create_broadcast(session, BroadcastRequest(text="Tin thử", audience=Audience()))
-        await session.commit()
 
     settings = load_settings(database_url=postgres_url, _env_file=None)
     delivered: Counter[str] = Counter()
@@ -103,9 +100,15 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
                      limits=limits, clock=lambda: MORNING)
         for db in instances
     ]  # fmt: skip
-    for runner in runners:
-        await runner.start()
+    # Both running before the broadcast comes, so each has a share to do.
+    await asyncio.gather(*(runner.start() for runner in runners))
     try:
+        # Each started knowing of the other (read now: once one stops, the other may count
+        # it out).
+        assert all(runner.senders == 2 for runner in runners)
+        async with database.sessions() as session:
+            await create_broadcast(session, BroadcastRequest(text="Tin thử", audience=Audience()))
+            await session.commit()
         for _ in range(600):
             async with database.sessions() as session:
                 left = await session.scalar(
@@ -123,7 +126,29 @@ async def test_two_instances_drain_one_broadcast_without_sending_twice(database,
     assert len(delivered) == RECIPIENTS  # nobody lost
     assert max(delivered.values()) == 1  # nobody twice
     assert all(runner.stats.sent > RECIPIENTS / 10 for runner in runners)  # both did work
-    assert all(runner.senders == 2 for runner in runners)  # and each knew of the other
     async with database.sessions() as session:
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert statuses == {"sent"}
+
+
+async def test_counting_senders_never_waits_for_one_announcing_itself(database):
+    """Two senders each finding the other's presence stale used to delete it while
+    holding their own row: each waited for the other, and PostgreSQL broke the deadlock
+    by failing one. A presence row locked now is skipped, not waited for."""
+    from bot.outbox.store import OutboxStore
+
+    stale = 0.15
+    gone, counter = OutboxStore(database), OutboxStore(database)
+    await gone.announce("gone", stale, 2)
+    for _ in range(3):  # the other misses the counter's announcements
+        await counter.announce("counter", stale, 2)
+        await asyncio.sleep(stale / 3 + 0.02)
+    async with database.engine.connect() as announcing:
+        transaction = await announcing.begin()
+        # The other sender is mid-announcement: its row locked, not yet committed.
+        await announcing.execute(
+            update(KeyValue).where(KeyValue.key == "outbox.sender.gone").values(value="2")
+        )
+        presence = await asyncio.wait_for(counter.announce("counter", stale, 2), timeout=5)
+        await transaction.rollback()
+    assert presence.live == 1  # counted out all the same

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 
-# Spacing per chat is measured where we send, the limit where the platform receives:
-# a margin absorbs network jitter between the two.
+# Spacing per chat counts, like the bot-wide window below, from the previous send's
+# answer (a sure upper bound of its arrival), so no jitter on the way brings two
+# arrivals closer than the platform allows; the margin is for the platform's clock.
 CHAT_MARGIN = 1.1
 # A 429 rarely says whom it is for. One chat throttled alone is that chat's limit (a
 # group's 20/min); another chat throttled within this many seconds means the bot's.
@@ -26,7 +27,8 @@ THROTTLE_WINDOW = 1.0
 # The bot-wide window is measured where we send, counted where the platform receives:
 # two requests can arrive closer together than they left (the first held up on its way,
 # or the server busy when it came). The platform stamped a request before it answered,
-# so a send counts from its answer, a sure upper bound of its arrival; one unanswered
+# so a send counts from its answer, a sure upper bound of its arrival; while none has
+# come it counts from now (the answer can only come later), and one unanswered
 # ANSWER_CAP after it left counts from then (it hangs: it must not hold up the rest).
 # The price is the round trip, in rate: ~1 % on a local server, more on a slow link.
 # The margin is for clock granularity.
@@ -89,13 +91,19 @@ class TokenBucket:
 class Stamp:
     """When one send counts as made (see ANSWER_CAP)."""
 
-    __slots__ = ("at", "left")
+    __slots__ = ("answered_at", "left")
 
-    def __init__(self, at: float) -> None:
-        self.at = self.left = at
+    def __init__(self, left: float) -> None:
+        self.left = left
+        self.answered_at: float | None = None
+
+    def counts_from(self, now: float) -> float:
+        if self.answered_at is not None:
+            return self.answered_at
+        return min(now, self.left + ANSWER_CAP)
 
     def answered(self, at: float) -> None:
-        self.at = min(at, self.left + ANSWER_CAP)
+        self.answered_at = min(at, self.left + ANSWER_CAP)
 
 
 class SendLog:
@@ -115,7 +123,8 @@ class SendLog:
     def ready_in(self) -> float:
         if len(self._stamps) < self.limit:
             return 0.0
-        return max(0.0, self._stamps[0].at + self.seconds - self._clock())
+        now = self._clock()
+        return max(0.0, self._stamps[0].counts_from(now) + self.seconds - now)
 
     def take(self) -> Stamp:
         stamp = Stamp(self._clock())
@@ -133,7 +142,10 @@ class Pacer:
         self.bucket = TokenBucket(limits.per_second, limits.burst, clock)
         self.log = SendLog(limits.per_second, clock)
         self.paused_until = 0.0
+        # Until when a chat the platform throttled must wait.
         self._chat_next: dict[str, float] = {}
+        # The last send to each chat that needs spacing, and that spacing in seconds.
+        self._chat_last: dict[str, tuple[Stamp, float]] = {}
         self._last_throttle: tuple[float, str] = (-THROTTLE_WINDOW, "")
 
     def ready_in(self) -> float:
@@ -145,7 +157,13 @@ class Pacer:
         return max(0.0, self.paused_until - self._clock())
 
     def chat_ready_in(self, chat_id: str) -> float:
-        return max(0.0, self._chat_next.get(chat_id, 0.0) - self._clock())
+        now = self._clock()
+        ready_at = self._chat_next.get(chat_id, 0.0)
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            stamp, spacing = last
+            ready_at = max(ready_at, stamp.counts_from(now) + spacing)
+        return max(0.0, ready_at - now)
 
     def take(self, chat_id: str, kind: str) -> Stamp:
         """Spend a token on one send to this chat; `answered(stamp)` once it is answered."""
@@ -153,7 +171,7 @@ class Pacer:
         stamp = self.log.take()
         interval = self.limits.group_interval if kind == "group" else self.limits.private_interval
         if interval:
-            self._chat_next[chat_id] = self._clock() + interval * CHAT_MARGIN
+            self._chat_last[chat_id] = (stamp, interval * CHAT_MARGIN)
         return stamp
 
     def answered(self, stamp: Stamp) -> None:
@@ -191,3 +209,8 @@ class Pacer:
         """Drop spacing records already in the past (a million private chats add up)."""
         now = self._clock()
         self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
+        self._chat_last = {
+            chat: (stamp, spacing)
+            for chat, (stamp, spacing) in self._chat_last.items()
+            if stamp.counts_from(now) + spacing > now
+        }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    and_,
     bindparam,
     case,
     delete,
-    func,
     insert,
     null,
     or_,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Update
 
 from bot.core import Button, Reply
@@ -47,6 +50,15 @@ FINAL_STATUSES = ("sent", "blocked", "failed", "outside_window")
 EXPIRED_REASON = "not sent before its expiry"
 # Ids per statement: keeps every IN (…) under SQLite's bound-parameter limit.
 ID_CHUNK = 900
+# A sender counts as dead once it missed this many of another's announcements.
+MISSED_ANNOUNCEMENTS = 3
+
+
+@dataclass(frozen=True)
+class Presence:
+    live: int  # senders alive, the one asking included
+    settled: bool  # every other one already paces at 1/live of the limit
+    dead: list[tuple[str, datetime]]
 
 
 @dataclass(slots=True)
@@ -125,6 +137,10 @@ class OutboxStore:
         self.postgres = self.engine.dialect.name == "postgresql"
         # SQLite has one writer at a time: queueing here beats spinning on busy_timeout.
         self._write_lock = asyncio.Lock()
+        # Other senders' presence: when it last changed, and this one's announcement then.
+        self._seen: dict[str, tuple[datetime, int]] = {}
+        self._announcements = 0
+        self._announced_at = -math.inf
 
     async def claim(
         self, channel: str, limit: int, lease_seconds: float, *, min_priority: int = 0
@@ -229,14 +245,20 @@ class OutboxStore:
                     await connection.execute(_stop([job.subscriber_id]))
                 return False
 
-    async def expire_leases(self) -> int:
-        """Return rows whose sender vanished (crash) to pending; count each as in doubt."""
+    async def expire_leases(self, in_hand: Iterable[int], lease_seconds: float) -> int:
+        """Return rows whose sender vanished (crash) to pending; count each as in doubt.
+
+        `in_hand`: rows the caller itself still holds. Their leases are renewed in the
+        same transaction, against the same moment, so a caller whose heartbeat came late
+        (a busy machine) never takes its own rows for a dead sender's."""
+        now = utcnow()
         statement = (
             update(OUTBOX)
-            .where(OUTBOX.c.status == "sending", OUTBOX.c.lease_until < utcnow())
+            .where(OUTBOX.c.status == "sending", OUTBOX.c.lease_until < now)
             .values(status="pending", lease_until=None, in_doubt=OUTBOX.c.in_doubt + 1)
         )
         async with self._write_lock, self.engine.begin() as connection:
+            await _extend(connection, in_hand, now + timedelta(seconds=lease_seconds))
             result = await connection.execute(statement)
         return result.rowcount or 0
 
@@ -254,18 +276,9 @@ class OutboxStore:
 
     async def extend_leases(self, ids: Iterable[int], lease_seconds: float) -> None:
         """Heartbeat: rows this sender still holds keep their lease, however long it waits."""
-        wanted = sorted(ids)
         lease_until = utcnow() + timedelta(seconds=lease_seconds)
         async with self._write_lock, self.engine.begin() as connection:
-            for first in range(0, len(wanted), ID_CHUNK):
-                await connection.execute(
-                    update(OUTBOX)
-                    .where(
-                        OUTBOX.c.id.in_(wanted[first : first + ID_CHUNK]),
-                        OUTBOX.c.status == "sending",
-                    )
-                    .values(lease_until=lease_until)
-                )
+            await _extend(connection, ids, lease_until)
 
     async def broadcast_contents(self, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
         """Each broadcast's (text, photo)."""
@@ -277,25 +290,67 @@ class OutboxStore:
             )
             return {broadcast_id: (text, photo) for broadcast_id, text, photo in rows}
 
-    async def announce(self, instance: str, stale_after: float) -> int:
-        """This sender is alive; how many senders are (itself included).
+    async def announce(self, instance: str, stale_after: float, pacing_for: int) -> Presence:
+        """This sender is alive and paces at 1/`pacing_for` of the limit; who else is.
 
-        Several instances share the platform's limit, so each paces at its share;
-        one that died stops counting once its presence is `stale_after` seconds old."""
+        Several instances share the platform's limit, so each paces at its share. One
+        that died stops counting once its presence is `stale_after` seconds old and it
+        missed MISSED_ANNOUNCEMENTS of this sender's: a machine too busy to announce on
+        time delays every sender on it, so a late one is not taken for dead."""
+        # Announcements made in a burst (a sender joining) count as one.
+        if time.monotonic() - self._announced_at >= stale_after / MISSED_ANNOUNCEMENTS:
+            self._announcements += 1
+            self._announced_at = time.monotonic()
         now = utcnow()
         key = f"{PRESENCE_PREFIX}{instance}"
         make = postgresql.insert if self.postgres else sqlite.insert
-        upsert = make(KEY_VALUE).values(key=key, value="", updated_at=now)
-        upsert = upsert.on_conflict_do_update(index_elements=["key"], set_={"updated_at": now})
-        present = KEY_VALUE.c.key.startswith(PRESENCE_PREFIX)
-        stale = now - timedelta(seconds=stale_after)
-        async with self._write_lock, self.engine.begin() as connection:
-            await connection.execute(upsert)
-            await connection.execute(
-                delete(KEY_VALUE).where(present, KEY_VALUE.c.updated_at < stale)
+        values = {"value": str(pacing_for), "updated_at": now}
+        upsert = make(KEY_VALUE).values(key=key, **values)
+        upsert = upsert.on_conflict_do_update(index_elements=["key"], set_=values)
+        async with self._write_lock:
+            async with self.engine.begin() as connection:
+                await connection.execute(upsert)
+            presence = await self._presence(key, now - timedelta(seconds=stale_after))
+            if presence.dead:
+                await self._forget(presence.dead)
+        return presence
+
+    async def _presence(self, key: str, stale: datetime) -> Presence:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                select(
+                    KEY_VALUE.c.key,
+                    KEY_VALUE.c.value,
+                    KEY_VALUE.c.updated_at,
+                    (KEY_VALUE.c.updated_at < stale).label("old"),
+                ).where(KEY_VALUE.c.key.startswith(PRESENCE_PREFIX), KEY_VALUE.c.key != key)
             )
-            live = await connection.scalar(select(func.count()).where(present))
-        return max(1, int(live or 0))
+        live, pacing, dead = 1, [], []
+        for peer, value, updated_at, old in rows:
+            changed = self._seen.get(peer)
+            if changed is None or changed[0] != updated_at:
+                self._seen[peer] = changed = (updated_at, self._announcements)
+            if old and self._announcements - changed[1] >= MISSED_ANNOUNCEMENTS:
+                dead.append((peer, updated_at))
+            else:
+                live += 1
+                # A sender that does not say its pace (an older version) cannot be waited for.
+                if value.isdigit():
+                    pacing.append(int(value))
+        return Presence(live, all(share >= live for share in pacing), dead)
+
+    async def _forget(self, dead: list[tuple[str, datetime]]) -> None:
+        """Remove dead senders' presence, unless they came back meanwhile. SKIP LOCKED:
+        a row locked is a sender announcing itself, and waiting for it while holding
+        another could deadlock with a sender doing the same the other way round."""
+        unchanged = or_(
+            *(and_(KEY_VALUE.c.key == key, KEY_VALUE.c.updated_at == at) for key, at in dead)
+        )
+        locked = select(KEY_VALUE.c.key).where(unchanged).with_for_update(skip_locked=True)
+        async with self.engine.begin() as connection:
+            await connection.execute(delete(KEY_VALUE).where(KEY_VALUE.c.key.in_(locked)))
+        for key, _at in dead:
+            self._seen.pop(key, None)
 
     async def withdraw(self, instance: str) -> None:
         """This sender stops: the others take its share at once."""
@@ -303,6 +358,17 @@ class OutboxStore:
             await connection.execute(
                 delete(KEY_VALUE).where(KEY_VALUE.c.key == f"{PRESENCE_PREFIX}{instance}")
             )
+
+
+async def _extend(connection: AsyncConnection, ids: Iterable[int], lease_until: datetime) -> None:
+    """Rows still "sending" among `ids` are leased until `lease_until`."""
+    wanted = sorted(ids)
+    for first in range(0, len(wanted), ID_CHUNK):
+        await connection.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(wanted[first : first + ID_CHUNK]), OUTBOX.c.status == "sending")
+            .values(lease_until=lease_until)
+        )
 
 
 def _buttons_json(buttons: Sequence[Button]) -> str | None:

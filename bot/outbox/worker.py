@@ -47,7 +47,7 @@ from bot.outbox.broadcasts import (
 from bot.outbox.pacing import Limits, Pacer, Stamp, limits_for
 from bot.outbox.replies import Answers
 from bot.outbox.split import reply_parts
-from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore, stored_buttons
+from bot.outbox.store import EXPIRED_REASON, Job, OutboxStore, Presence, stored_buttons
 from bot.scheduling.plan import Timing
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Recorder:
     def __init__(self, store: OutboxStore) -> None:
         self.store = store
         self._results: dict[int, dict[str, Any]] = {}
+        self._writing: dict[int, dict[str, Any]] = {}
         self._deactivate: set[int] = set()
 
     def save(self, job: Job) -> None:
@@ -117,11 +118,16 @@ class Recorder:
     def backlog(self) -> int:
         return len(self._results)
 
+    def row_ids(self) -> set[int]:
+        """Rows whose result is not in the table yet (still "sending" there, leased)."""
+        return self._results.keys() | self._writing.keys()
+
     async def flush(self) -> None:
         if not self._results and not self._deactivate:
             return
         results, self._results = self._results, {}
         deactivate, self._deactivate = self._deactivate, set()
+        self._writing = results
         try:
             await self.store.write(list(results.values()), deactivate)
         except BaseException as error:
@@ -133,6 +139,8 @@ class Recorder:
             if not isinstance(error, Exception):
                 raise
             log.exception("outbox: could not record %d results, will retry", len(results))
+        finally:
+            self._writing = {}
 
 
 class Lane:
@@ -147,8 +155,11 @@ class Lane:
         tuning: Tuning,
         stats: RunnerStats,
         quiet_now: Callable[[], bool],
+        claiming: asyncio.Lock,
     ) -> None:
         self.channel = channel
+        # Held from a claim until its rows are in `_claimed`, where the lease check sees them.
+        self.claiming = claiming
         self.quiet_now = quiet_now
         self.pacer = Pacer(limits)
         self.store = store
@@ -176,7 +187,8 @@ class Lane:
         return len(self._held)
 
     def held_ids(self) -> list[int]:
-        return list(self._held)
+        """Rows in this lane's hands, the ones still being claimed included."""
+        return [*self._held, *(job.id for job in self._claimed)]
 
     async def claim_loop(self) -> None:
         while True:
@@ -208,19 +220,20 @@ class Lane:
     async def _claim(self) -> None:
         # In the quiet hours only urgent rows are taken; routine ones wait in the table.
         floor = URGENT_PRIORITY if self.quiet_now() else ROUTINE_PRIORITY
-        claim = asyncio.ensure_future(
-            self.store.claim(
-                self.channel.name, self.batch, self.tuning.lease_seconds, min_priority=floor
+        async with self.claiming:
+            claim = asyncio.ensure_future(
+                self.store.claim(
+                    self.channel.name, self.batch, self.tuning.lease_seconds, min_priority=floor
+                )
             )
-        )
-        try:
-            jobs = await asyncio.shield(claim)
-        except asyncio.CancelledError:
-            # Stopped mid-claim: keep what it took, so drain() hands it back at once
-            # instead of leaving it leased (and counted in doubt) until the lease ends.
-            self._keep_claimed(await claim)
-            raise
-        self._keep_claimed(jobs)
+            try:
+                jobs = await asyncio.shield(claim)
+            except asyncio.CancelledError:
+                # Stopped mid-claim: keep what it took, so drain() hands it back at once
+                # instead of leaving it leased (and counted in doubt) until the lease ends.
+                self._keep_claimed(await claim)
+                raise
+            self._keep_claimed(jobs)
 
     def _keep_claimed(self, jobs: list[Job]) -> None:
         self._claimed = [job for job in jobs if job.id not in self._held]
@@ -423,6 +436,7 @@ class OutboxRunner:
         self.store = OutboxStore(database)
         self.recorder = Recorder(self.store)
         self.stats = RunnerStats()
+        self._claiming = asyncio.Lock()
         limits = limits or {}
         self.lanes = [
             Lane(
@@ -433,6 +447,7 @@ class OutboxRunner:
                 self.tuning,
                 self.stats,
                 lambda: timing.is_quiet(clock()),
+                self._claiming,
             )
             for name, channel in channels.items()
         ]
@@ -452,16 +467,29 @@ class OutboxRunner:
         # Counted twice: two senders announcing at the same moment may each count before
         # the other's presence is committed; the second count, after ours is, sees it.
         await self._share_the_rate()
-        if await self._share_the_rate() > 1:
-            # The others slow down to their new share at their next announcement:
-            # sending before then would exceed the platform's limit together.
-            await asyncio.sleep(self.tuning.presence_interval * 1.25)
+        presence = await self._share_the_rate()
+        # From now on, not from start(): whatever the app starts between the two (channels
+        # that call their platform, the scheduler) may take longer than our presence lives,
+        # and so may the wait for the others below.
+        self._every(self.tuning.presence_interval, self._share_the_rate, "outbox-presence")
+        if presence.live > 1:
+            await self._wait_for_the_others(presence)
             # Others that joined while this one waited: its first sends must know them.
             await self._share_the_rate()
         self._joined = True
-        # From now on, not from start(): whatever the app starts between the two (channels
-        # that call their platform, the scheduler) may take longer than our presence lives.
-        self._every(self.tuning.presence_interval, self._share_the_rate, "outbox-presence")
+
+    async def _wait_for_the_others(self, presence: Presence) -> None:
+        """Until every other sender paces at its new share (each says so as soon as it
+        learns of this one), and then one platform window more: what they sent at their
+        old pace still counts there. Sending before would exceed the limit together."""
+        give_up = time.monotonic() + 30 * self.tuning.presence_interval
+        while not presence.settled:
+            if time.monotonic() > give_up:
+                log.warning("outbox: the other senders did not confirm their new share")
+                break
+            await asyncio.sleep(self.tuning.presence_interval / 4)
+            presence = await self._share_the_rate()
+        await asyncio.sleep(max(lane.pacer.log.seconds for lane in self.lanes))
 
     async def start(self) -> None:
         await self.join()
@@ -521,22 +549,35 @@ class OutboxRunner:
         self._spawn(loop, name)
 
     async def _check_leases(self) -> None:
-        self.stats.leases_expired += await self.store.expire_leases()
+        async with self._claiming:  # no claim half-way between the table and a lane
+            expired = await self.store.expire_leases(self._in_hand(), self.tuning.lease_seconds)
+        self.stats.leases_expired += expired
         self.stats.expired += await self.store.expire_overdue()
         for lane in self.lanes:
             lane.housekeeping()
 
     async def _keep_leases(self) -> None:
-        held = [row_id for lane in self.lanes for row_id in lane.held_ids()]
-        if held:
-            await self.store.extend_leases(held, self.tuning.lease_seconds)
+        in_hand = self._in_hand()
+        if in_hand:
+            await self.store.extend_leases(in_hand, self.tuning.lease_seconds)
 
-    async def _share_the_rate(self) -> int:
+    def _in_hand(self) -> set[int]:
+        """Rows leased to this sender: held by a lane, or sent with the result unwritten
+        (let such a lease run out and the row would be claimed and sent again)."""
+        return {
+            row_id for lane in self.lanes for row_id in lane.held_ids()
+        } | self.recorder.row_ids()
+
+    async def _share_the_rate(self) -> Presence:
         stale_after = 3 * self.tuning.presence_interval
-        self.senders = await self.store.announce(self.instance, stale_after)
-        for lane in self.lanes:
-            lane.pacer.share(self.senders)
-        return self.senders
+        presence = await self.store.announce(self.instance, stale_after, self.senders)
+        if presence.live != self.senders:
+            self.senders = presence.live
+            for lane in self.lanes:
+                lane.pacer.share(self.senders)
+            # Say so at once: a sender joining waits for it before it sends.
+            await self.store.announce(self.instance, stale_after, self.senders)
+        return presence
 
 
 # The name the issue uses; one runner holds every channel's workers.

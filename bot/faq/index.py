@@ -6,10 +6,14 @@ to "sot"). Two BM25 indexes (bm25s) then pick the candidate topics: one over wor
 and word pairs ("sang_loc"), one over character trigrams inside words, which
 tolerates the typos left. A topic scores as its best document.
 
-Candidates are ordered by confidence: the topic's word BM25 score times the share
-of the question's word weight (IDF) that the topic's vocabulary covers, so a
-question full of words the library has never seen ("giá vàng hôm nay") stays low
-even when one common word matches. It is squashed into 0..1; THRESHOLD was
+A third BM25 index holds one document per topic, all its examples together, so words a
+question takes from different examples of one topic add up ("tiêm" from one, "mất tiền"
+from another). Candidates are ordered by confidence: the best document's word BM25
+score (how closely the question is phrased like something the library knows) times the
+topic's share of the best whole-topic score (which topic it is) times the share of the
+question's word weight (IDF) that the topic's vocabulary covers, so a question full of
+words the library has never seen ("giá vàng hôm nay") stays low even when one common
+word matches. It is squashed into 0..1; THRESHOLD was
 calibrated on the held-apart blind_dev set by the out-of-scope answered rate (see
 THRESHOLD and `loaphuong bench faq-eval`).
 """
@@ -132,6 +136,10 @@ class FaqIndex:
         expanded = [normalizer.tokens(text) for _, text in texts]
         docs = [[fold_word(token) for token in tokens] for tokens in expanded]
         self._words = _bm25([word_features(doc) for doc in docs])
+        topic_docs: list[list[str]] = [[] for _ in entries]
+        for (i, _), doc in zip(texts, docs, strict=True):
+            topic_docs[i].extend(word_features(doc))
+        self._whole_topics = _bm25(topic_docs)
         self._chars = _bm25([char_features(doc) for doc in docs])
         frequency = Counter(word for doc in docs for word in set(doc))
         self._idf = {w: _idf(len(docs), n) for w, n in frequency.items()}
@@ -313,8 +321,9 @@ class FaqIndex:
         combined += char_scores / (char_scores.max() or 1.0)
         by_topic = np.zeros(len(self._topics))
         np.maximum.at(by_topic, self._doc_topic, combined)
-        word_by_topic = np.zeros(len(self._topics))
-        np.maximum.at(word_by_topic, self._doc_topic, word_scores)
+        closest = float(word_scores.max())
+        topic_scores = self._scores(self._whole_topics, word_features(tokens))
+        topic_share = topic_scores / (topic_scores.max() or 1.0)
         candidates = [i for i in np.argsort(-by_topic, kind="stable")[:CANDIDATES] if by_topic[i]]
         # Each word once: a story repeating "em" or "con" is not less about its topic.
         distinct = set(tokens)
@@ -322,7 +331,7 @@ class FaqIndex:
         ranked = []
         for i in candidates:
             known = sum(self._idf[t] for t in distinct if t in self._topic_words[i])
-            evidence = float(word_by_topic[i]) * known / total
+            evidence = closest * float(topic_share[i]) * known / total
             ranked.append((int(i), evidence / (evidence + SCALE)))
         ranked.sort(key=lambda item: -item[1])
         return ranked

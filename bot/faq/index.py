@@ -54,6 +54,11 @@ EMERGENCY_TOPIC = "station.emergency"
 ALTERNATIVES = 3
 # Topics scored for confidence per question (the BM25 front-runners).
 CANDIDATES = 16
+# A number before one of these is an age or a duration ("bé 1 tháng sốt có sao không"),
+# not a value to judge.
+DURATIONS = frozenset({"tuoi", "thang", "tuan", "ngay", "nam", "gio", "tieng", "phut"}) | frozenset(
+    {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours"}
+)
 # Shorter words are not typo-corrected: one edit turns them into other real words.
 MIN_TYPO_LENGTH = 4
 
@@ -221,8 +226,12 @@ class FaqIndex:
         """A dose or diagnosis asked, or a lab value or reading given to judge."""
         if self._advice.find_in(typed):
             return True
-        has_number = any(any(ch.isdigit() for ch in word) for word in typed.folded)
-        return has_number and bool(self._advice_with_number.find_in(typed))
+        folded = typed.folded
+        has_value = any(
+            any(ch.isdigit() for ch in word) and (folded[i + 1 : i + 2] or [""])[0] not in DURATIONS
+            for i, word in enumerate(folded)
+        )
+        return has_value and bool(self._advice_with_number.find_in(typed))
 
     def _emergency_match(
         self, best: int | None, score: float, answerable: list[tuple[int, float]]

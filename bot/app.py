@@ -88,7 +88,7 @@ def build_dispatcher(services: Services, routers: list[Router] | None = None) ->
 
 def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
     """Other features' jobs the scheduler runs every few minutes."""
-    return [
+    hooks: list[PeriodicHook] = [
         partial(queue_due_reminders, tz=settings.tz),
         partial(invite_waitlisted, tz=settings.tz),
         partial(remind_staff_of_monthly_report, tz=settings.tz, settings=settings),
@@ -97,6 +97,11 @@ def periodic_hooks(settings: Settings) -> list[PeriodicHook]:
         forget_old_chat_history,
         forget_old_updates,
     ]
+    if settings.zalo_oa_app_id:
+        from bot.channels.zalo_oa.window import forget_closed_windows
+
+        hooks.append(forget_closed_windows)
+    return hooks
 
 
 class LoaPhuong:
@@ -133,8 +138,8 @@ class LoaPhuong:
         self.web_app.add_subapp("/admin", await dashboard_app(self.services))
         # Before any traffic arrives (the web server is not yet listening, so /healthz
         # is not yet 200): an answer sent now must already pace at this instance's share.
-        # Late enough that the outbox's own announcements follow before this one goes stale.
         await self.outbox.join()
+        self._started_components.append(self.outbox)  # it announces itself until stopped
         for name, channel in self.channels.items():
             self._started_channels.append(channel)
             dispatch = self.dispatcher.dispatch
@@ -143,7 +148,13 @@ class LoaPhuong:
                 dispatch = self.outbox.answering(name, dispatch)
             # Inside the chat's turn, so one chat's answers also leave in arrival order.
             await channel.start(Inbound(dispatch, self.database.sessions).dispatch)
-        self._runner = web.AppRunner(self.web_app, access_log=None)
+        # aiohttp (>= 3.14.5) arms its keep-alive timer when a connection opens and after each
+        # response, and closes the connection if no complete request head has arrived by
+        # then (bytes trickling in do not extend it): one knob bounds both a slow or
+        # half-sent head and an idle connection.
+        self._runner = web.AppRunner(
+            self.web_app, access_log=None, keepalive_timeout=self.settings.web_idle_timeout
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
         try:
@@ -154,7 +165,8 @@ class LoaPhuong:
                 f"cấu hình sai: WEB_HOST/WEB_PORT: không mở được cổng web {where} ({exc.strerror})"
             ) from None
         for component in self.components:
-            self._started_components.append(component)
+            if component not in self._started_components:
+                self._started_components.append(component)
             await component.start()
         log.info(
             "Loa phường đang chạy: web chat http://%s:%s/ — kênh: %s",

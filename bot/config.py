@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # New web chats one network address may start per hour (0 = no limit). Behind a reverse
     # proxy every visitor shares its address: raise it, or 0 and limit at the proxy.
     web_new_chats_per_hour: int = Field(default=30, ge=0)
+    # Seconds a connection may go without a complete request head (a new one, a half-sent
+    # one, an idle keep-alive one) before the web server closes it.
+    web_idle_timeout: float = Field(default=10, gt=0)
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
 

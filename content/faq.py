@@ -24,6 +24,8 @@ PLACEHOLDERS = ("tram", "dia_chi", "gio_mo_cua", "dien_thoai", "duong_day_nong")
 MAX_ID_CHARS = 32
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+# A source says when it was last checked: "…; kiểm tra 2026-12-06" (en: "checked").
+_CHECKED_ON = re.compile(r"\b(?:kiểm tra|checked) \d{4}-\d{2}-\d{2}\b")
 # Typical station values: an answer must fit with these even if this station's are shorter.
 SAMPLE_STATION = {
     "tram": "Trạm Y tế phường Hòa Bình",
@@ -366,6 +368,11 @@ def _one_entry_problems(
         "requires_also",
     }  # fmt: skip
     out.extend(problem(key, f"khóa lạ {key!r}") for key in sorted(unknown))
+    source = item.get("source")
+    if isinstance(source, str) and source.strip() and not _CHECKED_ON.search(source):
+        out.append(
+            problem("source", "source thiếu ngày kiểm tra ('kiểm tra YYYY-MM-DD', en: 'checked …')")
+        )
     topic = item.get("id")
     if isinstance(topic, str) and not _ID.match(topic):
         out.append(problem("id", "id chỉ gồm chữ thường, số, nối bằng '.' hoặc '_'"))

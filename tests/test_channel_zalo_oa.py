@@ -30,12 +30,14 @@ from bot.channels.zalo_oa import (
     signature_valid,
 )
 from bot.channels.zalo_oa.events import SIGNATURE_HEADER, timestamp_in
+from bot.channels.zalo_oa.window import forget_closed_windows
 from bot.config import load_settings
 from bot.core import Button, Incoming, Reply
 from bot.db import Database
 from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.inbound import Inbound
 from bot.models.core import KeyValue, Subscriber
+from bot.models.zalo import ZaloOAWindow
 from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -425,6 +427,19 @@ async def test_window_closes_48_hours_after_the_residents_last_message(
     await resident_writes(channel, fake, "u-1")  # writes again: a new window
     await channel.send("u-1", Reply("Lại được"))
     assert fake.texts_to("u-1")[-1] == "Lại được"
+
+
+async def test_a_closed_windows_message_id_is_forgotten(
+    channel: ZaloOAChannel, fake: FakeZaloOAServer, clock: Clock, sessions: Sessions
+):
+    await resident_writes(channel, fake, "u-1")
+    clock.advance(hours=49)
+    await resident_writes(channel, fake, "u-2")
+    async with sessions() as session, session.begin():
+        assert await forget_closed_windows(session, clock.now) == 1
+        rows = await session.execute(select(ZaloOAWindow.user_id, ZaloOAWindow.last_message_id))
+        kept = dict(rows.all())
+    assert kept["u-1"] is None and kept["u-2"]
 
 
 async def test_nothing_is_sent_into_zalos_paid_hours(

@@ -60,6 +60,7 @@ EXPECTED = [
     # founding year 1982 on the same line has passed and is allowed.
     ("messages/vi/world_tb_day.md", 11, "năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/vi.yaml", 16, "screening.eligibility: năm 2099 viết cứng sẽ lỗi thời"),
+    ("faq/en.yaml", 39, "screening.register: source thiếu ngày kiểm tra"),
 ]
 
 
@@ -232,6 +233,42 @@ def test_only_years_not_yet_passed_are_stale():
     found = unpassed_years(text, today)
     assert [(line, message.split()[1]) for line, message in found] == [(2, "2026"), (2, "2027")]
     assert unpassed_years("Tổng đài 1800 6606, 20260 lượt", today) == []
+
+
+def test_content_check_names_this_years_dates_in_an_answer_and_a_message(tmp_path):
+    """'Năm 2026' and 'từ tháng 5/2026', written in 2026, are wrong next January."""
+    year = date.today().year
+    content = tmp_path / "content"
+    shutil.copytree(OK, content)
+    faq = content / "faq" / "vi.yaml"
+    faq.write_text(
+        faq.read_text(encoding="utf-8").replace(
+            "    Danh sách do tổ dân phố rà soát.",
+            f"    Năm {year} phường khám từ tháng 5/{year}.\n    Danh sách do tổ dân phố rà soát.",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    message = content / "messages" / "vi" / "world_sight_day.md"
+    message.write_text(
+        message.read_text(encoding="utf-8") + f"\nKhám mắt miễn phí từ tháng 5/{year}.\n",
+        encoding="utf-8",
+    )
+    found = [
+        (p.file.relative_to(content).as_posix(), p.line, p.message) for p in check_all(content)
+    ]
+    stale = f"năm {year} viết cứng sẽ lỗi thời"
+    faq_line = next(
+        n
+        for n, line in enumerate(faq.read_text(encoding="utf-8").splitlines(), 1)
+        if "Năm " in line
+    )
+    message_line = len(message.read_text(encoding="utf-8").splitlines())
+    assert {(f, n) for f, n, m in found if stale in m} == {
+        ("faq/vi.yaml", faq_line),
+        ("messages/vi/world_sight_day.md", message_line),
+    }
+    assert len(found) == 2
 
 
 def test_the_content_library_imports_nothing_of_the_bot():

@@ -189,3 +189,29 @@ async def test_instances_starting_together_never_send_above_their_share(database
     finally:
         await shut_down(runners, channels, instances, server)
     assert server.http_429 == 0 and sorted(server.delivered) == chats
+
+
+async def test_an_instance_that_joined_stays_counted_while_its_app_starts(
+    database, db_url, channel, settings
+):
+    """The app joins, then starts its channels (which may wait on their platform) before it
+    starts the runner: meanwhile the others must keep counting it, or they would pace at
+    a share too big and exceed the platform's limit together."""
+    limits = Limits(per_second=30, private_interval=1.0, group_interval=3.0)
+    instances = [Database(db_url) for _ in range(2)]
+    joined, running = (
+        runner(db, channel, settings, limits, presence_interval=0.2) for db in instances
+    )
+    counted = []
+    try:
+        await joined.join()
+        await running.start()
+        for _ in range(10):  # past the 0.6 s a presence announced only once would live
+            await asyncio.sleep(0.1)
+            counted.append(running.senders)
+    finally:
+        for outbox in (joined, running):
+            await outbox.stop()
+        for db in instances:
+            await db.close()
+    assert set(counted) == {2}

@@ -2,7 +2,9 @@
 
 Zalo lets an OA answer for free only within 48 hours of the resident's last message,
 and only a few messages per window; the adapter counts them here so that it refuses
-what Zalo would refuse (or bill) instead of finding out per message.
+what Zalo would refuse (or bill) instead of finding out per message. Replies name the
+resident's last message, so that Zalo counts them as replies, not paid proactive messages;
+kept here, any instance and any restart sends them so (cleared once the window closes).
 """
 
 from __future__ import annotations
@@ -20,3 +22,4 @@ class ZaloOAWindow(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=64)
     last_inbound_at: datetime = utc_field()
     replies_sent: int = 0
+    last_message_id: str | None = Field(default=None, max_length=160)

@@ -443,8 +443,9 @@ class OutboxRunner:
         self._joined = False
 
     async def join(self) -> None:
-        """Announce this sender and learn its share, before anything leaves through it
-        (the app joins before it takes traffic; `start()` joins if it has not)."""
+        """Announce this sender and learn its share, before anything leaves through it, and
+        keep announcing it until `stop()` (the app joins before it takes traffic; `start()`
+        joins if it has not)."""
         if self._joined:
             return
         await self._check_leases()
@@ -458,6 +459,9 @@ class OutboxRunner:
             # Others that joined while this one waited: its first sends must know them.
             await self._share_the_rate()
         self._joined = True
+        # From now on, not from start(): whatever the app starts between the two (channels
+        # that call their platform, the scheduler) may take longer than our presence lives.
+        self._every(self.tuning.presence_interval, self._share_the_rate, "outbox-presence")
 
     async def start(self) -> None:
         await self.join()
@@ -468,7 +472,6 @@ class OutboxRunner:
         self._every(tuning.flush_interval, self.recorder.flush, "outbox-flush")
         self._every(tuning.lease_check_interval, self._check_leases, "outbox-leases")
         self._every(tuning.heartbeat_interval, self._keep_leases, "outbox-heartbeat")
-        self._every(tuning.presence_interval, self._share_the_rate, "outbox-presence")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming and sending, wait for sends in flight, record everything."""

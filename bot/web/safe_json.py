@@ -1,14 +1,14 @@
 """Reading a JSON request body safely: the one way every route (web chat, webhooks) does it.
 
-A body that is too big, too slow to arrive, not JSON, or nested deeper than any real
-request is refused with one log line and a Vietnamese reason, never a traceback. Lone
+A body that is too big, not JSON, or nested deeper than any real request is refused with
+one log line and a Vietnamese reason, never a traceback (one too slow to arrive is
+refused for every route alike: bot/web/site.py). Lone
 surrogates ("\\ud800", which no UTF-8 database stores) become U+FFFD, so what follows
 sees ordinary text and answers it politely.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -20,8 +20,6 @@ log = logging.getLogger(__name__)
 
 # Deeper than any Bot API update or chat request (Telegram's run to about 8 levels).
 MAX_DEPTH = 32
-# A request whose body has not fully arrived by then is dropped (a slow or half-sent one).
-READ_TIMEOUT_S = 10.0
 
 
 class BadJson(ValueError):
@@ -36,10 +34,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 async def read_body(request: web.Request) -> bytes:
     """The raw body (for a route that checks a signature over it first), or BadJson."""
     try:
-        async with asyncio.timeout(READ_TIMEOUT_S):
-            return await request.read()
-    except TimeoutError:
-        raise _refused(request, "Nội dung gửi lên đến quá chậm.", "body too slow") from None
+        return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise _refused(request, "Nội dung gửi lên quá lớn.", "body too large") from None
 

@@ -1,7 +1,7 @@
 """Zalo Official Account adapter, over aiohttp, one concern per module: `tokens` (the
-access token chain), `window` (48-hour window bookkeeping), `events` (webhook signature
-and event fields), `rendering` (Reply → OA messages), `errors` (OA error codes →
-SendError), `adapter` (the channel).
+access token chain), `window` (48-hour window bookkeeping, and the resident's message
+that replies name), `events` (webhook signature and event fields), `rendering` (Reply →
+OA messages), `errors` (OA error codes → SendError), `adapter` (the channel).
 
 Receives webhook events at /zalo/oa/webhook, accepted only with a valid
 X-ZEvent-Signature; answers through the OA API's consultation messages; keeps the

@@ -42,8 +42,6 @@ log = logging.getLogger("bot.channels.zalo_oa")
 
 WEBHOOK_PATH = "/zalo/oa/webhook"
 MESSAGE_PATH = "/v3.0/oa/message/cs"
-# Residents whose last message id is remembered for replies (oldest forgotten first).
-REMEMBERED_MESSAGES = 10_000
 
 
 def enabled(settings: Settings) -> bool:
@@ -83,7 +81,6 @@ class ZaloOAChannel(ZaloLifecycle):
         self._window = window
         self._free_replies = free_replies
         self._clock = clock
-        self._last_message: dict[str, str] = {}  # resident → their latest msg_id
         self.quota: dict[str, str] = {}
         # Why the OA cannot send at all (an account setting), and when to try again.
         self.problem: str | None = None
@@ -165,9 +162,14 @@ class ZaloOAChannel(ZaloLifecycle):
         if incoming is None:
             return
         if str(event.get("event_name", "")).startswith(WINDOW_OPENERS):
+            message_id = (event.get("message") or {}).get("msg_id")
             async with self._sessions() as session, session.begin():
-                await open_window(session, incoming.user_id, self._clock())
-            self._remember_message(incoming.user_id, event)
+                await open_window(
+                    session,
+                    incoming.user_id,
+                    self._clock(),
+                    str(message_id) if message_id else None,
+                )
         if self._dispatch is not None:
             await self._dispatch(incoming)  # it answers through the pacer
 
@@ -200,15 +202,6 @@ class ZaloOAChannel(ZaloLifecycle):
             **fields,
         )
 
-    def _remember_message(self, user_id: str, event: dict[str, Any]) -> None:
-        message_id = (event.get("message") or {}).get("msg_id")
-        if not message_id:
-            return
-        self._last_message.pop(user_id, None)
-        self._last_message[user_id] = str(message_id)
-        if len(self._last_message) > REMEMBERED_MESSAGES:
-            del self._last_message[next(iter(self._last_message))]
-
     def _signed(self, raw: bytes, timestamp: str, given: str) -> bool:
         return bool(timestamp) and signature_valid(
             given,
@@ -231,22 +224,24 @@ class ZaloOAChannel(ZaloLifecycle):
     async def _send_counted(self, user_id: str, message: dict[str, Any]) -> str:
         self._check_stopped()
         async with self._sessions() as session, session.begin():
-            refused = await claim_reply(
+            claim = await claim_reply(
                 session, user_id, self._clock(), self._window, self._free_replies
             )
-        if refused:
-            raise SendError(FailureKind.OUTSIDE_WINDOW, refused)
+        if claim.refused:
+            raise SendError(FailureKind.OUTSIDE_WINDOW, claim.refused)
         try:
-            return await self._send_message(user_id, message)
+            return await self._send_message(user_id, message, claim.reply_to)
         except SendError:
             async with self._sessions() as session, session.begin():
                 await release_reply(session, user_id)
             raise
 
-    async def _send_message(self, user_id: str, message: dict[str, Any]) -> str:
+    async def _send_message(
+        self, user_id: str, message: dict[str, Any], reply_to: str | None
+    ) -> str:
         recipient = {"user_id": user_id}
-        if user_id in self._last_message:
-            recipient["message_id"] = self._last_message[user_id]  # a reply, not proactive
+        if reply_to:
+            recipient["message_id"] = reply_to  # a reply, not proactive
         body = {"recipient": recipient, "message": message}
         for first_try in (True, False):
             token = await self.tokens.access_token()

@@ -30,6 +30,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status < 400:
             raise  # redirects
         return error_page(request, error.status, _own_text(error))
+    except ConnectionResetError:
+        raise  # the client left half way: the site's body bound says so (bot/web/site.py)
     except Exception:
         log.exception("dashboard page failed: %s %s", request.method, request.path)
         return error_page(request, 500, MESSAGES[500])

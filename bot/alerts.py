@@ -21,7 +21,7 @@ from bot.models.staff import Alert, AlertStatus
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import BroadcastRequest, cancel_broadcast, create_broadcast
-from content.station import load_station, load_topics
+from content.station import UnknownTopic, find_topics, load_station, load_topics
 
 # What staff read for each alert status (never the code itself).
 STATUS_NAMES = {
@@ -36,14 +36,14 @@ class AlertError(ValueError):
 
 
 def checked_topics(given: list[str]) -> list[str]:
-    """The topic codes, each one known to content/topics.yaml (shared with the broadcast CLI)."""
-    known = [topic.code for topic in load_topics()]
-    unknown = [code for code in given if code not in known]
-    if unknown:
+    """The codes of the topics `given` by code or name, each one known to
+    content/topics.yaml (shared with the broadcast CLI)."""
+    try:
+        return find_topics(given)
+    except UnknownTopic as unknown:
         raise AlertError(
-            f"Không có chủ đề {', '.join(unknown)}. Các chủ đề hiện có: {', '.join(known)}."
-        )
-    return list(dict.fromkeys(given))
+            f"Không có chủ đề {unknown.typed}. Các chủ đề hiện có: {', '.join(unknown.known)}."
+        ) from None
 
 
 def checked_areas(given: list[str]) -> list[str]:

@@ -25,6 +25,8 @@ class Role(StrEnum):
 class Button:
     text: str
     data: str
+    # What residents also type for it ("người già"); never shown or sent to a platform.
+    words: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

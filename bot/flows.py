@@ -32,6 +32,7 @@ on with `FLOW.go_to(ctx, next_step, **answers)` or ends with `ctx.end_dialogue()
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
@@ -61,13 +62,22 @@ class Means(StrEnum):
 
 # Folded, whole answers only: "dạ" alone is yes, "dạ không" is not "dạ".
 YES_WORDS = frozenset(
-    {"co", "u", "uh", "um", "ok", "oke", "okay", "dong y", "vang", "da", "duoc", "yes", "y"}
+    {"co", "u", "uh", "um", "uhm", "uk", "ok", "oke", "oki", "okie", "okay", "dong y", "vang"}
+    | {"da", "duoc", "dc", "yes", "y"}
 )
-NO_WORDS = frozenset({"khong", "ko", "k", "thoi", "no", "khong dong y", "khong can"})
+NO_WORDS = frozenset(
+    {"khong", "ko", "k", "kg", "khg", "hong", "hok", "thoi", "no", "khong dong y", "khong can"}
+)
+# A thumbs-up typed alone is a yes (folding would drop it as punctuation).
+_EMOJI_WORDS = {"👍": "ok", "👌": "ok", "🆗": "ok", "👎": "khong"}
 # Typed, these are the flow's "Quay lại" button.
 BACK_WORDS = frozenset({"quay lai", "tro lai", "lui lai", "back"})
 # Politeness at the end of an answer ("đồng ý ạ", "xong rồi nhé") changes nothing.
 _TAIL_WORDS = frozenset({"a", "nhe", "nha", "roi", "oi", "ban", "nhi", "di", "em", "chau"})
+# "kí" and "ký" are both correct spellings (so are "lí"/"lý", "mĩ"/"mỹ"): compared as one.
+_I_OR_Y = re.compile(r"\b([hklmst])y\b")
+# Between the items of a typed list: "trẻ em, tiêm chủng và dịch bệnh".
+_LIST_SEPARATOR = re.compile(r"\s*[,;+&/]\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 # A label this close (rapidfuzz ratio, 0–100) is a typo of it: "xac nahn" → "xác nhận".
 TYPO_SCORE = 85
 # A typed part of a label must be this long to count ("ban than" for "Cho bản thân").
@@ -101,13 +111,16 @@ class Typed:
 @dataclass(frozen=True)
 class Step:
     """`lets_go`: typed text that is none of the buttons ends the dialogue and is read as
-    if no dialogue were running (a question after the greeting goes to the FAQ)."""
+    if no dialogue were running (a question after the greeting goes to the FAQ).
+    `several`: its buttons that keep the dialogue at this step (toggles) may be typed
+    several at once, "trẻ em, tiêm chủng" or "2 3 7": each is pressed in turn."""
 
     ask: Question
     buttons: tuple[On, ...] = ()
     typed: Typed | None = None
     back: Enum | None = None
     lets_go: bool = False
+    several: bool = False
 
 
 @dataclass
@@ -187,9 +200,9 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
         if button.data == flow.back_data:
             return BACK_WORDS
         on = on_of(button)
-        return frozenset(fold(word) for word in on.words) if on else frozenset()
+        return frozenset(_key(word) for word in (*(on.words if on else ()), *button.words))
 
-    exact = [b for b in buttons if fold(b.text) == answer or answer in words_of(b)]
+    exact = [b for b in buttons if _key(b.text) == answer or answer in words_of(b)]
     if exact:
         return exact
     if answer.isdigit() and step.typed is None and 1 <= int(answer) <= len(buttons):
@@ -202,7 +215,27 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
     # Where free text is expected (a name, an alert), only a whole label counts: "Bà con
     # quay lại trạm" is an alert's text, not the "Quay lại" button.
     partial = step.typed is None
-    return [b for b in buttons if _close(answer, fold(b.text), partial=partial)]
+    return [b for b in buttons if _close(answer, _key(b.text), partial=partial)]
+
+
+def read_several(typed: str, at: Enum, flow: Flow, buttons: list[Button]) -> list[Button]:
+    """The toggles `typed` names when it names two or more ("trẻ em, tiêm chủng", "2 3 7"),
+    each one clearly; else none, and the answer is read as one."""
+    step = flow.steps[at]
+    numbers = folded_answer(typed).split()
+    if len(numbers) > 1 and all(number.isdigit() for number in numbers):
+        parts = numbers
+    else:
+        parts = [part for part in _LIST_SEPARATOR.split(typed) if part.strip()]
+    if not step.several or len(parts) < 2:
+        return []
+    toggles = [
+        b for b in buttons if (on := flow.button_at(at, b.data)) is not None and on.to == (at,)
+    ]
+    meant = [read_answer(part, step, flow, buttons) for part in parts]
+    if any(len(one) != 1 or one[0] not in toggles for one in meant):
+        return []
+    return list(dict.fromkeys(one[0] for one in meant))
 
 
 def _without_tail(answer: str) -> str:
@@ -232,8 +265,16 @@ def pressed(incoming: Incoming, data: str) -> Incoming:
 
 
 def folded_answer(text: str) -> str:
-    """`text` folded, without the politeness at its end: "Cảm ơn nhiều nhé!" → "cam on nhieu"."""
-    return _without_tail(fold(text))
+    """`text` folded, without the politeness at its end: "Cảm ơn nhiều nhé!" → "cam on nhieu";
+    "kí" and "ký" spelt alike: "Đăng kí khám" → "dang ki kham"."""
+    return _without_tail(_key(text))
+
+
+def _key(text: str) -> str:
+    """A label or a word as typed answers are compared with it."""
+    for emoji, word in _EMOJI_WORDS.items():
+        text = text.replace(emoji, f" {word} ")
+    return _I_OR_Y.sub(r"\1i", fold(text))
 
 
 def mermaid(flows: Iterable[Flow], source: str) -> str:

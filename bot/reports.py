@@ -21,6 +21,8 @@ from bot.xlsx import write_sheet
 from content.station import load_station, load_topics
 
 PERIOD = re.compile(r"^(\d{4})(?:-(H[12]|\d{2}))?$")
+# A month as the report itself writes it: "12/2026", "tháng 3/2027".
+SLASHED_MONTH = re.compile(r"^(?:th[aá]ng\s*)?(\d{1,2})/(\d{4})$", re.IGNORECASE)
 # The bot did not exist before 2000; the calendar's dates end at 9999.
 MIN_YEAR, MAX_YEAR = 2000, 9998
 # What staff call each kind of broadcast (reports and the dashboard).
@@ -47,13 +49,26 @@ class Period:
     def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
         return datetime.combine(self.start, time(), tz), datetime.combine(self.end, time(), tz)
 
+    @property
+    def code(self) -> str:
+        """The period as `--period` writes it at its simplest: 2026, 2026-H1, 2026-11."""
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+        if months == 12:
+            return str(self.start.year)
+        if months == 6:
+            return f"{self.start.year}-H{1 if self.start.month == 1 else 2}"
+        return f"{self.start:%Y-%m}"
+
 
 def parse_period(text: str) -> Period:
-    """ "2026" | "2026-H1" | "2026-H2" | "2026-11" → the period's first day and the day after it."""
-    match = PERIOD.match(text.strip())
+    """ "2026" | "2026-H1" | "2026-H2" | "2026-11" (or "11/2026") → the period's first day and
+    the day after it."""
+    slashed = SLASHED_MONTH.match(text.strip())
+    typed = f"{slashed[2]}-{int(slashed[1]):02d}" if slashed else text.strip()
+    match = PERIOD.match(typed)
     if not match:
         raise ValueError(
-            f"kỳ báo cáo '{text}' không hợp lệ; dùng 2026, 2026-H1, 2026-H2 hoặc 2026-11"
+            f"kỳ báo cáo '{text}' không hợp lệ; dùng 2026, 2026-H1, 2026-H2, 2026-11 hoặc 11/2026"
         )
     year, part = int(match.group(1)), match.group(2)
     if not MIN_YEAR <= year <= MAX_YEAR:

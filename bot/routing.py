@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.buttons import CommandButton
 from bot.config import Settings
 from bot.core import Button, ChatKind, Incoming, Reply
-from bot.flows import Flow, folded_answer, pressed, read_answer
+from bot.flows import Flow, folded_answer, pressed, read_answer, read_several
 from bot.i18n import Gettext, normalize_locale, translator
 from bot.state import DialogueState, StateKey, StateStorage, step_name
-from content.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ class Router:
             for name in names:
                 self.commands.setdefault(name, []).append(Route(handler, self._kinds(chats), role))
             for word in words:
-                self.words[fold(word)] = names[0]
+                self.words[folded_answer(word)] = names[0]
             return handler
 
         return register
@@ -320,6 +319,12 @@ class Dispatcher:
         assert step is not None
         spec = flow.steps[step]
         question = await spec.ask(ctx)
+        several = read_several(incoming.text or "", step, flow, question.buttons)
+        if several:
+            *first, last = several
+            for button in first:
+                await self._again(pressed(incoming, button.data), ctx)
+            return await self._again(pressed(incoming, last.data), ctx)
         meant = read_answer(incoming.text, spec, flow, question.buttons) if incoming.text else []
         if len(meant) == 1:
             return await self._again(pressed(incoming, meant[0].data), ctx)

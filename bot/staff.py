@@ -29,7 +29,11 @@ MIN_PASSWORD = 10
 # zxcvbn's 0–4 guessability score: 3 = "safely unguessable" by an online attacker.
 MIN_PASSWORD_SCORE = 3
 # Words a guesser tries first here, besides zxcvbn's lists of common passwords and names.
-_LOCAL_GUESSES = ["loaphuong", "loa phuong", "matkhau", "mat khau", "tramyte", "tram y te", "admin"]
+# The README once showed an example password; it stays refused on every install.
+_LOCAL_GUESSES = [
+    *("loaphuong", "loa phuong", "matkhau", "mat khau", "tramyte", "tram y te", "admin"),
+    *("bốn con mèo ăn cơm trưa", "bon con meo an com trua"),
+]
 _hasher = PasswordHasher()
 # argon2 takes ~50 ms of CPU and most of a core: hashing runs beside the event loop, at most
 # two at a time, so a login flood queues here instead of stalling every chat; past
@@ -61,7 +65,7 @@ def password_problem(password: str, name: str) -> str | None:
     if zxcvbn(password[:100], user_inputs=[name, *_LOCAL_GUESSES])["score"] < MIN_PASSWORD_SCORE:
         return (
             "mật khẩu quá dễ đoán (mật khẩu phổ biến, tên, hoặc dãy quen thuộc như 12345); "
-            "hãy dùng một câu ngắn dễ nhớ, ví dụ: bốn con mèo ăn cơm trưa"
+            "hãy dùng một câu ngắn dễ nhớ của riêng mình, bốn năm từ trở lên"
         )
     return None
 

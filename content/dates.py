@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from babel.dates import format_date
+
+# How staff type a day: 2026-11-20, 20/11/2026 or 20-11-2026 (day first, as in Vietnam).
+DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def read_day(text: str) -> date | None:
+    """The day `text` names in one of DAY_FORMATS, or None."""
+    for pattern in DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def format_full_date(day: date, locale: str = "vi") -> str:

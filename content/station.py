@@ -8,12 +8,13 @@ Keep `load_station()`, `Station.areas`, `Station.placeholders()`, `load_topics()
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from content import CONTENT_DIR
+from content.text import fold
 from content.yamlfile import ContentError, Problem, load_yaml
 
 STATION_FILE = CONTENT_DIR / "station.yaml"
@@ -63,6 +64,8 @@ class Topic:
     code: str
     vi: str
     en: str
+    # Other ways staff write it in their lists ("NCT" for người cao tuổi).
+    aliases: tuple[str, ...] = ()
 
     def label(self, locale: str) -> str:
         return self.en if locale == "en" else self.vi
@@ -122,7 +125,7 @@ def check_screening_groups(path: Path = SCREENING_GROUPS_FILE) -> list[Problem]:
 
 
 def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Problem]:
-    """A YAML list of {code, vi, en}: codes valid and unique, `required` present."""
+    """A YAML list of {code, vi, en, aliases?}: codes valid and unique, `required` present."""
     try:
         data = load_yaml(path)
     except ContentError as exc:
@@ -150,6 +153,13 @@ def _check_labelled_codes(path: Path, what: str, *, required: str) -> list[Probl
         if item["code"] in seen:
             problems.append(Problem(path, line, f"{what} '{item['code']}' bị lặp"))
         seen.add(item["code"])
+        aliases = item.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
+            problems.append(
+                Problem(path, item.line_of("aliases"), "aliases phải là danh sách chữ, ví dụ [NCT]")
+            )
     if required not in seen:
         problems.append(Problem(path, 1, f"thiếu {what} '{required}'"))
     return problems
@@ -218,6 +228,36 @@ def load_topics() -> tuple[Topic, ...]:
     return _load_labelled_codes(TOPICS_FILE, check_topics)
 
 
+class UnknownTopic(ValueError):
+    """A typed topic that is none of topics.yaml's; `known` lists their codes."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__(typed)
+        self.typed = typed
+        self.known = [topic.code for topic in load_topics()]
+
+
+def find_topics(typed: Iterable[str]) -> list[str]:
+    """Each typed topic as its code, once, in order: the code, the label (vi or en) or an
+    alias, with or without accents ("tiem chung", "Tiêm chủng"); UnknownTopic if none."""
+    codes: list[str] = []
+    for text in typed:
+        wanted = fold(text)
+        code = next(
+            (
+                t.code
+                for t in load_topics()
+                if wanted in {fold(name) for name in (t.code, t.vi, t.en, *t.aliases)}
+            ),
+            None,
+        )
+        if code is None:
+            raise UnknownTopic(text)
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
 @lru_cache(maxsize=1)
 def load_screening_groups() -> tuple[Topic, ...]:
     """The groups eligible for free screening (seed 004), as code + vi/en labels."""
@@ -228,4 +268,6 @@ def _load_labelled_codes(path: Path, check: Callable[[Path], list[Problem]]) -> 
     problems = check(path)
     if problems:
         raise ContentError(problems)
-    return tuple(Topic(i["code"], i["vi"], i["en"]) for i in load_yaml(path))
+    return tuple(
+        Topic(i["code"], i["vi"], i["en"], tuple(i.get("aliases", []))) for i in load_yaml(path)
+    )

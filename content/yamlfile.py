@@ -145,6 +145,9 @@ def _load_explained(text: str, path: Path) -> Any:
         return yaml.load(text, Loader=_LocatingLoader)
     except yaml.MarkedYAMLError as exc:
         line, message = _explain(exc)
+        opened = _unclosed_quote_before(text, line) if "'<scalar>'" in str(exc.problem) else None
+        if opened is not None:
+            line, message = opened, f"{_UNCLOSED_QUOTE} [{exc.problem}]"
         raise ContentError([Problem(path, line, f"YAML: {message}")]) from exc
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -154,6 +157,20 @@ def _load_explained(text: str, path: Path) -> Any:
         raise ContentError([Problem(path, 1, f"YAML: {exc}")]) from exc
 
 
+def _unclosed_quote_before(text: str, line: int) -> int | None:
+    """The nearest line above `line` (1-based) that opens a double quote it does not close:
+    the quoted text runs on to the next quote, and PyYAML complains there, of indentation."""
+    lines = text.splitlines()
+    start = min(line - 2, len(lines) - 1)
+    for above in range(start, max(start - _RUN_ON_LINES, -1), -1):
+        if lines[above].replace('\\"', "").count('"') % 2:
+            return above + 1
+    return None
+
+
+_UNCLOSED_QUOTE = "dấu ngoặc kép mở ở đây chưa được đóng"
+# How far above PyYAML's complaint an unclosed quote is looked for.
+_RUN_ON_LINES = 5
 # PyYAML's most common complaints, said in Vietnamese for the health worker editing the
 # file; the original follows in brackets. Patterns are tried in order; groups fill {0}.
 _EXPLAINED = {
@@ -161,7 +178,7 @@ _EXPLAINED = {
     r"mapping values are not allowed here": "dấu ':' không đúng chỗ; chữ có dấu ':' phải đặt trong ngoặc kép",
     r"found character '\\t' that cannot start any token": "có dấu tab; chỉ thụt lề bằng dấu cách",
     r"found character '(.+)' that cannot start any token": "không được mở đầu giá trị bằng '{0}'; đặt giá trị trong ngoặc kép",
-    r"found unexpected end of stream": "dấu ngoặc kép mở ở đây chưa được đóng",
+    r"found unexpected end of stream": _UNCLOSED_QUOTE,
     r"expected ',' or '\]', but got": "dấu '[' chưa đóng, hoặc thiếu dấu phẩy giữa các mục",
     r"expected ',' or '\}', but got": "dấu '{{' chưa đóng, hoặc thiếu dấu phẩy giữa các mục",
     r"could not find expected ':'": "thiếu dấu ':' sau tên khóa",

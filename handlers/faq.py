@@ -9,18 +9,20 @@ buttons carry the question id signed for the chat that asked (bot/faq/signing.py
 from __future__ import annotations
 
 import re
+from enum import Enum, auto
 
 from bot.buttons import AskStaff, FaqTopicChoice
 from bot.core import Button, ChatKind, Incoming, Reply
 from bot.faq import Match, ask, get_index
 from bot.faq.log import MAX_TEXT, hand_off, log_question, record_choice
 from bot.faq.signing import button_secret, sign_question, signed_question
+from bot.flows import Flow, Step
 from bot.i18n import LOCALES as LANGUAGES
 from bot.i18n import Gettext, translator
 from bot.routing import Context, Router
 from bot.subscribers import require_subscriber
 from content.station import load_station
-from handlers.common import buttons_for_mentions
+from handlers.common import PRIVATE, buttons_for_mentions
 
 router = Router("faq")
 
@@ -62,9 +64,27 @@ async def answer(text: str, ctx: Context) -> Reply:
     asked = AskStaff(
         question_id, sign_question(await _button_secret(ctx), question_id, ctx.incoming)
     )
-    if match.advice:
-        return advice_reply(asked, match.lang, _)
-    return unsure_reply(match, asked, ctx)
+    reply = advice_reply(asked, match.lang, _) if match.advice else unsure_reply(match, asked, ctx)
+    if ctx.incoming.chat_kind is ChatKind.PRIVATE and ctx.state is None:
+        # Outside any dialogue, the buttons offered can be typed too ("2", "hỏi cán bộ").
+        await ctx.set_step(FaqStep.PICK, offered=[[b.text, b.data] for b in reply.buttons])
+    return reply
+
+
+class FaqStep(Enum):
+    """Buttons were offered under a question: typed, their label or number picks one;
+    anything else ends this and is read afresh (usually the next question)."""
+
+    PICK = auto()
+
+
+async def ask_pick(ctx: Context) -> Reply:
+    return Reply("", [Button(text, data) for text, data in ctx.data.get("offered", [])])
+
+
+async def leave_pick(ctx: Context) -> None:
+    if ctx.state is not None and FLOW.step_of(ctx.state.step) is not None:
+        await ctx.end_dialogue()
 
 
 def advice_reply(asked: AskStaff, lang: str, _: Gettext) -> Reply:
@@ -126,6 +146,7 @@ def unsure_reply(match: Match, asked: AskStaff, ctx: Context) -> Reply:
 @router.button(FaqTopicChoice.prefix())
 async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
     """A suggested topic was picked: answer it; remember the choice if this chat asked."""
+    await leave_pick(ctx)
     pressed = FaqTopicChoice.parse(incoming.button)
     if pressed is None or pressed.topic not in get_index(ctx.locale).entries:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ lại câu hỏi giúp mình nhé."))
@@ -145,6 +166,7 @@ async def on_topic_button(incoming: Incoming, ctx: Context) -> Reply:
 @router.button(AskStaff.prefix())
 async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
     """Hand the question to station staff, if this chat asked it; they answer here."""
+    await leave_pick(ctx)
     pressed = AskStaff.parse(incoming.button)
     secret = await _button_secret(ctx)
     async with ctx.sessions() as session:
@@ -167,3 +189,14 @@ async def on_ask_staff(incoming: Incoming, ctx: Context) -> Reply:
             "làm việc ({hours}). Trường hợp khẩn cấp, gọi ngay 115."
         ).format(station=station.name, hours=station.hours)
     )
+
+
+# Its buttons are the signed ones above, pressed as such: the step only lets them be typed.
+FLOW = router.flow(
+    Flow(
+        "faq",
+        started_by={"câu hỏi chưa chắc": FaqStep.PICK},
+        chats=PRIVATE,
+        steps={FaqStep.PICK: Step(ask_pick, lets_go=True)},
+    )
+)

@@ -29,12 +29,30 @@ from bot.buttons import (
     SessionChoice,
 )
 from bot.core import Button, Incoming, Reply
-from bot.flows import END, YES_WORDS, Flow, Means, On, Step, Typed, folded_answer
+from bot.flows import (
+    END,
+    NO_WORDS,
+    YES_WORDS,
+    Flow,
+    Means,
+    On,
+    Step,
+    Typed,
+    folded_answer,
+    pressed,
+)
 from bot.models.core import AuditLog, Subscriber
 from bot.models.screening import ScreeningSession
 from bot.models.types import utcnow
 from bot.routing import Context, HandlerResult, Router
-from bot.screening.people import OLDEST_BIRTH_YEAR, is_birth_year, normalize_phone, typed_name
+from bot.screening.people import (
+    OLDEST_BIRTH_YEAR,
+    PhoneProblem,
+    is_birth_year,
+    normalize_phone,
+    phone_problem,
+    typed_name,
+)
 from bot.screening.registrations import (
     Applicant,
     Outcome,
@@ -93,6 +111,13 @@ EDITABLE = (
     ScreeningStep.PHONE,
     ScreeningStep.SESSION,
 )
+
+
+class CancelStep(Enum):
+    """/huy with no registration under way: which one to cancel, then "yes"."""
+
+    PICK = auto()
+    CONFIRM = auto()
 
 
 class PhoneShareStep(Enum):
@@ -202,9 +227,23 @@ async def receive_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
     """Keep the mobile number in its normal form."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
-        note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
-        return await go_to(ctx, ScreeningStep.PHONE, note)
+        return await go_to(ctx, ScreeningStep.PHONE, phone_note(ctx, incoming.text or ""))
     return await keep_phone(incoming, ctx, phone)
+
+
+def phone_note(ctx: Context, typed: str) -> str:
+    """What is wrong with a typed number, said plainly."""
+    problem = phone_problem(typed)
+    if problem is PhoneProblem.TOO_SHORT:
+        return ctx._("Số điện thoại thiếu số: số di động có 10 chữ số, ví dụ 0912 345 678.")
+    if problem is PhoneProblem.TOO_LONG:
+        return ctx._("Số điện thoại thừa số: số di động có 10 chữ số, ví dụ 0912 345 678.")
+    if problem is PhoneProblem.NOT_MOBILE:
+        return ctx._(
+            "Đây không phải số di động (số máy bàn hoặc tổng đài). Trạm cần số di động, "
+            "ví dụ 0912 345 678."
+        )
+    return ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
 
 
 async def use_known_phone(incoming: Incoming, ctx: Context) -> HandlerResult:
@@ -300,9 +339,17 @@ async def quit_registration(_incoming: Incoming, ctx: Context) -> Reply:
 async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     """List the account's upcoming registrations, each a button with its name and date.
 
-    /huy and its buttons keep no dialogue step (each button names its registration), so
-    a registration half-way through is not lost by looking at one's appointments."""
-    upcoming = await upcoming_here(incoming, ctx)
+    Its buttons work without a dialogue step (each names its registration), so a
+    registration half-way through is not lost by looking at one's appointments; with none
+    under way, /huy also keeps a step, so the choice and the "yes" can be typed."""
+    choices = await ask_cancel_choice(ctx)
+    if not choices.buttons or FLOW.step_of(ctx.state.step if ctx.state else None) is not None:
+        return choices
+    return await CANCEL_FLOW.start(ctx, CancelStep.PICK)
+
+
+async def ask_cancel_choice(ctx: Context) -> Reply:
+    upcoming = await upcoming_here(ctx.incoming, ctx)
     if not upcoming:
         return Reply(ctx._("Bà con chưa có lịch khám nào sắp tới. Gõ /dangky để đăng ký."))
     lines = "\n".join(f"- {describe(ctx, u)}" for u in upcoming)
@@ -335,6 +382,8 @@ async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
     )
     if chosen is None:
         return Reply(ctx._("Lịch khám này đã được hủy hoặc đã qua. Gõ /huy để xem lại."))
+    if in_cancel_dialogue(ctx):
+        await ctx.set_step(CancelStep.CONFIRM, registration=chosen.registration.id)
     return Reply(
         ctx._("Hủy lịch khám {details}?").format(details=describe(ctx, chosen)),
         [
@@ -344,9 +393,36 @@ async def ask_drop_confirmation(incoming: Incoming, ctx: Context) -> Reply:
     )
 
 
+async def ask_drop_again(ctx: Context) -> Reply:
+    """The cancel question again, for the registration the dialogue holds."""
+    registration = ctx.data.get("registration", 0)
+    return await ask_drop_confirmation(
+        pressed(ctx.incoming, DropRegistration(registration).pack()), ctx
+    )
+
+
+async def confirm_drop_by_typing(incoming: Incoming, ctx: Context) -> Reply:
+    """ "có" / "1" cancels the registration asked about, "không" / "2" keeps it."""
+    answer = folded_answer(incoming.text or "")
+    registration = ctx.data.get("registration", 0)
+    if answer in YES_WORDS or answer == "1":
+        return await drop_registration(pressed(incoming, ConfirmDrop(registration).pack()), ctx)
+    if answer in NO_WORDS or answer == "2":
+        return await keep_registration(incoming, ctx)
+    question = await ask_drop_again(ctx)
+    hint = ctx._("Bà con gõ “có” để hủy lịch này, hoặc “không” để giữ lịch ạ.")
+    return Reply(f"{hint}\n\n{question.text}", question.buttons)
+
+
+def in_cancel_dialogue(ctx: Context) -> bool:
+    return CANCEL_FLOW.step_of(ctx.state.step if ctx.state else None) is not None
+
+
 @router.button(ConfirmDrop.prefix())
 async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
     """Cancel one upcoming registration of this account; its seat is freed."""
+    if in_cancel_dialogue(ctx):
+        await ctx.end_dialogue()
     wanted = ConfirmDrop.parse(incoming.button)
     today = local_now(ctx.settings.tz).date()
     async with ctx.sessions() as session:
@@ -368,6 +444,8 @@ async def drop_registration(incoming: Incoming, ctx: Context) -> Reply:
 
 @router.button("screening:keep")
 async def keep_registration(_incoming: Incoming, ctx: Context) -> Reply:
+    if in_cancel_dialogue(ctx):
+        await ctx.end_dialogue()
     return Reply(ctx._("Dạ, lịch khám vẫn giữ nguyên ạ."))
 
 
@@ -389,7 +467,7 @@ async def receive_shared_phone(incoming: Incoming, ctx: Context) -> Reply:
     """Keep the number for invitations: typing it after the explanation is the consent."""
     phone = normalize_phone(incoming.text or "")
     if phone is None:
-        note = ctx._("Số điện thoại chưa đúng. Bà con gõ số di động, ví dụ 0912 345 678.")
+        note = phone_note(ctx, incoming.text or "")
         return Reply(note, [cancel_button(ctx, "screening:phone:cancel")])
     await save_shared_phone(incoming, ctx, phone)
     await ctx.end_dialogue()
@@ -483,6 +561,7 @@ async def ask_groups(ctx: Context) -> Reply:
         Button(
             ("✅ " if group.code in chosen else "⬜ ") + group.label(ctx.locale),
             ScreeningGroupChoice(group.code).pack(),
+            group.aliases,
         )
         for group in load_screening_groups()
     ]
@@ -835,6 +914,7 @@ FLOW = router.flow(
                     ),
                 ),
                 back=S.BIRTH_YEAR,
+                several=True,
             ),
             S.PHONE: Step(
                 ask_phone,
@@ -859,6 +939,21 @@ FLOW = router.flow(
                     On(EditAnswer.prefix(), edit_answer, to=EDITABLE),
                 ),
                 back=S.SESSION,
+            ),
+        },
+    )
+)
+
+# Its buttons are the stateless /huy buttons above: the steps only let them be typed.
+CANCEL_FLOW = router.flow(
+    Flow(
+        "cancel",
+        started_by={"/huy": CancelStep.PICK},
+        chats=PRIVATE,
+        steps={
+            CancelStep.PICK: Step(ask_cancel_choice, lets_go=True),
+            CancelStep.CONFIRM: Step(
+                ask_drop_again, typed=Typed(confirm_drop_by_typing, to=(END,))
             ),
         },
     )

@@ -241,6 +241,8 @@ async def on_help(incoming: Incoming, ctx: Context) -> list[Reply]:
                 "- /sdt — cho số điện thoại để trạm mời đi khám\n"
                 "- /hoi câu hỏi — hỏi đáp (hoặc gõ câu hỏi bình thường)\n"
                 "- /baotin — báo tin đồn, tin giả về sức khỏe\n"
+                "- /diemtin — nhận điểm tin y tế hằng ngày, hằng tuần, hằng tháng hay không\n"
+                "- /khaosat — góp ý cho trạm (vài câu hỏi ngắn)\n"
                 "- /xoadulieu — xóa dữ liệu cá nhân\n"
                 "- /dungnhan — dừng nhận tin\n\n"
                 "Cấp cứu: gọi ngay **115**."
@@ -271,6 +273,7 @@ def topics_reply(ctx: Context, chosen: set[str], kind: type[TopicButton] = Topic
         Button(
             ("✅ " if topic.code in chosen else "⬜ ") + topic.label(ctx.locale),
             kind(topic.code).pack(),
+            topic.aliases,
         )
         for topic in load_topics()
     ]
@@ -333,6 +336,7 @@ FLOW = router.flow(
                     On(TopicChoice.prefix(), toggle_topic_button, to=(S.TOPICS,)),
                     On(TopicChoice.done, ask_area, to=(S.ASK_AREA,), means=Means.YES),
                 ),
+                several=True,
             ),
             S.ASK_AREA: Step(
                 ask_area_question,

@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import termios
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from bot.cli.broadcast import spread_window
 from bot.models.core import AuditLog, Subscriber, SubscriberTopic
 from bot.models.outbox import Broadcast, OutboxMessage
+
+STATION_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
@@ -54,10 +57,11 @@ async def test_send_to_an_area_queues_one_row_per_resident(cli, database, reside
     assert "2 người nhận" in audit.detail
 
 
-async def test_topics_and_urgency(cli, database, residents, tmp_path):
+@pytest.mark.parametrize("topic", ["dich_benh", "Dịch bệnh", "dich benh"])
+async def test_topics_by_code_or_name_and_urgency(cli, database, residents, tmp_path, topic):
     message = tmp_path / "tin.md"
     message.write_text("**Cảnh báo sốt xuất huyết**\n\n- Đậy kín nước\n", encoding="utf-8")
-    code, out, err = cli("broadcast", "send", "--file", str(message), "--topic", "dich_benh",
+    code, out, err = cli("broadcast", "send", "--file", str(message), "--topic", topic,
                          "--urgent")  # fmt: skip
     assert code == 0, err
     assert "(KHẨN) cho 3 người nhận" in out  # "chung" follows every topic
@@ -132,6 +136,9 @@ async def test_status_and_cancel(cli, database, residents):
     code, out, _ = cli("broadcast", "status")
     assert [line.split()[0] for line in out.splitlines()] == ["2", "1"]
     assert "1/2 đã gửi" in out.splitlines()[1]
+    async with database.sessions() as session:
+        created = (await session.get(Broadcast, 1)).created_at.astimezone(STATION_TZ)
+    assert f"  {created:%d/%m %H:%M}  Thông báo của trạm  1/2" in out.splitlines()[1]
 
     code, out, _ = cli("broadcast", "cancel", "2", "--as", "minh")
     assert code == 0 and "3 tin chưa gửi sẽ không gửi nữa" in out

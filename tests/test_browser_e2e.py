@@ -154,7 +154,11 @@ def test_urgent_alert_from_the_dashboard_reaches_web_chat_and_telegram(
         resident = browser.new_context(**PHONE).new_page()
         resident.goto(base + "/")
         resident.get_by_role("button", name="Chọn chủ đề nhận tin").click()
-        resident.get_by_role("button", name="Xong, chọn tổ dân phố ➜").click()
+        # A double tap toggles once: the row it answered takes no second tap.
+        resident.get_by_role("button", name="⬜ Trẻ em").dblclick()
+        expect(resident.get_by_role("button", name="✅ Trẻ em")).to_have_count(1)
+        expect(resident.locator(".msg.me", has_text="Trẻ em")).to_have_count(1)
+        resident.get_by_role("button", name="Xong, chọn tổ dân phố ➜").last.click()
         resident.get_by_role("button", name="Tổ 3", exact=True).click()
         expect(resident.locator("#log")).to_contain_text("ngôn ngữ")
         resident.screenshot(path=shots / "1-resident-subscribed.png")

@@ -130,9 +130,15 @@ def test_bad_windows_are_user_errors(capsys, argv):
 
 def test_malformed_date_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["calendar", "--from", "10/5/2027"])
+        main(["calendar", "--from", "31/02/2027"])
     assert exit_info.value.code == 2
-    assert "YYYY-MM-DD" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "tham số --from: ngày không hợp lệ: '31/02/2027'" in err and "argument" not in err
+
+
+def test_a_day_written_day_first_is_read_as_in_vietnam(capsys):
+    assert main(["calendar", "--from", "10/5/2027", "--to", "31-05-2027"]) == 0
+    assert "từ 10/05/2027 đến 31/05/2027" in capsys.readouterr().out
 
 
 def test_command_line_prints_parseable_json():

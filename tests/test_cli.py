@@ -16,6 +16,9 @@ from bot.cli import main
         (["frob"], "không có lựa chọn 'frob'"),
         (["calendar", "--yaer", "2027"], "không hiểu tham số: --yaer"),
         (["screening", "session", "add"], "thiếu tham số: --date"),
+        (["broadcast", "send", "--text", "x", "--file", "y"], "--file không dùng cùng --text"),
+        (["broadcast", "send"], "cần một trong các tham số: --text --file"),
+        (["news", "add", "--title", "x", "--summary", "y", "--date", "31/11/2026"], "ngày"),
     ],
 )
 def test_usage_mistakes_read_in_vietnamese(capsys, argv, words):
@@ -24,7 +27,7 @@ def test_usage_mistakes_read_in_vietnamese(capsys, argv, words):
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert words in error and "cách dùng: loaphuong" in error
-    assert "usage:" not in error and "invalid choice" not in error
+    assert "usage:" not in error and "invalid choice" not in error and "argument" not in error
 
 
 def test_a_reader_that_leaves_early_gets_no_traceback():

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
+import shlex
 
 import pytest
 
 from bot.cli import build_parser
 from bot.cli.bench import benchmark_parser, benchmarks
-from bot.cli.examples import commands
+from bot.cli.examples import EXAMPLES, commands
 
 ENGLISH = ("usage:", "positional arguments", "options:", "optional arguments", "show this help")
 # A Vietnamese sentence has at least one letter outside ASCII; an English one has none.
@@ -63,3 +64,9 @@ def test_help_is_vietnamese_with_examples(command):
 
 def test_the_walk_reaches_the_deepest_subcommands():
     assert {"screening session add", "news volunteer list", "bench faq-eval"} <= set(PAGES)
+
+
+def test_the_session_examples_run_as_written(cli):
+    for line in EXAMPLES["screening session add"].splitlines():
+        code, out, err = cli(*shlex.split(line)[1:])
+        assert code == 0 and "Đã thêm buổi khám" in out, (line, err)

@@ -61,6 +61,7 @@ EXPECTED = [
     ("messages/vi/world_tb_day.md", 11, "năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/vi.yaml", 16, "screening.eligibility: năm 2099 viết cứng sẽ lỗi thời"),
     ("faq/en.yaml", 39, "screening.register: source thiếu ngày kiểm tra"),
+    ("screening_groups.yaml", 6, "aliases phải là danh sách chữ"),
 ]
 
 
@@ -187,6 +188,9 @@ def test_one_yaml_mistake_in_the_calendar_is_one_problem(tmp_path, written, mist
         ("a: b: c\n", 1, "dấu ':' không đúng chỗ"),
         ("a:\n\tb: 1\n", 2, "có dấu tab"),
         ('a: "mở\nb: 1\n\n', 1, "dấu ngoặc kép mở ở đây chưa được đóng"),
+        ('a: "mở\nb: "x"\n', 1, "dấu ngoặc kép mở ở đây chưa được đóng"),
+        ('areas:\n  - "Tổ 1\n  - "Tổ 2"\n', 2, "dấu ngoặc kép mở ở đây chưa được đóng"),
+        ('a: "mở\n# ghi chú\nb: 1\nc: "x"\n', 1, "dấu ngoặc kép mở ở đây chưa được đóng"),
         ("a: {x: 1\n", 1, "dấu '{' chưa đóng"),
         ("a: 1\nb\nc: 2\n", 3, "thiếu dấu ':'"),
         ("a: 2026-02-30\n", 1, "giá trị không đọc được"),

@@ -6,6 +6,8 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect
@@ -91,6 +93,7 @@ async def test_unanswered_lists_only_unanswered_questions_without_identity(
     get_settings.cache_clear()
     try:
         lines = await _in_thread(capsys, "faq", "unanswered", "--json")
+        table = await _in_thread(capsys, "faq", "unanswered")
     finally:
         get_settings.cache_clear()
     records = [json.loads(line) for line in lines]
@@ -98,6 +101,11 @@ async def test_unanswered_lists_only_unanswered_questions_without_identity(
         "con nhà tôi hay khóc đêm, gọi [số điện thoại]": "unsure",
         "giá vàng": "off_topic",
     }
+    # For staff: the station's clock (UTC+7) and Vietnamese words.
+    asked = datetime.fromisoformat(records[0]["asked_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert table[0].startswith(f"{asked:%d/%m %H:%M}  vi  ")
+    assert any("ngoài phạm vi" in line and "giá vàng" in line for line in table)
+    assert not any("off_topic" in line or "+00:00" in line for line in table)
 
 
 async def test_the_question_log_table_has_no_column_for_who_asked(database: Database):

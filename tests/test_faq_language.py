@@ -43,7 +43,9 @@ def test_english(question):
     assert get_guesser().guess(question, default="vi") == "en"
 
 
-@pytest.mark.parametrize("question", ["hi", "123", "vneid", "xxxxxxxx", "a" * 40])
+@pytest.mark.parametrize(
+    "question", ["hi", "123", "vneid", "xxxxxxxx", "a" * 40, "to3", "tdp12 q1", "covid19"]
+)
 def test_words_that_do_not_tell_keep_the_chat_language(question):
     assert get_guesser().guess(question, default="vi") == "vi"
     assert get_guesser().guess(question, default="en") == "en"

@@ -26,6 +26,8 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
         ("2026-H1", "6 tháng đầu năm 2026", "2026-01-01", "2026-07-01"),
         ("2026-H2", "6 tháng cuối năm 2026", "2026-07-01", "2027-01-01"),
         ("2026-12", "Tháng 12/2026", "2026-12-01", "2027-01-01"),
+        ("12/2026", "Tháng 12/2026", "2026-12-01", "2027-01-01"),
+        ("tháng 3/2027", "Tháng 3/2027", "2027-03-01", "2027-04-01"),
         ("2027", "Năm 2027", "2027-01-01", "2028-01-01"),
     ],
 )
@@ -34,7 +36,9 @@ def test_periods(text, label, start, end):
     assert (period.label, str(period.start), str(period.end)) == (label, start, end)
 
 
-@pytest.mark.parametrize("text", ["2026-H3", "2026-13", "26-H1", "H1", "", "0000", "9999-H2"])
+@pytest.mark.parametrize(
+    "text", ["2026-H3", "2026-13", "26-H1", "H1", "", "0000", "9999-H2", "13/2026", "12/26"]
+)
 def test_a_wrong_period_is_named(text):
     with pytest.raises(ValueError, match=r"không hợp lệ|không tồn tại"):
         parse_period(text)
@@ -111,3 +115,10 @@ async def test_report_counts_recipients_and_deliveries_of_the_period(
 def test_cli_report_to_an_unwritable_path_is_one_line(cli, output, complaint):
     code, out, err = cli("report", "--period", "2026-H1", "-o", output)
     assert code == 2 and complaint in err and err.count("\n") == 1 and out == ""
+
+
+def test_cli_report_for_a_slashed_month_is_named_by_the_month(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("report", "--period", "11/2026")
+    assert code == 0, err
+    assert "Tháng 11/2026" in out and (tmp_path / "bao-cao-2026-11.xlsx").is_file()

@@ -195,11 +195,19 @@ async def test_an_impossible_birth_year_is_asked_again(chat, sessions, typed):
     assert "thuộc đối tượng nào" in chat.text
 
 
-@pytest.mark.parametrize("typed", ["12345", "0243 826 1234", "+1 650 253 0000", "số của tôi"])
-async def test_a_wrong_phone_is_asked_again(chat, sessions, typed):
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("12345", "chưa đúng"),
+        ("0243 826 1234", "không phải số di động"),
+        ("+1 650 253 0000", "chưa đúng"),
+        ("số của tôi", "chưa đúng"),
+    ],
+)
+async def test_a_wrong_phone_is_asked_again(chat, sessions, typed, said):
     await reach(chat, 6)
     await chat.send(typed)
-    assert "chưa đúng" in chat.text and QUESTIONS[6] in chat.text
+    assert said in chat.text and QUESTIONS[6] in chat.text
 
 
 @pytest.mark.parametrize("typed", ["0912 345 678", "+84912345678", "84912345678", "0912.345.678"])
@@ -371,6 +379,21 @@ async def test_huy_lists_upcoming_registrations_and_frees_the_seat(chat, databas
     assert await seats_taken(database, sessions[0].id) == 0
     await chat.send("/huy")
     assert "chưa có lịch khám" in chat.text
+
+
+@pytest.mark.parametrize(("pick", "answer", "status"), [("1", "có", "cancelled"),
+                         (NAME.lower(), "khong", "registered"), ("1", "1", "cancelled")])  # fmt: skip
+async def test_huy_by_typing_only(chat, database, sessions, pick, answer, status):
+    await reach(chat, 8)
+    await chat.press("screening:confirm")
+    await chat.send("huy lich")
+    await chat.send(pick)
+    assert "Hủy lịch khám mã" in chat.text
+    await chat.send(answer)
+    [row] = await registrations(database)
+    assert row.status == status
+    await chat.send("tram y te mo cua may gio")  # the dialogue is over: a question again
+    assert "mở cửa" in chat.text
 
 
 async def test_another_account_cannot_cancel_my_registration(dispatcher, database, sessions):

@@ -71,6 +71,20 @@ async def test_good_xlsx_with_a_title_row_and_excel_numbers(database):
     assert (rows["Lý Thị Oanh"].birth_year, rows["Lý Thị Oanh"].area) == (1949, "Tổ 6")
 
 
+async def test_the_abbreviations_ward_lists_use_for_groups_are_read(database):
+    data = (
+        "Họ và tên,Năm sinh,Đối tượng,Tổ dân phố\n"
+        "Vũ Văn Giang,1950,NCT; HCN,Tổ 5\n"
+        "Bùi Thị Hạnh,1970,nkt,Tổ 5\n"
+    ).encode()
+    async with database.sessions() as session:
+        report = await _import(session, "viet-tat.csv", data)
+        assert report.rejected == [] and report.written
+        rows = await _listed(session)
+    assert rows["Vũ Văn Giang"].groups == ["nguoi_cao_tuoi", "ho_can_ngheo"]
+    assert rows["Bùi Thị Hạnh"].groups == ["nguoi_khuyet_tat"]
+
+
 async def test_duplicates_within_the_file_and_against_earlier_lists(database):
     async with database.sessions() as session:
         await _import(session, "good.csv")
@@ -95,7 +109,7 @@ async def test_one_bad_row_writes_nothing_and_every_reason_is_given(database):
         assert "năm sinh '19xx'" in reasons[4]
         assert "đối tượng không rõ: Người giàu có" in reasons[5]
         assert "tổ dân phố 'Tổ 99'" in reasons[6]
-        assert "di động" in reasons[7]
+        assert "số máy bàn hoặc tổng đài, không phải số di động" in reasons[7]
         assert await session.scalar(select(func.count()).select_from(EligibleResident)) == 0
         assert await session.scalar(select(func.count()).select_from(AuditLog)) == 0
 

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.models.core import AuditLog, Subscriber
@@ -49,6 +50,22 @@ async def test_a_wrong_number_is_asked_again_and_hủy_stores_nothing(chat, data
     await chat.send("hủy")
     assert "giữ nguyên" in chat.text
     await chat.send("0912 345 678")  # no longer at the /sdt step: not taken as a number
+    assert await kept_phone(database) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("0912 345 67", "thiếu số"),
+        ("0912 345 6789", "thừa số"),
+        ("0225 3 123 456", "không phải số di động (số máy bàn"),
+        ("1900 9095", "không phải số di động"),
+    ],
+)
+async def test_a_wrong_number_is_named_for_what_is_wrong(chat, database, typed, said):
+    await chat.send("/sdt")
+    await chat.send(typed)
+    assert said in chat.text and "Hủy" in chat.buttons
     assert await kept_phone(database) is None
 
 

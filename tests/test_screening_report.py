@@ -111,10 +111,14 @@ async def test_report_is_audited(database, known_month):
     assert audit.actor == "lan" and audit.detail == "Tháng 11/2026"
 
 
-@pytest.mark.parametrize("text", ["2026", "2026-H1", "11/2026", "2026-13"])
+@pytest.mark.parametrize("text", ["2026", "2026-H1", "13/2026", "2026-13"])
 def test_only_a_month_is_accepted(text):
     with pytest.raises(ScreeningError):
         parse_month(text)
+
+
+def test_a_month_as_the_report_writes_it_is_accepted():
+    assert parse_month("11/2026") == parse_month("2026-11")
 
 
 async def test_cli_report_prints_a_summary_and_writes_xlsx(cli, known_month, tmp_path):

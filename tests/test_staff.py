@@ -41,6 +41,30 @@ def test_mistakes_are_one_clear_line(cli, argv, stdin, complaint):
     assert code == 2 and complaint in err and err.count("\n") == 1
 
 
+def _typed(monkeypatch, *answers):
+    """The terminal prompt, answered with `answers` in turn."""
+    given = iter(answers)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(given))
+
+
+def test_password_asked_twice_hidden_and_kept(cli, monkeypatch):
+    _typed(monkeypatch, "mèo đen nằm dưới gốc khế", "mèo đen nằm dưới gốc khế")
+    assert cli("staff", "add", "lan", "--role", "admin", "--password")[0] == 0
+    assert "lan" in cli("staff", "list")[1]
+
+
+def test_password_typed_differently_saves_nothing(cli, monkeypatch):
+    _typed(monkeypatch, "mèo đen nằm dưới gốc khế", "mèo đen nằm dưới gốc khe")
+    code, _, err = cli("staff", "add", "lan", "--password")
+    assert code == 2 and "không khớp" in err
+    assert "lan" not in cli("staff", "list")[1]
+
+
+def test_the_readme_example_password_is_refused(cli):
+    code, _, err = cli("staff", "add", "a", "--password-stdin", stdin="bốn con mèo ăn cơm trưa\n")
+    assert code == 2 and "quá dễ đoán" in err
+
+
 def test_duplicate_name_is_refused(cli):
     cli("staff", "add", "lan")
     code, _, err = cli("staff", "add", "lan")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_dispatcher
+from bot.channels.telegram import _menu as telegram_menu
 from bot.core import ChatKind
 from bot.db import Database
 from bot.models.core import Subscriber, SubscriberTopic
@@ -106,6 +109,13 @@ async def test_help_lists_the_commands(chat):
     for command in ("/start", "/chude", "/dangky", "/sdt", "/dungnhan", "/xoadulieu", "115"):
         assert command in chat.text
     assert len(chat.last) == 1 and "/canhbao" not in chat.text
+
+
+async def test_help_and_the_telegram_menu_name_the_same_commands(chat):
+    await chat.send("/trogiup")
+    in_help = set(re.findall(r"^- /(\w+)", chat.text, flags=re.MULTILINE))
+    assert {"diemtin", "khaosat"} <= in_help
+    assert {entry.command for entry in telegram_menu(None)} == in_help | {"trogiup"}
 
 
 async def test_staff_help_adds_the_staff_commands(staff_chat):

@@ -61,6 +61,45 @@ async def test_typos_numbers_and_yes_words_act_as_buttons(chat, session_in_to_3)
     assert "Họ và tên đầy đủ của bà con" in chat.text
 
 
+@pytest.mark.parametrize("typed", ["đăng kí khám", "dang ki", "Đăng Ký Khám ạ"])
+async def test_both_spellings_of_dang_ky_start_registration(chat, typed):
+    await chat.send(typed)
+    assert "Bà con có đồng ý không?" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("đc", "cho ai"), ("hok", "không lưu"), ("👍", "cho ai"), ("Đồng ý ạ 🙏", "cho ai")],
+)
+async def test_chat_shorthand_answers_yes_or_no(chat, typed, expected):
+    await chat.send("/dangky")
+    await chat.send(typed)
+    assert expected in chat.text
+
+
+@pytest.mark.parametrize(
+    "typed", ["tre em, tiem chung", "3 7", "Trẻ em và tiêm chủng", "tre con, chich ngua"]
+)
+async def test_several_topics_typed_at_once_are_each_chosen(chat, database, typed):
+    await chat.send("/chude")
+    await chat.send(typed)
+    assert {"✅ Trẻ em", "✅ Tiêm chủng", "✅ Tin chung"} <= set(chat.buttons)
+    assert len(chat.last) == 1 and "Đang chọn: Tin chung, Trẻ em, Tiêm chủng" in chat.text
+
+
+async def test_several_groups_typed_at_once_in_registration(chat, session_in_to_3):
+    for typed in ("/dangky", "dong y", "cho ban than", "to 3", "nguyen thi hoa", "1950"):
+        await chat.send(typed)
+    await chat.send("ho ngheo, nguoi khuyet tat")
+    assert {"✅ Người cao tuổi", "✅ Hộ nghèo", "✅ Người khuyết tật"} <= set(chat.buttons)
+
+
+async def test_a_list_naming_more_than_toggles_is_read_as_one_answer(chat):
+    await chat.send("/chude")
+    await chat.send("tre em, xong")  # "Xong" is no toggle: the list is not pressed through
+    assert "tổ dân phố nào" not in chat.text and "✅ Trẻ em" in chat.buttons
+
+
 async def test_an_answer_matching_two_buttons_asks_which(chat):
     await chat.send("/dangky")
     await chat.send("dong y")
@@ -192,3 +231,23 @@ async def test_greetings_thanks_and_help_offer_the_menu(chat):
 async def test_an_faq_answer_carries_the_button_it_mentions(chat):
     await chat.send("làm sao để đăng ký khám sức khỏe miễn phí cho người già")
     assert "/dangky" in chat.text and "Đăng ký khám" in chat.buttons
+
+
+async def test_the_topics_offered_under_an_unsure_answer_can_be_typed(chat):
+    await chat.send("/start")
+    await chat.send("ko hieu")
+    offered = list(chat.buttons)
+    assert "Hỏi cán bộ y tế" in offered
+    await chat.send("2")
+    assert "Mình chưa chắc" not in chat.text and len(chat.text) > 80  # the second topic
+    await chat.send("ko hieu")
+    await chat.send("hoi can bo y te")
+    assert "Đã chuyển câu hỏi cho cán bộ" in chat.text
+    await chat.send("tram y te mo cua may gio")  # not an offered button: a new question
+    assert "mở cửa" in chat.text
+
+
+async def test_residents_words_for_a_topic_choose_it(chat):
+    await chat.send("/chude")
+    await chat.send("nguoi gia")
+    assert "✅ Người cao tuổi" in chat.buttons

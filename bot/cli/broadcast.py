@@ -47,7 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     body.add_argument("--text", help="nội dung tin (Markdown: **đậm**, - gạch đầu dòng)")
     body.add_argument("--file", type=Path, help="tệp Markdown chứa nội dung tin")
     send.add_argument(
-        "--topic", action="append", default=[], help="chỉ người chọn chủ đề này (lặp được)"
+        "--topic",
+        action="append",
+        default=[],
+        help="chỉ người chọn chủ đề này (mã hoặc tên, lặp được)",
     )
     send.add_argument(
         "--area", action="append", default=[], help='chỉ tổ dân phố này, ví dụ "Tổ 3" (lặp được)'
@@ -265,9 +268,11 @@ def _progress_line(broadcast_id: int, progress: Progress) -> str:
 async def _recent_lines(session: AsyncSession) -> list[str]:
     from sqlalchemy import select
 
-    from bot.models.outbox import Broadcast
+    from bot.models.outbox import Broadcast, BroadcastKind
     from bot.outbox.broadcasts import broadcast_progress
+    from bot.reports import KIND_NAMES
 
+    tz = _timing().tz
     recent = list(
         await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(RECENT))
     )
@@ -279,8 +284,11 @@ async def _recent_lines(session: AsyncSession) -> list[str]:
         progress = await broadcast_progress(session, broadcast.id)
         title = (broadcast.title or broadcast.text.splitlines()[0])[:50]
         urgent = " KHẨN" if broadcast.urgent else ""
+        # The station's clock and words, as on the dashboard.
+        created = broadcast.created_at.astimezone(tz)
+        kind = KIND_NAMES.get(BroadcastKind(broadcast.kind), broadcast.kind)
         lines.append(
-            f"{broadcast.id:>5}  {broadcast.created_at:%d/%m %H:%M}  {broadcast.kind}{urgent}  "
+            f"{broadcast.id:>5}  {created:%d/%m %H:%M}  {kind}{urgent}  "
             f"{progress.sent}/{progress.total} đã gửi, chờ {progress.pending}  {title}"
         )
     return lines

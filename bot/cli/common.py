@@ -79,11 +79,16 @@ def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def iso_date(text: str) -> date:
-    """argparse type for a YYYY-MM-DD date, with a Vietnamese message when it is not one."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD)") from None
+    """argparse type for a day (2026-11-20 or 20/11/2026), with a Vietnamese message when
+    it is not one."""
+    from content.dates import read_day
+
+    day = read_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(
+            f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD hoặc DD/MM/YYYY)"
+        )
+    return day
 
 
 # Output files: an unwritable one is refused in one line, before any work where possible.

@@ -10,6 +10,10 @@ import argparse
 import shutil
 import textwrap
 from collections.abc import Iterator
+from datetime import date
+
+# Examples that must name a day to come (a session in the past is refused) use next year.
+_NEXT = date.today().year + 1
 
 EXAMPLES = {
     "audit-security": "loaphuong audit-security\nloaphuong audit-security --quick",
@@ -69,12 +73,12 @@ EXAMPLES = {
     'loaphuong screening export --to "Tổ 3" -o danh-sach-kham.xlsx\n'
     "loaphuong screening attend K7Q2M H3X9A",
     "screening session": "loaphuong screening session list\n"
-    'loaphuong screening session add --date 2026-11-20 --time 7:30 --place "Nhà văn hóa Tổ 3" '
+    f'loaphuong screening session add --date {_NEXT}-03-20 --time 7:30 --place "Nhà văn hóa Tổ 3" '
     '--to "Tổ 3,Tổ 4" --capacity 80',
-    "screening session add": "loaphuong screening session add --date 2026-11-20 --time 7:30 "
+    "screening session add": f"loaphuong screening session add --date {_NEXT}-03-20 --time 7:30 "
     '--place "Nhà văn hóa Tổ 3" --to "Tổ 3,Tổ 4" --capacity 80\n'
-    'loaphuong screening session add --date 21/11/2026 --time 13:30 --place "Trạm y tế" '
-    '--to "Tổ 1" --capacity 40 --round 2026-11',
+    f'loaphuong screening session add --date 21/03/{_NEXT} --time 13:30 --place "Trạm y tế" '
+    f'--to "Tổ 1" --capacity 40 --round {_NEXT}-03',
     "screening session list": "loaphuong screening session list\n"
     "loaphuong screening session list --all",
     "screening session archive": "loaphuong screening session archive 3",
@@ -89,12 +93,13 @@ EXAMPLES = {
     "screening report": "loaphuong screening report --month 2026-11\n"
     "loaphuong screening report --month 2026-11 -o bao-cao-kham-2026-11.xlsx",
     "screening invite": "loaphuong screening invite --as lan.nguyen",
-    "staff": "loaphuong staff add lan.nguyen --role staff --password-stdin\n"
-    "loaphuong staff password lan.nguyen   # mật khẩu mới ở dòng đầu stdin\nloaphuong staff list",
-    "staff add": "loaphuong staff add lan.nguyen --role staff --password-stdin < mat-khau.txt\n"
+    "staff": "loaphuong staff add lan.nguyen --role staff --password   # hỏi mật khẩu hai lần\n"
+    "loaphuong staff password lan.nguyen\nloaphuong staff list",
+    "staff add": "loaphuong staff add lan.nguyen --role staff --password\n"
+    "loaphuong staff add lan.nguyen --role staff --password-stdin < mat-khau.txt\n"
     "loaphuong staff add minh.tran --role admin --telegram-id 123456789",
     "staff remove": "loaphuong staff remove lan.nguyen --as minh.tran",
-    "staff password": "loaphuong staff password lan.nguyen   # mật khẩu mới ở dòng đầu stdin",
+    "staff password": "loaphuong staff password lan.nguyen   # hỏi hai lần; script: qua stdin",
     "staff list": "loaphuong staff list",
     "survey": "loaphuong survey export -o ket-qua-khao-sat.xlsx",
     "survey export": "loaphuong survey export -o ket-qua-khao-sat.xlsx\n"

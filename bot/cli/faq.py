@@ -92,6 +92,13 @@ def _print_match(match: Match, out: TextIO) -> None:
         print("gần nhất: " + ", ".join(match.alternatives), file=out)
 
 
+OUTCOME_NAMES = {
+    "unsure": "chưa đủ chắc",
+    "off_topic": "ngoài phạm vi",
+    "advice": "chuyển cán bộ",
+}
+
+
 def run_unanswered(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -101,6 +108,14 @@ def run_unanswered(args: argparse.Namespace) -> int:
     settings = cli_settings()
     rows = asyncio.run(unanswered_questions(settings.database_url, args.days, args.limit))
     for row in rows:
+        if not args.json:
+            # Staff read the station's own clock and words.
+            asked = row.asked_at.astimezone(settings.tz)
+            outcome = OUTCOME_NAMES.get(row.outcome, row.outcome)
+            print(
+                f"{asked:%d/%m %H:%M}  {row.language}  {outcome:<13}  {row.score:.2f}  {row.text}"
+            )
+            continue
         record = {
             "asked_at": row.asked_at.isoformat(timespec="seconds"),
             "language": row.language,
@@ -108,10 +123,7 @@ def run_unanswered(args: argparse.Namespace) -> int:
             "score": row.score,
             "text": row.text,
         }
-        if args.json:
-            print(json.dumps(record, ensure_ascii=False))
-        else:
-            print("{asked_at}  {language}  {outcome:<9}  {score:.2f}  {text}".format(**record))
+        print(json.dumps(record, ensure_ascii=False))
     if not rows and not args.json:
         print(f"Không có câu hỏi nào chưa trả lời trong {args.days} ngày qua.")
     return 0

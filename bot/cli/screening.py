@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _actor(referral).set_defaults(func=referral_command)
 
     report = actions.add_parser("report", help="báo cáo tháng (nộp trước ngày 20)")
-    report.add_argument("--month", required=True, help="tháng, ví dụ 2026-11")
+    report.add_argument("--month", required=True, help="tháng, ví dụ 2026-11 hoặc 11/2026")
     report.add_argument("-o", "--output", type=Path, help="ghi thêm ra tệp XLSX")
     _actor(report).set_defaults(func=report_command)
 

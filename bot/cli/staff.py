@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from bot.cli import CliError
@@ -18,10 +19,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument(
         "--role", choices=["staff", "admin"], default="staff", help="vai trò (mặc định staff)"
     )
-    add.add_argument(
+    given = add.add_mutually_exclusive_group()
+    given.add_argument(
+        "--password",
+        action="store_true",
+        help="hỏi mật khẩu đăng nhập trang quản trị (gõ hai lần, không hiện ra màn hình)",
+    )
+    given.add_argument(
         "--password-stdin",
         action="store_true",
-        help="đọc mật khẩu đăng nhập trang quản trị từ dòng đầu của stdin",
+        help="đọc mật khẩu đăng nhập trang quản trị từ dòng đầu của stdin (cho script)",
     )
     add.add_argument("--telegram-id", help="id Telegram của cán bộ, để dùng lệnh cán bộ trong chat")
     add.add_argument("--zalo-id", help="id Zalo của cán bộ")
@@ -35,7 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     password = actions.add_parser(
         "password",
-        help="đổi mật khẩu (đọc dòng đầu của stdin); mọi phiên đăng nhập của người đó kết thúc",
+        help=(
+            "đổi mật khẩu (hỏi hai lần khi chạy trong terminal, nếu không thì đọc dòng đầu "
+            "của stdin); mọi phiên đăng nhập của người đó kết thúc"
+        ),
     )
     password.add_argument("name", help="tên đăng nhập")
     password.add_argument("--as", dest="actor", help="người thực hiện, ghi vào nhật ký")
@@ -48,9 +58,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_command(args: argparse.Namespace) -> int:
     from bot.staff import StaffError, add_staff
 
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-    if args.password_stdin and not password:
-        raise CliError("không đọc được mật khẩu từ stdin")
+    password = None
+    if args.password:
+        password = asked_password()
+    elif args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise CliError("không đọc được mật khẩu từ stdin")
 
     async def work(session):  # type: ignore[no-untyped-def]
         try:
@@ -71,6 +85,16 @@ def add_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def asked_password() -> str:
+    """Typed twice without echo, so a typo is not what the account ends up with."""
+    first = getpass.getpass("Mật khẩu: ")
+    if not first:
+        raise CliError("chưa gõ mật khẩu")
+    if getpass.getpass("Gõ lại mật khẩu: ") != first:
+        raise CliError("hai lần gõ mật khẩu không khớp nhau; chưa lưu gì")
+    return first
+
+
 def remove_command(args: argparse.Namespace) -> int:
     from bot.staff import remove_staff
 
@@ -86,9 +110,12 @@ def remove_command(args: argparse.Namespace) -> int:
 def password_command(args: argparse.Namespace) -> int:
     from bot.staff import StaffError, set_password
 
-    password = sys.stdin.readline().rstrip("\n")
-    if not password:
-        raise CliError("không đọc được mật khẩu mới từ stdin")
+    if sys.stdin.isatty():
+        password = asked_password()
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise CliError("không đọc được mật khẩu mới từ stdin")
 
     async def work(session):  # type: ignore[no-untyped-def]
         try:
@@ -106,9 +133,7 @@ def list_command(_args: argparse.Namespace) -> int:
 
     members = run_with_session(list_staff)
     if not members:
-        print(
-            "Chưa có cán bộ nào. Thêm bằng: loaphuong staff add TÊN --role staff --password-stdin"
-        )
+        print("Chưa có cán bộ nào. Thêm bằng: loaphuong staff add TÊN --role staff --password")
         return 0
     print(f"{'Tên':<24} {'Vai trò':<8} {'Đăng nhập web':<14} Telegram")
     for member in members:

@@ -26,6 +26,13 @@ _ARGPARSE_MESSAGES = (
         re.compile(r"argument (\S+): invalid choice: (\S+) \(choose from (.+)\)"),
         "tham số {0}: không có lựa chọn {1} (chọn một trong: {2})",
     ),
+    (
+        re.compile(r"argument (\S+): not allowed with argument (\S+)"),
+        "tham số {0} không dùng cùng {1} được",
+    ),
+    (re.compile(r"one of the arguments (.+) is required"), "cần một trong các tham số: {0}"),
+    # Last: our own value checks ("ngày không hợp lệ: …") after argparse's English prefix.
+    (re.compile(r"argument (\S+): (.+)", re.DOTALL), "tham số {0}: {1}"),
 )
 
 

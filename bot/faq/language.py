@@ -64,7 +64,8 @@ class LanguageGuesser:
         """(Vietnamese votes, English votes)."""
         vi = en = 0
         for word in words(text):
-            if word.isdigit() or "_" in word:
+            # Numbers and codes ("to3", "covid19", "h5n1") are neither language.
+            if not word.isalpha():
                 continue
             folded = fold_word(word)
             if folded != word:

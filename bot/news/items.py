@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.areas import UnknownArea, match_areas
 from bot.models.core import AuditLog
 from bot.models.news import NewsItem
-from content.station import load_station, load_topics
-from content.text import fold
+from content.station import UnknownTopic, find_topics, load_station
 
 TITLE_LENGTH = 200
 SUMMARY_LENGTH = 500
@@ -59,18 +58,11 @@ def check_link(link: str) -> str:
 
 def topic_codes(typed: Sequence[str]) -> list[str]:
     """Each typed topic as its code: the code itself or its label, with or without accents."""
-    known = {fold(t.code): t.code for t in load_topics()}
-    known.update({fold(t.vi): t.code for t in load_topics()})
-    known.update({fold(t.en): t.code for t in load_topics()})
-    codes: list[str] = []
-    for text in typed:
-        code = known.get(fold(text))
-        if code is None:
-            choices = ", ".join(t.code for t in load_topics())
-            raise NewsError(f"không có chủ đề {text!r}; chọn trong: {choices}")
-        if code not in codes:
-            codes.append(code)
-    return codes
+    try:
+        return find_topics(typed)
+    except UnknownTopic as unknown:
+        choices = ", ".join(unknown.known)
+        raise NewsError(f"không có chủ đề {unknown.typed!r}; chọn trong: {choices}") from None
 
 
 def area_names(typed: Sequence[str]) -> list[str]:

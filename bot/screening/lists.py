@@ -39,10 +39,12 @@ from bot.models.screening import EligibleResident, Registration
 from bot.models.types import utcnow
 from bot.screening.people import (
     NAME_LENGTH,
+    PhoneProblem,
     clean_name,
     identity,
     is_birth_year,
     normalize_phone,
+    phone_problem,
     phones_agree,
 )
 from bot.screening.sessions import ScreeningError
@@ -63,6 +65,12 @@ COLUMNS: dict[str, tuple[str, set[str]]] = {
 REQUIRED = ("full_name", "birth_year", "groups", "area")
 _GROUP_SEPARATORS = re.compile(r"[,;/+\n]+")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NOT_A_MOBILE = "số điện thoại không phải số di động Việt Nam"
+_PHONE_PROBLEMS = {
+    PhoneProblem.TOO_SHORT: "số điện thoại thiếu số (số di động có 10 chữ số)",
+    PhoneProblem.TOO_LONG: "số điện thoại thừa số (số di động có 10 chữ số)",
+    PhoneProblem.NOT_MOBILE: "số máy bàn hoặc tổng đài, không phải số di động",
+}
 T = TypeVar("T")
 Rows = Iterator[tuple[int, list[str]]]
 
@@ -372,7 +380,7 @@ def _check_row(
     raw_phone = values.get("phone", "")
     phone = normalize_phone(raw_phone) if raw_phone else None
     if raw_phone and phone is None:
-        problems.append("số điện thoại không phải số di động Việt Nam")
+        problems.append(_PHONE_PROBLEMS.get(phone_problem(raw_phone), _NOT_A_MOBILE))
     if problems or full_name is None or birth_year is None or area is None:
         return None, problems
     key = identity(full_name, birth_year, area)
@@ -405,9 +413,12 @@ class _Matcher:
         self._areas = areas
         self._area_cache: dict[str, str | None] = {}
         self._labels: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         for group in load_screening_groups():
             for spelling in (group.code, group.code.replace("_", " "), group.vi, group.en):
                 self._labels[fold(spelling)] = group.code
+            # Abbreviations count only as the whole cell part: "NCT", not inside a word.
+            self._aliases.update({fold(alias): group.code for alias in group.aliases})
 
     def area(self, text: str) -> str | None:
         if text not in self._area_cache:
@@ -427,8 +438,8 @@ class _Matcher:
         return codes, unknown
 
     def _group(self, folded: str) -> str | None:
-        if folded in self._labels:
-            return self._labels[folded]
+        if folded in self._labels or folded in self._aliases:
+            return self._labels.get(folded) or self._aliases[folded]
         # "Người thuộc hộ nghèo" holds the label "hộ nghèo"; "đối tượng khác" is held by one.
         found = {
             code

@@ -31,7 +31,7 @@ from bot.models.screening import (
     RegistrationStatus,
     ScreeningSession,
 )
-from bot.reports import Period, parse_period
+from bot.reports import SLASHED_MONTH, Period, parse_period
 from bot.screening.attendance import mark_no_shows
 from bot.screening.sessions import ScreeningError
 from bot.xlsx import write_sheet
@@ -101,9 +101,9 @@ class MonthlyReport:
 
 
 def parse_month(text: str) -> Period:
-    """'2026-11' → the month; anything else is a ScreeningError."""
-    if not _MONTH.match(text.strip()):
-        raise ScreeningError(f"tháng '{text}' không hợp lệ; viết dạng 2026-11")
+    """'2026-11' or '11/2026' → the month; anything else is a ScreeningError."""
+    if not (_MONTH.match(text.strip()) or SLASHED_MONTH.match(text.strip())):
+        raise ScreeningError(f"tháng '{text}' không hợp lệ; viết dạng 2026-11 hoặc 11/2026")
     try:
         return parse_period(text)
     except ValueError as exc:

@@ -14,6 +14,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import date
+from enum import Enum, auto
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -24,6 +25,8 @@ from bot.models.screening import EligibleResident
 from content.text import fold
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+# A Vietnamese mobile number has 9 digits after the leading 0 (or +84).
+MOBILE_DIGITS = 9
 OLDEST_BIRTH_YEAR = 1900
 NAME_LENGTH = range(2, 121)
 # Words of letters joined by one space, dot, apostrophe or hyphen: "Nguyễn Thị Mai", "H'Hen".
@@ -62,8 +65,40 @@ def is_birth_year(year: int, today: date) -> bool:
     return OLDEST_BIRTH_YEAR <= year <= today.year
 
 
+class PhoneProblem(Enum):
+    """Why a typed number is no Vietnamese mobile number."""
+
+    TOO_SHORT = auto()
+    TOO_LONG = auto()
+    NOT_MOBILE = auto()  # a real number, but a landline or a 1900 line
+    OTHER = auto()
+
+
 def normalize_phone(text: str) -> str | None:
     """'0912 345 678', '+84912345678', '84912345678' → '0912345678'; None if not a VN mobile."""
+    number = _vietnamese_number(text)
+    if number is None or phonenumbers.number_type(number) not in _MOBILE:
+        return None
+    return "0" + str(number.national_number)
+
+
+def phone_problem(text: str) -> PhoneProblem | None:
+    """What is wrong with `text` as a mobile number (None: nothing)."""
+    number = _vietnamese_number(text)
+    if number is not None:
+        return None if phonenumbers.number_type(number) in _MOBILE else PhoneProblem.NOT_MOBILE
+    digits = "".join(ch for ch in text if ch.isdigit())
+    national = digits[2:] if digits.startswith("84") else digits.removeprefix("0")
+    foreign = text.strip().startswith("+") and not digits.startswith("84")
+    if foreign or len(digits) < MOBILE_DIGITS - 3:  # "số nhà 12" is no try at a phone number
+        return PhoneProblem.OTHER
+    if len(national) < MOBILE_DIGITS:
+        return PhoneProblem.TOO_SHORT
+    return PhoneProblem.TOO_LONG if len(national) > MOBILE_DIGITS else PhoneProblem.OTHER
+
+
+def _vietnamese_number(text: str) -> phonenumbers.PhoneNumber | None:
+    """`text` as a valid Vietnamese number of any kind, or None."""
     digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
     if digits.startswith("84") and len(digits) == 11:
         digits = "+" + digits
@@ -73,9 +108,7 @@ def normalize_phone(text: str) -> str | None:
         return None
     if number.country_code != 84 or not phonenumbers.is_valid_number(number):
         return None
-    if phonenumbers.number_type(number) not in _MOBILE:
-        return None
-    return "0" + str(number.national_number)
+    return number
 
 
 def identity(full_name: str, birth_year: int, third: str) -> str:

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.areas import UnknownArea, match_areas
 from bot.models.core import AuditLog
 from bot.models.screening import ScreeningSession
+from content.dates import read_day
 from content.station import load_station
 
 MAX_CAPACITY = 1000
 MAX_PLACE = 200
 MAX_ROUND = 64
-_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _TIME = re.compile(r"^(\d{1,2})\s*[:hH.]\s*(\d{2})?$")
 
 
@@ -43,12 +43,10 @@ class SessionSeats:
 
 def parse_day(text: str) -> date:
     """'2026-11-20', '20/11/2026' or '20-11-2026' → a date."""
-    for pattern in _DAY_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise ScreeningError(f"ngày '{text}' không hợp lệ; viết 2026-11-20 hoặc 20/11/2026")
+    day = read_day(text)
+    if day is None:
+        raise ScreeningError(f"ngày '{text}' không hợp lệ; viết 2026-11-20 hoặc 20/11/2026")
+    return day
 
 
 def parse_start(text: str) -> time:

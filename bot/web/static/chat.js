@@ -55,7 +55,14 @@
       const el = document.createElement("button");
       el.type = "button";
       el.textContent = b.text;
-      el.addEventListener("click", () => { show(b.text, "me"); send({ button: b.data }); });
+      // A row is answered once: a double tap would toggle a topic on and off again.
+      // It comes back if the message did not go through, so the resident can retry.
+      el.addEventListener("click", async () => {
+        const rowButtons = row.querySelectorAll("button");
+        rowButtons.forEach((other) => { other.disabled = true; });
+        show(b.text, "me");
+        if (!(await send({ button: b.data }))) rowButtons.forEach((other) => { other.disabled = false; });
+      });
       row.appendChild(el);
     }
     log.appendChild(row);

@@ -1,8 +1,8 @@
 """FAQ answer quality: top-1 in scope and out-of-scope answered, per evaluation set.
 
 Sets (tests/data/): faq_eval.tsv (the project's own), faq_heldout.tsv (held out),
-faq_blind_dev.tsv (blind, used to calibrate) and faq_blind.tsv (blind, frozen: only
-ever measured). A missing set is reported as missing. Also leave-one-out accuracy over
+faq_blind_dev.tsv and faq_blind_dev2.tsv (blind, by two writers, used to calibrate) and
+faq_blind.tsv (blind, frozen: only ever measured). A missing set is reported as missing. Also leave-one-out accuracy over
 the library's examples (each asked of an index built without it).
 """
 
@@ -17,6 +17,7 @@ SETS = {
     "eval": "faq_eval.tsv",
     "heldout": "faq_heldout.tsv",
     "blind_dev": "faq_blind_dev.tsv",
+    "blind_dev2": "faq_blind_dev2.tsv",
     "blind": "faq_blind.tsv",
 }
 

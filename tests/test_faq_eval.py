@@ -13,6 +13,9 @@ tests/data/faq_blind_dev.tsv and faq_blind.tsv were written by someone who saw o
 topic list (`OOS`: out of scope). blind_dev was used to calibrate the answer threshold
 and to see which kinds of question fail; faq_blind.tsv is frozen: never read, never
 tuned on, only measured. Neither may lend a question to the examples or signals.
+tests/data/faq_blind_dev2.tsv came later from another blind writer (a third without
+diacritics, stories, regional words, 10 % English, a quarter out of scope); with blind_dev
+it calibrates the threshold and shows which kinds of question fail.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ DATA = Path(__file__).parent / "data"
 EVAL_FILE = DATA / "faq_eval.tsv"
 HELDOUT_FILE = DATA / "faq_heldout.tsv"
 BLIND_DEV_FILE = DATA / "faq_blind_dev.tsv"
+BLIND_DEV2_FILE = DATA / "faq_blind_dev2.tsv"
 BLIND_FILE = DATA / "faq_blind.tsv"
 
 
@@ -43,8 +47,11 @@ def test_eval_set_is_big_and_varied_enough():
     assert not [r for r in rows if r.question.strip().lower() in examples], "eval copies an example"
 
 
-# One blind_dev question was an English example before the blind sets existed.
-@pytest.mark.parametrize(("path", "already"), [(BLIND_DEV_FILE, 1), (BLIND_FILE, 0)])
+# One blind_dev question was an English example before the blind sets existed; one
+# blind_dev2 writer typed, word for word, a short example the library already had.
+@pytest.mark.parametrize(
+    ("path", "already"), [(BLIND_DEV_FILE, 1), (BLIND_DEV2_FILE, 1), (BLIND_FILE, 0)]
+)
 def test_blind_questions_are_not_library_examples(path, already):
     examples = {
         fold(text)
@@ -59,12 +66,13 @@ def test_blind_questions_are_not_library_examples(path, already):
 @pytest.mark.parametrize(
     ("path", "least_accuracy", "most_answered_rate", "least_separation"),
     [
-        (EVAL_FILE, 0.97, 0.05, 0.96),
-        (HELDOUT_FILE, 0.95, 0.05, 0.90),
-        (BLIND_DEV_FILE, 0.93, 0.06, 0.90),
+        (EVAL_FILE, 0.98, 0.04, 0.96),
+        (HELDOUT_FILE, 0.97, 0.05, 0.95),
+        (BLIND_DEV_FILE, 0.96, 0.03, 0.87),
+        (BLIND_DEV2_FILE, 0.95, 0.02, 0.89),
         (BLIND_FILE, 0.87, 0.13, 0.85),
     ],
-    ids=["eval", "heldout", "blind_dev", "blind"],
+    ids=["eval", "heldout", "blind_dev", "blind_dev2", "blind"],
 )
 def test_top1_accuracy_and_out_of_scope_answered_rate(
     path, least_accuracy, most_answered_rate, least_separation

@@ -30,6 +30,8 @@ from content.faq import check_signals, check_synonyms, load_synonyms
         "uống thuốc huyết áp chung với thuốc cảm được không",
         "how many tablets of paracetamol for a 5 year old",
         "my cholesterol is 7.1 is it high",
+        "con 8 tháng ho nhiều cho uống siro ho loại nào",
+        "siêu âm thấy thai hơi nhỏ có sao không",
     ],
 )
 def test_medical_advice_is_handed_off_not_answered(question):
@@ -43,6 +45,8 @@ def test_medical_advice_is_handed_off_not_answered(question):
         ("huyết áp bao nhiêu là cao", "hypertension"),
         ("khám sàng lọc năm nay có mất tiền không", "screening.cost"),
         ("bác 75 tuổi có được khám free không", "screening.eligibility"),
+        # An age or a duration is not a value to judge.
+        ("bé 3 tuần tuổi sốt có nguy hiểm không", "fever.children"),
     ],
 )
 def test_numbers_and_health_words_alone_are_not_advice(question, topic):
@@ -70,6 +74,11 @@ def test_an_emergency_still_gets_115_even_when_asked_as_advice():
         ("tiêm phòng dại cho chó ở đâu", "rabies.bite"),
         ("post office opening hours", "station.hours"),
         ("trạm y tế có bán khẩu trang không", "station.hours"),
+        ("muốn chích ngừa dại cho con chó ở đâu", "rabies.bite"),
+        ("con mèo bị sốt cho uống hạ sốt được không", "fever.children"),
+        ("khu mình bị cúp nước từ tối qua gọi số nào", "station.contact"),
+        ("khu mình bị cúp nước từ tối qua gọi số nào", "station.emergency"),
+        ("xin xác nhận cư trú ở đâu", "health_certificate"),
     ],
 )
 def test_other_places_and_animals_do_not_carry_a_topic(question, never):
@@ -97,6 +106,13 @@ def test_the_same_topics_still_answer_their_own_questions(question, topic):
         ("do grown-ups need vaccines", "vaccination.adults"),
         ("khám sàng lọc có tốn phí không", "screening.cost"),
         ("bé bị phỏng nước sôi", "firstaid.burns"),
+        (
+            "người 50 tuổi khám sàng lọc được không, có giới hạn độ tuổi không",
+            "screening.eligibility",
+        ),
+        ("mẹ tôi bị cao máu nên kiêng gì", "hypertension"),
+        ("tu ngay ba mat me em chan nan suy sup, khong thiet gi nua", "mental_health"),
+        ("làm sao tránh sốt xuất huyết cho cả nhà", "dengue.prevention"),
     ],
 )
 def test_residents_words_reach_the_librarys(question, topic):
@@ -142,6 +158,7 @@ def test_a_not_about_rule_naming_an_unknown_topic_is_named_with_its_line(tmp_pat
         ("chị 45 tuổi", "chị 45 tuổi"),
         ("phải làm răng", "phải làm sao"),  # central Vietnam's "how"
         ("làm răng sứ", "làm răng sứ"),  # but dental work stays dental work
+        ("sốt ruột quá", "nóng lòng quá"),  # impatience, not a fever
     ],
 )
 def test_synonyms_are_rewritten_as_the_file_says(typed, read):

@@ -1,9 +1,10 @@
 """FAQ answer quality: top-1 in scope and out-of-scope answered, per evaluation set.
 
-Sets (tests/data/): faq_eval.tsv (the project's own), faq_heldout.tsv (held out),
-faq_blind_dev.tsv and faq_blind_dev2.tsv (blind, by two writers, used to calibrate) and
-faq_blind.tsv (blind, frozen: only ever measured). A missing set is reported as missing. Also leave-one-out accuracy over
-the library's examples (each asked of an index built without it).
+Sets (bench/data/, shipped with the package): faq_eval.tsv (the project's own),
+faq_heldout.tsv (held out), faq_blind_dev.tsv and faq_blind_dev2.tsv (blind, by two
+writers, used to calibrate), faq_blind.tsv and faq_blind2.tsv (blind, by two other writers,
+frozen: only ever measured). A missing set is reported as missing. Also leave-one-out
+accuracy over the library's examples (each asked of an index built without it).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 SETS = {
     "eval": "faq_eval.tsv",
     "heldout": "faq_heldout.tsv",
     "blind_dev": "faq_blind_dev.tsv",
     "blind_dev2": "faq_blind_dev2.tsv",
     "blind": "faq_blind.tsv",
+    "blind2": "faq_blind2.tsv",
 }
 
 
@@ -34,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sets",
         default=",".join(SETS),
-        help="các bộ đo, cách nhau bởi dấu phẩy (tất cả); bỏ 'blind' khi đang tinh chỉnh",
+        help="các bộ đo, cách nhau bởi dấu phẩy (tất cả); bỏ 'blind' và 'blind2' khi đang tinh chỉnh",
     )
     parser.add_argument(
         "--confusions", action="store_true", help="in thêm số lần (đúng ra là, bot trả lời) bị nhầm"

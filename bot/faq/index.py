@@ -40,7 +40,7 @@ from content.faq import EMERGENCY_LEAD, FaqEntry, Signals, Synonyms
 SCALE = 2.0
 # Below THRESHOLD: no answer, offer the closest topics and a hand-off to staff.
 # Chosen by the out-of-scope answered rate (target ≤ 10 %) on the two held-apart blind
-# sets together, tests/data/faq_blind_dev.tsv and faq_blind_dev2.tsv (96 out-of-scope
+# sets together, bench/data/faq_blind_dev.tsv and faq_blind_dev2.tsv (96 out-of-scope
 # questions), not by accuracy: at 0.5 it answers 1 of them (1.0 %) with 97.4 % / 96.7 %
 # right in scope; 0.45 answers 4 (4.2 %) for one more right answer; 0.40 answers 14
 # (14.6 %); 0.55 answers none but loses 3 right answers. Leave-one-out is 85.7 % at 0.45,

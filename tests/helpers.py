@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -87,3 +90,20 @@ def cli_runner(
         return code, out, err
 
     return run
+
+
+async def eventually(
+    condition: Callable[[], object], what: str = "the awaited result", timeout: float = 15
+) -> None:
+    """Poll `condition()` (a function or a coroutine function) until it is true: a generous
+    deadline, never a fixed sleep (a busy machine may take seconds for what a quiet one does
+    in milliseconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        assert time.monotonic() < deadline, f"not in time: {what}"
+        await asyncio.sleep(0.02)

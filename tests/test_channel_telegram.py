@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.inbound import Inbound
 from bot.models.core import Subscriber
 from bot.models.screening import Registration
 from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
+from tests.helpers import eventually
 from tests.screening_rows import add_session_row
 from tests.test_logs_private import captured  # noqa: F401 — the bot's own log output
 
@@ -49,13 +50,6 @@ async def polling(telegram_api, dispatcher, answering) -> AsyncIterator[Telegram
     await channel.start(await answering(channel, dispatcher.dispatch))
     yield channel
     await channel.stop()
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "the bot did not answer in time"
-        await asyncio.sleep(0.02)
 
 
 def sent_to(telegram_api: FakeTelegramServer, chat_id: int) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from bot.core import Button, ChatKind, Incoming, Reply
 from bot.fakes.zalo_bot_server import TOKEN, FakeZaloBotServer
 from bot.routing import Dispatcher
 from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
+from tests.helpers import eventually
 
 SECRET = "webhook-secret-123"
 
@@ -36,12 +37,6 @@ class Recorder:
     async def __call__(self, incoming: Incoming) -> list[Reply]:
         self.incoming.append(incoming)
         return list(self.replies)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture

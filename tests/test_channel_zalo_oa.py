@@ -5,7 +5,6 @@ Reply → OA messages and OA errors → SendError kinds.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +38,7 @@ from bot.inbound import Inbound
 from bot.models.core import KeyValue, Subscriber
 from bot.models.zalo import ZaloOAWindow
 from tests.channel_cases import WebhookCase, WebhookRig, running, webhook_cases_test
+from tests.helpers import eventually
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -374,12 +374,6 @@ async def test_token_upkeep_goes_on_after_an_error(
     finally:
         await channel.stop()
     assert errors == 0
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 async def test_failed_refresh_keeps_the_old_token_and_reports_transient(

@@ -4,10 +4,7 @@ resident's message, or Zalo counts it as a paid proactive message."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import time
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -18,13 +15,7 @@ from bot.config import load_settings
 from bot.fakes.processes import free_port
 from bot.fakes.zalo_oa_server import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZaloOAServer
 from bot.models.outbox import OutboxMessage
-
-
-async def until(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():  # type: ignore[misc]
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.05)
+from tests.helpers import eventually
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -64,7 +55,7 @@ async def test_a_reply_sent_after_a_restart_still_names_the_residents_message(da
                 async with first.database.sessions() as session:
                     return bool(await session.scalar(select(func.count(OutboxMessage.id))))
 
-            await until(welcome_waits, "the welcome was not queued")
+            await eventually(welcome_waits, "the welcome was not queued")
         finally:
             await first.stop()
         assert fake.sent == []
@@ -76,7 +67,7 @@ async def test_a_reply_sent_after_a_restart_still_names_the_residents_message(da
             async def welcomed() -> bool:
                 return bool(fake.sent)
 
-            await until(welcomed, "the welcome was not sent after the restart")
+            await eventually(welcomed, "the welcome was not sent after the restart")
         finally:
             await second.stop()
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from pathlib import Path
 
 from bench.burst import measure
@@ -22,6 +21,7 @@ from bot.fakes.telegram_server import TOKEN, FakeTelegramServer
 from bot.outbox.worker import OutboxRunner, Tuning
 from bot.routing import Services
 from bot.state import SqlStateStorage
+from tests.helpers import eventually
 from tests.test_outbox_engine import queue, unfinished
 
 
@@ -31,13 +31,6 @@ async def test_a_burst_of_starts_is_welcomed_in_full_then_broadcast_without_429(
     assert figures["welcomes_lost"] == 0, figures
     assert figures["broadcast_lost"] == 0 and figures["broadcast_duplicates"] == 0, figures
     assert figures["broadcast_http_429"] == 0, figures
-
-
-async def eventually(check, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "not delivered in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_three_instances_behind_a_balancer_welcome_everyone(postgres_url: str):
@@ -81,7 +74,7 @@ async def test_three_instances_behind_a_balancer_welcome_everyone(postgres_url: 
         async def all_welcomed() -> bool:
             return len(server.delivered) == len(chats)
 
-        await eventually(all_welcomed)
+        await eventually(all_welcomed, "not all welcomed in time", timeout=30)
         server.reset()
         await asyncio.sleep(1.1)  # a broadcast comes later than the second after a welcome
         await queue(databases[0])
@@ -89,7 +82,7 @@ async def test_three_instances_behind_a_balancer_welcome_everyone(postgres_url: 
         async def all_sent() -> bool:
             return await unfinished(databases[0]) == 0
 
-        await eventually(all_sent)
+        await eventually(all_sent, "not all sent in time", timeout=30)
     finally:
         for runner in runners:
             await runner.stop()

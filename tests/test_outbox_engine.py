@@ -32,6 +32,7 @@ from bot.outbox.broadcasts import (
 )
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning, retry_delay
+from tests.helpers import eventually
 
 FAST = Tuning(
     backoff_base=0.05,
@@ -102,15 +103,6 @@ def runner_for(database, channel, settings, limits: Limits = GENEROUS, clock=Non
         database, {"telegram": channel}, settings, tuning=FAST,
         limits={"telegram": limits}, clock=clock or (lambda: morning),
     )  # fmt: skip
-
-
-async def wait_until(condition, what: str, timeout: float = 15) -> None:
-    """Poll `condition()` until true: a generous deadline, never a fixed sleep (a busy
-    machine may take seconds for what a quiet one does in milliseconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.02)
 
 
 async def drain(runner: OutboxRunner, database: Database, timeout: float = 15) -> None:
@@ -291,7 +283,7 @@ async def test_a_live_lease_is_left_to_its_sender(database, channel, telegram_ap
     runner = runner_for(database, channel, settings)
     await runner.start()  # its first lease check is done before it claims
     try:
-        await wait_until(lambda: "502" in telegram_api.delivered, "502 was not sent")
+        await eventually(lambda: "502" in telegram_api.delivered, "502 was not sent")
     finally:
         await runner.stop()
     assert "501" not in telegram_api.delivered and telegram_api.delivered["502"] == [TEXT]
@@ -396,7 +388,7 @@ async def test_stopping_mid_broadcast_hands_unsent_rows_back(
     await runner.start()
     try:
         # 60 take two seconds at this pace: stopping after the first few is mid-broadcast.
-        await wait_until(lambda: len(telegram_api.delivered) >= 3, "nothing was sent")
+        await eventually(lambda: len(telegram_api.delivered) >= 3, "nothing was sent")
     finally:
         await runner.stop()
     statuses = [row.status for row in (await rows(database)).values()]
@@ -435,7 +427,7 @@ async def test_spread_rows_wait_for_their_time(database, channel, telegram_api, 
     runner = runner_for(database, channel, settings)
     await runner.start()
     try:
-        await wait_until(lambda: "900" in telegram_api.delivered, "the first was not sent")
+        await eventually(lambda: "900" in telegram_api.delivered, "the first was not sent")
     finally:
         await runner.stop()
     # the first of four goes now; the others at 45, 90 and 135 minutes
@@ -458,7 +450,7 @@ async def test_quiet_hours_hold_routine_rows_but_not_urgent_ones(
     try:
         # Had the routine row been taken with the urgent one, it would be on its way
         # now, and stop() waits for sends on their way.
-        await wait_until(lambda: "501" in telegram_api.delivered, "the urgent row was not sent")
+        await eventually(lambda: "501" in telegram_api.delivered, "the urgent row was not sent")
     finally:
         await runner.stop()
     assert telegram_api.delivered["501"] == ["KHẨN: mất nước"]

@@ -21,6 +21,7 @@ from bot.models.types import utcnow
 from bot.outbox.pacing import Limits
 from bot.outbox.worker import OutboxRunner, Tuning
 from tests import test_outbox_engine as engine
+from tests.helpers import eventually
 from tests.test_outbox_engine import (
     FAST,
     TEXT,
@@ -28,7 +29,6 @@ from tests.test_outbox_engine import (
     rows,
     subscribe,
     unfinished,
-    wait_until,
 )
 
 channel = engine.channel  # the fixture: a TelegramChannel on the fake Bot API
@@ -105,12 +105,12 @@ async def test_a_pause_longer_than_the_lease_sends_each_row_once(
     with caplog.at_level(logging.ERROR, logger="bot.outbox"):
         await outbox.start()
         try:
-            await wait_until(lambda: outbox.stats.throttled == 2, "both 429s were not handled")
+            await eventually(lambda: outbox.stats.throttled == 2, "both 429s were not handled")
             # Queued during the pause: taken meanwhile (or not, past the hold limit), sent after.
             await subscribe(database, *others)
             await queue(database, "Tin sau")
             everyone = 2 + 2 + len(others)  # both broadcasts
-            await wait_until(lambda: outbox.stats.sent == everyone, "not every row went")
+            await eventually(lambda: outbox.stats.sent == everyone, "not every row went")
         finally:
             await outbox.stop()
 
@@ -143,7 +143,7 @@ async def test_one_chats_429_holds_up_that_chat_only(database, channel, telegram
     outbox = runner(database, channel, settings, limits)
     await outbox.start()
     try:
-        await wait_until(
+        await eventually(
             lambda: all(chat in telegram_api.delivered for chat in others),
             "the other chats waited with the throttled one",
         )

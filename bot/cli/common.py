@@ -70,10 +70,19 @@ def _unreachable(url: str, error: Exception) -> str:
     )
 
 
-def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def run_with_session(
+    work: Callable[[AsyncSession], Awaitable[T]],
+    refusing: type[Exception] | tuple[type[Exception], ...] = (),
+) -> T:
+    """`work` on a migrated session; an error of a `refusing` kind (a refusal the domain
+    words for the user) is one CLI line."""
+
     async def main() -> T:
         async with open_session() as session:
-            return await work(session)
+            try:
+                return await work(session)
+            except refusing as exc:
+                raise CliError(str(exc)) from None
 
     return asyncio.run(main())
 

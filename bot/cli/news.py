@@ -90,13 +90,9 @@ def add_command(args: argparse.Namespace) -> int:
         summary_en=args.summary_en,
     )
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        try:
-            return await add_news(session, draft, acting_user(args.actor))
-        except NewsError as exc:
-            raise CliError(str(exc)) from None
-
-    item = run_with_session(work)
+    item = run_with_session(
+        lambda session: add_news(session, draft, acting_user(args.actor)), refusing=NewsError
+    )
     print(f"Đã thêm tin số {item.id} ngày {item.day:%d/%m/%Y}: {item.title}")
     return 0
 
@@ -132,13 +128,10 @@ def preview_command(args: argparse.Namespace) -> int:
     frequency = PERIODS[args.period]
     send_day = args.date or _next_send_day(frequency, _today())
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        try:
-            return await preview_pages(session, frequency, send_day, args.as_subscriber)
-        except PreviewError as exc:
-            raise CliError(str(exc)) from None
-
-    pages = run_with_session(work)
+    pages = run_with_session(
+        lambda session: preview_pages(session, frequency, send_day, args.as_subscriber),
+        refusing=PreviewError,
+    )
     if not pages:
         print(f"Ngày {send_day:%d/%m/%Y} không có tin nào để gửi: sẽ không gửi gì.")
         return 0
@@ -151,13 +144,10 @@ def preview_command(args: argparse.Namespace) -> int:
 def volunteer_add_command(args: argparse.Namespace) -> int:
     from bot.news.volunteers import VolunteerError, add_volunteer
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        try:
-            return await add_volunteer(session, args.subscriber, args.area, acting_user(args.actor))
-        except VolunteerError as exc:
-            raise CliError(str(exc)) from None
-
-    area = run_with_session(work)
+    area = run_with_session(
+        lambda session: add_volunteer(session, args.subscriber, args.area, acting_user(args.actor)),
+        refusing=VolunteerError,
+    )
     print(f"Người nhận tin số {args.subscriber} là cộng tác viên {area}.")
     return 0
 

@@ -66,21 +66,18 @@ def add_command(args: argparse.Namespace) -> int:
         if not password:
             raise CliError("không đọc được mật khẩu từ stdin")
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        try:
-            return await add_staff(
-                session,
-                args.name,
-                args.role,
-                password=password,
-                telegram_id=args.telegram_id,
-                zalo_id=args.zalo_id,
-                actor=acting_user(args.actor),
-            )
-        except StaffError as exc:
-            raise CliError(str(exc)) from None
-
-    member = run_with_session(work)
+    member = run_with_session(
+        lambda session: add_staff(
+            session,
+            args.name,
+            args.role,
+            password=password,
+            telegram_id=args.telegram_id,
+            zalo_id=args.zalo_id,
+            actor=acting_user(args.actor),
+        ),
+        refusing=StaffError,
+    )
     print(f"Đã thêm cán bộ {member.name} ({member.role}).")
     return 0
 
@@ -117,13 +114,10 @@ def password_command(args: argparse.Namespace) -> int:
         if not password:
             raise CliError("không đọc được mật khẩu mới từ stdin")
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        try:
-            await set_password(session, args.name, password, actor=acting_user(args.actor))
-        except StaffError as exc:
-            raise CliError(str(exc)) from None
-
-    run_with_session(work)
+    run_with_session(
+        lambda session: set_password(session, args.name, password, actor=acting_user(args.actor)),
+        refusing=StaffError,
+    )
     print(f"Đã đổi mật khẩu của {args.name}; các phiên đăng nhập cũ đã kết thúc.")
     return 0
 

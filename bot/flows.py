@@ -143,6 +143,10 @@ class Flow:
     def step_of(self, state_step: str | None) -> Enum | None:
         return self._by_name.get(state_step or "")
 
+    def step_in(self, ctx: Context) -> Enum | None:
+        """This chat's step of this flow; None outside it (no dialogue, or another's)."""
+        return self.step_of(ctx.state.step if ctx.state else None)
+
     def step_names(self) -> Iterable[str]:
         return self._by_name
 

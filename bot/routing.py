@@ -302,7 +302,7 @@ class Dispatcher:
 
     async def _flow_button(self, flow: Flow, incoming: Incoming, ctx: Context) -> HandlerResult:
         """A button of `flow`: its handler at the current step; an old one re-asks it."""
-        step = flow.step_of(ctx.state.step if ctx.state else None)
+        step = flow.step_in(ctx)
         data = incoming.button or ""
         if step is None:
             return await self._not_understood(incoming, ctx)
@@ -315,7 +315,7 @@ class Dispatcher:
 
     async def _flow_text(self, flow: Flow, incoming: Incoming, ctx: Context) -> HandlerResult:
         """Typed text at a step: one of its buttons if it means one, else its typed handler."""
-        step = flow.step_of(ctx.state.step if ctx.state else None)
+        step = flow.step_in(ctx)
         assert step is not None
         spec = flow.steps[step]
         question = await spec.ask(ctx)

@@ -83,7 +83,7 @@ async def ask_pick(ctx: Context) -> Reply:
 
 
 async def leave_pick(ctx: Context) -> None:
-    if ctx.state is not None and FLOW.step_of(ctx.state.step) is not None:
+    if FLOW.step_in(ctx) is not None:
         await ctx.end_dialogue()
 
 

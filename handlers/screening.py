@@ -343,7 +343,7 @@ async def on_cancel_list(incoming: Incoming, ctx: Context) -> Reply:
     registration half-way through is not lost by looking at one's appointments; with none
     under way, /huy also keeps a step, so the choice and the "yes" can be typed."""
     choices = await ask_cancel_choice(ctx)
-    if not choices.buttons or FLOW.step_of(ctx.state.step if ctx.state else None) is not None:
+    if not choices.buttons or FLOW.step_in(ctx) is not None:
         return choices
     return await CANCEL_FLOW.start(ctx, CancelStep.PICK)
 
@@ -415,7 +415,7 @@ async def confirm_drop_by_typing(incoming: Incoming, ctx: Context) -> Reply:
 
 
 def in_cancel_dialogue(ctx: Context) -> bool:
-    return CANCEL_FLOW.step_of(ctx.state.step if ctx.state else None) is not None
+    return CANCEL_FLOW.step_in(ctx) is not None
 
 
 @router.button(ConfirmDrop.prefix())

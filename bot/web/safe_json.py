@@ -2,9 +2,9 @@
 
 A body that is too big, not JSON, or nested deeper than any real request is refused with
 one log line and a Vietnamese reason, never a traceback (one too slow to arrive is
-refused for every route alike: bot/web/site.py). Lone
-surrogates ("\\ud800", which no UTF-8 database stores) become U+FFFD, so what follows
-sees ordinary text and answers it politely.
+refused for every route alike: bot/web/site.py). Lone surrogates ("\\ud800", which no
+UTF-8 database stores) become U+FFFD, so what follows sees ordinary text and answers it
+politely.
 """
 
 from __future__ import annotations

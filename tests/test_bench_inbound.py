@@ -14,3 +14,4 @@ async def test_the_webhook_path_is_answered_and_figured_like_the_web_chat():
     assert figures["path"] == "webhook"
     assert figures["requests"] > 0 and figures["errors"] == 0, figures
     assert figures["answer_p50_ms"] is not None and figures["rss_mb"], figures
+    assert 0 < figures["loop_cpu_ms_per_request"] <= figures["cpu_ms_per_request"], figures

@@ -50,6 +50,8 @@ CHECKPOINT_EVERY = 500
 _SQLITE_BUSY = 5
 # Between two tries while another process holds the file's write lock.
 BUSY_PAUSE_S = 0.005
+# The longest a checkpoint holds writers off while it waits for the WAL's readers.
+RESTART_WAIT_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -347,9 +349,24 @@ def _release_if_taken(lock: threading.Lock) -> Callable[[asyncio.Future[bool]], 
 
 
 def _checkpoint(path: str) -> None:
-    connection = sqlite3.connect(path, timeout=30)
+    """The WAL copied into the file, and started over by the next write.
+
+    A passive checkpoint alone never waits, so with writes coming all the time (this
+    process's loop, another instance on the file) it never catches up, the WAL is never
+    started over and grows by hundreds of megabytes a minute. So it copies the bulk
+    without holding anyone up, then the rest with writers held off (this process's by
+    the file's lock, others' by SQLite's) until readers are done with the WAL: briefly,
+    and never longer than RESTART_WAIT_S (past it, the next checkpoint tries again)."""
+    connection = sqlite3.connect(path, timeout=RESTART_WAIT_S)
     try:
         connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        lock = lock_for(path)
+        if not lock.acquire(timeout=WAIT_S):
+            return
+        try:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)")
+        finally:
+            lock.release()
     finally:
         connection.close()
 

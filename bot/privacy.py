@@ -14,7 +14,9 @@ so no copy is left in the database file or beside it.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -34,6 +36,8 @@ from bot.models.survey import SurveyAnswer, SurveyResponse
 from bot.screening.registrations import erase_registrations, upcoming_of
 from bot.subscribers import find_subscriber
 
+log = logging.getLogger(__name__)
+
 MASK = "[đã xóa]"
 # Every column that may hold a copy of what a resident typed or was told about them.
 _TEXT_COLUMNS: tuple[InstrumentedAttribute, ...] = (
@@ -47,6 +51,10 @@ _TEXT_COLUMNS: tuple[InstrumentedAttribute, ...] = (
     WebMessage.text,
 )
 _PERSONAL_KEYS = ("full_name", "phone", "name")
+# Emptying the WAL while another checkpoint runs: tries, and the pause between two (a
+# checkpoint takes a few milliseconds, at most ~0.1 s while it waits for readers).
+WAL_TRIES = 200
+WAL_PAUSE_S = 0.01
 
 
 async def upcoming_count(session: AsyncSession, incoming: Incoming, today: date) -> int:
@@ -191,8 +199,15 @@ async def empty_sqlite_wal(session: AsyncSession) -> None:
     erased rows do not wait there for later writes to overwrite them. A no-op elsewhere."""
     if session.bind.dialect.name != "sqlite":
         return
-    await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    await session.commit()
+    # It waits for readers and writers, but not for another checkpoint (the hot statements
+    # make one every few hundred writes): SQLite then answers "busy" at once.
+    for _ in range(WAL_TRIES):
+        busy = (await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).scalar()
+        await session.commit()
+        if not busy:
+            return
+        await asyncio.sleep(WAL_PAUSE_S)
+    log.warning("erasure: the SQLite WAL could not be emptied (other checkpoints kept running)")
 
 
 # The web chat's conversation is kept this long, for reloads; erasure removes it at once.

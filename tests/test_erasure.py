@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import threading
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
 from bot.outbox.audience import Audience
 from bot.outbox.broadcasts import BroadcastRequest, broadcast_progress, create_broadcast
+from bot.privacy import empty_sqlite_wal
 from bot.reports import parse_period, reach_report
 from bot.stats import key_numbers
 from tests.helpers import ChatDriver
@@ -119,3 +124,30 @@ async def test_the_ward_counts_are_the_same_after_one_resident_erases(dispatcher
     async with database.sessions() as session:
         cut = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "")))
     assert [row.status for row in cut] == ["sent", "cancelled"]
+
+
+async def test_the_wal_is_emptied_even_when_a_checkpoint_is_running_at_that_moment(
+    database: Database, tmp_path: Path
+) -> None:
+    # The hot statements checkpoint every few hundred writes; SQLite answers a second
+    # checkpoint "busy" at once, without waiting, and the erased rows stayed in the WAL.
+    path = tmp_path / "loaphuong.db"
+    async with database.sessions() as session:
+        session.add(Subscriber(channel="web", chat_id="web-x", phone=PHONE))
+        await session.commit()
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM subscriber").fetchone()
+
+    def checkpoint() -> None:
+        with closing(sqlite3.connect(path, timeout=1)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)")
+
+    checkpointing = threading.Thread(target=checkpoint)
+    checkpointing.start()  # waits for the reader, holding SQLite's checkpoint lock
+    await asyncio.sleep(0.05)
+    asyncio.get_running_loop().call_later(0.1, reader.close)
+    async with database.sessions() as session:
+        await empty_sqlite_wal(session)
+    await asyncio.to_thread(checkpointing.join)
+    assert (tmp_path / "loaphuong.db-wal").stat().st_size == 0

@@ -155,6 +155,7 @@ async def test_the_wal_starts_over_after_a_checkpoint_that_met_a_reader(
     # Else, with residents chatting all the time (and a second instance on the same file),
     # the WAL only ever grows: hundreds of megabytes in a minute.
     monkeypatch.setattr(hot_statements, "CHECKPOINT_EVERY", 20)
+    monkeypatch.setattr(hot_statements, "RESTART_WAIT_S", 1.0)  # outlasts the reader
     statements = hot(engine)
     wal = tmp_path / "hot.db-wal"
     sizes = []

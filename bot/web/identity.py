@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import install_secret
 from bot.throttle import recent, record
+from bot.web.cookies import cookie
 
 COOKIE_NAME = "loaphuong_chat"
 SECRET_KEY = "webchat.identity_secret"
@@ -67,7 +68,7 @@ class ChatIdentities:
 
     def of(self, request: web.Request) -> str | None:
         """The resident id this browser was given, if its cookie is genuine."""
-        return self._resident_in(request.cookies.get(COOKIE_NAME, ""))
+        return self._resident_in(cookie(request, COOKIE_NAME) or "")
 
     def _checked(self, cookie: str) -> str | None:
         resident, _, signature = cookie.partition(".")

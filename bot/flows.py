@@ -215,7 +215,7 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
         if button.data == flow.back_data:
             return BACK_WORDS
         on = on_of(button)
-        return frozenset(_key(word) for word in (*(on.words if on else ()), *button.words))
+        return _keys((*(on.words if on else ()), *button.words))
 
     exact = [b for b in buttons if _key(b.text) == answer or answer in words_of(b)]
     if exact:
@@ -297,6 +297,13 @@ def _folded_key(text: str) -> str:
 
 
 _remembered_key = lru_cache(maxsize=4096)(_folded_key)
+
+
+@lru_cache(maxsize=1024)
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    """A button's words as typed answers are compared with them (a button set's words
+    come back at every answer to its step)."""
+    return frozenset(_key(word) for word in words)
 
 
 def mermaid(flows: Iterable[Flow], source: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.hot_statements import hot
 from bot.models.core import KeyValue
 from bot.sqlite_trips import connector
 from bot.sqlite_writes import OneWriterConnection
@@ -181,4 +182,5 @@ class Database:
         await migrate(self.engine)
 
     async def close(self) -> None:
+        hot(self.engine).close()
         await self.engine.dispose()

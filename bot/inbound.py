@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Dispatch
 from bot.core import Incoming, Reply
 from bot.db import engine_of
+from bot.hot_statements import hot
 from bot.models.core import HandledUpdate
 from bot.models.types import utcnow
-from bot.sqlite_trips import committed_at_once
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ _HANDLED = HandledUpdate.__table__  # type: ignore[attr-defined]
 # Built once per dialect: building the statement per update cost more than running it.
 _REMEMBER = {
     "postgresql": postgresql.insert(_HANDLED).on_conflict_do_nothing(),
-    "sqlite": committed_at_once(sqlite.insert(_HANDLED).on_conflict_do_nothing()),
+    "sqlite": sqlite.insert(_HANDLED).on_conflict_do_nothing(),
 }
 
 
@@ -76,8 +76,9 @@ class Inbound:
 
     def __init__(self, dispatch: Dispatch, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._dispatch = dispatch
-        self._engine = engine_of(sessions)
-        self._remember = _REMEMBER[self._engine.dialect.name]
+        engine = engine_of(sessions)
+        self._hot = hot(engine)
+        self._remember = _REMEMBER[engine.dialect.name]
         self.chats = OneAtATime()
 
     async def dispatch(self, incoming: Incoming) -> list[Reply]:
@@ -89,9 +90,8 @@ class Inbound:
 
     async def _first_time(self, incoming: Incoming) -> bool:
         key = f"{incoming.channel}:{incoming.update_key}"[:160]
-        async with self._engine.begin() as connection:
-            result = await connection.execute(self._remember, {"key": key, "handled_at": utcnow()})
-            return bool(result.rowcount)
+        remembered = await self._hot.write(self._remember, {"key": key, "handled_at": utcnow()})
+        return bool(remembered.rowcount)
 
 
 async def forget_old_updates(session: AsyncSession, now: datetime) -> int:

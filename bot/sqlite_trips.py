@@ -77,14 +77,16 @@ class FewTripsConnection(aiosqlite.Connection):
         return _OneTripCursor(self)
 
     async def commit(self) -> None:
-        if self._has_work_to_end():
+        if self.has_work_to_end:
             await super().commit()
 
     async def rollback(self) -> None:
-        if self._has_work_to_end():
+        if self.has_work_to_end:
             await super().rollback()
 
-    def _has_work_to_end(self) -> bool:
+    @property
+    def has_work_to_end(self) -> bool:
+        """A transaction open, or the file's write lock held, until a commit or rollback."""
         # Read from the event loop's thread while the connection's thread is idle: this
         # connection runs one call at a time, and the caller awaits each.
         connection = self._connection

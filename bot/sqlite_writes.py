@@ -22,7 +22,8 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def _lock_for(path: str) -> threading.Lock:
+def lock_for(path: str) -> threading.Lock:
+    """The write lock of the SQLite file at `path`, one for all the process's connections."""
     with _locks_guard:
         return _locks.setdefault(path, threading.Lock())
 
@@ -33,7 +34,7 @@ class OneWriterConnection(sqlite3.Connection):
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
-        self._write_lock = _lock_for(str(database))
+        self._write_lock = lock_for(str(database))
         self._writing = False
 
     @property

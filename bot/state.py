@@ -17,28 +17,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import engine_of
+from bot.hot_statements import hot
 from bot.models.core import DialogueStateRow, Subscriber
-from bot.sqlite_trips import committed_at_once, on_the_loop
 
 KEY_COLUMNS = ["channel", "chat_id", "user_id"]
 # Read on nearly every message: built once (building a statement costs more than SQLite
 # takes to answer it).
 _OF_KEY = [getattr(DialogueStateRow, column) == bindparam(column) for column in KEY_COLUMNS]
-_STATE = on_the_loop(select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY))
-_CLEAR = committed_at_once(delete(DialogueStateRow).where(*_OF_KEY))
+_STATE = select(DialogueStateRow.step, DialogueStateRow.data).where(*_OF_KEY)
+_CLEAR = delete(DialogueStateRow).where(*_OF_KEY)
 _VALUES = ("step", "data", "updated_at")
 # What every message starts with, in one statement: the chat's chosen language (None when
 # it is no subscriber) and the dialogue step and data (None outside a dialogue).
-_LANGUAGE_AND_STATE = on_the_loop(
-    select(
-        select(Subscriber.language)
-        .where(
-            Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id")
-        )
-        .scalar_subquery(),
-        select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
-        select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
-    )
+_LANGUAGE_AND_STATE = select(
+    select(Subscriber.language)
+    .where(Subscriber.channel == bindparam("channel"), Subscriber.chat_id == bindparam("chat_id"))
+    .scalar_subquery(),
+    select(DialogueStateRow.step).where(*_OF_KEY).scalar_subquery(),
+    select(DialogueStateRow.data).where(*_OF_KEY).scalar_subquery(),
 )
 
 
@@ -94,31 +90,28 @@ class MemoryStateStorage:
 class SqlStateStorage:
     """Dialogue state in the database, so a restart resumes every dialogue.
 
-    Read and written on nearly every message, as Core statements built once on the engine's
-    own connections: an ORM session around one statement costs more than SQLite takes to
-    answer it."""
+    Read and written on nearly every message, as Core statements built once and run as hot
+    statements (bot/hot_statements.py): a session, or even a pooled connection, around one
+    statement costs more than SQLite takes to answer it."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._engine = engine_of(sessions)
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        engine = engine_of(sessions)
+        self._hot = hot(engine)
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         upsert = dialect.insert(DialogueStateRow.__table__)  # type: ignore[attr-defined]
         # One statement: two instances (or two requests) setting the same key at once
         # both succeed, the later write kept, where a read-then-insert hit the unique key.
-        self._upsert = committed_at_once(
-            upsert.on_conflict_do_update(
-                index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
-            )
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=KEY_COLUMNS, set_={name: upsert.excluded[name] for name in _VALUES}
         )
 
     async def get(self, key: StateKey) -> DialogueState | None:
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(_STATE, vars(key))).first()
-        return DialogueState(row.step, json.loads(row.data)) if row else None
+        rows = await self._hot.rows(_STATE, vars(key))
+        return DialogueState(rows[0][0], json.loads(rows[0][1])) if rows else None
 
     async def get_with_language(self, key: StateKey) -> tuple[str | None, DialogueState | None]:
-        async with self._engine.connect() as connection:
-            language, step, data = (await connection.execute(_LANGUAGE_AND_STATE, vars(key))).one()
+        [(language, step, data)] = await self._hot.rows(_LANGUAGE_AND_STATE, vars(key))
         return language, DialogueState(step, json.loads(data)) if step is not None else None
 
     async def set(self, key: StateKey, state: DialogueState) -> None:
@@ -127,9 +120,7 @@ class SqlStateStorage:
             "data": json.dumps(state.data, ensure_ascii=False),
             "updated_at": datetime.now(UTC),
         }
-        async with self._engine.begin() as connection:
-            await connection.execute(self._upsert, vars(key) | values)
+        await self._hot.write(self._upsert, vars(key) | values)
 
     async def clear(self, key: StateKey) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(_CLEAR, vars(key))
+        await self._hot.write(_CLEAR, vars(key))

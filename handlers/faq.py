@@ -50,8 +50,7 @@ async def answer(text: str, ctx: Context) -> Reply:
     # Answered in the language the question is written in; the chat keeps its own.
     match = ask(question, ctx.locale)
     _ = translator(match.lang)
-    async with engine_of(ctx.sessions).begin() as connection:
-        question_id = await log_question(connection, question, match.lang, match)
+    question_id = await log_question(engine_of(ctx.sessions), question, match.lang, match)
     if match.answer is not None:
         return Reply(match.answer, action_buttons(ctx, match.answer))
     if match.off_topic:

@@ -132,7 +132,7 @@ async def toggle_and_show(incoming: Incoming, ctx: Context, kind: type[TopicButt
     if code not in {topic.code for topic in load_topics()}:
         return Reply(ctx._("Chủ đề này không còn. Bà con gõ /chude để chọn lại ạ."))
     async with ctx.sessions() as session:
-        subscriber = await require_subscriber(session, incoming)
+        subscriber, _chosen = await subscriber_with_topics(session, incoming)
         chosen = await toggle_topic(session, subscriber.id, code)
     return topics_reply(ctx, chosen, kind)
 

@@ -84,9 +84,8 @@ async def test_unanswered_lists_only_unanswered_questions_without_identity(
 ):
     index = get_index("vi")
     questions = ("giờ mở cửa trạm y tế", "con nhà tôi hay khóc đêm, gọi 0912 345 678", "giá vàng")
-    async with database.engine.begin() as connection:
-        for text in questions:
-            await log_question(connection, text, "vi", index.ask(text))
+    for text in questions:
+        await log_question(database.engine, text, "vi", index.ask(text))
     monkeypatch.setenv("DATABASE_URL", db_url)
     from bot.config import get_settings
 

@@ -39,11 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Dispatch, Sent
 from bot.core import Incoming, Reply
 from bot.db import engine_of
-from bot.group_insert import GroupInsert
+from bot.hot_statements import hot
 from bot.i18n import normalize_locale, translator
 from bot.models.core import WebMessage
 from bot.models.types import utcnow
-from bot.sqlite_trips import committed_at_once
 from bot.staff import web_chat_id
 from bot.subscribers import language_of
 from bot.web.dashboard.auth import signed_in_member
@@ -59,8 +58,7 @@ MAX_BUTTON = 64
 INBOX_PAGE = 50
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
-# A batch of history rows is its own transaction: committed in the trip that writes it.
-_REMEMBER = committed_at_once(insert(WebMessage.__table__))  # type: ignore[attr-defined]
+_REMEMBER = insert(WebMessage.__table__)  # type: ignore[attr-defined]
 
 
 class BadRequest(Exception):
@@ -85,8 +83,8 @@ class WebChannel:
         new_chats_per_hour: int = 30,
     ) -> None:
         self._sessions = sessions
-        # Every chat's messages and replies, stored a batch at a time under load.
-        self._history = GroupInsert(engine_of(sessions), _REMEMBER)
+        # Every chat's messages and replies, stored as they are exchanged.
+        self._hot = hot(engine_of(sessions))
         self._dispatch: Dispatch | None = None
         self._identities: ChatIdentities | None = None
         self._secure_cookies = secure_cookies
@@ -216,8 +214,8 @@ class WebChannel:
             {"role": "reply", "text": _with_photo_link(reply), "buttons": _buttons_json(reply)}
             for reply in replies
         ]
-        await self._history.insert(
-            [row | {"user_id": talker, "created_at": now} for row in said + answered]
+        await self._hot.write(
+            _REMEMBER, [row | {"user_id": talker, "created_at": now} for row in said + answered]
         )
 
     async def _inbox_of(self, talker: str | None, after_text: str) -> web.Response:

@@ -10,23 +10,23 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.core import Incoming
 from bot.db import Database
 from bot.direct import message_chat
 from bot.faq.index import Match
+from bot.hot_statements import hot
 from bot.i18n import translator
 from bot.models.core import AuditLog
 from bot.models.faq import FaqHandoff, FaqQuestion
 from bot.models.types import utcnow
-from bot.sqlite_trips import committed_at_once
 
 MAX_TEXT = 500
 # 9–12 digits, possibly split by spaces, dots or dashes, optionally +84: a phone number.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84[\s.-]?)?\d(?:[\s.-]?\d){8,11}(?!\d)")
 UNANSWERED = ("unsure", "off_topic", "advice")
-_LOG_QUESTION = committed_at_once(insert(FaqQuestion.__table__))  # type: ignore[attr-defined]
+_LOG_QUESTION = insert(FaqQuestion.__table__)  # type: ignore[attr-defined]
 
 
 class HandoffError(ValueError):
@@ -47,8 +47,8 @@ def outcome_of(match: Match) -> str:
     return "off_topic" if match.off_topic else "unsure"
 
 
-async def log_question(connection: AsyncConnection, text: str, language: str, match: Match) -> int:
-    """The question logged in `connection`'s transaction; returns the new row's id."""
+async def log_question(engine: AsyncEngine, text: str, language: str, match: Match) -> int:
+    """The question logged and committed; returns the new row's id."""
     values = {
         "asked_at": utcnow(),
         "language": language,
@@ -58,10 +58,11 @@ async def log_question(connection: AsyncConnection, text: str, language: str, ma
         "outcome": outcome_of(match),
         "chosen_topic": None,
     }
-    # One statement built once, committed as it runs on SQLite, on a bare connection: a
-    # session and an ORM row cost more than SQLite takes to store the question.
-    added = await connection.execute(_LOG_QUESTION, values)
-    return added.inserted_primary_key[0]  # type: ignore[attr-defined,no-any-return]
+    # One statement built once, run as a hot statement: a session and an ORM row cost more
+    # than SQLite takes to store the question.
+    added = await hot(engine).write(_LOG_QUESTION, values)
+    assert added.new_id is not None
+    return added.new_id
 
 
 async def record_choice(session: AsyncSession, question_id: int, topic: str) -> str | None:

@@ -9,21 +9,21 @@ parser, so a cookie reads exactly as `request.cookies` gives it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
-from types import MappingProxyType
 
 from aiohttp import hdrs, web
-from aiohttp._cookie_helpers import parse_cookie_header  # what request.cookies uses
 
 # Distinct Cookie headers kept (one per browser chatting at the moment, mostly).
 KEPT_HEADERS = 1024
+_parsed: dict[str, Mapping[str, str]] = {}
 
 
 def cookie(request: web.Request, name: str) -> str | None:
     """The value of the cookie `name` the request carries, if any."""
-    return _cookies_in(request.headers.get(hdrs.COOKIE, "")).get(name)
-
-
-@lru_cache(maxsize=KEPT_HEADERS)
-def _cookies_in(header: str) -> Mapping[str, str]:
-    return MappingProxyType({name: morsel.value for name, morsel in parse_cookie_header(header)})
+    header = request.headers.get(hdrs.COOKIE, "")
+    cookies = _parsed.get(header)
+    if cookies is None:
+        cookies = request.cookies  # aiohttp's own parse, kept for the next message
+        if len(_parsed) >= KEPT_HEADERS:
+            del _parsed[next(iter(_parsed))]  # the oldest header seen
+        _parsed[header] = cookies
+    return cookies.get(name)

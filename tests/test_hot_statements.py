@@ -1,7 +1,8 @@
 """Hot statements on a SQLite file: the same answers as through the engine; a write that
 meets another writer (a session of this process, another process) waits in line without
 holding up the event loop and lands after it, in the order handed in; an error reaches
-its caller only; the WAL is checkpointed off the loop."""
+its caller only; the WAL is checkpointed off the loop. A session they left untouched
+closes without waiting for the loop's next turn."""
 
 from __future__ import annotations
 
@@ -146,3 +147,14 @@ async def test_in_memory_sqlite_goes_through_the_engine():
     assert (await statements.write(ADD, {"t": "in memory"})).new_id == 1
     assert await statements.rows(ALL, {}) == [("in memory",)]
     await engine.dispose()
+
+
+async def test_leaving_an_untouched_session_does_not_wait_for_the_loop(database):
+    others: list[str] = []
+    asyncio.get_running_loop().call_soon(others.append, "ran")
+    async with database.sessions():
+        pass
+    assert others == []  # closed without giving the loop a turn
+    async with database.sessions() as session:
+        await session.execute(select(1))
+    assert database.engine.pool.checkedout() == 0  # one that read gave its connection back

@@ -83,8 +83,8 @@ _LIST_SEPARATOR = re.compile(r"\s*[,;+&/]\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 TYPO_SCORE = 85
 # A typed part of a label must be this long to count ("ban than" for "Cho bản thân").
 MIN_PART = 3
-# Texts this short (labels, their words, typed answers) are folded once and remembered:
-# a step's buttons are read again at every answer; long texts would only fill memory.
+# Labels and button words this short are folded once and remembered: a step's buttons are
+# read again at every answer; long texts would only fill memory.
 REMEMBERED_KEY_LENGTH = 64
 
 
@@ -282,7 +282,8 @@ def pressed(incoming: Incoming, data: str) -> Incoming:
 def folded_answer(text: str) -> str:
     """`text` folded, without the politeness at its end: "Cảm ơn nhiều nhé!" → "cam on nhieu";
     "kí" and "ký" spelt alike: "Đăng kí khám" → "dang ki kham"."""
-    return _without_tail(_key(text))
+    # Not remembered: what residents type may hold a name or a phone number.
+    return _without_tail(_folded_key(text))
 
 
 def _key(text: str) -> str:

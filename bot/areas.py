@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -18,7 +19,7 @@ def match_area(text: str, areas: list[str]) -> str | None:
     wanted = fold(text)
     if not wanted:
         return None
-    folded = {fold(area): area for area in areas}
+    folded = _folded(tuple(areas))
     if wanted in folded:
         return folded[wanted]
     numbers = _NUMBER.findall(wanted)
@@ -30,6 +31,12 @@ def match_area(text: str, areas: list[str]) -> str | None:
             return None
     best = process.extractOne(wanted, list(folded), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
     return folded[best[0]] if best else None
+
+
+@lru_cache(maxsize=8)
+def _folded(areas: tuple[str, ...]) -> dict[str, str]:
+    """Each area by its folded name (the station's list, folded once, not per message)."""
+    return {fold(area): area for area in areas}
 
 
 class UnknownArea(ValueError):

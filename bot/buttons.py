@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import ClassVar, Self, get_type_hints
 
 from bot.models.staff import Verdict
@@ -39,24 +39,36 @@ class ButtonData:
         return f"{cls.namespace}:" + "".join(f"{_packed(value)}:" for value in leading)
 
     def pack(self) -> str:
-        values = (getattr(self, name) for name in _field_names(type(self)))
-        data = self.prefix() + ":".join(_packed(value) for value in values)
-        if len(data.encode()) > MAX_BYTES:
-            raise ButtonTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
-        return data
+        return _pack(self)
 
     @classmethod
     def parse(cls, data: str | None) -> Self | None:
-        if not data or not data.startswith(cls.prefix()):
-            return None
-        kinds = _field_kinds(cls)
-        parts = data.removeprefix(cls.prefix()).split(":", maxsplit=len(kinds) - 1)
-        if len(parts) != len(kinds):
-            return None
-        values = [_parsed(kind, part) for kind, part in zip(kinds, parts, strict=True)]
-        if any(value is None for value in values):
-            return None
-        return cls(*values)
+        return _parse(cls, data) if data else None  # type: ignore[return-value]
+
+
+# Menus and lists pack the same buttons for every answer, and the same data comes back
+# when one is pressed: each is worked out once (frozen, so a parsed button is shared).
+@lru_cache(maxsize=4096)
+def _pack(button: ButtonData) -> str:
+    values = (getattr(button, name) for name in _field_names(type(button)))
+    data = button.prefix() + ":".join(_packed(value) for value in values)
+    if len(data.encode()) > MAX_BYTES:
+        raise ButtonTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
+    return data
+
+
+@lru_cache(maxsize=4096)
+def _parse(kind: type[ButtonData], data: str) -> ButtonData | None:
+    if not data.startswith(kind.prefix()):
+        return None
+    kinds = _field_kinds(kind)
+    parts = data.removeprefix(kind.prefix()).split(":", maxsplit=len(kinds) - 1)
+    if len(parts) != len(kinds):
+        return None
+    values = [_parsed(field_kind, part) for field_kind, part in zip(kinds, parts, strict=True)]
+    if any(value is None for value in values):
+        return None
+    return kind(*values)
 
 
 @cache

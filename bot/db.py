@@ -109,8 +109,23 @@ def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     return engine
 
 
+class Session(AsyncSession):
+    """Leaving `async with` without having asked the database anything, closes at once.
+
+    SQLAlchemy closes every session in a task of its own, so that a cancellation cannot cut
+    short a connection's return to the pool; that task waits for the loop's next turn
+    (about 12 ms per session in bench inbound, where hot statements leave most sessions
+    untouched). A session that never began holds no connection to return."""
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        if self.in_transaction():
+            await super().__aexit__(type_, value, traceback)
+        else:
+            await self.close()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, class_=Session, expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:

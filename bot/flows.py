@@ -36,6 +36,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
@@ -82,6 +83,9 @@ _LIST_SEPARATOR = re.compile(r"\s*[,;+&/]\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 TYPO_SCORE = 85
 # A typed part of a label must be this long to count ("ban than" for "Cho bản thân").
 MIN_PART = 3
+# Labels and button words this short are folded once and remembered: a step's buttons are
+# read again at every answer; long texts would only fill memory.
+REMEMBERED_KEY_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,16 @@ class Flow:
     back_data: str | None = None
     way_out: tuple[On, ...] = ()
     _by_name: dict[str, Enum] = field(init=False, repr=False)
+    # Its buttons' data, whole and prefixes ("topic:"): every button pressed is looked up.
+    _exact_data: frozenset[str] = field(init=False, repr=False)
+    _data_prefixes: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name = {step_name(step): step for step in self.steps}
+        data = [on.data for on in self._all_buttons()]
+        exact = {d for d in data if not d.endswith(":")}
+        self._exact_data = frozenset(exact if self.back_data is None else {*exact, self.back_data})
+        self._data_prefixes = tuple(d for d in data if d.endswith(":"))
 
     def step_of(self, state_step: str | None) -> Enum | None:
         return self._by_name.get(state_step or "")
@@ -151,7 +162,7 @@ class Flow:
         return self._by_name
 
     def owns(self, data: str) -> bool:
-        return data == self.back_data or any(on.matches(data) for on in self._all_buttons())
+        return data in self._exact_data or data.startswith(self._data_prefixes)
 
     def button_data(self) -> set[str]:
         """Every button (or button prefix) of the flow."""
@@ -204,7 +215,7 @@ def read_answer(typed: str, step: Step, flow: Flow, buttons: list[Button]) -> li
         if button.data == flow.back_data:
             return BACK_WORDS
         on = on_of(button)
-        return frozenset(_key(word) for word in (*(on.words if on else ()), *button.words))
+        return _keys((*(on.words if on else ()), *button.words))
 
     exact = [b for b in buttons if _key(b.text) == answer or answer in words_of(b)]
     if exact:
@@ -271,14 +282,29 @@ def pressed(incoming: Incoming, data: str) -> Incoming:
 def folded_answer(text: str) -> str:
     """`text` folded, without the politeness at its end: "Cảm ơn nhiều nhé!" → "cam on nhieu";
     "kí" and "ký" spelt alike: "Đăng kí khám" → "dang ki kham"."""
-    return _without_tail(_key(text))
+    # Not remembered: what residents type may hold a name or a phone number.
+    return _without_tail(_folded_key(text))
 
 
 def _key(text: str) -> str:
     """A label or a word as typed answers are compared with it."""
+    return _remembered_key(text) if len(text) <= REMEMBERED_KEY_LENGTH else _folded_key(text)
+
+
+def _folded_key(text: str) -> str:
     for emoji, word in _EMOJI_WORDS.items():
         text = text.replace(emoji, f" {word} ")
     return _I_OR_Y.sub(r"\1i", fold(text))
+
+
+_remembered_key = lru_cache(maxsize=4096)(_folded_key)
+
+
+@lru_cache(maxsize=1024)
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    """A button's words as typed answers are compared with them (a button set's words
+    come back at every answer to its step)."""
+    return frozenset(_key(word) for word in words)
 
 
 def mermaid(flows: Iterable[Flow], source: str) -> str:

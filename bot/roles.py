@@ -44,8 +44,7 @@ async def configured_roles(incoming: Incoming, ctx: Context) -> set[str]:
 
 
 async def staff_account_roles(incoming: Incoming, ctx: Context) -> set[str]:
-    async with ctx.sessions() as session:
-        member = await staff_for_chat(session, incoming)
+    member = await staff_for_chat(ctx.sessions, incoming)
     return {member.role} if member else set()
 
 

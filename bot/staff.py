@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zxcvbn import zxcvbn
 
 from bot.core import Incoming
@@ -187,12 +187,20 @@ def web_chat_id(member: StaffMember) -> str:
     return f"{WEB_STAFF_PREFIX}{member.id}"
 
 
-async def staff_for_chat(session: AsyncSession, incoming: Incoming) -> StaffMember | None:
-    """The staff account linked to this chat user, if any."""
+async def staff_for_chat(
+    sessions: async_sessionmaker[AsyncSession], incoming: Incoming
+) -> StaffMember | None:
+    """The staff account linked to this chat user, if any. A session is opened only when
+    there is one to look up: a resident's /trogiup asks twice, and two empty sessions
+    cost it ~0.1 ms of the event loop and two of its turns under load."""
     if incoming.channel == "web":
         account = _WEB_STAFF_ID.fullmatch(incoming.user_id)
-        return await session.get(StaffMember, int(account.group(1))) if account else None
+        if account is None:
+            return None
+        async with sessions() as session:
+            return await session.get(StaffMember, int(account.group(1)))
     linked = _LINKED.get(incoming.channel)
     if linked is None:
         return None
-    return await session.scalar(linked, {"user_id": incoming.user_id})
+    async with sessions() as session:
+        return await session.scalar(linked, {"user_id": incoming.user_id})

@@ -523,14 +523,32 @@ async def ask_consent(ctx: Context) -> Reply:
     )
 
 
+# "Cho ai?" answered in words instead of a tap (compared whole, without diacritics).
+SELF = ("toi", "minh", "ban than", "chinh toi", "chinh minh", "cho toi", "cho minh", "cho ban than")
+_KIN = (
+    *("me", "ma", "bo", "ba", "cha", "ong", "vo", "chong", "con", "anh", "chi", "chau"),
+    *("co", "chu", "di", "bac", "cau", "mo", "thim", "bo me", "ba me", "ong ba"),
+    *("ong noi", "ba noi", "ong ngoai", "ba ngoai", "ong ba noi", "ong ba ngoai"),
+    *("nguoi nha", "nguoi than"),
+)
+RELATIVE = tuple(
+    f"{lead}{kin}{whose}"
+    for lead in ("", "cho ")
+    for kin in _KIN
+    for whose in ("", " toi", " minh", " em", " cua toi", " cua minh", " nha toi")
+)
+
+
 async def ask_who(ctx: Context) -> Reply:
     return Reply(
         ctx._("Bà con đăng ký khám cho ai?"),
         with_way_out(
             ctx,
             [
-                Button(ctx._("Cho bản thân"), RegistrantChoice(Registrant.SELF).pack()),
-                Button(ctx._("Cho người thân"), RegistrantChoice(Registrant.RELATIVE).pack()),
+                Button(ctx._("Cho bản thân"), RegistrantChoice(Registrant.SELF).pack(), SELF),
+                Button(
+                    ctx._("Cho người thân"), RegistrantChoice(Registrant.RELATIVE).pack(), RELATIVE
+                ),
             ],
         ),
     )

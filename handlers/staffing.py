@@ -12,8 +12,7 @@ from bot.staff import staff_for_chat
 
 async def actor_of(incoming: Incoming, ctx: Context) -> str:
     """The staff account name when linked, else "<channel>:<user id>"."""
-    async with ctx.sessions() as session:
-        member = await staff_for_chat(session, incoming)
+    member = await staff_for_chat(ctx.sessions, incoming)
     return member.name if member else f"{incoming.channel}:{incoming.user_id}"
 
 

@@ -2,7 +2,8 @@
 meets another writer (a session of this process, another process) waits in line without
 holding up the event loop and lands after it, in the order handed in; an error reaches
 its caller only; the WAL is checkpointed off the loop and started over even when the
-checkpoint meets a reader."""
+checkpoint meets a reader. A session they left untouched closes without waiting for the
+loop's next turn."""
 
 from __future__ import annotations
 
@@ -170,3 +171,14 @@ async def test_the_wal_starts_over_after_a_checkpoint_that_met_a_reader(
             await asyncio.sleep(0.005)
         sizes.append(wal.stat().st_size)
     assert sizes[2] == sizes[0]
+
+
+async def test_leaving_an_untouched_session_does_not_wait_for_the_loop(database):
+    others: list[str] = []
+    asyncio.get_running_loop().call_soon(others.append, "ran")
+    async with database.sessions():
+        pass
+    assert others == []  # closed without giving the loop a turn
+    async with database.sessions() as session:
+        await session.execute(select(1))
+    assert database.engine.pool.checkedout() == 0  # one that read gave its connection back

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 
@@ -39,3 +41,29 @@ async def test_items_are_added_listed_previewed_and_removed(cli, database):
 async def test_bad_input_is_refused_naming_the_problem(cli, database, options, words):
     code, _, err = cli("news", "add", "--title", "Tin", "--summary", "Một câu.", *options)
     assert code == 2 and words in err
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [
+        (
+            "2026-12-06",
+            ["hằng ngày ngày 07/12/2026, hằng tuần ngày 07/12/2026, hằng tháng ngày 01/01/2027."],
+        ),
+        ("2026-12-05", ["hằng ngày ngày 06/12/2026 (nếu chưa qua giờ gửi)"]),
+        (
+            "2026-12-01",
+            [
+                "hằng tuần ngày 07/12/2026",
+                "điểm tin hằng ngày ngày 02/12/2026 đã gửi mà không có tin này",
+            ],
+        ),
+        ("2026-10-20", ["tháng ngày 01/11/2026 đã gửi", "Tin này sẽ không được gửi đi"]),
+    ],
+)
+def test_adding_an_item_says_which_digests_will_carry_it(cli, database, monkeypatch, day, said):
+    monkeypatch.setattr("bot.cli.news._today", lambda: date(2026, 12, 6))  # a Sunday
+    code, out, _ = cli("news", "add", "--title", "Tin", "--summary", "Một câu.", "--date", day)
+    assert code == 0
+    for words in said:
+        assert words in out

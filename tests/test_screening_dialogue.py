@@ -259,9 +259,20 @@ async def test_the_area_question_names_the_relative(chat, sessions):
     assert "Tổ 3" in chat.buttons
 
 
+@pytest.mark.parametrize(
+    ("typed", "relative"),
+    [("cho mẹ tôi", True), ("Bố em ạ", True), ("ông bà nội", True), ("cho minh", False)],
+)
+async def test_who_is_registered_can_be_typed(chat, sessions, typed, relative):
+    await reach(chat, 1)
+    await chat.send(typed)
+    assert "tổ dân phố nào" in chat.text  # understood: the next question
+    assert ("Người thân của bà con" in chat.text) is relative
+
+
 async def test_typed_text_where_buttons_are_expected_shows_them_again(chat, sessions):
     await reach(chat, 1)
-    await chat.send("cho tôi")
+    await chat.send("hôm nay")
     assert "bấm một nút" in chat.text and "Cho bản thân" in chat.buttons
 
 

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
 from bot.channels.web import STATIC_DIR, WebChannel, page_frame
 from bot.core import Button, Reply
+from bot.web.cookies import cookie
 from bot.web.identity import COOKIE_NAME as IDENTITY_COOKIE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -311,3 +313,19 @@ async def test_the_real_page_keeps_the_chat_across_a_reload(client):
         await async_api.expect(log.locator(".msg")).to_have_count(len(before))
         assert await log.locator(".msg").all_inner_texts() == before
         await browser.close()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"{IDENTITY_COOKIE}=web-abc.signature",
+        f'theme=dark; {IDENTITY_COOKIE}="web-abc.sig\\"x"; loaphuong_admin=t',
+        f"not a cookie; {IDENTITY_COOKIE}=web-def.sig; {IDENTITY_COOKIE}=second",
+        "theme=dark",
+        "",
+    ],
+)
+def test_a_remembered_cookie_reads_as_aiohttp_reads_it(header):
+    request = make_mocked_request("POST", "/api/chat", headers={"Cookie": header})
+    for _twice in range(2):
+        assert cookie(request, IDENTITY_COOKIE) == request.cookies.get(IDENTITY_COOKIE)

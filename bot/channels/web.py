@@ -28,10 +28,10 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import web
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,7 +58,6 @@ MAX_BUTTON = 64
 INBOX_PAGE = 50
 MAX_ID = 2**63 - 1  # the largest id a database column holds
 HISTORY_PAGE = 100
-_json_dumps = partial(json.dumps, ensure_ascii=False)
 _REMEMBER = insert(WebMessage.__table__)  # type: ignore[attr-defined]
 
 
@@ -152,7 +151,7 @@ class WebChannel:
         """The chat so far, oldest first, so a reload shows it again."""
         talker = await self._known_talker(request)
         if talker is None:
-            return web.json_response({"messages": []})
+            return _json({"messages": []})
         async with self._sessions() as session:
             rows = list(
                 await session.scalars(
@@ -163,7 +162,7 @@ class WebChannel:
                 )
             )
         messages = [_message_json(row) | {"role": row.role} for row in reversed(rows)]
-        return web.json_response({"messages": messages}, dumps=_json_dumps)
+        return _json({"messages": messages})
 
     async def integration_chat(self, request: web.Request) -> web.Response:
         if self._dispatch is None:
@@ -206,9 +205,7 @@ class WebChannel:
         replies = await dispatch(incoming)
         if keep_history:
             await self._remember(incoming.chat_id, incoming.text, replies)
-        return web.json_response(
-            {"replies": [render_reply(reply) for reply in replies]}, dumps=_json_dumps
-        )
+        return _json({"replies": [render_reply(reply) for reply in replies]})
 
     async def _remember(self, talker: str, text: str | None, replies: list[Reply]) -> None:
         now = utcnow()
@@ -229,7 +226,7 @@ class WebChannel:
         if not 0 <= after <= MAX_ID:
             return _error("after phải là số nguyên không âm.", 400)
         if talker is None:
-            return web.json_response({"messages": []})
+            return _json({"messages": []})
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(WebMessage)
@@ -242,7 +239,7 @@ class WebChannel:
                 .limit(INBOX_PAGE)
             )
             messages = [_message_json(row) for row in rows]
-        return web.json_response({"messages": messages}, dumps=_json_dumps)
+        return _json({"messages": messages})
 
     async def frame(self, request: web.Request) -> web.Response:
         """The page's header, placeholder and "Gửi" in the resident's chosen language."""
@@ -251,14 +248,21 @@ class WebChannel:
         if talker is not None:
             async with self._sessions() as session:
                 chosen = await language_of(session, _incoming(talker, None, None, None))
-        return web.json_response(page_frame(chosen), dumps=_json_dumps)
+        return _json(page_frame(chosen))
 
 
 INTEGRATION_ONLY = "Cần mã truy cập hợp lệ (Authorization: Bearer <WEB_API_TOKEN>)."
 
 
 def _error(message: str, status: int) -> web.Response:
-    return web.json_response({"error": message}, status=status, dumps=_json_dumps)
+    return _json({"error": message}, status)
+
+
+def _json(payload: object, status: int = 200) -> web.Response:
+    # orjson: an answer's JSON in a tenth of json.dumps's time (bench inbound).
+    return web.Response(
+        body=orjson.dumps(payload), status=status, content_type="application/json", charset="utf-8"
+    )
 
 
 def _incoming(talker: str, text: str | None, button: str | None, locale: str | None) -> Incoming:
@@ -317,7 +321,7 @@ def _with_photo_link(reply: Reply) -> str:
 
 
 def _buttons_json(reply: Reply) -> str:
-    return json.dumps(_buttons(reply), ensure_ascii=False)
+    return orjson.dumps(_buttons(reply)).decode()
 
 
 def _buttons(reply: Reply) -> list[dict[str, str]]:

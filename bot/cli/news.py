@@ -7,12 +7,13 @@ or monthly digests (bot/news). Mistakes are one Vietnamese line, exit status 2.
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.cli import CliError
 from bot.cli.common import acting_user, cli_settings, iso_date, run_with_session
 
 PERIODS = {"day": "daily", "week": "weekly", "month": "monthly"}
+DIGEST_NAMES = {"daily": "hằng ngày", "weekly": "hằng tuần", "monthly": "hằng tháng"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,6 +95,7 @@ def add_command(args: argparse.Namespace) -> int:
         lambda session: add_news(session, draft, acting_user(args.actor)), refusing=NewsError
     )
     print(f"Đã thêm tin số {item.id} ngày {item.day:%d/%m/%Y}: {item.title}")
+    print(when_sent(item.day, _today()))
     return 0
 
 
@@ -123,10 +125,11 @@ def remove_command(args: argparse.Namespace) -> int:
 
 
 def preview_command(args: argparse.Namespace) -> int:
+    from bot.news.digest import Frequency, next_send_day
     from bot.news.preview import PreviewError, preview_pages
 
     frequency = PERIODS[args.period]
-    send_day = args.date or _next_send_day(frequency, _today())
+    send_day = args.date or next_send_day(Frequency(frequency), _today())
 
     pages = run_with_session(
         lambda session: preview_pages(session, frequency, send_day, args.as_subscriber),
@@ -180,10 +183,27 @@ def _today() -> date:
     return datetime.now(cli_settings().tz).date()
 
 
-def _next_send_day(frequency: str, today: date) -> date:
-    """The next day after today a `frequency` digest goes out."""
-    if frequency == "weekly":
-        return today + timedelta(days=7 - today.weekday())
-    if frequency == "monthly":
-        return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return today + timedelta(days=1)
+def when_sent(day: date, today: date) -> str:
+    """Which digests will carry an item of `day`, and which went out before it was added."""
+    from bot.news.digest import Frequency, next_send_day
+
+    coming, gone = [], []
+    for frequency, name in DIGEST_NAMES.items():
+        send = next_send_day(Frequency(frequency), day)
+        if send < today:
+            gone.append(f"{name} ngày {send:%d/%m/%Y}")
+        else:
+            coming.append(
+                f"{name} ngày {send:%d/%m/%Y}"
+                + (" (nếu chưa qua giờ gửi)" if send == today else "")
+            )
+    lines = [f"Tin sẽ có trong điểm tin {', '.join(coming)}."] if coming else []
+    if gone:
+        lines.append(
+            f"Lưu ý: ngày của tin đã qua, điểm tin {', '.join(gone)} đã gửi mà không có tin này."
+        )
+    if not coming:
+        lines.append(
+            "Tin này sẽ không được gửi đi. Muốn gửi: xóa tin rồi thêm lại với ngày hôm nay."
+        )
+    return "\n".join(lines)

@@ -74,6 +74,16 @@ def period_sent_on(frequency: Frequency, day: date) -> Period:
     return Period(frequency, last.replace(day=1), last)
 
 
+def next_send_day(frequency: Frequency, after: date) -> date:
+    """The first day after `after` on which a `frequency` digest goes out: the one that
+    carries the items of `after`."""
+    if frequency is Frequency.WEEKLY:
+        return after + timedelta(days=7 - after.weekday())
+    if frequency is Frequency.MONTHLY:
+        return (after.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return after + timedelta(days=1)
+
+
 def last_send_day(frequency: Frequency, day: date) -> date:
     """The latest day up to `day` on which a `frequency` digest went out."""
     if frequency is Frequency.WEEKLY:

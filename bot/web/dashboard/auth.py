@@ -24,6 +24,7 @@ from bot.models.security import StaffSession
 from bot.models.staff import StaffMember
 from bot.models.types import utcnow
 from bot.routing import Services
+from bot.web.cookies import cookie
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ async def session_of(
     sessions: async_sessionmaker[AsyncSession], request: web.Request
 ) -> tuple[StaffSession, StaffMember] | None:
     """The live session this request's cookie names, with its account re-read now."""
-    token = request.cookies.get(COOKIE_NAME)
+    token = cookie(request, COOKIE_NAME)
     if not token:
         return None
     now = utcnow()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.core import Incoming, Reply
 from bot.db import Database
 from bot.models.outbox import OutboxMessage
 from bot.models.types import utcnow
@@ -335,3 +336,34 @@ async def test_an_instance_waiting_for_the_others_stays_counted(
         for db in instances:
             await db.close()
     assert 2 in counted and set(counted[counted.index(2) :]) == {2}
+
+
+async def test_an_answer_while_the_last_send_to_its_chat_is_in_flight_leaves_at_once(
+    database, channel, telegram_api, settings
+):
+    # A resident writing again before the platform has answered the bot's last send (the
+    # faster the bot, the likelier): the chat's spacing, a millisecond here, counts from
+    # that answer. Sent through the outbox, the answer waited for the lane's claim with the
+    # chat's next answers behind it: 2 s each.
+    await subscribe(database, "501")
+    limits = Limits(per_second=1000, private_interval=0.001, group_interval=0.0)
+    outbox = runner(database, channel, settings, limits, hold_limit=2.0, idle_poll=1.0)
+    await outbox.start()
+
+    def answer_with(text: str):
+        async def dispatch(_incoming: Incoming) -> list[Reply]:
+            return [Reply(text)]
+
+        return outbox.answering("telegram", dispatch)
+
+    started = time.monotonic()
+    try:
+        await asyncio.gather(
+            answer_with("một")(Incoming("telegram", "501", "501", text="hỏi một")),
+            answer_with("hai")(Incoming("telegram", "501", "501", text="hỏi hai")),
+        )
+        await answer_with("ba")(Incoming("telegram", "501", "501", text="hỏi ba"))
+        await eventually(lambda: len(telegram_api.delivered.get("501", [])) == 3, "not all sent")
+    finally:
+        await outbox.stop()
+    assert time.monotonic() - started < 1.0

@@ -31,6 +31,11 @@ TRANSIENT_DELAY = 2.0
 # An answer for a chat that is no subscriber cannot become a row: it waits in memory,
 # tried this many times.
 MEMORY_ATTEMPTS = 5
+# A wait this short is waited here. A chat's spacing counts from the platform's answer to
+# the last send, so a resident writing again while that send is in flight meets a wait of
+# the spacing (milliseconds at a high limit); through the outbox, the answer and the chat's
+# next ones queued behind it would wait for the lane's claim, ~2 s.
+WAIT_HERE_S = 0.05
 
 
 class Answers:
@@ -61,7 +66,7 @@ class Answers:
             for part in reply_parts(reply, channel.max_text_length, channel.max_caption_length)
         ]
         for index, part in enumerate(parts):
-            wait = self._wait(chat_id)
+            wait = await self._short_wait_over(chat_id)
             if wait:
                 await self._later(chat_id, kind, parts[index:], wait, attempt)
                 return
@@ -90,6 +95,16 @@ class Answers:
         for task in self._waiting:
             task.cancel()
         await asyncio.gather(*self._waiting, return_exceptions=True)
+
+    async def _short_wait_over(self, chat_id: str) -> float:
+        """The wait before this chat may be sent to, waited here while it stays within
+        WAIT_HERE_S in all (then 0); else what is left of it, for the outbox."""
+        deadline = time.monotonic() + WAIT_HERE_S
+        wait = self._wait(chat_id)
+        while 0 < wait <= deadline - time.monotonic():
+            await asyncio.sleep(wait)
+            wait = self._wait(chat_id)
+        return wait
 
     def _wait(self, chat_id: str) -> float:
         """Seconds before this chat may be sent to (0: now)."""

@@ -1,9 +1,9 @@
 """Answers to someone who just wrote: the lane's pacer and retry rules, first in line.
 
-A reply leaves at once when the pacer has room, with no outbox round trip. When it has
-none, or the platform answers 429 or cannot be reached, the rest of the answer becomes
-outbox rows of the highest priority, which the lanes send before urgent alerts and bulk,
-honouring `retry_after`: delayed, never dropped. A chat whose answer is waiting in the
+A reply leaves at once when the pacer has room (or will within WAIT_HERE_S), with no
+outbox round trip. When it has none, or the platform answers 429 or cannot be reached,
+the rest of the answer becomes outbox rows of the highest priority, which the lanes send
+before urgent alerts and bulk, honouring `retry_after`: delayed, never dropped. A chat whose answer is waiting in the
 outbox gets its next answers queued behind it, so they arrive in order.
 """
 

@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select, text, update
@@ -71,6 +72,7 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
     anonymised = 0
     subscriber = await find_subscriber(session, channel, chat_id)
     personal = await _personal_strings(session, subscriber, channel, chat_id)
+    copies = await masked_copies(session, personal)
     if subscriber is not None and subscriber.id is not None:
         await _cut_deliveries(session, subscriber.id)
         anonymised = await erase_registrations(session, subscriber.id, today)
@@ -97,7 +99,8 @@ async def forget_chat(session: AsyncSession, incoming: Incoming, today: date) ->
         .where(RumorReport.channel == channel, RumorReport.chat_id == chat_id)
         .values(channel=None, chat_id=None)
     )
-    await mask_everywhere(session, personal)
+    for copy in copies:  # rows deleted above are no longer there to update
+        await copy.store(session)
     session.add(
         AuditLog(
             actor="resident",
@@ -177,21 +180,42 @@ def personal_pattern(personal: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(forms), re.IGNORECASE) if forms else None
 
 
-async def mask_everywhere(session: AsyncSession, personal: Iterable[str]) -> None:
-    """Replace the person's name and phone wherever text was copied. Every row is read:
-    SQL's LIKE cannot see "0912 345 678" or another letter case, and erasures are rare."""
+async def masked_copies(session: AsyncSession, personal: Iterable[str]) -> list[MaskedCopy]:
+    """Every stored text holding the person's name or phone, masked. Every row is read: SQL's
+    LIKE cannot see "0912 345 678" or another letter case. Done before the erasure writes
+    anything, so the file's write lock is not held meanwhile, and matched on a worker
+    thread: a busy ward's chat history runs to hundreds of thousands of rows, seconds of
+    work that on the event loop held up every chat."""
     pattern = personal_pattern(personal)
     if pattern is None:
-        return
+        return []
+    copies = []
     for column in _TEXT_COLUMNS:
-        table = column.class_
-        rows = await session.execute(select(table.id, column).where(column.is_not(None)))
-        for row_id, value in rows.all():
-            masked = pattern.sub(MASK, value)
-            if masked != value:
-                await session.execute(
-                    update(table).where(table.id == row_id).values({column.key: masked})
-                )
+        rows = (
+            await session.execute(select(column.class_.id, column).where(column.is_not(None)))
+        ).all()
+        changed = await asyncio.to_thread(_masked, pattern, rows)
+        copies.extend(MaskedCopy(column, row_id, text) for row_id, text in changed)
+    return copies
+
+
+def _masked(pattern: re.Pattern[str], rows: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+    return [
+        (row_id, masked) for row_id, text in rows if (masked := pattern.sub(MASK, text)) != text
+    ]
+
+
+@dataclass(frozen=True)
+class MaskedCopy:
+    column: InstrumentedAttribute
+    row_id: int
+    text: str
+
+    async def store(self, session: AsyncSession) -> None:
+        table = self.column.class_
+        await session.execute(
+            update(table).where(table.id == self.row_id).values({self.column.key: self.text})
+        )
 
 
 async def empty_sqlite_wal(session: AsyncSession) -> None:

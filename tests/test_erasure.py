@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot import privacy
 from bot.db import Database
 from bot.faq import ask
 from bot.models.core import Subscriber
@@ -151,3 +152,25 @@ async def test_the_wal_is_emptied_even_when_a_checkpoint_is_running_at_that_mome
         await empty_sqlite_wal(session)
     await asyncio.to_thread(checkpointing.join)
     assert (tmp_path / "loaphuong.db-wal").stat().st_size == 0
+
+
+async def test_every_stored_text_is_matched_off_the_event_loop(dispatcher, database, monkeypatch):
+    """A busy ward's history is hundreds of thousands of rows: seconds that on the event
+    loop held up every chat."""
+    matched_on: list[int] = []
+    match = privacy._masked
+
+    def watched(pattern, rows):
+        matched_on.append(threading.get_ident())
+        return match(pattern, rows)
+
+    monkeypatch.setattr(privacy, "_masked", watched)
+    chat = ChatDriver(dispatcher, user_id="web-long-history")
+    await chat.send("/start")
+    async with database.sessions() as session:
+        await session.execute(update(Subscriber).values(phone=PHONE))
+        await session.commit()
+    await chat.send("/xoadulieu")
+    await chat.press("privacy:erase")
+    assert "Đã xóa dữ liệu" in chat.text
+    assert matched_on and threading.get_ident() not in matched_on

@@ -102,6 +102,8 @@ class HotStatements:
             and not engine.url.query
             else None
         )
+        # The file's write lock, shared with the engine's connections (bot/sqlite_writes.py).
+        self._file_lock = lock_for(self._path) if self._path is not None else None
         self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Statement, _Compiled]] = {}
         # One connection per thread that runs an event loop (check_same_thread holds us to it).
         self._connections: dict[int, sqlite3.Connection] = {}
@@ -158,9 +160,9 @@ class HotStatements:
     ) -> list[Written] | None:
         """Done and committed on the loop's thread, or None when it cannot be done at once
         (writes waiting their turn, or someone else writing)."""
-        if self._queue:
+        lock = self._file_lock
+        if self._queue or lock is None:
             return None
-        lock = lock_for(self._path or "")
         if not lock.acquire(blocking=False):
             return None
         try:
@@ -207,7 +209,8 @@ class HotStatements:
 
     @asynccontextmanager
     async def _write_lock(self) -> AsyncIterator[None]:
-        lock = lock_for(self._path or "")
+        lock = self._file_lock
+        assert lock is not None  # writes queue only on a file
         if not lock.acquire(blocking=False):
             taking = asyncio.ensure_future(asyncio.to_thread(lock.acquire, True, WAIT_S))
             try:

@@ -3,8 +3,9 @@
 A reply leaves at once when the pacer has room (or will within WAIT_HERE_S), with no
 outbox round trip. When it has none, or the platform answers 429 or cannot be reached,
 the rest of the answer becomes outbox rows of the highest priority, which the lanes send
-before urgent alerts and bulk, honouring `retry_after`: delayed, never dropped. A chat whose answer is waiting in the
-outbox gets its next answers queued behind it, so they arrive in order.
+before urgent alerts and bulk, honouring `retry_after`: delayed, never dropped. A chat
+whose answer is waiting in the outbox gets its next answers queued behind it, so they
+arrive in order.
 """
 
 from __future__ import annotations
